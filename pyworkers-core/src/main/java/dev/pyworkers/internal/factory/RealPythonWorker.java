@@ -1,0 +1,168 @@
+package dev.pyworkers.internal.factory;
+
+import dev.pyworkers.PythonWorker;
+import dev.pyworkers.PythonWorkerException;
+import dev.pyworkers.WorkerMode;
+import dev.pyworkers.internal.daemon.DaemonProcess;
+import dev.pyworkers.internal.process.OutputPump;
+import dev.pyworkers.internal.protocol.WireInput;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
+import java.time.Duration;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * A worker process and the JVM's end of its socket. State moves BUSY → IDLE → BUSY ... → DEAD, only by its factory,
+ * with compare-and-set; DEAD is final. Thread-safe; the socket is used by one task at a time.
+ */
+public final class RealPythonWorker implements PythonWorker {
+  /** Session command: liveness check, echoed back. */
+  static final int PING = -10;
+
+  enum State { BUSY, IDLE, DEAD }
+
+  final RealWorkerFactory owner;
+  final AtomicReference<State> state = new AtomicReference<>(State.BUSY);
+  final AtomicInteger tasks = new AtomicInteger(1);
+  private final long pid;
+  private final ProcessHandle handle;
+  private final SocketChannel channel;
+  private final InputStream in;
+  private final OutputStream out;
+  private final WorkerMode mode;
+  private final DaemonProcess daemon;
+  private final Process process;
+  private final OutputPump output;
+  private final ScheduledExecutorService scheduler;
+
+  RealPythonWorker(
+      RealWorkerFactory owner, long pid, ProcessHandle handle, SocketChannel channel, DaemonProcess daemon,
+      Process process, OutputPump output, ScheduledExecutorService scheduler) {
+    this.owner = owner;
+    this.pid = pid;
+    this.handle = handle;
+    this.channel = channel;
+    this.in = Channels.newInputStream(channel);
+    this.out = Channels.newOutputStream(channel);
+    this.mode = daemon != null ? WorkerMode.DAEMON : WorkerMode.SIMPLE;
+    this.daemon = daemon;
+    this.process = process;
+    this.output = output;
+    this.scheduler = scheduler;
+  }
+
+  @Override
+  public long pid() {
+    return pid;
+  }
+
+  @Override
+  public WorkerMode mode() {
+    return mode;
+  }
+
+  @Override
+  public boolean isAlive() {
+    return handle.isAlive();
+  }
+
+  @Override
+  public int tasksServed() {
+    return tasks.get();
+  }
+
+  /** The socket, unbuffered, for the runner. */
+  public InputStream input() {
+    return in;
+  }
+
+  public OutputStream output() {
+    return out;
+  }
+
+  public SocketChannel channel() {
+    return channel;
+  }
+
+  /** The daemon that forked it, or null for a simple worker. */
+  DaemonProcess daemon() {
+    return daemon;
+  }
+
+  Process process() {
+    return process;
+  }
+
+  /** Recent output lines of this worker, for error messages. */
+  public String outputTail() {
+    if (output != null) return output.tail();
+    return daemon != null ? daemon.stderr().tailOf(pid) : "(no output)";
+  }
+
+  /**
+   * True when nothing is waiting unread on the socket and the peer has not closed it: a worker that finished its
+   * last task cleanly sends nothing until asked.
+   */
+  boolean isClean() {
+    ByteBuffer one = ByteBuffer.allocate(1);
+    synchronized (channel.blockingLock()) {
+      try {
+        channel.configureBlocking(false);
+        try {
+          return channel.read(one) == 0;
+        } finally {
+          channel.configureBlocking(true);
+        }
+      } catch (IOException e) {
+        return false;
+      }
+    }
+  }
+
+  void closeChannel() {
+    try {
+      channel.close();
+    } catch (IOException e) {
+      // closing our end cannot fail in a way that matters: the process is being killed
+    }
+  }
+
+  @Override
+  public void ping(Duration timeout) {
+    AtomicBoolean fired = new AtomicBoolean();
+    ScheduledFuture<?> watchdog = scheduler.schedule(
+        () -> {
+          fired.set(true);
+          closeChannel();
+        },
+        timeout.toMillis(), TimeUnit.MILLISECONDS);
+    try {
+      out.write(new byte[] {(byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) PING});
+      out.flush();
+      int reply = new WireInput(in, "ping reply").readInt("reply");
+      if (reply != PING) {
+        throw new PythonWorkerException("Python worker pid " + pid + " answered PING with " + reply + ", expected " + PING);
+      }
+    } catch (IOException e) {
+      throw new PythonWorkerException(
+          "Python worker pid " + pid + (fired.get() ? " did not answer PING within " + timeout.toMillis() + " ms"
+              : " failed during PING: " + e) + "; recent output:\n" + outputTail(), e);
+    } finally {
+      watchdog.cancel(false);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "PythonWorker{pid=" + pid + ", mode=" + mode + ", state=" + state.get() + ", tasks=" + tasks.get() + "}";
+  }
+}

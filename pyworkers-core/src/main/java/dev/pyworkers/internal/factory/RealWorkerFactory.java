@@ -1,0 +1,373 @@
+package dev.pyworkers.internal.factory;
+
+import dev.pyworkers.PythonEnvironment;
+import dev.pyworkers.PythonWorker;
+import dev.pyworkers.WorkerAuthException;
+import dev.pyworkers.WorkerConfig;
+import dev.pyworkers.WorkerFactory;
+import dev.pyworkers.WorkerMode;
+import dev.pyworkers.WorkerProtocolException;
+import dev.pyworkers.WorkerStartException;
+import dev.pyworkers.WorkerStats;
+import dev.pyworkers.internal.auth.Handshake;
+import dev.pyworkers.internal.auth.Secret;
+import dev.pyworkers.internal.daemon.DaemonProcess;
+import dev.pyworkers.internal.pool.IdlePool;
+import dev.pyworkers.internal.transport.SocketFolder;
+import java.io.IOException;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The worker factory of one {@link PythonEnvironment}: idle pool, daemon lifecycle, forks, spawns and kills.
+ * Thread-safe. One lock guards the pool, the daemon reference and the closed flag; it is never held during I/O, a
+ * process start, a handshake or a kill: decide and claim under the lock, do the slow work outside it.
+ */
+public final class RealWorkerFactory implements WorkerFactory {
+  private static final Logger LOG = LoggerFactory.getLogger(WorkerFactory.class);
+
+  private final PythonEnvironment env;
+  private final WorkerConfig config;
+  private final Supplier<Path> bundle;
+  private final SocketFolder folder;
+  private final ScheduledExecutorService scheduler;
+  private final Secret secret = Secret.generate();
+  private final Set<RealPythonWorker> live = ConcurrentHashMap.newKeySet();
+
+  private final Object lock = new Object();
+  /** @GuardedBy("lock") */
+  private final IdlePool<RealPythonWorker> pool;
+  /** @GuardedBy("lock"); null until the first fork, replaced on restart. */
+  private CompletableFuture<DaemonProcess> daemon;
+  /** @GuardedBy("lock"); once true, always true. */
+  private boolean closed;
+  /** @GuardedBy("lock") */
+  private ScheduledFuture<?> evictionTask;
+
+  private final AtomicLong forked = new AtomicLong();
+  private final AtomicLong spawned = new AtomicLong();
+  private final AtomicLong reused = new AtomicLong();
+  private final AtomicLong killed = new AtomicLong();
+  private final AtomicLong evicted = new AtomicLong();
+  private final AtomicLong recycled = new AtomicLong();
+  private final AtomicLong discardedDead = new AtomicLong();
+  private final AtomicLong daemonRestarts = new AtomicLong();
+
+  public RealWorkerFactory(
+      PythonEnvironment env, WorkerConfig config, Supplier<Path> bundle, SocketFolder folder,
+      ScheduledExecutorService scheduler) {
+    this.env = env;
+    this.config = config;
+    this.bundle = bundle;
+    this.folder = folder;
+    this.scheduler = scheduler;
+    this.pool = new IdlePool<>(config.idlePoolSize(), config.idleTimeout().toNanos());
+  }
+
+  @Override
+  public PythonEnvironment environment() {
+    return env;
+  }
+
+  @Override
+  public PythonWorker create() {
+    while (true) {
+      RealPythonWorker w;
+      synchronized (lock) {
+        checkOpen();
+        w = pool.takeNewest();
+      }
+      if (w == null) break;
+      if (w.state.compareAndSet(RealPythonWorker.State.IDLE, RealPythonWorker.State.BUSY)
+          && w.isAlive() && w.isClean()) {
+        w.tasks.incrementAndGet();
+        reused.incrementAndGet();
+        return w;
+      }
+      discardedDead.incrementAndGet();
+      LOG.info("idle Python worker pid {} is dead or has unread bytes on its socket; discarding it", w.pid());
+      kill(w);
+    }
+    RealPythonWorker w = config.mode() == WorkerMode.DAEMON ? fork() : spawn();
+    live.add(w);
+    boolean stillOpen;
+    synchronized (lock) {
+      stillOpen = !closed;
+    }
+    if (!stillOpen) {
+      kill(w);
+      throw new IllegalStateException("worker factory for " + env + " was closed while creating a worker");
+    }
+    return w;
+  }
+
+  private RealPythonWorker fork() {
+    DaemonProcess d = currentDaemon();
+    try {
+      return forkFrom(d);
+    } catch (DaemonProcess.Unreachable e) {
+      LOG.warn("Python {} is unreachable ({}); restarting it and retrying once", d, e.getMessage());
+      DaemonProcess fresh = restart(d);
+      try {
+        return forkFrom(fresh);
+      } catch (DaemonProcess.Unreachable again) {
+        throw new WorkerStartException(
+            "Python daemon still unreachable after one restart: " + again.getMessage() + "; daemon stderr:\n"
+                + fresh.stderr().tail(), again);
+      }
+    }
+  }
+
+  private RealPythonWorker forkFrom(DaemonProcess d) {
+    SocketChannel ch;
+    try {
+      ch = d.connect();
+    } catch (IOException e) {
+      throw new DaemonProcess.Unreachable("cannot connect to " + d + " (" + d.describeState() + "): " + e, e);
+    }
+    Handshake.WorkerHello hello;
+    try {
+      hello = WorkerHandshake.run(ch, secret, scheduler, config, "worker forked by " + d);
+    } catch (WorkerHandshake.HelloFailed e) {
+      SimpleLauncher.closeQuietly(ch);
+      throw new DaemonProcess.Unreachable(e.getMessage() + " (daemon " + d.describeState() + ")", e);
+    } catch (WorkerAuthException e) {
+      LOG.warn("{}", e.getMessage());
+      SimpleLauncher.closeQuietly(ch);
+      throw e;
+    } catch (RuntimeException e) {
+      SimpleLauncher.closeQuietly(ch);
+      throw e;
+    }
+    if (hello.pid() < 0) {
+      SimpleLauncher.closeQuietly(ch);
+      throw new WorkerStartException(
+          "Python " + d + " could not fork a worker (errno " + -hello.pid() + "): " + hello.forkError()
+              + ". The machine may be out of processes or memory; check ulimit -u and free memory");
+    }
+    ProcessHandle handle = ProcessHandle.of(hello.pid()).orElse(null);
+    if (handle == null || handle.parent().map(ProcessHandle::pid).orElse(-1L) != d.pid()) {
+      SimpleLauncher.closeQuietly(ch);
+      throw new WorkerProtocolException(
+          "worker on " + d + " reported pid " + hello.pid() + ", which is not a live child of the daemon");
+    }
+    forked.incrementAndGet();
+    return new RealPythonWorker(this, hello.pid(), handle, ch, d, null, null, scheduler);
+  }
+
+  private RealPythonWorker spawn() {
+    SimpleLauncher.Spawned s = SimpleLauncher.spawn(env, config, bundle.get(), secret, folder, scheduler);
+    spawned.incrementAndGet();
+    return new RealPythonWorker(this, s.hello().pid(), s.process().toHandle(), s.channel(), null, s.process(),
+        s.output(), scheduler);
+  }
+
+  private DaemonProcess currentDaemon() {
+    CompletableFuture<DaemonProcess> f;
+    boolean mine = false;
+    synchronized (lock) {
+      checkOpen();
+      if (daemon == null || daemon.isCompletedExceptionally()) {
+        daemon = new CompletableFuture<>();
+        mine = true;
+      }
+      f = daemon;
+    }
+    if (mine) startInto(f);
+    return await(f);
+  }
+
+  /** Replaces {@code dead} unless another thread already did; returns the daemon to use now. */
+  private DaemonProcess restart(DaemonProcess dead) {
+    CompletableFuture<DaemonProcess> f;
+    boolean mine = false;
+    synchronized (lock) {
+      checkOpen();
+      if (daemon != null && daemon.isDone() && !daemon.isCompletedExceptionally() && daemon.join() == dead) {
+        daemon = new CompletableFuture<>();
+        mine = true;
+      }
+      f = daemon;
+    }
+    if (mine) {
+      daemonRestarts.incrementAndGet();
+      dead.stop(config.stopTimeout());
+      startInto(f);
+    }
+    return await(f);
+  }
+
+  private void startInto(CompletableFuture<DaemonProcess> f) {
+    try {
+      DaemonProcess d = DaemonProcess.start(env, config, bundle.get(), secret, folder, scheduler);
+      LOG.debug("started Python {} (Python {})", d, d.hello().pythonVersion());
+      f.complete(d);
+    } catch (RuntimeException e) {
+      f.completeExceptionally(e);
+    }
+  }
+
+  private static DaemonProcess await(CompletableFuture<DaemonProcess> f) {
+    try {
+      return f.join();
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof RuntimeException r) throw r;
+      throw e;
+    }
+  }
+
+  @Override
+  public void release(PythonWorker worker) {
+    RealPythonWorker w = own(worker);
+    if (!w.state.compareAndSet(RealPythonWorker.State.BUSY, RealPythonWorker.State.IDLE)) {
+      if (w.state.get() == RealPythonWorker.State.DEAD) return;
+      throw new IllegalStateException("Python worker pid " + w.pid() + " was released twice");
+    }
+    if (w.mode() == WorkerMode.SIMPLE || !config.reuseWorkers()) {
+      stop(w);
+      return;
+    }
+    if (config.maxTasksPerWorker() > 0 && w.tasks.get() >= config.maxTasksPerWorker()) {
+      recycled.incrementAndGet();
+      stop(w);
+      return;
+    }
+    RealPythonWorker pushedOut;
+    synchronized (lock) {
+      if (closed) {
+        pushedOut = w;
+      } else {
+        pushedOut = pool.add(w, System.nanoTime());
+        if (evictionTask == null) scheduleEviction(config.idleTimeout().toNanos());
+      }
+    }
+    if (pushedOut != null) {
+      if (pushedOut != w) evicted.incrementAndGet();
+      stop(pushedOut);
+    }
+  }
+
+  /** @GuardedBy("lock") */
+  private void scheduleEviction(long delayNanos) {
+    evictionTask = scheduler.schedule(this::evictExpired, delayNanos, TimeUnit.NANOSECONDS);
+  }
+
+  private void evictExpired() {
+    List<RealPythonWorker> expired;
+    synchronized (lock) {
+      evictionTask = null;
+      if (closed) return;
+      long now = System.nanoTime();
+      expired = pool.expire(now);
+      long next = pool.nanosUntilNextExpiry(now);
+      if (next >= 0) scheduleEviction(next);
+    }
+    for (RealPythonWorker w : expired) {
+      evicted.incrementAndGet();
+      LOG.debug("Python worker pid {} idle past {}; killing it", w.pid(), config.idleTimeout());
+      stop(w);
+    }
+  }
+
+  @Override
+  public void stop(PythonWorker worker) {
+    RealPythonWorker w = own(worker);
+    RealPythonWorker.State was = w.state.getAndSet(RealPythonWorker.State.DEAD);
+    if (was == RealPythonWorker.State.DEAD) return;
+    if (was == RealPythonWorker.State.IDLE) {
+      synchronized (lock) {
+        pool.remove(w);
+      }
+    }
+    kill(w);
+  }
+
+  /** Kills the process (through its daemon when it has one) and closes the socket. */
+  private void kill(RealPythonWorker w) {
+    w.state.set(RealPythonWorker.State.DEAD);
+    if (!live.remove(w)) return;
+    killed.incrementAndGet();
+    if (w.daemon() != null) {
+      if (!w.daemon().kill(w.pid())) {
+        ProcessHandle.of(w.pid()).ifPresent(ProcessHandle::destroyForcibly);
+      }
+    } else {
+      w.process().destroyForcibly();
+    }
+    w.closeChannel();
+  }
+
+  private RealPythonWorker own(PythonWorker worker) {
+    if (!(worker instanceof RealPythonWorker w) || w.owner != this) {
+      throw new IllegalArgumentException(worker + " was not created by this factory (" + env + ")");
+    }
+    return w;
+  }
+
+  private void checkOpen() {
+    if (closed) throw new IllegalStateException("worker factory for " + env + " is closed");
+  }
+
+  @Override
+  public WorkerStats stats() {
+    int idle;
+    synchronized (lock) {
+      idle = pool.size();
+    }
+    return new WorkerStats(forked.get(), spawned.get(), reused.get(), killed.get(), evicted.get(), recycled.get(),
+        discardedDead.get(), daemonRestarts.get(), idle);
+  }
+
+  /** The running daemon's pid, or -1; for tests and diagnostics. */
+  public long daemonPid() {
+    CompletableFuture<DaemonProcess> f;
+    synchronized (lock) {
+      f = daemon;
+    }
+    return f != null && f.isDone() && !f.isCompletedExceptionally() ? f.join().pid() : -1;
+  }
+
+  @Override
+  public void close() {
+    CompletableFuture<DaemonProcess> d;
+    synchronized (lock) {
+      if (closed) return;
+      closed = true;
+      pool.drain();
+      if (evictionTask != null) evictionTask.cancel(false);
+      evictionTask = null;
+      d = daemon;
+    }
+    List<RealPythonWorker> all = new ArrayList<>(live);
+    for (RealPythonWorker w : all) stop(w);
+    if (d != null) {
+      try {
+        d.join().stop(config.stopTimeout());
+      } catch (CompletionException | java.util.concurrent.CancellationException e) {
+        // the daemon never started; nothing to stop
+      }
+    }
+    for (RealPythonWorker w : all) {
+      if (w.process() != null) {
+        try {
+          w.process().waitFor(config.stopTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    }
+  }
+}

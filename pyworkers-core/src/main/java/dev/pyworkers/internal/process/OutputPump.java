@@ -1,0 +1,115 @@
+package dev.pyworkers.internal.process;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Copies a Python process's output lines into SLF4J, with the pid where it is known, and keeps the last lines for
+ * error messages. Daemon lines carry {@code [pid N] } (a worker's output, relayed) or {@code [daemon] LEVEL }
+ * prefixes. One daemon thread per stream, named for its process; it ends at end of stream. Thread-safe.
+ */
+public final class OutputPump {
+  static final Logger WORKER_LOG = LoggerFactory.getLogger("dev.pyworkers.python.worker");
+  static final Logger DAEMON_LOG = LoggerFactory.getLogger("dev.pyworkers.python.daemon");
+  private static final Pattern WORKER_LINE = Pattern.compile("^\\[pid (\\d+)] (.*)$", Pattern.DOTALL);
+  private static final Pattern DAEMON_LINE = Pattern.compile("^\\[daemon] (DEBUG|INFO|WARN|ERROR) (.*)$", Pattern.DOTALL);
+  private static final int TAIL_LINES = 40;
+  private static final int MAX_LINE_CHARS = 2000;
+
+  private final ArrayDeque<String> tail = new ArrayDeque<>();
+  private final CountDownLatch done = new CountDownLatch(1);
+  private final boolean daemon;
+  private final long pid;
+
+  private OutputPump(boolean daemon, long pid) {
+    this.daemon = daemon;
+    this.pid = pid;
+  }
+
+  /** Starts pumping {@code in}, the output of {@code pid}; {@code daemon} selects daemon-line parsing. */
+  public static OutputPump start(InputStream in, long pid, boolean daemon) {
+    OutputPump pump = new OutputPump(daemon, pid);
+    Thread t = new Thread(() -> pump.run(in), (daemon ? "pyworkers-daemon-stderr-pid" : "pyworkers-worker-output-pid") + pid);
+    t.setDaemon(true);
+    t.start();
+    return pump;
+  }
+
+  private void run(InputStream in) {
+    try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+      String line;
+      while ((line = r.readLine()) != null) {
+        if (line.length() > MAX_LINE_CHARS) line = line.substring(0, MAX_LINE_CHARS) + "...";
+        remember(line);
+        log(line);
+      }
+    } catch (IOException e) {
+      // the process is gone and the stream closed under us; nothing more to copy
+    } finally {
+      done.countDown();
+    }
+  }
+
+  private void log(String line) {
+    if (!daemon) {
+      WORKER_LOG.info("pid {}: {}", pid, line);
+      return;
+    }
+    Matcher w = WORKER_LINE.matcher(line);
+    if (w.matches()) {
+      WORKER_LOG.info("pid {}: {}", w.group(1), w.group(2));
+      return;
+    }
+    Matcher d = DAEMON_LINE.matcher(line);
+    if (!d.matches()) {
+      DAEMON_LOG.info("daemon pid {}: {}", pid, line);
+      return;
+    }
+    switch (d.group(1)) {
+      case "DEBUG" -> DAEMON_LOG.debug("daemon pid {}: {}", pid, d.group(2));
+      case "INFO" -> DAEMON_LOG.info("daemon pid {}: {}", pid, d.group(2));
+      case "WARN" -> DAEMON_LOG.warn("daemon pid {}: {}", pid, d.group(2));
+      default -> DAEMON_LOG.error("daemon pid {}: {}", pid, d.group(2));
+    }
+  }
+
+  private synchronized void remember(String line) {
+    if (tail.size() == TAIL_LINES) tail.removeFirst();
+    tail.addLast(line);
+  }
+
+  /** Waits up to {@code millis} for the stream to end, so that the tail is complete. */
+  public boolean awaitEnd(long millis) {
+    try {
+      return done.await(millis, TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  /** The last lines seen, oldest first, or "(no output)". */
+  public synchronized String tail() {
+    return tail.isEmpty() ? "(no output)" : String.join("\n", tail);
+  }
+
+  /** The last lines mentioning {@code [pid N]}, for a worker's error message. */
+  public synchronized String tailOf(long workerPid) {
+    String prefix = "[pid " + workerPid + "] ";
+    StringBuilder sb = new StringBuilder();
+    for (String l : tail) {
+      if (l.startsWith(prefix)) sb.append(sb.length() == 0 ? "" : "\n").append(l.substring(prefix.length()));
+    }
+    return sb.length() == 0 ? "(no output)" : sb.toString();
+  }
+}

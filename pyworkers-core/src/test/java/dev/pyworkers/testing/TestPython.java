@@ -1,0 +1,52 @@
+package dev.pyworkers.testing;
+
+import dev.pyworkers.PythonEnvironment;
+import dev.pyworkers.WorkerConfig;
+import java.io.File;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * The Python the suites drive and the environment they give it. Every process a test starts carries the marker
+ * variable {@link #MARKER}, so {@link NoLeaks} can find any that outlive their test, orphans included.
+ */
+public final class TestPython {
+  public static final String MARKER = "PYWORKERS_TEST_RUN";
+  public static final String RUN_ID = UUID.randomUUID().toString();
+  /** The scriptable fake peers in src/test/python. */
+  public static final Path FAKES = Paths.get("src/test/python").toAbsolutePath();
+
+  private TestPython() {}
+
+  public static String executable() {
+    return System.getProperty("pyworkers.test.python", "python3");
+  }
+
+  /** The test Python with the marker and the fakes folder on PYTHONPATH. */
+  public static PythonEnvironment env() {
+    return env(Map.of());
+  }
+
+  public static PythonEnvironment env(Map<String, String> extra) {
+    return envFor(executable(), extra);
+  }
+
+  public static PythonEnvironment envFor(String executable, Map<String, String> extra) {
+    Map<String, String> vars = new HashMap<>(extra);
+    vars.put(MARKER, RUN_ID);
+    String user = vars.get("PYTHONPATH");
+    vars.put("PYTHONPATH", user == null ? FAKES.toString() : user + File.pathSeparator + FAKES);
+    return PythonEnvironment.of(executable, vars);
+  }
+
+  /** Defaults with short timeouts, so a failure shows quickly, and a cache folder inside target/. */
+  public static WorkerConfig.Builder config() {
+    return WorkerConfig.builder()
+        .connectTimeout(java.time.Duration.ofSeconds(10))
+        .authTimeout(java.time.Duration.ofSeconds(5))
+        .cacheFolder(Paths.get("target/pyworkers-cache").toAbsolutePath());
+  }
+}
