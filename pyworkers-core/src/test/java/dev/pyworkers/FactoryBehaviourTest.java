@@ -54,6 +54,20 @@ class FactoryBehaviourTest {
     }
   }
 
+  @ParameterizedTest(name = "{0}")
+  @org.junit.jupiter.params.provider.EnumSource(WorkerMode.class)
+  void tcpOverIpv6Loopback_works(WorkerMode mode) throws Exception {
+    WorkerConfig config = TestPython.config().mode(mode).transport(Transport.TCP).preferIpv6(true).build();
+    try (WorkerRegistry registry = WorkerRegistry.create(config)) {
+      WorkerFactory factory = registry.factory(TestPython.env());
+      PythonWorker w = factory.create();
+      w.ping(PING);
+      java.net.SocketAddress peer = ((dev.pyworkers.internal.factory.RealPythonWorker) w).channel().getRemoteAddress();
+      assertThat(((java.net.InetSocketAddress) peer).getAddress()).isInstanceOf(java.net.Inet6Address.class);
+      factory.release(w);
+    }
+  }
+
   @ParameterizedTest(name = "{0} over {1}")
   @MethodSource("daemonVariants")
   void releaseThenCreate_returnsTheSamePid(WorkerMode mode, Transport transport) {

@@ -1,0 +1,135 @@
+package dev.pyworkers.internal.auth;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.pyworkers.WorkerProtocolException;
+import dev.pyworkers.internal.protocol.ControlMessages;
+import dev.pyworkers.internal.protocol.ControlMessages.DaemonHello;
+import dev.pyworkers.internal.protocol.Tag;
+import dev.pyworkers.internal.protocol.TransportCode;
+import dev.pyworkers.internal.protocol.WireInput;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The JVM's encoders and decoders against the golden files of protocol/golden, which the Python tests check too, so
+ * the two sides cannot drift. Decoders also read the files one byte at a time.
+ */
+class GoldenBytesTest {
+  private static final byte[] SECRET = range(100, 32);
+  private static final byte[] NW = range(0, 32);
+  private static final byte[] NJ = range(32, 32);
+
+  static byte[] range(int from, int n) {
+    byte[] b = new byte[n];
+    for (int i = 0; i < n; i++) b[i] = (byte) (from + i);
+    return b;
+  }
+
+  static byte[] golden(String name) throws IOException {
+    try (InputStream in = GoldenBytesTest.class.getResourceAsStream("/golden/" + name)) {
+      assertThat(in).as("golden file " + name).isNotNull();
+      return in.readAllBytes();
+    }
+  }
+
+  /** Yields one byte per read call, like a slow socket. */
+  static InputStream oneByteAtATime(byte[] data) {
+    return new InputStream() {
+      int pos;
+
+      @Override
+      public int read() {
+        return pos < data.length ? data[pos++] & 0xff : -1;
+      }
+
+      @Override
+      public int read(byte[] b, int off, int len) {
+        if (len == 0) return 0;
+        int v = read();
+        if (v < 0) return -1;
+        b[off] = (byte) v;
+        return 1;
+      }
+    };
+  }
+
+  @Test
+  void encoders_matchTheGoldenFiles() throws IOException {
+    assertThat(ControlMessages.daemonInit(SECRET, TransportCode.UNIX, "/tmp/pyworkers-golden/d.sock", 10000, 65536,
+        List.of("json", "os.path"))).isEqualTo(golden("daemon_init.bin"));
+    assertThat(ControlMessages.simpleInit(SECRET, TransportCode.TCP4, "", 40000, 10000, 65536))
+        .isEqualTo(golden("simple_init.bin"));
+    assertThat(ControlMessages.kill(4242)).isEqualTo(golden("kill_cmd.bin"));
+  }
+
+  @Test
+  void handshakeProofs_matchTheGoldenFiles() throws IOException {
+    Secret s = Secret.of(SECRET);
+    byte[] jvmProof = golden("jvm_proof.bin");
+    assertThat(Arrays.copyOfRange(jvmProof, 0, 32)).isEqualTo(NJ);
+    assertThat(Arrays.copyOfRange(jvmProof, 32, 64)).isEqualTo(Handshake.mac(s, Handshake.JVM_LABEL, NW, NJ));
+    byte[] workerProof = golden("worker_proof.bin");
+    assertThat(workerProof[0]).isZero();
+    assertThat(Arrays.copyOfRange(workerProof, 1, 33)).isEqualTo(Handshake.mac(s, Handshake.WORKER_LABEL, NJ, NW));
+  }
+
+  @Test
+  void decoders_readTheGoldenFiles_evenOneByteAtATime() throws IOException {
+    for (boolean slow : new boolean[] {false, true}) {
+      byte[] unix = golden("daemon_hello_unix.bin");
+      WireInput in = new WireInput(slow ? oneByteAtATime(unix) : new ByteArrayInputStream(unix), "daemon hello");
+      assertThat(in.readTag(Tag.DAEMON_HELLO)).isEqualTo(Tag.DAEMON_HELLO);
+      assertThat(ControlMessages.readDaemonHelloBody(in))
+          .isEqualTo(new DaemonHello(4242, 3, 11, TransportCode.UNIX, "/tmp/pyworkers-golden/d.sock", 0));
+
+      byte[] tcp = golden("daemon_hello_tcp.bin");
+      in = new WireInput(slow ? oneByteAtATime(tcp) : new ByteArrayInputStream(tcp), "daemon hello");
+      in.readTag(Tag.DAEMON_HELLO);
+      assertThat(ControlMessages.readDaemonHelloBody(in))
+          .isEqualTo(new DaemonHello(4242, 3, 11, TransportCode.TCP4, null, 40000));
+
+      byte[] err = golden("daemon_error.bin");
+      in = new WireInput(slow ? oneByteAtATime(err) : new ByteArrayInputStream(err), "daemon hello");
+      assertThat(in.readTag(Tag.DAEMON_HELLO, Tag.DAEMON_ERROR)).isEqualTo(Tag.DAEMON_ERROR);
+      assertThat(in.readStr("message"))
+          .isEqualTo("failed to preload module 'nope': ModuleNotFoundError: No module named 'nope'");
+
+      byte[] hello = golden("worker_hello.bin");
+      Handshake.WorkerHello h = Handshake.readHello(slow ? oneByteAtATime(hello) : new ByteArrayInputStream(hello));
+      assertThat(h.pid()).isEqualTo(4242);
+      assertThat(h.nonce()).isEqualTo(NW);
+
+      byte[] forkFailed = golden("fork_failed.bin");
+      h = Handshake.readHello(slow ? oneByteAtATime(forkFailed) : new ByteArrayInputStream(forkFailed));
+      assertThat(h.pid()).isEqualTo(-11);
+      assertThat(h.forkError()).isEqualTo("fork failed: [Errno 11] Resource temporarily unavailable");
+    }
+  }
+
+  @Test
+  void oversizedAndTruncatedFields_areProtocolErrorsNamingTheValue() {
+    byte[] hello = new byte[] {'P', 'W', 'K', 'W', (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xf5,
+        0x7f, (byte) 0xff, (byte) 0xff, 0x00};
+    assertThatThrownBy(() -> Handshake.readHello(new ByteArrayInputStream(hello)))
+        .isInstanceOf(WorkerProtocolException.class)
+        .hasMessage("fork error length 2147483392 exceeds max 4096 in worker hello");
+    byte[] cut = Arrays.copyOf(golden0("worker_hello.bin"), 20);
+    assertThatThrownBy(() -> Handshake.readHello(new ByteArrayInputStream(cut)))
+        .isInstanceOf(java.io.EOFException.class)
+        .hasMessage("end of stream after 12 of 32 bytes of nonce in worker hello");
+  }
+
+  private static byte[] golden0(String name) {
+    try {
+      return golden(name);
+    } catch (IOException e) {
+      throw new AssertionError(e);
+    }
+  }
+}
