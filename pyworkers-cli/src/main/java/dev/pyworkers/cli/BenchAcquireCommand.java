@@ -1,0 +1,103 @@
+package dev.pyworkers.cli;
+
+import dev.pyworkers.Transport;
+import dev.pyworkers.bench.AcquireBenchmark;
+import dev.pyworkers.bench.AcquireOptions;
+import dev.pyworkers.bench.AcquireResult;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code pyworkers bench acquire}: runs {@link AcquireBenchmark} and prints its table on stdout, then with
+ * {@code --json} one JSON line as the last line. Progress goes to stderr. Arguments are checked before any Python
+ * process starts. Not thread-safe: one command line per instance.
+ */
+@Command(
+    name = "acquire",
+    mixinStandardHelpOptions = true,
+    version = Main.VERSION,
+    sortOptions = false,
+    description = {
+      "Measures worker acquisition latency, the time of WorkerFactory.create() alone: reuse from the idle pool,"
+          + " fork from a warm daemon, spawn of a simple worker, and cold start of a new registry.",
+      "Prints p50 and p99 per case and how many times fork is faster than spawn, measured in the same run."
+    })
+final class BenchAcquireCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Option(names = "--json", description = "After the table, print one JSON summary line as the last line.")
+  boolean json;
+
+  @Option(
+      names = "--iterations",
+      paramLabel = "N",
+      defaultValue = "" + AcquireOptions.DEFAULT_ITERATIONS,
+      description = "Measured acquisitions of the reuse and fork cases (default: ${DEFAULT-VALUE}).")
+  int iterations;
+
+  @Option(
+      names = "--spawn-iterations",
+      paramLabel = "N",
+      description = "Measured spawns of the spawn case (default: the value of --iterations).")
+  Integer spawnIterations;
+
+  @Option(
+      names = "--cold-iterations",
+      paramLabel = "N",
+      defaultValue = "" + AcquireOptions.DEFAULT_COLD_ITERATIONS,
+      description = "New registries whose first worker is timed; the median is reported (default: ${DEFAULT-VALUE}).")
+  int coldIterations;
+
+  @Option(
+      names = "--python",
+      paramLabel = "EXE",
+      defaultValue = "${env:PYWORKERS_PYTHON:-python3}",
+      description = "Python executable, a path or a name on PATH (default: $PYWORKERS_PYTHON if set, else python3;"
+          + " now ${DEFAULT-VALUE}).")
+  String python;
+
+  @Option(
+      names = "--transport",
+      paramLabel = "KIND",
+      defaultValue = "auto",
+      description = "Socket between the JVM and its workers: auto, unix or tcp (default: ${DEFAULT-VALUE}).")
+  Transport transport;
+
+  @Override
+  public Integer call() {
+    AcquireOptions options = options();
+    PrintWriter err = spec.commandLine().getErr();
+    AcquireResult result = new AcquireBenchmark(options, line -> {
+      err.println(line);
+      err.flush();
+    }).run();
+    PrintWriter out = spec.commandLine().getOut();
+    result.tableLines().forEach(out::println);
+    if (json) out.println(result.toJson());
+    out.flush();
+    return 0;
+  }
+
+  private AcquireOptions options() {
+    int spawns = spawnIterations != null ? spawnIterations : iterations;
+    positive("--iterations", iterations);
+    positive("--spawn-iterations", spawns);
+    positive("--cold-iterations", coldIterations);
+    try {
+      return new AcquireOptions(python, transport, iterations, spawns, coldIterations);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage(), e, null, null);
+    }
+  }
+
+  private void positive(String option, int value) {
+    if (value < 1) {
+      throw new ParameterException(spec.commandLine(), option + " must be at least 1, got " + value);
+    }
+  }
+}
