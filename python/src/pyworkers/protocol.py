@@ -1,0 +1,606 @@
+"""Wire format of pyworkers: primitives, tags, limits, and the fixed control messages of ``docs/protocol.md``.
+
+Everything is big-endian and length-prefixed; every length read from the wire is checked against a bound before any
+bytes are read, and a violation raises :class:`ProtocolError` naming the rule, the value and the message it was in.
+Encoders return ``bytes`` (so tests can compare them with the golden files in ``protocol/golden``); decoders read from
+any object whose ``read(n)`` returns up to ``n`` bytes and ``b""`` at end of stream (a raw or buffered file, or
+:class:`FdReader` / :class:`SocketReader`).
+
+Standard library only. Stateless and thread-safe; a reader object is confined to one thread.
+"""
+import enum
+import os
+import socket
+import struct
+import time
+from dataclasses import dataclass
+from typing import Optional, Protocol, Tuple, Union
+
+__all__ = [
+    "PROTOCOL_VERSION",
+    "TAG_DAEMON_INIT",
+    "TAG_DAEMON_HELLO",
+    "TAG_DAEMON_ERROR",
+    "TAG_SIMPLE_INIT",
+    "TAG_WORKER_HELLO",
+    "TAG_KILL",
+    "MAX_CONTROL_STR",
+    "SECRET_LENGTH",
+    "MAX_PRELOAD_MODULES",
+    "NONCE_LENGTH",
+    "MAC_LENGTH",
+    "KILL_COMMAND_LENGTH",
+    "Transport",
+    "Command",
+    "ExitCode",
+    "ProtocolError",
+    "Readable",
+    "Writable",
+    "FdReader",
+    "SocketReader",
+    "read_exact",
+    "read_u8",
+    "read_int",
+    "read_int_or_eof",
+    "read_long",
+    "read_bytes",
+    "read_str",
+    "read_tag",
+    "pack_u8",
+    "pack_int",
+    "pack_long",
+    "pack_bytes",
+    "pack_str",
+    "write_u8",
+    "write_int",
+    "write_long",
+    "write_bytes",
+    "write_str",
+    "truncate_utf8",
+    "DaemonInit",
+    "DaemonHello",
+    "DaemonError",
+    "SimpleInit",
+    "WorkerHello",
+    "ForkFailure",
+    "encode_daemon_init",
+    "read_daemon_init",
+    "encode_daemon_hello",
+    "encode_daemon_error",
+    "read_daemon_reply",
+    "encode_kill",
+    "encode_simple_init",
+    "read_simple_init",
+    "encode_worker_hello",
+    "encode_fork_failure",
+    "read_worker_hello",
+]
+
+PROTOCOL_VERSION = 1
+
+TAG_DAEMON_INIT = b"PWKI"
+TAG_DAEMON_HELLO = b"PWKD"
+TAG_DAEMON_ERROR = b"PWKE"
+TAG_SIMPLE_INIT = b"PWKS"
+TAG_WORKER_HELLO = b"PWKW"
+TAG_KILL = b"KILL"
+
+MAX_CONTROL_STR = 4096
+SECRET_LENGTH = 32
+MAX_PRELOAD_MODULES = 1000
+NONCE_LENGTH = 32
+MAC_LENGTH = 32
+KILL_COMMAND_LENGTH = 8
+
+_U8 = struct.Struct(">B")
+_INT = struct.Struct(">i")
+_LONG = struct.Struct(">q")
+_INT_MIN, _INT_MAX = -(2 ** 31), 2 ** 31 - 1
+
+
+class Transport(enum.IntEnum):
+    """How workers reach the JVM or the daemon (the ``transport`` byte)."""
+
+    UNIX = 1
+    TCP_IPV4 = 2
+    TCP_IPV6 = 3
+
+    @property
+    def is_tcp(self) -> bool:
+        return self is not Transport.UNIX
+
+    def describe(self, address: Union[str, int]) -> str:
+        """Human-readable address, e.g. ``unix socket /tmp/x/d.sock`` or ``TCP [::1] port 40000``."""
+        if self is Transport.UNIX:
+            return "unix socket %s" % (address,)
+        host = "127.0.0.1" if self is Transport.TCP_IPV4 else "[::1]"
+        return "TCP %s port %s" % (host, address)
+
+
+class Command(enum.IntEnum):
+    """Session commands and replies (section 3). Any command >= 0 is reserved for tasks (the partition index)."""
+
+    PING = -10
+    ERROR = -2
+
+
+class ExitCode(enum.IntEnum):
+    """Exit codes of the daemon and the workers."""
+
+    OK = 0
+    INTERNAL_ERROR = 1
+    DAEMON_START_FAILED = 3
+    PROTOCOL_ERROR = 4
+    AUTH_FAILED = 5
+    PYTHON_TOO_OLD = 6
+
+
+class ProtocolError(Exception):
+    """The peer sent bytes that break a rule of the protocol; the message names the rule and the value."""
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Streams
+
+
+class Readable(Protocol):
+    """Anything with ``read(n)`` returning up to ``n`` bytes, and ``b""`` only at end of stream."""
+
+    def read(self, n: int) -> bytes:
+        ...
+
+
+class Writable(Protocol):
+    """Anything with ``write(data)`` that writes all of ``data`` (a buffered file, ``io.BytesIO``)."""
+
+    def write(self, data: bytes) -> int:
+        ...
+
+
+class FdReader:
+    """Reads a file descriptor with ``os.read``; never reads more than asked, so later bytes stay in the pipe."""
+
+    def __init__(self, fd: int) -> None:
+        self._fd = fd
+
+    def read(self, n: int) -> bytes:
+        return os.read(self._fd, n)
+
+
+class SocketReader:
+    """Reads a socket with ``recv``. Without a deadline each ``recv`` honours the socket's own timeout; with
+    ``deadline`` (a ``time.monotonic()`` value) every ``recv`` gets only the time left, so a peer trickling one byte
+    at a time cannot stretch a fixed-size read past the deadline. ``socket.timeout`` propagates."""
+
+    def __init__(self, sock: socket.socket, deadline: Optional[float] = None) -> None:
+        self._sock = sock
+        self._deadline = deadline
+
+    def read(self, n: int) -> bytes:
+        if self._deadline is not None:
+            remaining = self._deadline - time.monotonic()
+            if remaining <= 0:
+                raise socket.timeout("timed out")
+            self._sock.settimeout(remaining)
+        return self._sock.recv(n)
+
+
+def read_exact(stream: Readable, n: int, what: str = "data") -> bytes:
+    """Read exactly ``n`` bytes or raise ``EOFError`` saying how many were expected and how many arrived."""
+    if n < 0:
+        raise ValueError("cannot read a negative number of bytes: %d" % n)
+    chunks = []
+    got = 0
+    while got < n:
+        chunk = stream.read(n - got)
+        if not chunk:
+            raise EOFError("end of stream while reading %s: expected %d bytes, got %d" % (what, n, got))
+        chunks.append(chunk)
+        got += len(chunk)
+    return b"".join(chunks)
+
+
+def read_u8(stream: Readable, what: str = "u8") -> int:
+    return read_exact(stream, 1, what)[0]
+
+
+def read_int(stream: Readable, what: str = "int") -> int:
+    return _INT.unpack(read_exact(stream, 4, what))[0]
+
+
+def read_int_or_eof(stream: Readable, what: str = "int") -> Optional[int]:
+    """Read an ``int``; return None on end of stream before its first byte (EOFError if the stream ends inside it)."""
+    first = stream.read(4)
+    if not first:
+        return None
+    if len(first) < 4:
+        first += read_exact(stream, 4 - len(first), what)
+    return _INT.unpack(first)[0]
+
+
+def read_long(stream: Readable, what: str = "long") -> int:
+    return _LONG.unpack(read_exact(stream, 8, what))[0]
+
+
+def _read_length(stream: Readable, kind: str, max_length: int, context: str, exact: bool) -> int:
+    length = read_int(stream, "%s length in %s" % (kind, context))
+    if exact and length != max_length:
+        raise ProtocolError("%s length %d must be exactly %d in %s" % (kind, length, max_length, context))
+    if length < 0:
+        raise ProtocolError("%s length %d is negative in %s" % (kind, length, context))
+    if length > max_length:
+        raise ProtocolError("%s length %d exceeds max %d in %s" % (kind, length, max_length, context))
+    return length
+
+
+def read_bytes(stream: Readable, max_length: int, context: str, kind: str = "bytes", exact: bool = False) -> bytes:
+    """Read a ``bytes`` field of at most (or, with ``exact``, exactly) ``max_length`` bytes."""
+    length = _read_length(stream, kind, max_length, context, exact)
+    return read_exact(stream, length, "%s in %s" % (kind, context))
+
+
+def read_str(stream: Readable, max_length: int, context: str, kind: str = "str") -> str:
+    """Read a UTF-8 ``str`` field of at most ``max_length`` bytes."""
+    data = read_bytes(stream, max_length, context, kind)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise ProtocolError("%s is not valid UTF-8 in %s: %s (bytes %s)" % (kind, context, e, _hex(data)))
+
+
+def read_tag(stream: Readable, expected: Tuple[bytes, ...], context: str) -> bytes:
+    """Read a 4-byte tag and check it is one of ``expected``."""
+    tag = read_exact(stream, 4, "magic of %s" % context)
+    if tag not in expected:
+        raise ProtocolError(
+            "bad magic %s (%r) in %s: expected %s"
+            % (_hex(tag), tag, context, " or ".join(t.decode("ascii") for t in expected))
+        )
+    return tag
+
+
+def _hex(data: bytes, limit: int = 64) -> str:
+    text = data[:limit].hex()
+    return text + ("..." if len(data) > limit else "")
+
+
+def _check_int(value: int, what: str) -> int:
+    if not _INT_MIN <= value <= _INT_MAX:
+        raise ValueError("%s %d does not fit in a 32-bit signed int" % (what, value))
+    return value
+
+
+def pack_u8(value: int) -> bytes:
+    return _U8.pack(value)
+
+
+def pack_int(value: int) -> bytes:
+    return _INT.pack(_check_int(value, "int"))
+
+
+def pack_long(value: int) -> bytes:
+    return _LONG.pack(value)
+
+
+def pack_bytes(value: bytes) -> bytes:
+    return _INT.pack(len(value)) + bytes(value)
+
+
+def pack_str(value: str) -> bytes:
+    return pack_bytes(value.encode("utf-8"))
+
+
+def write_u8(out: Writable, value: int) -> None:
+    out.write(pack_u8(value))
+
+
+def write_int(out: Writable, value: int) -> None:
+    out.write(pack_int(value))
+
+
+def write_long(out: Writable, value: int) -> None:
+    out.write(pack_long(value))
+
+
+def write_bytes(out: Writable, value: bytes) -> None:
+    out.write(pack_bytes(value))
+
+
+def write_str(out: Writable, value: str) -> None:
+    out.write(pack_str(value))
+
+
+def truncate_utf8(text: str, max_bytes: int = MAX_CONTROL_STR) -> str:
+    """Cut ``text`` so its UTF-8 form fits in ``max_bytes``, never splitting a character; marks a cut with ``...``."""
+    data = text.encode("utf-8", "replace")
+    if len(data) <= max_bytes:
+        return text
+    return data[: max_bytes - 3].decode("utf-8", "ignore") + "..."
+
+
+def _check_control_str(value: str, what: str) -> str:
+    length = len(value.encode("utf-8"))
+    if length > MAX_CONTROL_STR:
+        raise ValueError("%s is %d bytes of UTF-8, over the max of %d" % (what, length, MAX_CONTROL_STR))
+    return value
+
+
+def _check_secret(secret: bytes) -> bytes:
+    if len(secret) != SECRET_LENGTH:
+        raise ValueError("secret must be exactly %d bytes, got %d" % (SECRET_LENGTH, len(secret)))
+    return bytes(secret)
+
+
+def _check_positive(value: int, what: str, context: str) -> int:
+    if value <= 0:
+        raise ProtocolError("%s %d must be positive in %s" % (what, value, context))
+    return value
+
+
+def _read_transport(stream: Readable, context: str) -> Transport:
+    value = read_u8(stream, "transport in %s" % context)
+    try:
+        return Transport(value)
+    except ValueError:
+        raise ProtocolError(
+            "transport %d is unknown in %s: expected 1 (unix), 2 (TCP 127.0.0.1) or 3 (TCP ::1)" % (value, context)
+        ) from None
+
+
+def _read_version(stream: Readable, context: str) -> None:
+    version = read_int(stream, "version in %s" % context)
+    if version != PROTOCOL_VERSION:
+        raise ProtocolError(
+            "protocol version %d is not supported in %s: this Python side speaks version %d; "
+            "use the same pyworkers release on the JVM and the Python side" % (version, context, PROTOCOL_VERSION)
+        )
+
+
+def _read_address(stream: Readable, transport: Transport, context: str) -> Union[str, int]:
+    if transport is Transport.UNIX:
+        path = read_str(stream, MAX_CONTROL_STR, context, "socket path")
+        if not path:
+            raise ProtocolError("socket path is empty in %s but transport is 1 (unix)" % context)
+        return path
+    port = read_int(stream, "port in %s" % context)
+    if not 1 <= port <= 65535:
+        raise ProtocolError("port %d is outside 1..65535 in %s" % (port, context))
+    return port
+
+
+def _pack_address(transport: Transport, address: Union[str, int]) -> bytes:
+    if transport is Transport.UNIX:
+        if not isinstance(address, str) or not address:
+            raise ValueError("a unix transport needs a non-empty socket path, got %r" % (address,))
+        return pack_str(_check_control_str(address, "socket path"))
+    if not isinstance(address, int) or not 1 <= address <= 65535:
+        raise ValueError("a TCP transport needs a port in 1..65535, got %r" % (address,))
+    return pack_int(address)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# 1.1 Daemon init block (JVM -> daemon stdin)
+
+_DAEMON_INIT = "daemon init block"
+
+
+@dataclass(frozen=True)
+class DaemonInit:
+    """What the JVM tells a new daemon. ``socket_path`` is empty for TCP transports."""
+
+    secret: bytes
+    transport: Transport
+    socket_path: str
+    auth_timeout_ms: int
+    buffer_size: int
+    preload_modules: Tuple[str, ...] = ()
+
+    def __repr__(self) -> str:  # never show the secret
+        return "DaemonInit(transport=%s, socket_path=%r, auth_timeout_ms=%d, buffer_size=%d, preload_modules=%r)" % (
+            self.transport.name, self.socket_path, self.auth_timeout_ms, self.buffer_size, self.preload_modules)
+
+
+def encode_daemon_init(init: DaemonInit) -> bytes:
+    transport = Transport(init.transport)
+    if transport.is_tcp and init.socket_path:
+        raise ValueError("socket path must be empty for a TCP transport, got %r" % (init.socket_path,))
+    if not transport.is_tcp and not init.socket_path:
+        raise ValueError("a unix transport needs a non-empty socket path")
+    if len(init.preload_modules) > MAX_PRELOAD_MODULES:
+        raise ValueError("%d preload modules, over the max of %d" % (len(init.preload_modules), MAX_PRELOAD_MODULES))
+    parts = [
+        TAG_DAEMON_INIT,
+        pack_int(PROTOCOL_VERSION),
+        pack_bytes(_check_secret(init.secret)),
+        pack_u8(transport),
+        pack_str(_check_control_str(init.socket_path, "socket path")),
+        pack_int(init.auth_timeout_ms),
+        pack_int(init.buffer_size),
+        pack_int(len(init.preload_modules)),
+    ]
+    parts.extend(pack_str(_check_control_str(m, "preload module name")) for m in init.preload_modules)
+    return b"".join(parts)
+
+
+def read_daemon_init(stream: Readable) -> DaemonInit:
+    """Read and validate the init block; raises ProtocolError (bad value) or EOFError (stream ended early)."""
+    read_tag(stream, (TAG_DAEMON_INIT,), _DAEMON_INIT)
+    _read_version(stream, _DAEMON_INIT)
+    secret = read_bytes(stream, SECRET_LENGTH, _DAEMON_INIT, "secret", exact=True)
+    transport = _read_transport(stream, _DAEMON_INIT)
+    path = read_str(stream, MAX_CONTROL_STR, _DAEMON_INIT, "socket path")
+    if transport is Transport.UNIX and not path:
+        raise ProtocolError("socket path is empty in %s but transport is 1 (unix)" % _DAEMON_INIT)
+    if transport.is_tcp and path:
+        raise ProtocolError(
+            "socket path %r must be empty in %s when transport is %d (TCP)" % (path, _DAEMON_INIT, transport)
+        )
+    auth_timeout_ms = _check_positive(read_int(stream, "auth timeout"), "auth timeout ms", _DAEMON_INIT)
+    buffer_size = _check_positive(read_int(stream, "buffer size"), "buffer size", _DAEMON_INIT)
+    count = read_int(stream, "preload count in %s" % _DAEMON_INIT)
+    if not 0 <= count <= MAX_PRELOAD_MODULES:
+        raise ProtocolError(
+            "preload count %d is outside 0..%d in %s" % (count, MAX_PRELOAD_MODULES, _DAEMON_INIT)
+        )
+    modules = tuple(read_str(stream, MAX_CONTROL_STR, _DAEMON_INIT, "preload module name") for _ in range(count))
+    return DaemonInit(secret, transport, path, auth_timeout_ms, buffer_size, modules)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# 1.2 Daemon hello (daemon stdout -> JVM)
+
+_DAEMON_HELLO = "daemon hello"
+
+
+@dataclass(frozen=True)
+class DaemonHello:
+    """The daemon is up: its pid, its Python version, and where it listens (a path or a port)."""
+
+    pid: int
+    python_major: int
+    python_minor: int
+    transport: Transport
+    address: Union[str, int]
+
+
+@dataclass(frozen=True)
+class DaemonError:
+    """The daemon could not start; it exits with code 3 after sending this."""
+
+    message: str
+
+
+def encode_daemon_hello(hello: DaemonHello) -> bytes:
+    transport = Transport(hello.transport)
+    return b"".join([
+        TAG_DAEMON_HELLO,
+        pack_int(PROTOCOL_VERSION),
+        pack_int(hello.pid),
+        pack_int(hello.python_major),
+        pack_int(hello.python_minor),
+        pack_u8(transport),
+        _pack_address(transport, hello.address),
+    ])
+
+
+def encode_daemon_error(message: str) -> bytes:
+    """PWKE + message; a message over 4096 bytes of UTF-8 is cut (never split inside a character)."""
+    return TAG_DAEMON_ERROR + pack_str(truncate_utf8(message))
+
+
+def read_daemon_reply(stream: Readable) -> Union[DaemonHello, DaemonError]:
+    """Read what a daemon writes on stdout after its init block: a hello or an error (the JVM role)."""
+    tag = read_tag(stream, (TAG_DAEMON_HELLO, TAG_DAEMON_ERROR), _DAEMON_HELLO)
+    if tag == TAG_DAEMON_ERROR:
+        return DaemonError(read_str(stream, MAX_CONTROL_STR, "daemon error", "message"))
+    _read_version(stream, _DAEMON_HELLO)
+    pid = read_int(stream, "pid in %s" % _DAEMON_HELLO)
+    if pid <= 0:
+        raise ProtocolError("daemon pid %d must be positive in %s" % (pid, _DAEMON_HELLO))
+    major = read_int(stream, "python major in %s" % _DAEMON_HELLO)
+    minor = read_int(stream, "python minor in %s" % _DAEMON_HELLO)
+    transport = _read_transport(stream, _DAEMON_HELLO)
+    address = _read_address(stream, transport, _DAEMON_HELLO)
+    return DaemonHello(pid, major, minor, transport, address)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# 1.3 Commands (JVM -> daemon stdin, after the init block)
+
+
+def encode_kill(pid: int) -> bytes:
+    return TAG_KILL + pack_int(pid)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# 2.2 Simple-mode init block (JVM -> worker stdin)
+
+_SIMPLE_INIT = "simple worker init block"
+
+
+@dataclass(frozen=True)
+class SimpleInit:
+    """What the JVM tells a simple worker: the secret and where to connect back."""
+
+    secret: bytes
+    transport: Transport
+    address: Union[str, int]
+    auth_timeout_ms: int
+    buffer_size: int
+
+    def __repr__(self) -> str:  # never show the secret
+        return "SimpleInit(transport=%s, address=%r, auth_timeout_ms=%d, buffer_size=%d)" % (
+            self.transport.name, self.address, self.auth_timeout_ms, self.buffer_size)
+
+
+def encode_simple_init(init: SimpleInit) -> bytes:
+    transport = Transport(init.transport)
+    return b"".join([
+        TAG_SIMPLE_INIT,
+        pack_int(PROTOCOL_VERSION),
+        pack_bytes(_check_secret(init.secret)),
+        pack_u8(transport),
+        _pack_address(transport, init.address),
+        pack_int(init.auth_timeout_ms),
+        pack_int(init.buffer_size),
+    ])
+
+
+def read_simple_init(stream: Readable) -> SimpleInit:
+    read_tag(stream, (TAG_SIMPLE_INIT,), _SIMPLE_INIT)
+    _read_version(stream, _SIMPLE_INIT)
+    secret = read_bytes(stream, SECRET_LENGTH, _SIMPLE_INIT, "secret", exact=True)
+    transport = _read_transport(stream, _SIMPLE_INIT)
+    address = _read_address(stream, transport, _SIMPLE_INIT)
+    auth_timeout_ms = _check_positive(read_int(stream, "auth timeout"), "auth timeout ms", _SIMPLE_INIT)
+    buffer_size = _check_positive(read_int(stream, "buffer size"), "buffer size", _SIMPLE_INIT)
+    return SimpleInit(secret, transport, address, auth_timeout_ms, buffer_size)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# 2 Worker hello (worker -> JVM, first bytes on a worker connection)
+
+_WORKER_HELLO = "worker hello"
+
+
+@dataclass(frozen=True)
+class WorkerHello:
+    """A worker's pid and its nonce ``Nw``."""
+
+    pid: int
+    nonce: bytes
+
+
+@dataclass(frozen=True)
+class ForkFailure:
+    """The daemon could not fork a worker for this connection: ``code`` is ``-errno``."""
+
+    code: int
+    message: str
+
+
+def encode_worker_hello(pid: int, nonce: bytes) -> bytes:
+    if pid <= 0:
+        raise ValueError("worker pid must be positive, got %d" % pid)
+    if len(nonce) != NONCE_LENGTH:
+        raise ValueError("nonce must be exactly %d bytes, got %d" % (NONCE_LENGTH, len(nonce)))
+    return TAG_WORKER_HELLO + pack_int(pid) + bytes(nonce)
+
+
+def encode_fork_failure(code: int, message: str) -> bytes:
+    """PWKW + ``code`` (``-errno``, negative) + message, sent by the daemon instead of a worker hello."""
+    if code >= 0:
+        raise ValueError("a fork failure code must be negative (-errno), got %d" % code)
+    return TAG_WORKER_HELLO + pack_int(code) + pack_str(truncate_utf8(message))
+
+
+def read_worker_hello(stream: Readable) -> Union[WorkerHello, ForkFailure]:
+    """Read step 1 of the handshake (the JVM role)."""
+    read_tag(stream, (TAG_WORKER_HELLO,), _WORKER_HELLO)
+    pid = read_int(stream, "pid in %s" % _WORKER_HELLO)
+    if pid < 0:
+        return ForkFailure(pid, read_str(stream, MAX_CONTROL_STR, "fork failure", "message"))
+    if pid == 0:
+        raise ProtocolError("worker pid 0 is invalid in %s" % _WORKER_HELLO)
+    return WorkerHello(pid, read_exact(stream, NONCE_LENGTH, "nonce in %s" % _WORKER_HELLO))
+

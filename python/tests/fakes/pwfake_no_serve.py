@@ -1,0 +1,1 @@
+"""A module without serve_forked, to check the daemon's start-up error."""

@@ -1,0 +1,122 @@
+"""Encoders must produce exactly the golden bytes in protocol/golden, and decoders must read them back, also when
+the bytes arrive one at a time."""
+import io
+
+import pytest
+
+import make_golden
+from pyworkers import auth, protocol
+
+GOLDEN = make_golden.golden_files()
+
+
+class OneByteAtATime:
+    """A stream that returns at most one byte per read, like okio's OneByteAtATimeSource."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = io.BytesIO(data)
+
+    def read(self, n: int) -> bytes:
+        return self._data.read(min(n, 1))
+
+
+def stream_kinds():
+    return pytest.mark.parametrize("make_stream", [io.BytesIO, OneByteAtATime], ids=["whole", "one-byte"])
+
+
+def golden(name: str) -> bytes:
+    return (make_golden.GOLDEN_DIR / name).read_bytes()
+
+
+@pytest.mark.parametrize("name", sorted(GOLDEN))
+def test_encoder_matchesGoldenFile(name):
+    assert GOLDEN[name] == golden(name), "regenerate with python tests/make_golden.py only for a deliberate change"
+
+
+def test_goldenReadme_isUpToDate():
+    readme = (make_golden.GOLDEN_DIR / "README.md").read_text(encoding="utf-8")
+    assert readme == make_golden.readme_text(GOLDEN)
+
+
+@stream_kinds()
+def test_daemonInit_decodesGoldenFile(make_stream):
+    stream = make_stream(golden("daemon_init.bin"))
+    init = protocol.read_daemon_init(stream)
+    assert init == make_golden.DAEMON_INIT
+    assert init.preload_modules == ("json", "os.path")
+    assert init.secret == bytes(range(100, 132))
+    assert "secret" not in repr(init) and init.secret.hex() not in repr(init)
+
+
+@stream_kinds()
+@pytest.mark.parametrize(
+    "name,expected", [("daemon_hello_unix.bin", make_golden.HELLO_UNIX), ("daemon_hello_tcp.bin", make_golden.HELLO_TCP)]
+)
+def test_daemonHello_decodesGoldenFile(make_stream, name, expected):
+    assert protocol.read_daemon_reply(make_stream(golden(name))) == expected
+
+
+@stream_kinds()
+def test_daemonError_decodesGoldenFile(make_stream):
+    reply = protocol.read_daemon_reply(make_stream(golden("daemon_error.bin")))
+    assert reply == protocol.DaemonError(make_golden.PRELOAD_ERROR)
+
+
+@stream_kinds()
+def test_simpleInit_decodesGoldenFile(make_stream):
+    assert protocol.read_simple_init(make_stream(golden("simple_init.bin"))) == make_golden.SIMPLE_INIT
+
+
+@stream_kinds()
+def test_workerHello_decodesGoldenFile(make_stream):
+    hello = protocol.read_worker_hello(make_stream(golden("worker_hello.bin")))
+    assert hello == protocol.WorkerHello(4242, bytes(range(32)))
+
+
+@stream_kinds()
+def test_forkFailed_decodesGoldenFile_asNegativeCodeAndMessage(make_stream):
+    reply = protocol.read_worker_hello(make_stream(golden("fork_failed.bin")))
+    assert reply == protocol.ForkFailure(-11, "fork failed: [Errno 11] Resource temporarily unavailable")
+
+
+def test_killCommand_isTagAndPid():
+    assert golden("kill_cmd.bin") == b"KILL" + (4242).to_bytes(4, "big")
+
+
+def test_proofs_matchHmacOverLabelsAndNonces():
+    import hashlib
+    import hmac
+
+    secret, nw, nj = make_golden.SECRET, make_golden.WORKER_NONCE, make_golden.JVM_NONCE
+    jvm_proof = golden("jvm_proof.bin")
+    assert jvm_proof[:32] == nj
+    assert jvm_proof[32:] == hmac.new(secret, b"pyworkers-jvm" + nw + nj, hashlib.sha256).digest()
+    worker_proof = golden("worker_proof.bin")
+    assert worker_proof[:1] == b"\x00"
+    assert worker_proof[1:] == hmac.new(secret, b"pyworkers-worker" + nj + nw, hashlib.sha256).digest()
+    assert auth.jvm_mac(secret, nw, nj) != auth.worker_mac(secret, nj, nw)
+
+
+DECODERS = {
+    "daemon_init.bin": protocol.read_daemon_init,
+    "daemon_hello_unix.bin": protocol.read_daemon_reply,
+    "daemon_hello_tcp.bin": protocol.read_daemon_reply,
+    "daemon_error.bin": protocol.read_daemon_reply,
+    "simple_init.bin": protocol.read_simple_init,
+    "worker_hello.bin": protocol.read_worker_hello,
+    "fork_failed.bin": protocol.read_worker_hello,
+}
+
+
+@pytest.mark.parametrize("name", sorted(DECODERS))
+def test_truncatedGoldenFile_raisesEOFErrorNamingExpectedAndGot(name):
+    data = golden(name)
+    with pytest.raises(EOFError, match=r"expected \d+ bytes, got \d+"):
+        DECODERS[name](OneByteAtATime(data[:-1]))
+
+
+@pytest.mark.parametrize("name", sorted(DECODERS))
+def test_decoders_consumeExactlyTheMessage(name):
+    stream = OneByteAtATime(golden(name) + b"NEXT")
+    DECODERS[name](stream)
+    assert stream.read(1) == b"N"
