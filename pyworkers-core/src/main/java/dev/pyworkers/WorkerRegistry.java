@@ -93,6 +93,11 @@ public final class WorkerRegistry implements AutoCloseable {
     }
   }
 
+  /** The registry's one scheduler thread, shared with the runners built on it. */
+  java.util.concurrent.ScheduledExecutorService scheduler() {
+    return scheduler;
+  }
+
   /** Stops every factory (their workers and daemons), then the scheduler. Idempotent. */
   @Override
   public void close() {

@@ -42,6 +42,21 @@ public final class TestPython {
     return PythonEnvironment.of(executable, vars);
   }
 
+  /** The variables every test function carries, so its workers are marked and see the fakes folder. */
+  public static Map<String, String> functionEnv() {
+    return Map.of(MARKER, RUN_ID, "PYTHONPATH", FAKES.toString());
+  }
+
+  /** A source-text function with the test environment and the test Python. */
+  public static dev.pyworkers.PythonFunction source(String text, String name) {
+    return dev.pyworkers.PythonFunction.source(text, name).withEnv(functionEnv()).withPythonExecutable(executable());
+  }
+
+  /** A module:function reference with the test environment and the test Python. */
+  public static dev.pyworkers.PythonFunction reference(String ref) {
+    return dev.pyworkers.PythonFunction.reference(ref).withEnv(functionEnv()).withPythonExecutable(executable());
+  }
+
   /** Defaults with short timeouts, so a failure shows quickly, and a cache folder inside target/. */
   public static WorkerConfig.Builder config() {
     return WorkerConfig.builder()

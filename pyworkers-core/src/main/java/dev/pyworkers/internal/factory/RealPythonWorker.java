@@ -43,6 +43,7 @@ public final class RealPythonWorker implements PythonWorker {
   private final Process process;
   private final OutputPump output;
   private final ScheduledExecutorService scheduler;
+  private final java.util.Set<Long> broadcastIds = new java.util.HashSet<>();
 
   RealPythonWorker(
       RealWorkerFactory owner, long pid, ProcessHandle handle, SocketChannel channel, DaemonProcess daemon,
@@ -100,6 +101,33 @@ public final class RealPythonWorker implements PythonWorker {
 
   Process process() {
     return process;
+  }
+
+  /**
+   * How the process ended ("exited with code 1", "killed by signal 11 (SIGSEGV)"), waiting up to {@code millis} for
+   * it to end and be reported; "(still running)" or "(exit status unknown)" otherwise.
+   */
+  public String awaitExitDescription(long millis) {
+    if (process != null) {
+      try {
+        if (!process.waitFor(millis, TimeUnit.MILLISECONDS)) return "(still running)";
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return "(exit status unknown)";
+      }
+      String how = dev.pyworkers.internal.process.ProcessStopper.describeExit(process.exitValue());
+      return how.startsWith("signal") ? "killed by " + how : how.replace("exit code", "exited with code");
+    }
+    String how = daemon.stderr().awaitWorkerExit(pid, millis);
+    return how != null ? how : "(exit status unknown)";
+  }
+
+  /**
+   * Broadcast ids this worker holds. Touched only by the task that holds the worker (BUSY), so one thread at a
+   * time; the state change to IDLE and back publishes it to the next task.
+   */
+  public java.util.Set<Long> broadcastIds() {
+    return broadcastIds;
   }
 
   /** Recent output lines of this worker, for error messages. */

@@ -23,10 +23,15 @@ public final class OutputPump {
   static final Logger DAEMON_LOG = LoggerFactory.getLogger("dev.pyworkers.python.daemon");
   private static final Pattern WORKER_LINE = Pattern.compile("^\\[pid (\\d+)] (.*)$", Pattern.DOTALL);
   private static final Pattern DAEMON_LINE = Pattern.compile("^\\[daemon] (DEBUG|INFO|WARN|ERROR) (.*)$", Pattern.DOTALL);
+  private static final Pattern WORKER_EXIT =
+      Pattern.compile("^worker pid (\\d+) ((exited with code|killed by signal|ended with wait status) .*)$");
   private static final int TAIL_LINES = 40;
+  private static final int MAX_EXITS = 4096;
   private static final int MAX_LINE_CHARS = 2000;
 
   private final ArrayDeque<String> tail = new ArrayDeque<>();
+  /** @GuardedBy("this"): how recent workers of a daemon ended, as the daemon reported, newest last. */
+  private final java.util.LinkedHashMap<Long, String> exits = new java.util.LinkedHashMap<>();
   private final CountDownLatch done = new CountDownLatch(1);
   private final boolean daemon;
   private final long pid;
@@ -57,6 +62,9 @@ public final class OutputPump {
       // the process is gone and the stream closed under us; nothing more to copy
     } finally {
       done.countDown();
+      synchronized (this) {
+        notifyAll();
+      }
     }
   }
 
@@ -75,6 +83,8 @@ public final class OutputPump {
       DAEMON_LOG.info("daemon pid {}: {}", pid, line);
       return;
     }
+    Matcher exit = WORKER_EXIT.matcher(d.group(2));
+    if (exit.matches()) recordExit(Long.parseLong(exit.group(1)), exit.group(2));
     switch (d.group(1)) {
       case "DEBUG" -> DAEMON_LOG.debug("daemon pid {}: {}", pid, d.group(2));
       case "INFO" -> DAEMON_LOG.info("daemon pid {}: {}", pid, d.group(2));
@@ -86,6 +96,30 @@ public final class OutputPump {
   private synchronized void remember(String line) {
     if (tail.size() == TAIL_LINES) tail.removeFirst();
     tail.addLast(line);
+  }
+
+  private synchronized void recordExit(long workerPid, String how) {
+    exits.put(workerPid, how);
+    if (exits.size() > MAX_EXITS) exits.remove(exits.keySet().iterator().next());
+    notifyAll();
+  }
+
+  /**
+   * How a daemon's worker ended ("exited with code 1", "killed by signal 11 (SIGSEGV)"), waiting up to {@code
+   * millis} for the daemon to report it; null if it did not.
+   */
+  public synchronized String awaitWorkerExit(long workerPid, long millis) {
+    long deadline = System.nanoTime() + millis * 1_000_000L;
+    try {
+      while (!exits.containsKey(workerPid)) {
+        long left = (deadline - System.nanoTime()) / 1_000_000L;
+        if (left <= 0 || done.getCount() == 0) break;
+        wait(left);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return exits.get(workerPid);
   }
 
   /** Waits up to {@code millis} for the stream to end, so that the tail is complete. */

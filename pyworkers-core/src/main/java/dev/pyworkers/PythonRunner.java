@@ -1,0 +1,194 @@
+package dev.pyworkers;
+
+import dev.pyworkers.internal.factory.RealPythonWorker;
+import dev.pyworkers.internal.runner.RunnerSpec;
+import dev.pyworkers.internal.runner.TaskRun;
+import dev.pyworkers.internal.runner.TaskSetup;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Runs Python functions over partitions of data in pooled workers of a {@link WorkerRegistry}. Build one per set of
+ * functions with {@link #builder(WorkerRegistry)}, then call {@link #compute} once per partition, from any number of
+ * threads at once: each task holds its own worker. Close it to delete the broadcast files and faulthandler folder it
+ * made. Thread-safe.
+ *
+ * <pre>{@code
+ * PythonRunner runner = PythonRunner.builder(registry)
+ *     .udf(PythonUdf.of(new int[] {0}, PythonFunction.source("def inc(x):\n    return x + 1\n", "inc")
+ *         .withReturnType(ReturnType.LONG)))
+ *     .build();
+ * try (TaskResults<Object> out = runner.compute(rows.iterator(), 0, TaskContext.of(0))) {
+ *   out.forEachRemaining(System.out::println);
+ * }
+ * }</pre>
+ */
+public final class PythonRunner implements AutoCloseable {
+  private final WorkerRegistry registry;
+  private final RunnerSpec spec;
+  private final TaskSetup setup;
+
+  private PythonRunner(WorkerRegistry registry, RunnerSpec spec, TaskSetup setup) {
+    this.registry = registry;
+    this.spec = spec;
+    this.setup = setup;
+  }
+
+  public static Builder builder(WorkerRegistry registry) {
+    return new Builder(Objects.requireNonNull(registry, "registry"));
+  }
+
+  /**
+   * Starts one task: gets a worker, sends the header and streams {@code input} while the returned results stream
+   * back. NON_UDF input elements are {@code byte[]}, {@code String} or null; SQL_BATCHED_UDF input elements are
+   * rows ({@code Object[]}).
+   *
+   * @throws WorkerStartException no worker could be had
+   */
+  public TaskResults<Object> compute(Iterator<?> input, int partitionIndex, TaskContext context) {
+    Objects.requireNonNull(input, "input");
+    Objects.requireNonNull(context, "context");
+    if (partitionIndex < 0) throw new IllegalArgumentException("partitionIndex must be >= 0, got " + partitionIndex);
+    if (context.isCompleted()) {
+      throw new IllegalStateException(context + " is already completed; give each task a fresh TaskContext");
+    }
+    WorkerFactory factory = registry.factory(setup.environment(context));
+    RealPythonWorker worker = (RealPythonWorker) factory.create();
+    try {
+      return new TaskRun(spec, context, partitionIndex, input, factory, worker, setup.broadcastsFor(worker),
+          setup.includes(), setup.pythonVersion(), registry.scheduler());
+    } catch (RuntimeException e) {
+      factory.stop(worker);
+      throw e;
+    }
+  }
+
+  public EvalType evalType() {
+    return spec.evalType();
+  }
+
+  /** Deletes the broadcast files and the faulthandler folder this runner made. Running tasks are not stopped. */
+  @Override
+  public void close() {
+    setup.close();
+  }
+
+  /** Collects a runner's settings; {@link #build()} checks them. Not thread-safe. */
+  public static final class Builder {
+    private final WorkerRegistry registry;
+    private EvalType evalType = EvalType.SQL_BATCHED_UDF;
+    private List<PythonFunction> functions = List.of();
+    private List<PythonUdf> udfs = List.of();
+    private RecordFormat inputFormat = RecordFormat.PICKLED_BATCHES;
+    private RecordFormat outputFormat = RecordFormat.PICKLED_BATCHES;
+    private int outputBatchSize = 1000;
+    private int batchSize = 1000;
+    private Duration killTimeout = Duration.ofSeconds(2);
+    private Duration taskIdleTimeout = Duration.ZERO;
+    private Map<String, String> conf = Map.of();
+    private String filesFolder = "";
+    private List<Path> localDirs = List.of();
+    private boolean faulthandler;
+    private int memoryLimitMb;
+    private String pythonExecutable;
+
+    private Builder(WorkerRegistry registry) {
+      this.registry = registry;
+    }
+
+    /** NON_UDF: the functions {@code func(partition_index, iterator)}, innermost first. Sets the eval type. */
+    public Builder nonUdf(PythonFunction... chain) {
+      this.evalType = EvalType.NON_UDF;
+      this.functions = List.of(chain);
+      return this;
+    }
+
+    /** SQL_BATCHED_UDF: one UDF. Sets the eval type. */
+    public Builder udf(PythonUdf udf) {
+      return udfs(List.of(udf));
+    }
+
+    /** SQL_BATCHED_UDF: several UDFs evaluated in one pass over each row. Sets the eval type. */
+    public Builder udfs(List<PythonUdf> list) {
+      this.evalType = EvalType.SQL_BATCHED_UDF;
+      this.udfs = List.copyOf(list);
+      return this;
+    }
+
+    /**
+     * SQL_BATCHED_UDF from parallel lists: chain {@code i} takes the arguments at {@code argOffsets.get(i)}. The
+     * two lists must be equally long.
+     */
+    public Builder udfs(List<List<PythonFunction>> chains, List<int[]> argOffsets) {
+      if (chains.size() != argOffsets.size()) {
+        throw new IllegalArgumentException(chains.size() + " UDFs but " + argOffsets.size()
+            + " argument offset groups; give one group of offsets per UDF");
+      }
+      List<PythonUdf> list = new java.util.ArrayList<>();
+      for (int i = 0; i < chains.size(); i++) list.add(PythonUdf.of(argOffsets.get(i), chains.get(i)));
+      return udfs(list);
+    }
+
+    /** NON_UDF input record format. Default PICKLED_BATCHES. */
+    public Builder inputFormat(RecordFormat f) { this.inputFormat = Objects.requireNonNull(f); return this; }
+    /** NON_UDF output record format. Default PICKLED_BATCHES. */
+    public Builder outputFormat(RecordFormat f) { this.outputFormat = Objects.requireNonNull(f); return this; }
+    /** NON_UDF: records per pickled output frame, 1..1000000. Default 1000. */
+    public Builder outputBatchSize(int n) { this.outputBatchSize = n; return this; }
+    /** SQL_BATCHED_UDF: rows per pickled input batch, 1..1000000. Default 1000. */
+    public Builder batchSize(int n) { this.batchSize = n; return this; }
+    /** How long an interrupted task may still run before its worker is killed. Default 2 s. */
+    public Builder killTimeout(Duration d) { this.killTimeout = Objects.requireNonNull(d); return this; }
+    /** Kill a worker that sends and takes nothing for this long; zero (default) turns it off. */
+    public Builder taskIdleTimeout(Duration d) { this.taskIdleTimeout = Objects.requireNonNull(d); return this; }
+    /** Key/value settings passed to the worker with every task. */
+    public Builder conf(Map<String, String> c) { this.conf = Map.copyOf(c); return this; }
+    /** Folder the worker puts on sys.path, and that relative includes are resolved against. */
+    public Builder filesFolder(Path p) { this.filesFolder = p.toAbsolutePath().toString(); return this; }
+    /** Scratch folders (broadcast files live in the first). Default: a folder under java.io.tmpdir. */
+    public Builder localDirs(List<Path> dirs) { this.localDirs = List.copyOf(dirs); return this; }
+    /** Make workers write fatal-error tracebacks (segfaults, aborts) for crash messages. Default off. */
+    public Builder faulthandler(boolean on) { this.faulthandler = on; return this; }
+    /** Address-space limit per worker (RLIMIT_AS) in MiB; 0 (default) is no limit. */
+    public Builder memoryLimitMb(int mb) { this.memoryLimitMb = mb; return this; }
+    /** The Python executable; default: the functions' own, else "python3". */
+    public Builder pythonExecutable(String exe) { this.pythonExecutable = exe; return this; }
+
+    public PythonRunner build() {
+      if (evalType == EvalType.NON_UDF && functions.isEmpty()) {
+        throw new IllegalArgumentException("NON_UDF needs at least one function; call nonUdf(f...)");
+      }
+      if (evalType == EvalType.NON_UDF && functions.size() > 100) {
+        throw new IllegalArgumentException("NON_UDF chains at most 100 functions, got " + functions.size());
+      }
+      if (evalType == EvalType.SQL_BATCHED_UDF && (udfs.isEmpty() || udfs.size() > 1000)) {
+        throw new IllegalArgumentException("SQL_BATCHED_UDF needs 1 to 1000 UDFs, got " + udfs.size()
+            + "; call udf(...) or udfs(...)");
+      }
+      range("outputBatchSize", outputBatchSize, 1, 1_000_000);
+      range("batchSize", batchSize, 1, 1_000_000);
+      range("memoryLimitMb", memoryLimitMb, 0, Integer.MAX_VALUE);
+      if (killTimeout.toMillis() < 1 || killTimeout.compareTo(Duration.ofHours(1)) > 0) {
+        throw new IllegalArgumentException("killTimeout must be between 1 ms and 1 h, got " + killTimeout);
+      }
+      if (taskIdleTimeout.isNegative() || taskIdleTimeout.compareTo(Duration.ofDays(1)) > 0) {
+        throw new IllegalArgumentException("taskIdleTimeout must be between 0 (off) and 1 day, got " + taskIdleTimeout);
+      }
+      TaskSetup setup = TaskSetup.create(registry.config(), evalType == EvalType.NON_UDF ? functions
+          : udfs.stream().flatMap(u -> u.chain().stream()).toList(), pythonExecutable, localDirs, faulthandler,
+          memoryLimitMb);
+      RunnerSpec spec = new RunnerSpec(evalType, functions, udfs, inputFormat, outputFormat, outputBatchSize,
+          batchSize, killTimeout, taskIdleTimeout, conf, filesFolder, setup.localDirs(), setup.faulthandlerDir(),
+          registry.config().bufferSize());
+      return new PythonRunner(registry, spec, setup);
+    }
+
+    private static void range(String key, long v, long min, long max) {
+      if (v < min || v > max) throw new IllegalArgumentException(key + " must be between " + min + " and " + max + ", got " + v);
+    }
+  }
+}

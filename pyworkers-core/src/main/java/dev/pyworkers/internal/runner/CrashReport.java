@@ -1,0 +1,40 @@
+package dev.pyworkers.internal.runner;
+
+import dev.pyworkers.WorkerCrashedException;
+import dev.pyworkers.internal.factory.RealPythonWorker;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Builds the "worker crashed" error: pid, how it ended, the faulthandler traceback, the tail of its output. */
+final class CrashReport {
+  private CrashReport() {}
+
+  static WorkerCrashedException of(RealPythonWorker worker, int partition, Path faulthandlerDir, IOException cause) {
+    String exit = worker.awaitExitDescription(2000);
+    StringBuilder sb = new StringBuilder("Python worker exited unexpectedly (crashed): pid ").append(worker.pid())
+        .append(' ').append(exit).append(" while running partition ").append(partition).append('.');
+    if (faulthandlerDir != null) {
+      Path dump = faulthandlerDir.resolve(Long.toString(worker.pid()));
+      try {
+        if (Files.exists(dump)) {
+          String trace = Files.readString(dump);
+          Files.deleteIfExists(dump);
+          sb.append("\nPython traceback (faulthandler):\n").append(cut(trace.strip()));
+        } else {
+          sb.append(" No faulthandler traceback was written.");
+        }
+      } catch (IOException e) {
+        sb.append(" The faulthandler file ").append(dump).append(" could not be read: ").append(e);
+      }
+    } else {
+      sb.append(" Enable the runner's faulthandler option for the Python traceback of a fatal error.");
+    }
+    sb.append("\nLast lines of the worker's stderr:\n").append(worker.outputTail());
+    return new WorkerCrashedException(sb.toString(), cause);
+  }
+
+  private static String cut(String s) {
+    return s.length() <= 8000 ? s : s.substring(0, 4000) + "\n...\n" + s.substring(s.length() - 4000);
+  }
+}

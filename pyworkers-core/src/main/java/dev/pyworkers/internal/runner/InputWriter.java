@@ -1,0 +1,172 @@
+package dev.pyworkers.internal.runner;
+
+import dev.pyworkers.EvalType;
+import dev.pyworkers.TaskContext;
+import dev.pyworkers.internal.factory.RealPythonWorker;
+import java.io.BufferedOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import net.razorvine.pickle.Pickler;
+
+/**
+ * The writer side of a task, on its own thread ({@code pyworkers-writer-pid<N>}): the header, then the input as
+ * frames, then {@code -1, -4}. It stops feeding early when asked (the worker reported an exception, or the task
+ * ended) and then still closes the data section cleanly. Memory is bounded by one batch and the socket buffer.
+ * Thread-safe: the reader thread only calls the methods that touch volatile state and the batch-size queue.
+ */
+final class InputWriter {
+  private final RunnerSpec spec;
+  private final TaskContext ctx;
+  private final int partition;
+  private final Iterator<?> input;
+  private final RealPythonWorker worker;
+  private final TaskHeader.Broadcasts broadcasts;
+  private final List<String> includes;
+  private final String pythonVersion;
+  private final Consumer<Throwable> onFailure;
+  private final Runnable onProgress;
+  private final ConcurrentLinkedQueue<Integer> batchSizes = new ConcurrentLinkedQueue<>();
+  private final CountDownLatch finished = new CountDownLatch(1);
+  private final Thread thread;
+  private volatile boolean stop;
+  private volatile boolean clean;
+  private volatile Throwable failure;
+  private volatile long recordsIn;
+
+  InputWriter(RunnerSpec spec, TaskContext ctx, int partition, Iterator<?> input, RealPythonWorker worker,
+      TaskHeader.Broadcasts broadcasts, List<String> includes, String pythonVersion, Consumer<Throwable> onFailure,
+      Runnable onProgress) {
+    this.spec = spec;
+    this.ctx = ctx;
+    this.partition = partition;
+    this.input = input;
+    this.worker = worker;
+    this.broadcasts = broadcasts;
+    this.includes = includes;
+    this.pythonVersion = pythonVersion;
+    this.onFailure = onFailure;
+    this.onProgress = onProgress;
+    this.thread = new Thread(this::run, "pyworkers-writer-pid" + worker.pid());
+    thread.setDaemon(true);
+  }
+
+  void start() {
+    thread.start();
+  }
+
+  private void run() {
+    try {
+      DataOutputStream out = new DataOutputStream(new BufferedOutputStream(worker.output(), spec.bufferSize()));
+      TaskHeader.write(out, partition, pythonVersion, ctx, spec, includes, broadcasts);
+      out.flush();
+      if (spec.evalType() == EvalType.NON_UDF) writeRecords(out);
+      else writeBatches(out);
+      out.writeInt(-1);
+      out.writeInt(-4);
+      out.flush();
+      clean = true;
+    } catch (Throwable t) {
+      failure = t;
+      onFailure.accept(t);
+    } finally {
+      finished.countDown();
+    }
+  }
+
+  private void writeRecords(DataOutputStream out) throws IOException {
+    long n = 0;
+    while (!stop && input.hasNext()) {
+      Object r = input.next();
+      if (r == null) {
+        out.writeInt(-5);
+      } else {
+        byte[] b = r instanceof byte[] bytes ? bytes
+            : r instanceof String s ? s.getBytes(StandardCharsets.UTF_8)
+            : null;
+        if (b == null) {
+          throw new IllegalArgumentException("record " + n + " of partition " + partition + " is a "
+              + r.getClass().getName() + "; NON_UDF input records must be byte[], String or null");
+        }
+        out.writeInt(b.length);
+        out.write(b);
+      }
+      recordsIn = ++n;
+      if ((n & 1023) == 0) onProgress.run();
+    }
+  }
+
+  private void writeBatches(DataOutputStream out) throws IOException {
+    Pickler pickler = new Pickler(false);
+    List<Object[]> batch = new ArrayList<>(spec.batchSize());
+    long n = 0;
+    while (!stop && input.hasNext()) {
+      Object r = input.next();
+      if (!(r instanceof Object[] row)) {
+        throw new IllegalArgumentException("row " + n + " of partition " + partition + " is "
+            + (r == null ? "null" : "a " + r.getClass().getName()) + "; SQL_BATCHED_UDF rows must be Object[]");
+      }
+      batch.add(JavaValues.row(row, n));
+      n++;
+      if (batch.size() == spec.batchSize()) {
+        flushBatch(out, pickler, batch);
+        recordsIn = n;
+      }
+    }
+    if (!batch.isEmpty()) flushBatch(out, pickler, batch);
+    recordsIn = n;
+  }
+
+  private void flushBatch(DataOutputStream out, Pickler pickler, List<Object[]> batch) throws IOException {
+    byte[] pickled;
+    try {
+      pickled = pickler.dumps(batch);
+    } catch (net.razorvine.pickle.PickleException e) {
+      throw new IllegalArgumentException("a batch of partition " + partition + " cannot be pickled: " + e.getMessage(), e);
+    }
+    batchSizes.add(batch.size());
+    out.writeInt(pickled.length);
+    out.write(pickled);
+    batch.clear();
+    onProgress.run();
+  }
+
+  /** The row count of the oldest batch whose results have not been read yet. */
+  int takeBatchSize() {
+    Integer n = batchSizes.poll();
+    return n == null ? -1 : n;
+  }
+
+  void stopFeeding() {
+    stop = true;
+  }
+
+  long recordsIn() {
+    return recordsIn;
+  }
+
+  Throwable failure() {
+    return failure;
+  }
+
+  /** Waits for the writer to end; true if it wrote the whole data section and its end markers. */
+  boolean awaitClean(long millis) {
+    join(millis);
+    return clean;
+  }
+
+  void join(long millis) {
+    try {
+      finished.await(millis, TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

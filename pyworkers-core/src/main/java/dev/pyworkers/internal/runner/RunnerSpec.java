@@ -1,0 +1,41 @@
+package dev.pyworkers.internal.runner;
+
+import dev.pyworkers.EvalType;
+import dev.pyworkers.PythonFunction;
+import dev.pyworkers.PythonUdf;
+import dev.pyworkers.RecordFormat;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything a runner fixes for all its tasks. Immutable.
+ *
+ * @param functions NON_UDF: the chain, innermost first; empty for SQL_BATCHED_UDF
+ * @param udfs SQL_BATCHED_UDF: the UDFs; empty for NON_UDF
+ * @param taskIdleTimeout zero: off
+ * @param faulthandlerDir null: off
+ */
+public record RunnerSpec(
+    EvalType evalType,
+    List<PythonFunction> functions,
+    List<PythonUdf> udfs,
+    RecordFormat inputFormat,
+    RecordFormat outputFormat,
+    int outputBatchSize,
+    int batchSize,
+    Duration killTimeout,
+    Duration taskIdleTimeout,
+    Map<String, String> conf,
+    String filesFolder,
+    List<Path> localDirs,
+    Path faulthandlerDir,
+    int bufferSize) {
+
+  /** Every function the runner ships, in wire order. */
+  public List<PythonFunction> allFunctions() {
+    if (evalType == EvalType.NON_UDF) return functions;
+    return udfs.stream().flatMap(u -> u.chain().stream()).toList();
+  }
+}

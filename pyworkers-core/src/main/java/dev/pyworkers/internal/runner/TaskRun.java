@@ -1,0 +1,328 @@
+package dev.pyworkers.internal.runner;
+
+import dev.pyworkers.EvalType;
+import dev.pyworkers.PythonAccumulator;
+import dev.pyworkers.PythonException;
+import dev.pyworkers.PythonFunction;
+import dev.pyworkers.PythonUdf;
+import dev.pyworkers.PythonWorkerException;
+import dev.pyworkers.RecordFormat;
+import dev.pyworkers.TaskCancelledException;
+import dev.pyworkers.TaskContext;
+import dev.pyworkers.TaskIdleTimeoutException;
+import dev.pyworkers.TaskMetrics;
+import dev.pyworkers.TaskResults;
+import dev.pyworkers.WorkerFactory;
+import dev.pyworkers.WorkerProtocolException;
+import dev.pyworkers.internal.factory.RealPythonWorker;
+import java.io.BufferedInputStream;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import net.razorvine.pickle.Unpickler;
+
+/**
+ * One task on one worker: a writer thread sends the header and the input while the caller's thread reads and decodes
+ * the output, so large records can flow both ways at once and memory stays bounded by the buffers. The end-of-task
+ * exchange decides, with one compare-and-set, whether the worker goes back to the pool or is killed.
+ *
+ * <p>Thread-safety: iteration is confined to one reading thread; {@link #close()}, interruption, the kill-timeout
+ * and the idle-timeout tasks may run on other threads and only touch atomics and the worker's socket.
+ *
+ * <p>This class is over 250 lines because it holds the whole read side of the task protocol and its failure
+ * handling in one place; the writer, header, value conversion and crash report live in their own classes.
+ */
+public final class TaskRun implements TaskResults<Object> {
+  private static final int END_OF_DATA = -1;
+  private static final int EXCEPTION = -2;
+  private static final int TIMING = -3;
+  private static final int END_OF_STREAM = -4;
+  private static final int NULL = -5;
+  private static final int MAX_FRAME = 1 << 30;
+  private static final int MAX_TEXT = 4 << 20;
+
+  private final RunnerSpec spec;
+  private final TaskContext ctx;
+  private final int partition;
+  private final WorkerFactory factory;
+  private final RealPythonWorker worker;
+  private final ScheduledExecutorService scheduler;
+  private final DataInputStream in;
+  private final InputWriter writer;
+  private final ArrayDeque<Object> pending = new ArrayDeque<>();
+  private final AtomicBoolean releasedOrDestroyed = new AtomicBoolean();
+  private final boolean reused;
+  private final Unpickler unpickler = new Unpickler();
+  /** Why the worker was killed from another thread, if it was; read by the reader to name the failure. */
+  private volatile String cancelReason;
+  private volatile boolean idleTimedOut;
+  private volatile long lastActivityNanos = System.nanoTime();
+  private ScheduledFuture<?> idleCheck;
+  private boolean done;
+  private long rowsOut;
+  private long[] timing;
+  private TaskMetrics metrics;
+
+  public TaskRun(RunnerSpec spec, TaskContext ctx, int partition, java.util.Iterator<?> input,
+      WorkerFactory factory, RealPythonWorker worker, TaskHeader.Broadcasts broadcasts, List<String> includes,
+      String pythonVersion, ScheduledExecutorService scheduler) {
+    this.spec = spec;
+    this.ctx = ctx;
+    this.partition = partition;
+    this.factory = factory;
+    this.worker = worker;
+    this.scheduler = scheduler;
+    this.reused = worker.tasksServed() > 1;
+    this.in = new DataInputStream(new BufferedInputStream(worker.input(), spec.bufferSize()));
+    this.writer = new InputWriter(spec, ctx, partition, input, worker, broadcasts, includes, pythonVersion,
+        this::onWriterFailure, () -> lastActivityNanos = System.nanoTime());
+    ctx.addInterruptListener(this::onInterrupt);
+    if (!spec.taskIdleTimeout().isZero()) scheduleIdleCheck(spec.taskIdleTimeout().toNanos());
+    writer.start();
+  }
+
+  @Override
+  public boolean hasNext() {
+    while (pending.isEmpty() && !done) {
+      if (ctx.isInterrupted()) throw fail(cancelled("it was interrupted (" + ctx.interruptReason() + ")"));
+      readFrame();
+    }
+    return !pending.isEmpty();
+  }
+
+  @Override
+  public Object next() {
+    if (!hasNext()) throw new NoSuchElementException("task for partition " + partition + " has no more results");
+    Object v = pending.poll();
+    return v == NullMarker.NULL ? null : v;
+  }
+
+  @Override
+  public TaskMetrics metrics() {
+    return metrics;
+  }
+
+  private void readFrame() {
+    int len;
+    try {
+      len = in.readInt();
+      lastActivityNanos = System.nanoTime();
+      if (len >= 0) {
+        if (len > MAX_FRAME) throw protocol("output frame length " + len + " exceeds max " + MAX_FRAME);
+        byte[] frame = new byte[len];
+        in.readFully(frame);
+        decode(frame);
+        return;
+      }
+      switch (len) {
+        case NULL -> {
+          if (spec.evalType() != EvalType.NON_UDF) throw protocol("NULL frame (-5) is only valid for NON_UDF output");
+          pending.add(NullMarker.NULL);
+          rowsOut++;
+        }
+        case TIMING -> timing = new long[] {in.readLong(), in.readLong(), in.readLong(), in.readLong()};
+        case END_OF_DATA -> finish(null);
+        case EXCEPTION -> {
+          PythonException e = new PythonException(text("exception type"), text("exception message"),
+              text("traceback"), "Python worker pid " + worker.pid() + ", partition " + partition);
+          writer.stopFeeding();
+          throw fail(afterException(e));
+        }
+        default -> throw protocol("unknown output frame marker " + len);
+      }
+    } catch (IOException e) {
+      throw fail(readFailure(e));
+    } catch (RuntimeException e) {
+      throw fail(e);
+    }
+  }
+
+  private void decode(byte[] frame) throws IOException {
+    if (spec.evalType() == EvalType.NON_UDF) {
+      pending.add(spec.outputFormat() == RecordFormat.UTF8 ? new String(frame, StandardCharsets.UTF_8) : frame);
+      rowsOut++;
+      return;
+    }
+    Object batch = unpickler.loads(frame);
+    if (!(batch instanceof List<?> results)) {
+      throw protocol("SQL_BATCHED_UDF output frame holds a " + batch.getClass().getSimpleName() + ", not a list");
+    }
+    int expected = writer.takeBatchSize();
+    if (results.size() != expected) {
+      throw protocol("Python returned " + results.size() + " results for a batch of " + expected + " rows");
+    }
+    List<PythonUdf> udfs = spec.udfs();
+    for (Object r : results) {
+      if (udfs.size() == 1) {
+        Object v = ResultConverter.convert(r, udfs.get(0).returnType(), 0, rowsOut);
+        pending.add(v == null ? NullMarker.NULL : v);
+      } else {
+        if (!(r instanceof Object[] t) || t.length != udfs.size()) {
+          throw protocol("row " + rowsOut + " result is not a tuple of " + udfs.size() + " values");
+        }
+        Object[] out = new Object[t.length];
+        for (int i = 0; i < t.length; i++) out[i] = ResultConverter.convert(t[i], udfs.get(i).returnType(), i, rowsOut);
+        pending.add(out);
+      }
+      rowsOut++;
+    }
+  }
+
+  /** After -1: accumulator updates, then the end-of-stream exchange; release only if it is exact. */
+  private void finish(PythonException failure) throws IOException {
+    int n = in.readInt();
+    if (n < 0 || n > 1_000_000) throw protocol("accumulator update count " + n + " is outside 0..1000000");
+    List<PythonAccumulator> accs = spec.allFunctions().stream().map(PythonFunction::accumulator)
+        .filter(a -> a != null).distinct().toList();
+    for (int i = 0; i < n; i++) {
+      int len = in.readInt();
+      if (len < 0 || len > MAX_FRAME) throw protocol("accumulator update length " + len + " is invalid");
+      byte[] b = new byte[len];
+      in.readFully(b);
+      if (failure == null) {
+        Object v = unpickler.loads(b);
+        for (PythonAccumulator a : accs) a.add(v);
+      }
+    }
+    writer.stopFeeding();
+    int last = in.readInt();
+    boolean clean = last == END_OF_STREAM && writer.awaitClean(spec.killTimeout().toMillis());
+    done = true;
+    if (clean) release();
+    else destroy();
+    if (failure == null) {
+      if (!clean) throw protocol("task ended with " + last + " instead of the end-of-stream answer -4");
+      long[] t = timing == null ? new long[4] : timing;
+      metrics = new TaskMetrics(t[0], t[1], t[2], t[3], writer.recordsIn(), rowsOut, worker.pid(), reused);
+      ctx.markCompleted();
+    }
+  }
+
+  /** The worker reported an exception: let it finish the exchange (bounded by the kill timeout) to keep it. */
+  private PythonException afterException(PythonException e) {
+    ScheduledFuture<?> bound = scheduler.schedule(() -> destroy(), spec.killTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    try {
+      int marker;
+      while ((marker = in.readInt()) == TIMING) {
+        in.readLong(); in.readLong(); in.readLong(); in.readLong();
+      }
+      if (marker == END_OF_DATA) finish(e);
+      else destroy();
+    } catch (IOException | RuntimeException ignored) {
+      destroy();
+    } finally {
+      bound.cancel(false);
+    }
+    return e;
+  }
+
+  private String text(String what) throws IOException {
+    int len = in.readInt();
+    if (len < 0 || len > MAX_TEXT) throw protocol(what + " length " + len + " is outside 0.." + MAX_TEXT);
+    byte[] b = new byte[len];
+    in.readFully(b);
+    return new String(b, StandardCharsets.UTF_8);
+  }
+
+  private RuntimeException readFailure(IOException e) {
+    if (cancelReason != null) return cancelled(cancelReason);
+    if (idleTimedOut) {
+      return new TaskIdleTimeoutException("Python worker pid " + worker.pid() + " sent and took nothing for "
+          + spec.taskIdleTimeout().toMillis() + " ms (task idle timeout) while running partition " + partition
+          + " and was killed; recent output:\n" + worker.outputTail());
+    }
+    Throwable w = writer.failure();
+    if (w != null && !(w instanceof IOException)) {
+      return new PythonWorkerException("input for partition " + partition + " could not be sent to Python worker"
+          + " pid " + worker.pid() + ": " + w.getMessage(), w);
+    }
+    destroy();
+    return CrashReport.of(worker, partition, spec.faulthandlerDir(), e);
+  }
+
+  private TaskCancelledException cancelled(String why) {
+    return new TaskCancelledException("task for partition " + partition + " was cancelled: " + why
+        + "; its Python worker pid " + worker.pid() + " was killed");
+  }
+
+  private WorkerProtocolException protocol(String message) {
+    return new WorkerProtocolException(message + " (Python worker pid " + worker.pid() + ", partition " + partition + ")");
+  }
+
+  private RuntimeException fail(RuntimeException e) {
+    if (!done) {
+      done = true;
+      destroy();
+    }
+    pending.clear();
+    stopIdleCheck();
+    writer.join(spec.killTimeout().toMillis());
+    ctx.markCompleted();
+    return e;
+  }
+
+  private void onInterrupt(String reason) {
+    writer.stopFeeding();
+    scheduler.schedule(() -> {
+      if (!ctx.isCompleted()) {
+        cancelReason = "it was interrupted (" + reason + ") and did not finish within the kill timeout of "
+            + spec.killTimeout().toMillis() + " ms";
+        destroy();
+      }
+    }, spec.killTimeout().toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  private void onWriterFailure(Throwable t) {
+    if (!(t instanceof IOException)) destroy();
+  }
+
+  private void scheduleIdleCheck(long delayNanos) {
+    idleCheck = scheduler.schedule(() -> {
+      long idle = System.nanoTime() - lastActivityNanos;
+      long limit = spec.taskIdleTimeout().toNanos();
+      if (idle >= limit) {
+        idleTimedOut = true;
+        destroy();
+      } else if (!releasedOrDestroyed.get()) {
+        scheduleIdleCheck(limit - idle);
+      }
+    }, delayNanos, TimeUnit.NANOSECONDS);
+  }
+
+  private void stopIdleCheck() {
+    ScheduledFuture<?> f = idleCheck;
+    if (f != null) f.cancel(false);
+  }
+
+  private void release() {
+    stopIdleCheck();
+    if (releasedOrDestroyed.compareAndSet(false, true)) factory.release(worker);
+  }
+
+  private void destroy() {
+    if (releasedOrDestroyed.compareAndSet(false, true)) factory.stop(worker);
+  }
+
+  @Override
+  public void close() {
+    if (!done) {
+      cancelReason = "its results were closed before the end";
+      done = true;
+      destroy();
+      pending.clear();
+      stopIdleCheck();
+      writer.join(spec.killTimeout().toMillis());
+    }
+    ctx.markCompleted();
+  }
+
+  /** Stands for a null result in the pending queue, which does not take nulls. */
+  private enum NullMarker { NULL }
+}
