@@ -1,11 +1,16 @@
 """Fixtures shared by the pyworkers tests: a process tracker that fails the test if anything it started survives,
-and a short private folder for Unix socket files."""
+a short private folder for Unix socket files, and workers for task tests in both modes (daemon and simple)."""
 import shutil
+import sys
 import tempfile
 
 import pytest
 
-from harness import ProcessTracker
+from harness import FAKES_DIR, ProcessTracker, WorkerSource
+
+# The differential task tests evaluate the fakes' functions in-process too.
+if str(FAKES_DIR) not in sys.path:
+    sys.path.append(str(FAKES_DIR))
 
 
 @pytest.fixture
@@ -22,3 +27,15 @@ def sock_dir():
     path = tempfile.mkdtemp(prefix="pwk-")
     yield path
     shutil.rmtree(path)
+
+
+@pytest.fixture(params=["daemon", "simple"])
+def mode(request):
+    """Run the test once with a daemon's forked workers and once with simple workers."""
+    return request.param
+
+
+@pytest.fixture
+def workers(mode, procs, sock_dir):
+    """Workers for task tests, in the parametrized mode, with the default environment."""
+    return WorkerSource(mode, procs, sock_dir)

@@ -6,7 +6,9 @@ death through pidfds (or a bounded poll where the OS has none). The interpreter 
 ``$PYWORKERS_TEST_PYTHON`` (default: the one running pytest), so the suite can check other Python versions.
 """
 import os
+import pickle
 import re
+import struct
 import secrets
 import selectors
 import signal
@@ -16,7 +18,8 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
 from pyworkers import auth, protocol
 from pyworkers.protocol import Command, DaemonError, DaemonHello, DaemonInit, SimpleInit, Transport
@@ -24,6 +27,9 @@ from pyworkers.protocol import Command, DaemonError, DaemonHello, DaemonInit, Si
 __all__ = [
     "PYTHON", "SRC_DIR", "FAKES_DIR", "TIMEOUT", "child_env", "Deadline", "ProcessTracker", "OutputCollector",
     "DeadlineReader", "DaemonProcess", "WorkerClient", "SimpleWorkerProcess", "loopback_listener", "ipv6_available",
+    "Fn", "fn_pickled", "fn_payload", "fn_ref", "fn_source", "TaskSpec", "encode_task", "task_fields",
+    "task_with_bad_field", "TaskResult",
+    "pickled_frames", "udf_frames", "WorkerSource",
 ]
 
 PYTHON = os.environ.get("PYWORKERS_TEST_PYTHON", sys.executable)
@@ -32,10 +38,11 @@ FAKES_DIR = Path(__file__).resolve().parent / "fakes"
 TIMEOUT = 10.0  # generous bound for anything that normally takes milliseconds
 
 
-def child_env() -> Dict[str, str]:
+def child_env(extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(SRC_DIR), str(FAKES_DIR)])
     env["PYTHONUNBUFFERED"] = "1"
+    env.update(extra or {})
     return env
 
 
@@ -264,12 +271,12 @@ class ProcessTracker:
 
 
 class WorkerClient:
-    """The JVM's end of one authenticated worker connection."""
+    """The JVM's end of one authenticated worker connection. Reads are buffered; writes go straight to the socket."""
 
     def __init__(self, sock: socket.socket, pid: int) -> None:
         self.sock = sock
         self.pid = pid
-        self._reader = protocol.SocketReader(sock)
+        self._reader = sock.makefile("rb", buffering=65536)
 
     def ping(self) -> None:
         self.send_int(Command.PING)
@@ -282,20 +289,121 @@ class WorkerClient:
     def read_int(self) -> int:
         return protocol.read_int(self._reader, "reply from worker pid %d" % self.pid)
 
-    def read_str(self) -> str:
-        return protocol.read_str(self._reader, protocol.MAX_CONTROL_STR, "reply from worker pid %d" % self.pid)
+    def read_int_or_eof(self) -> Optional[int]:
+        return protocol.read_int_or_eof(self._reader, "reply from worker pid %d" % self.pid)
+
+    def read_long(self) -> int:
+        return protocol.read_long(self._reader, "reply from worker pid %d" % self.pid)
+
+    def read_exact(self, n: int) -> bytes:
+        return protocol.read_exact(self._reader, n, "reply from worker pid %d" % self.pid)
+
+    def read_str(self, max_length: int = protocol.MAX_CONTROL_STR) -> str:
+        return protocol.read_str(self._reader, max_length, "reply from worker pid %d" % self.pid)
 
     def read_eof(self) -> bytes:
         """Read until the worker closes the connection; returns what arrived before EOF."""
         chunks = []
         while True:
-            data = self.sock.recv(65536)
+            data = self._reader.read1(65536)
             if not data:
                 return b"".join(chunks)
             chunks.append(data)
 
+    def run_task(
+        self,
+        task: Union["TaskSpec", bytes],
+        frames: Iterable[Optional[bytes]] = (),
+        tail: Sequence[int] = (-1, -4),
+        stop_on_exception: bool = False,
+        read_answer: bool = True,
+    ) -> "TaskResult":
+        """Play the JVM's part of one task: a writer thread sends the header, ``frames`` (None is a NULL frame) and
+        ``tail`` while this thread reads the output, the timing, the end block and the answer to ``tail``.
+
+        With ``stop_on_exception`` the writer stops feeding as soon as an exception frame arrives and sends ``tail``
+        right away, as the JVM does. Without ``read_answer`` it returns after the end block, before the worker's
+        answer to ``tail``. The result records everything, including an early EOF.
+        """
+        header = task if isinstance(task, bytes) else encode_task(task)
+        stop = threading.Event()
+        writer = _TaskWriter(self.sock, header, frames, tail, stop)
+        result = TaskResult()
+        try:
+            self._read_task_output(result, stop if stop_on_exception else None, read_answer)
+        finally:
+            stop.set()
+            writer.join()
+        result.write_error = writer.error
+        return result
+
+    def _read_task_output(self, result: "TaskResult", stop: Optional[threading.Event], read_answer: bool) -> None:
+        while True:
+            n = self.read_int_or_eof()
+            if n is None:
+                result.eof = True
+                return
+            if n >= 0:
+                result.frames.append(self.read_exact(n))
+            elif n == -5:
+                result.frames.append(None)
+            elif n == -2:
+                strs = tuple(self.read_str(protocol.MAX_EXCEPTION_STR) for _ in range(3))
+                result.exception = strs  # type: ignore[assignment]
+                if stop is not None:
+                    stop.set()
+            elif n == -3:
+                result.timing = tuple(self.read_long() for _ in range(4))  # type: ignore[assignment]
+                end = self.read_int()
+                assert end == -1, "expected -1 (end) after the timing frame, got %d" % end
+                count = self.read_int()
+                result.accumulators = [self.read_exact(self.read_int()) for _ in range(count)]
+                if read_answer:
+                    result.answer = self.read_int_or_eof()
+                return
+            else:
+                raise AssertionError("unexpected frame marker %d from worker pid %d" % (n, self.pid))
+
     def close(self) -> None:
+        self._reader.close()
         self.sock.close()
+
+
+class _TaskWriter:
+    """The JVM's writer thread for one task (named, daemon, joined with a timeout)."""
+
+    def __init__(self, sock: socket.socket, header: bytes, frames: Iterable[Optional[bytes]], tail: Sequence[int],
+                 stop: threading.Event) -> None:
+        self._sock = sock
+        self._header = header
+        self._frames = frames
+        self._tail = tail
+        self._stop = stop
+        self.error: Optional[BaseException] = None
+        self._thread = threading.Thread(target=self._run, name="pwtest-task-writer", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            pending = [self._header]
+            size = len(self._header)
+            for frame in self._frames:
+                if self._stop.is_set():
+                    break
+                chunk = protocol.pack_int(-5) if frame is None else protocol.pack_int(len(frame)) + frame
+                pending.append(chunk)
+                size += len(chunk)
+                if size >= 65536:
+                    self._sock.sendall(b"".join(pending))
+                    pending, size = [], 0
+            pending.extend(protocol.pack_int(v) for v in self._tail)
+            self._sock.sendall(b"".join(pending))
+        except OSError as e:  # the worker went away (protocol-error tests expect it); the reader reports the rest
+            self.error = e
+
+    def join(self) -> None:
+        self._thread.join(TIMEOUT)
+        assert not self._thread.is_alive(), "the task writer thread is stuck"
 
 
 def _connect(transport: Transport, address: Union[str, int], timeout: float) -> socket.socket:
@@ -327,6 +435,7 @@ class DaemonProcess:
         init_bytes: Optional[bytes] = None,
         auth_timeout_ms: int = 5000,
         close_stdin_after_init: bool = False,
+        env: Optional[Dict[str, str]] = None,
     ) -> None:
         self.tracker = tracker
         self.secret = secrets.token_bytes(32)
@@ -339,7 +448,8 @@ class DaemonProcess:
         else:
             command = [PYTHON, "-c", launcher] + args
         self.popen = subprocess.Popen(
-            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=child_env(), bufsize=0
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=child_env(env),
+            bufsize=0,
         )
         tracker.track_popen(self.popen, "daemon")
         self.stderr = OutputCollector(self.popen.stderr, "pwtest-stderr-daemon-%d" % self.popen.pid)
@@ -406,7 +516,8 @@ class DaemonProcess:
 class SimpleWorkerProcess:
     """A real ``python -m pyworkers.worker`` that connects back to a listener owned by the test (the JVM's role)."""
 
-    def __init__(self, tracker: ProcessTracker, sock_dir: str, transport: Transport, auth_timeout_ms: int = 5000):
+    def __init__(self, tracker: ProcessTracker, sock_dir: str, transport: Transport, auth_timeout_ms: int = 5000,
+                 env: Optional[Dict[str, str]] = None):
         self.tracker = tracker
         self.secret = secrets.token_bytes(32)
         self.listener, address = loopback_listener(transport, sock_dir)
@@ -414,7 +525,7 @@ class SimpleWorkerProcess:
         self.init = SimpleInit(self.secret, transport, address, auth_timeout_ms, 65536)
         self.popen = subprocess.Popen(
             [PYTHON, "-m", "pyworkers.worker"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=child_env(), bufsize=0,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=child_env(env), bufsize=0,
         )
         tracker.track_popen(self.popen, "simple worker")
         self.stderr = OutputCollector(self.popen.stderr, "pwtest-stderr-worker-%d" % self.popen.pid)
@@ -445,3 +556,226 @@ def loopback_listener(transport: Transport, sock_dir: str) -> Tuple[socket.socke
     sock.bind((host, 0))
     sock.listen(1)
     return sock, sock.getsockname()[1]
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Tasks (docs/protocol.md section 5): the JVM's encoder, written independently of pyworkers.task on purpose
+
+
+def _i(value: int) -> bytes:
+    return struct.pack(">i", value)
+
+
+def _q(value: int) -> bytes:
+    return struct.pack(">q", value)
+
+
+def _b(value: bytes) -> bytes:
+    return _i(len(value)) + value
+
+
+def _s(value: str) -> bytes:
+    return _b(value.encode("utf-8"))
+
+
+@dataclass(frozen=True)
+class Fn:
+    """One ``fn`` of a header, already encoded (kind byte included)."""
+
+    data: bytes
+
+
+def fn_pickled(function: Callable[..., Any]) -> Fn:
+    import cloudpickle
+    return fn_payload(cloudpickle.dumps(function))
+
+
+def fn_payload(payload: bytes) -> Fn:
+    return Fn(b"\x01" + _b(payload))
+
+
+def fn_ref(reference: str) -> Fn:
+    return Fn(b"\x02" + _s(reference))
+
+
+def fn_source(file_name: str, source: str, name: str) -> Fn:
+    return Fn(b"\x03" + _s(file_name) + _s(source) + _s(name))
+
+
+@dataclass
+class TaskSpec:
+    """Everything a task header carries; NON_UDF uses ``functions`` and the serializers, SQL_BATCHED_UDF ``udfs``
+    (a list of (offsets, chain) pairs, chains innermost first)."""
+
+    eval_type: int = 0
+    functions: Sequence[Fn] = ()
+    input_serializer: int = 1
+    output_serializer: int = 1
+    output_batch_size: int = 100
+    udfs: Sequence[Tuple[Sequence[int], Sequence[Fn]]] = ()
+    partition_index: int = 0
+    python_version: str = ""
+    stage_id: int = 1
+    partition_id: int = 0
+    attempt_number: int = 0
+    task_attempt_id: int = 100
+    cpus: int = 1
+    resources: Dict[str, Sequence[str]] = field(default_factory=dict)
+    local_properties: Dict[str, str] = field(default_factory=dict)
+    files_folder: str = ""
+    includes: Sequence[str] = ()
+    removed_broadcasts: Sequence[int] = ()
+    added_broadcasts: Sequence[Tuple[int, str]] = ()
+    conf: Dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def non_udf(cls, *functions: Fn, **kwargs: Any) -> "TaskSpec":
+        return cls(eval_type=0, functions=functions, **kwargs)
+
+    @classmethod
+    def udf(cls, *udfs: Tuple[Sequence[int], Sequence[Fn]], **kwargs: Any) -> "TaskSpec":
+        return cls(eval_type=100, udfs=udfs, **kwargs)
+
+
+def encode_task(t: TaskSpec) -> bytes:
+    """The command (partition index) and the whole header, byte for byte as section 5.1 lays them out."""
+    return b"".join(data for _, data in task_fields(t))
+
+
+def task_fields(t: TaskSpec) -> List[Tuple[str, bytes]]:
+    """The encoded header as named fields in wire order, so a test can swap one for a bad value."""
+    f: List[Tuple[str, bytes]] = [
+        ("partition index", _i(t.partition_index)), ("python version", _s(t.python_version)),
+        ("stage id", _i(t.stage_id)), ("partition id", _i(t.partition_id)), ("attempt number", _i(t.attempt_number)),
+        ("task attempt id", _q(t.task_attempt_id)), ("cpus", _i(t.cpus)), ("resource count", _i(len(t.resources))),
+    ]
+    for r, (name, addresses) in enumerate(t.resources.items()):
+        f += [("resource %d name" % r, _s(name)), ("resource %d address count" % r, _i(len(addresses)))]
+        f += [("resource %d address %d" % (r, a), _s(x)) for a, x in enumerate(addresses)]
+    f.append(("local property count", _i(len(t.local_properties))))
+    for n, (key, value) in enumerate(t.local_properties.items()):
+        f += [("local property %d key" % n, _s(key)), ("local property %d value" % n, _s(value))]
+    f += [("files folder", _s(t.files_folder)), ("include count", _i(len(t.includes)))]
+    f += [("include %d" % n, _s(x)) for n, x in enumerate(t.includes)]
+    f.append(("removed broadcast count", _i(len(t.removed_broadcasts))))
+    f += [("removed broadcast %d" % n, _q(x)) for n, x in enumerate(t.removed_broadcasts)]
+    f.append(("added broadcast count", _i(len(t.added_broadcasts))))
+    for n, (broadcast_id, path) in enumerate(t.added_broadcasts):
+        f += [("added broadcast %d id" % n, _q(broadcast_id)), ("added broadcast %d path" % n, _s(path))]
+    f += [("eval type", _i(t.eval_type)), ("conf count", _i(len(t.conf)))]
+    for n, (key, value) in enumerate(t.conf.items()):
+        f += [("conf %d key" % n, _s(key)), ("conf %d value" % n, _s(value))]
+    if t.eval_type == 0:
+        f.append(("chain count", _i(len(t.functions))))
+        f += [("fn %d" % n, fn.data) for n, fn in enumerate(t.functions)]
+        f += [("input serializer", bytes([t.input_serializer])), ("output serializer", bytes([t.output_serializer])),
+              ("output batch size", _i(t.output_batch_size))]
+    else:
+        f.append(("udf count", _i(len(t.udfs))))
+        for u, (offsets, chain) in enumerate(t.udfs):
+            f.append(("udf %d arg count" % u, _i(len(offsets))))
+            f += [("udf %d offset %d" % (u, n), _i(o)) for n, o in enumerate(offsets)]
+            f.append(("udf %d chain count" % u, _i(len(chain))))
+            f += [("udf %d fn %d" % (u, n), fn.data) for n, fn in enumerate(chain)]
+    return f
+
+
+def task_with_bad_field(t: TaskSpec, name: str, data: bytes) -> bytes:
+    """The header up to the field ``name``, with ``data`` in its place (what follows would not be read)."""
+    fields = task_fields(t)
+    names = [n for n, _ in fields]
+    index = names.index(name)
+    return b"".join(d for _, d in fields[:index]) + data
+
+
+@dataclass
+class TaskResult:
+    """What a worker sent for one task."""
+
+    frames: List[Optional[bytes]] = field(default_factory=list)
+    exception: Optional[Tuple[str, str, str]] = None
+    timing: Optional[Tuple[int, int, int, int]] = None
+    accumulators: List[bytes] = field(default_factory=list)
+    answer: Optional[int] = None
+    eof: bool = False
+    write_error: Optional[BaseException] = None
+
+    def ok(self) -> "TaskResult":
+        """Assert the task succeeded and the worker answered -4 (reusable)."""
+        assert self.exception is None, "task failed: %s: %s\n%s" % self.exception
+        assert self.timing is not None and self.answer == -4, "task did not end cleanly: %r" % (self,)
+        return self
+
+    def failed(self) -> Tuple[str, str, str]:
+        """Assert the task reported an exception and the worker still answered -4; returns (type, message, tb)."""
+        assert self.exception is not None, "expected an exception frame, got %d data frames" % len(self.frames)
+        assert self.timing is not None and self.answer == -4, "task did not end cleanly: %r" % (self.exception,)
+        return self.exception
+
+    def records(self, serializer: int = 1) -> List[Any]:
+        if serializer == 1:
+            return [r for f in self.frames for r in pickle.loads(f)]  # type: ignore[arg-type]
+        if serializer == 2:
+            return [None if f is None else f.decode("utf-8") for f in self.frames]
+        return list(self.frames)
+
+    def udf_results(self) -> List[Any]:
+        return [r for f in self.frames for r in pickle.loads(f)]  # type: ignore[arg-type]
+
+    def accumulator_values(self) -> List[Any]:
+        return [pickle.loads(a) for a in self.accumulators]
+
+
+def pickled_frames(records: Iterable[Any], batch: int = 100, protocol_version: int = 2) -> Iterator[bytes]:
+    """Pickled-batches input frames, ``batch`` records each."""
+    chunk: List[Any] = []
+    for record in records:
+        chunk.append(record)
+        if len(chunk) == batch:
+            yield pickle.dumps(chunk, protocol_version)
+            chunk = []
+    if chunk:
+        yield pickle.dumps(chunk, protocol_version)
+
+
+def udf_frames(rows: Iterable[Any], batch: int = 100) -> Iterator[bytes]:
+    """SQL_BATCHED_UDF input: pickles (protocol 2, as the JVM's Pyrolite writes) of lists of rows."""
+    return pickled_frames(rows, batch, 2)
+
+
+class WorkerSource:
+    """Workers for the task tests, from a daemon (one per source) or as simple workers (one process each)."""
+
+    def __init__(self, mode: str, tracker: ProcessTracker, sock_dir: str, env: Optional[Dict[str, str]] = None):
+        self.mode = mode
+        self._tracker = tracker
+        self._sock_dir = sock_dir
+        self._env = env
+        self._simple: Dict[int, SimpleWorkerProcess] = {}
+        self.daemon = DaemonProcess(tracker, sock_dir, env=env) if mode == "daemon" else None
+        self._count = 0
+
+    def open(self) -> WorkerClient:
+        if self.daemon is not None:
+            return self.daemon.open_worker()
+        self._count += 1
+        folder = os.path.join(self._sock_dir, "s%d" % self._count)
+        os.mkdir(folder, 0o700)
+        simple = SimpleWorkerProcess(self._tracker, folder, Transport.UNIX, env=self._env)
+        simple.send_init()
+        worker = simple.accept()
+        self._simple[worker.pid] = simple
+        return worker
+
+    def exit_code(self, worker: WorkerClient) -> int:
+        """Wait for ``worker`` to end; its exit code."""
+        if self.daemon is not None:
+            line = self.daemon.stderr.wait_for(r"^\[daemon\] DEBUG worker pid %d exited with code \d+$" % worker.pid)
+            return int(line[0].rsplit(" ", 1)[1])
+        return self._simple[worker.pid].popen.wait(TIMEOUT)
+
+    def wait_for_line(self, worker: WorkerClient, pattern: str) -> str:
+        """A line the worker wrote on stderr (relayed as ``[pid N] ...`` in daemon mode)."""
+        if self.daemon is not None:
+            return self.daemon.stderr.wait_for(r"^\[pid %d\] %s" % (worker.pid, pattern))[0]
+        return self._simple[worker.pid].stderr.wait_for(r"^%s" % pattern)[0]

@@ -120,9 +120,9 @@ def test_silentClient_workerGivesUpAfterAuthTimeout_exits5(procs, sock_dir):
 
 def test_unknownCommand_answersErrorAndMessage_exits4(daemon):
     worker = daemon.open_worker()
-    worker.send_int(12345)
+    worker.send_int(-12345)
     assert worker.read_int() == protocol.Command.ERROR
-    assert worker.read_str() == "protocol error: unknown command 12345"
+    assert worker.read_str() == "protocol error: unknown command -12345"
     assert worker.read_eof() == b""
     daemon.worker_exit_line(worker.pid, "exited with code 4")
 

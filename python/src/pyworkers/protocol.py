@@ -6,6 +6,11 @@ Encoders return ``bytes`` (so tests can compare them with the golden files in ``
 any object whose ``read(n)`` returns up to ``n`` bytes and ``b""`` at end of stream (a raw or buffered file, or
 :class:`FdReader` / :class:`SocketReader`).
 
+The task exchange of section 5 adds its markers and enums (:class:`SpecialLength`, :class:`EvalType`,
+:class:`SerializerKind`, :class:`FunctionKind`), its bounds, and :class:`SocketInput`, the buffered socket reader a
+worker session reads commands, task headers and data frames with; the task header itself is decoded in
+``pyworkers.task``. The module is over 500 lines because it holds every byte-level rule of the protocol in one place.
+
 Standard library only. Stateless and thread-safe; a reader object is confined to one thread.
 """
 import enum
@@ -14,7 +19,7 @@ import socket
 import struct
 import time
 from dataclasses import dataclass
-from typing import Optional, Protocol, Tuple, Union
+from typing import Any, Callable, Optional, Protocol, Tuple, Union
 
 __all__ = [
     "PROTOCOL_VERSION",
@@ -30,19 +35,31 @@ __all__ = [
     "NONCE_LENGTH",
     "MAC_LENGTH",
     "KILL_COMMAND_LENGTH",
+    "MAX_HEADER_STR",
+    "MAX_SOURCE_STR",
+    "MAX_CLOUDPICKLE_PAYLOAD",
+    "MAX_FRAME",
+    "MAX_EXCEPTION_STR",
     "Transport",
     "Command",
+    "SpecialLength",
+    "EvalType",
+    "SerializerKind",
+    "FunctionKind",
     "ExitCode",
     "ProtocolError",
     "Readable",
     "Writable",
     "FdReader",
     "SocketReader",
+    "SocketInput",
+    "END_OF_DATA",
     "read_exact",
     "read_u8",
     "read_int",
     "read_int_or_eof",
     "read_long",
+    "read_count",
     "read_bytes",
     "read_str",
     "read_tag",
@@ -92,6 +109,14 @@ NONCE_LENGTH = 32
 MAC_LENGTH = 32
 KILL_COMMAND_LENGTH = 8
 
+# Section 5 bounds (bytes): header strs, function source text, cloudpickle payloads, data frames (both directions),
+# and each str of an exception frame (longer strings are cut in the middle, never rejected).
+MAX_HEADER_STR = 1 << 20
+MAX_SOURCE_STR = 64 << 20
+MAX_CLOUDPICKLE_PAYLOAD = 256 << 20
+MAX_FRAME = 1 << 30
+MAX_EXCEPTION_STR = 1 << 20
+
 _U8 = struct.Struct(">B")
 _INT = struct.Struct(">i")
 _LONG = struct.Struct(">q")
@@ -122,6 +147,39 @@ class Command(enum.IntEnum):
 
     PING = -10
     ERROR = -2
+
+
+class SpecialLength(enum.IntEnum):
+    """Negative ``int`` values that stand where a frame length would be (section 5)."""
+
+    END_OF_DATA_SECTION = -1
+    EXCEPTION = -2
+    TIMING = -3
+    END_OF_STREAM = -4
+    NULL = -5
+
+
+class EvalType(enum.IntEnum):
+    """How a task applies its functions (the header's ``eval type``)."""
+
+    NON_UDF = 0
+    SQL_BATCHED_UDF = 100
+
+
+class SerializerKind(enum.IntEnum):
+    """NON_UDF input and output serializers: what one data frame holds."""
+
+    PICKLED_BATCHES = 1
+    UTF8 = 2
+    RAW_BYTES = 3
+
+
+class FunctionKind(enum.IntEnum):
+    """How a function travels in a task header (the ``u8`` before each ``fn``)."""
+
+    CLOUDPICKLE = 1
+    REFERENCE = 2
+    SOURCE = 3
 
 
 class ExitCode(enum.IntEnum):
@@ -185,6 +243,151 @@ class SocketReader:
         return self._sock.recv(n)
 
 
+class _EndOfData:
+    """Type of :data:`END_OF_DATA`, what :meth:`SocketInput.read_frame` returns for ``-1``."""
+
+    def __repr__(self) -> str:
+        return "END_OF_DATA"
+
+
+END_OF_DATA = _EndOfData()
+
+
+class SocketInput:
+    """Buffered reader of a worker's connection: commands, task headers and data frames.
+
+    ``read(n)`` serves the generic decoders of this module. ``read_frame()`` is the hot path of a task's data
+    section: it returns a frame's payload as a ``memoryview`` into the buffer (valid only until the next read; a frame
+    larger than the buffer comes as its own ``bytearray``), ``None`` for NULL (-5) or :data:`END_OF_DATA` for -1, and
+    raises ProtocolError for any other negative length or one over :data:`MAX_FRAME`.
+
+    Before a receive that would block it calls ``before_block`` (the session flushes its output there), so output
+    the worker produced never sits in a buffer while the worker waits for input: a peer that feeds input only as it
+    consumes output cannot deadlock. (Without ``MSG_DONTWAIT``, or on a socket with a timeout, it calls it before
+    every receive.)
+
+    ``failure`` is the first error of :meth:`read_frame` (end of stream, an OS error, a bad length); once set, always
+    set, and every later frame read raises it again, so user code that swallows it cannot go on reading a stream that
+    is out of sync. ``data_ended`` is set when ``-1`` is read; the task clears it. Not thread-safe; confined to the
+    session's thread.
+    """
+
+    def __init__(self, sock: socket.socket, buffer_size: int, before_block: Optional[Callable[[], None]] = None):
+        self._sock = sock
+        self._buf = bytearray(max(int(buffer_size), 1024))
+        self._view = memoryview(self._buf)
+        self._pos = 0
+        self._end = 0
+        self._before_block = before_block
+        self._dontwait = getattr(socket, "MSG_DONTWAIT", 0)
+        self.failure: Optional[BaseException] = None
+        self.data_ended = False
+
+    @property
+    def capacity(self) -> int:
+        return len(self._buf)
+
+    def _receive(self, view: memoryview) -> int:
+        """One receive into ``view`` (0 at end of stream); flushes the output first if it would block."""
+        if self._dontwait and self._sock.gettimeout() is None:
+            try:
+                return self._sock.recv_into(view, 0, self._dontwait)
+            except BlockingIOError:
+                pass  # nothing buffered in the kernel: flush our output, then block
+        if self._before_block is not None:
+            self._before_block()
+        return self._sock.recv_into(view)
+
+    def _fill(self, need: int) -> bool:
+        """Buffer at least ``need`` (<= capacity) bytes; False if the stream ends first."""
+        pos, end = self._pos, self._end
+        if pos == end:
+            pos = end = 0
+        elif len(self._buf) - pos < need:
+            self._buf[: end - pos] = self._buf[pos:end]
+            pos, end = 0, end - pos
+        self._pos = pos
+        while end - pos < need:
+            got = self._receive(self._view[end:])
+            if got == 0:
+                self._end = end
+                return False
+            end += got
+        self._end = end
+        return True
+
+    def read(self, n: int) -> bytes:
+        """Up to ``n`` bytes (at least one), ``b""`` only at end of stream."""
+        if n <= 0:
+            return b""
+        if self._pos == self._end and not self._fill(1):
+            return b""
+        start = self._pos
+        stop = min(self._end, start + n)
+        self._pos = stop
+        return bytes(self._view[start:stop])
+
+    def read_frame(self) -> Any:
+        """The next data frame: a ``memoryview`` (valid until the next read) or ``bytearray`` payload, ``None`` for
+        NULL, or :data:`END_OF_DATA` (typed ``Any`` so callers can test identity and use the payload directly)."""
+        pos = self._pos
+        available = self._end - pos
+        if available >= 4:
+            length = _INT.unpack_from(self._buf, pos)[0]
+            if 0 <= length <= available - 4:
+                pos += 4
+                self._pos = pos + length
+                return self._view[pos: pos + length]
+        return self._read_frame_slow()
+
+    def _read_frame_slow(self) -> Any:
+        if self.failure is not None:
+            raise self.failure
+        try:
+            if not self._fill(4):
+                raise EOFError("end of stream while reading a data frame length: %d of 4 bytes arrived"
+                               % (self._end - self._pos))
+            length = _INT.unpack_from(self._buf, self._pos)[0]
+            self._pos += 4
+            if length < 0:
+                if length == SpecialLength.NULL:
+                    return None
+                if length == SpecialLength.END_OF_DATA_SECTION:
+                    self.data_ended = True
+                    return END_OF_DATA
+                raise ProtocolError(
+                    "data frame length %d is invalid: expected a length >= 0, -1 (end of data) or -5 (null)" % length
+                )
+            if length > MAX_FRAME:
+                raise ProtocolError("data frame length %d exceeds max %d" % (length, MAX_FRAME))
+            if length > len(self._buf):
+                return self._read_large(length)
+            if not self._fill(length):
+                raise EOFError("end of stream inside a data frame: expected %d bytes, got %d"
+                               % (length, self._end - self._pos))
+            start = self._pos
+            self._pos = start + length
+            return self._view[start: start + length]
+        except (EOFError, OSError, ProtocolError) as e:
+            self.failure = e
+            self._pos = self._end = 0
+            raise
+
+    def _read_large(self, length: int) -> bytearray:
+        data = bytearray(length)
+        view = memoryview(data)
+        got = self._end - self._pos
+        view[:got] = self._view[self._pos: self._end]
+        self._pos = self._end = 0
+        while got < length:
+            n = self._receive(view[got:])
+            if n == 0:
+                raise EOFError("end of stream inside a data frame: expected %d bytes, got %d" % (length, got))
+            got += n
+        view.release()
+        return data
+
+
 def read_exact(stream: Readable, n: int, what: str = "data") -> bytes:
     """Read exactly ``n`` bytes or raise ``EOFError`` saying how many were expected and how many arrived."""
     if n < 0:
@@ -220,6 +423,14 @@ def read_int_or_eof(stream: Readable, what: str = "int") -> Optional[int]:
 
 def read_long(stream: Readable, what: str = "long") -> int:
     return _LONG.unpack(read_exact(stream, 8, what))[0]
+
+
+def read_count(stream: Readable, low: int, high: int, what: str, context: str) -> int:
+    """Read an ``int`` in ``low..high``; else e.g. ``resource count 1001 is outside 0..1000 in task header``."""
+    value = read_int(stream, "%s in %s" % (what, context))
+    if not low <= value <= high:
+        raise ProtocolError("%s %d is outside %d..%d in %s" % (what, value, low, high, context))
+    return value
 
 
 def _read_length(stream: Readable, kind: str, max_length: int, context: str, exact: bool) -> int:

@@ -7,8 +7,14 @@ Two ways in:
 * simple mode: ``python -m pyworkers.worker`` reads a ``PWKS`` init block on stdin, connects back to the JVM and
   serves one session; EOF on the (moved) stdin ends the process at once.
 
-Exit codes: 0 the JVM closed the connection, 4 protocol error (unknown command, bad init block, cannot connect),
-5 authentication failed. Log lines go to stderr as ``[worker] LEVEL message``; stdout is never used by the protocol.
+A session answers PING and runs tasks (any command >= 0 is a partition index; see :mod:`pyworkers.task`). Input is
+read through :class:`~pyworkers.protocol.SocketInput`, which flushes the buffered output before it blocks for more
+input, so output never waits in a buffer while the worker waits for the JVM. The buffer size is
+``PYWORKERS_BUFFER_SIZE`` when set (a positive whole number), else the one the JVM sent at start.
+
+Exit codes: 0 the JVM closed the connection, 4 protocol error (unknown command, bad init block, cannot connect,
+a bad or truncated task), 5 authentication failed. Log lines go to stderr as ``[worker] LEVEL message``; stdout is
+never used by the protocol.
 
 Standard library only. A session is confined to the thread that runs it.
 """
@@ -17,11 +23,13 @@ import socket
 import struct
 import sys
 import threading
+import time
 import traceback
 from typing import BinaryIO, Callable, Dict, Optional, Tuple, Union, cast
 
 from . import auth, protocol
 from .protocol import Command, ExitCode, Transport
+from .task import TaskRunner
 
 __all__ = ["serve", "serve_forked", "main"]
 
@@ -29,6 +37,9 @@ _WATCHDOG_THREAD_NAME = "pyworkers-stdin-watchdog"
 
 # A handler gets the command and returns None to keep serving or an exit code to end the session.
 _Handler = Callable[[int], Optional[int]]
+
+# When this process started serving: module load in simple mode, reset to the fork time in a daemon's child.
+_boot_time_ms = int(time.time() * 1000)
 
 
 def _log(level: str, message: str) -> None:
@@ -60,6 +71,8 @@ def serve_forked(sock: socket.socket, secret: bytes, auth_timeout_s: float, buff
 
     Every worker module named on the daemon's command line must expose a function with this signature.
     """
+    global _boot_time_ms
+    _boot_time_ms = int(time.time() * 1000)
     return serve(sock, secret, auth_timeout_s, buffer_size)
 
 
@@ -96,16 +109,18 @@ def _authenticate(sock: socket.socket, secret: bytes, auth_timeout_s: float, pee
 class _Session:
     """Section 3 of the protocol: one command at a time until EOF. Not thread-safe; owned by the serving thread.
 
-    Commands dispatch through ``_handlers``; a task command (any int >= 0, the partition index) will be one more
-    handler, installed as ``_task_handler``.
+    Commands dispatch through ``_handlers``; a task command (any int >= 0, the partition index) goes to
+    ``_task_handler``.
     """
 
     def __init__(self, sock: socket.socket, buffer_size: int, peer: str) -> None:
         self._peer = peer
-        self._rfile = cast(BinaryIO, sock.makefile("rb", buffering=buffer_size))
+        buffer_size = _buffer_size(buffer_size)
         self._wfile = cast(BinaryIO, sock.makefile("wb", buffering=buffer_size))
+        self._rfile = protocol.SocketInput(sock, buffer_size, before_block=self._wfile.flush)
         self._handlers: Dict[int, _Handler] = {Command.PING: self._on_ping}
-        self._task_handler: Optional[_Handler] = None
+        self._tasks = TaskRunner(self._rfile, self._wfile, _boot_time_ms, _log, peer)
+        self._task_handler: Optional[_Handler] = self._tasks.run
 
     def run(self) -> int:
         try:
@@ -149,11 +164,25 @@ class _Session:
         return ExitCode.PROTOCOL_ERROR
 
     def _close(self) -> None:
-        for name, stream in (("output", self._wfile), ("input", self._rfile)):
-            try:
-                stream.close()  # flushes the output first
-            except OSError as e:
-                _log("DEBUG", "closing the session %s after the JVM went away: %s" % (name, e))
+        try:
+            self._wfile.close()  # flushes the output first
+        except OSError as e:
+            _log("DEBUG", "closing the session output after the JVM went away: %s" % (e,))
+
+
+def _buffer_size(session_size: int) -> int:
+    raw = os.environ.get("PYWORKERS_BUFFER_SIZE", "").strip()
+    if not raw:
+        return session_size
+    try:
+        size = int(raw)
+    except ValueError:
+        size = 0
+    if size <= 0:
+        _log("WARN", "ignoring PYWORKERS_BUFFER_SIZE=%r: not a positive whole number of bytes; using %d"
+             % (raw, session_size))
+        return session_size
+    return size
 
 
 # ---------------------------------------------------------------------------------------------------------------------

@@ -5,7 +5,10 @@ package dev.pyworkers;
  * is an error naming the UDF, the row and the value.
  */
 public enum ReturnType {
-  /** As unpickled: Integer/Long/BigInteger, Double, String, byte[], Boolean, BigDecimal, Calendar, List, Map, Object[]. */
+  /**
+   * As unpickled, with every Python int as Long (BigInteger past 64 bits), also inside containers: Long, Double,
+   * String, byte[], Boolean, BigDecimal, Calendar, List, Map, Object[] (a tuple).
+   */
   ANY,
   BOOLEAN,
   /** {@link Long}; Python ints outside the long range and non-integral numbers are errors. */

@@ -42,9 +42,9 @@ class RunnerContextTest {
         PythonRunner runner = PythonRunner.builder(registry).udf(PythonUdf.of(new int[] {0}, describe)).build()) {
       TaskContext first = TaskContext.builder().stageId(7).partitionId(3).attemptNumber(1).taskAttemptId(99)
           .localProperties(Map.of("who", "first")).resources(Map.of("gpu", List.of("0", "1"))).build();
-      TaskResults<Object> a = runner.compute(List.<Object>of(new Object[] {1L}).iterator(), 3, first);
+      TaskResults<Object> a = runner.compute(List.<Object>of((Object) new Object[] {1L}).iterator(), 3, first);
       assertThat(drain(a)).containsExactly("7/3/1/99/1/first/[('gpu', ['0', '1'])]");
-      TaskResults<Object> b = runner.compute(List.<Object>of(new Object[] {1L}).iterator(), 4, TaskContext.of(4));
+      TaskResults<Object> b = runner.compute(List.<Object>of((Object) new Object[] {1L}).iterator(), 4, TaskContext.of(4));
       assertThat(drain(b)).containsExactly("0/4/0/0/1/None/[]");
       assertThat(b.metrics().workerPid()).isEqualTo(a.metrics().workerPid());
       assertThat(first.isCompleted()).isTrue();
@@ -74,10 +74,10 @@ class RunnerContextTest {
       TaskResults<Object> a = r1.compute(rows.iterator(), 0, TaskContext.of(0));
       assertThat(drain(a)).containsExactly("two", "zero");
       assertThat(acc.values()).containsExactly(2, 0);
-      TaskResults<Object> b = r2.compute(List.<Object>of(new Object[] {1L}).iterator(), 1, TaskContext.of(1));
+      TaskResults<Object> b = r2.compute(List.<Object>of((Object) new Object[] {1L}).iterator(), 1, TaskContext.of(1));
       assertThat(drain(b)).containsExactly("v");
       assertThat(b.metrics().workerPid()).isEqualTo(a.metrics().workerPid());
-      TaskResults<Object> c = r1.compute(List.<Object>of(new Object[] {1L}).iterator(), 2, TaskContext.of(2));
+      TaskResults<Object> c = r1.compute(List.<Object>of((Object) new Object[] {1L}).iterator(), 2, TaskContext.of(2));
       assertThat(drain(c)).containsExactly("one");
       assertThat(acc.values()).containsExactly(2, 0, 1);
     }
@@ -91,7 +91,7 @@ class RunnerContextTest {
     try (WorkerRegistry registry = WorkerRegistry.create(TestPython.config().build());
         PythonRunner runner = PythonRunner.builder(registry).filesFolder(tmp)
             .udf(PythonUdf.of(new int[] {0}, shout)).build()) {
-      assertThat(drain(runner.compute(List.<Object>of(new Object[] {"hey"}).iterator(), 0, TaskContext.of(0))))
+      assertThat(drain(runner.compute(List.<Object>of((Object) new Object[] {"hey"}).iterator(), 0, TaskContext.of(0))))
           .containsExactly("HEY!");
     }
   }

@@ -71,7 +71,7 @@ class RunnerDataTest {
       CRC32 expected = new CRC32();
       for (long i = 1; i <= n; i++) expected.update(Long.toString(i).getBytes(StandardCharsets.US_ASCII));
       assertThat(crc.getValue()).isEqualTo(expected.getValue());
-      try (TaskResults<Object> again = runner.compute(List.<Object>of(new Object[] {41L}).iterator(), 1,
+      try (TaskResults<Object> again = runner.compute(List.<Object>of((Object) new Object[] {41L}).iterator(), 1,
           TaskContext.of(1))) {
         assertThat(drain(again)).containsExactly(42L);
         assertThat(again.metrics().workerPid()).isEqualTo(pid);

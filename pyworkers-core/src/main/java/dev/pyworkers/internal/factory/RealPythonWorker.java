@@ -10,7 +10,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
-import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.concurrent.ScheduledExecutorService;
@@ -52,8 +51,8 @@ public final class RealPythonWorker implements PythonWorker {
     this.pid = pid;
     this.handle = handle;
     this.channel = channel;
-    this.in = Channels.newInputStream(channel);
-    this.out = Channels.newOutputStream(channel);
+    this.in = ChannelStreams.input(channel);
+    this.out = ChannelStreams.output(channel);
     this.mode = daemon != null ? WorkerMode.DAEMON : WorkerMode.SIMPLE;
     this.daemon = daemon;
     this.process = process;

@@ -8,7 +8,6 @@ import dev.pyworkers.internal.auth.Secret;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
 import java.util.concurrent.ScheduledExecutorService;
 
@@ -22,8 +21,8 @@ final class WorkerHandshake {
   /** Reads the hello and authenticates. A negative pid (fork failure) is returned without authenticating. */
   static Handshake.WorkerHello run(
       SocketChannel ch, Secret secret, ScheduledExecutorService scheduler, WorkerConfig config, String who) {
-    InputStream in = Channels.newInputStream(ch);
-    OutputStream out = Channels.newOutputStream(ch);
+    InputStream in = ChannelStreams.input(ch);
+    OutputStream out = ChannelStreams.output(ch);
     Handshake.WorkerHello hello;
     try (Deadline d = Deadline.after(scheduler, config.connectTimeout().toMillis(), ch)) {
       try {

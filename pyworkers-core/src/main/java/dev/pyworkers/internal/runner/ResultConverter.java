@@ -13,10 +13,25 @@ import java.util.Map;
 
 /** Converts unpickled UDF results to their declared {@link ReturnType}, or fails naming UDF, row and value. */
 final class ResultConverter {
+  static {
+    // Python pickles an aware datetime's tzinfo as datetime.timezone(timedelta); Pyrolite has no constructor for it.
+    net.razorvine.pickle.Unpickler.registerConstructor("datetime", "timezone", args -> {
+      if (args.length >= 1 && args[0] instanceof net.razorvine.pickle.objects.TimeDelta d) {
+        int seconds = d.days * 86_400 + d.seconds;
+        return java.util.TimeZone.getTimeZone(java.time.ZoneOffset.ofTotalSeconds(seconds));
+      }
+      throw new net.razorvine.pickle.PickleException("datetime.timezone with arguments " + Arrays.toString(args));
+    });
+  }
+
   private ResultConverter() {}
 
+  /** Makes sure the constructors above are registered before the first unpickling. */
+  static void init() {}
+
   static Object convert(Object v, ReturnType type, int udf, long row) {
-    if (v == null || type == ReturnType.ANY) return v;
+    if (v == null) return null;
+    if (type == ReturnType.ANY) return normalize(v);
     switch (type) {
       case BOOLEAN -> {
         if (v instanceof Boolean) return v;
@@ -51,11 +66,11 @@ final class ResultConverter {
         if (v instanceof Calendar c) return Instant.ofEpochMilli(c.getTimeInMillis());
       }
       case LIST -> {
-        if (v instanceof List) return v;
-        if (v instanceof Object[] a) return Arrays.asList(a);
+        if (v instanceof List) return normalize(v);
+        if (v instanceof Object[] a) return Arrays.asList((Object[]) normalize(a));
       }
       case MAP -> {
-        if (v instanceof Map) return v;
+        if (v instanceof Map) return normalize(v);
       }
       default -> {
         return v;
@@ -64,6 +79,27 @@ final class ResultConverter {
     throw new PythonWorkerException(
         "UDF " + udf + " returned " + describe(v) + " for row " + row + " but its return type is " + type
             + "; return a matching Python value or declare ReturnType.ANY");
+  }
+
+  /** Python ints come out of Pyrolite as Integer when small; give Long (BigInteger past 64 bits) throughout. */
+  @SuppressWarnings("unchecked")
+  static Object normalize(Object v) {
+    if (v instanceof Integer i) return i.longValue();
+    if (v instanceof List<?> l) {
+      List<Object> list = (List<Object>) l;
+      for (int i = 0; i < list.size(); i++) list.set(i, normalize(list.get(i)));
+      return list;
+    }
+    if (v instanceof Object[] a) {
+      for (int i = 0; i < a.length; i++) a[i] = normalize(a[i]);
+      return a;
+    }
+    if (v instanceof Map<?, ?> m) {
+      Map<Object, Object> out = new java.util.LinkedHashMap<>();
+      for (Map.Entry<?, ?> e : m.entrySet()) out.put(normalize(e.getKey()), normalize(e.getValue()));
+      return out;
+    }
+    return v;
   }
 
   private static String describe(Object v) {

@@ -59,7 +59,7 @@ public final class TaskRun implements TaskResults<Object> {
   private final ArrayDeque<Object> pending = new ArrayDeque<>();
   private final AtomicBoolean releasedOrDestroyed = new AtomicBoolean();
   private final boolean reused;
-  private final Unpickler unpickler = new Unpickler();
+  private final Unpickler unpickler = newUnpickler();
   /** Why the worker was killed from another thread, if it was; read by the reader to name the failure. */
   private volatile String cancelReason;
   private volatile boolean idleTimedOut;
@@ -321,6 +321,11 @@ public final class TaskRun implements TaskResults<Object> {
       writer.join(spec.killTimeout().toMillis());
     }
     ctx.markCompleted();
+  }
+
+  private static Unpickler newUnpickler() {
+    ResultConverter.init();
+    return new Unpickler();
   }
 
   /** Stands for a null result in the pending queue, which does not take nulls. */

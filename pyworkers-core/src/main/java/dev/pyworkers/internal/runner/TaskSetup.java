@@ -87,11 +87,16 @@ public final class TaskSetup implements AutoCloseable {
       }
       for (Broadcast b : f.broadcasts()) broadcasts.putIfAbsent(b.id(), b);
     }
+    // Everything that ends up in the worker environment must be the same for every runner with the same settings,
+    // so that runners share factories (daemons and pools); per-runner files live in the scratch folder only.
+    List<Path> dirs = localDirs.isEmpty() ? List.of(Path.of(System.getProperty("java.io.tmpdir"))) : localDirs;
     try {
-      Path scratch = Files.createTempDirectory(localDirs.isEmpty()
-          ? Path.of(System.getProperty("java.io.tmpdir")) : localDirs.get(0), "pyworkers-task-");
-      List<Path> dirs = localDirs.isEmpty() ? List.of(scratch) : localDirs;
-      Path fault = faulthandler ? Files.createDirectory(scratch.resolve("faulthandler")) : null;
+      Path scratch = Files.createTempDirectory(dirs.get(0), "pyworkers-runner-");
+      Path fault = null;
+      if (faulthandler) {
+        fault = dirs.get(0).resolve("pyworkers-faulthandler");
+        Files.createDirectories(fault);
+      }
       return new TaskSetup(config, exe == null ? "python3" : exe, version, List.copyOf(includes), env,
           broadcasts, dirs, scratch, fault, memoryLimitMb);
     } catch (IOException e) {

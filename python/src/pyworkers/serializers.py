@@ -1,0 +1,173 @@
+"""NON_UDF serializers: data frames to records and records to data frames (``docs/protocol.md`` section 5).
+
+Kinds (:class:`~pyworkers.protocol.SerializerKind`): ``1`` pickled batches (a frame is a pickled list of records;
+output groups up to the task's output batch size per frame, pickle protocol 4), ``2`` UTF-8 (a frame is one ``str``),
+``3`` raw bytes (a frame is one ``bytes``). A NULL frame (``-5``) is the record ``None`` in every input kind; on
+output, ``None`` becomes a NULL frame for UTF-8 and raw bytes, and an element of the list for pickled batches.
+
+Input is a generator that reads frames only as the task's function asks for records, so a partition streams through
+the worker in bounded memory. Standard library only; one serializer belongs to one task on the session's thread.
+"""
+import pickle
+import struct
+from itertools import islice
+from typing import Any, Callable, Generator, Iterable, Union
+
+from .protocol import END_OF_DATA, MAX_FRAME, SerializerKind, SocketInput, SpecialLength
+
+__all__ = ["read_records", "write_records", "write_frame", "frame_too_large"]
+
+_INT = struct.Struct(">i")
+_NULL_FRAME = _INT.pack(SpecialLength.NULL)
+_SMALL_FRAME = 16 * 1024  # below this, length and payload go out in one write
+
+_Write = Callable[[Union[bytes, bytearray, memoryview]], Any]
+
+
+_Records = Generator[Any, None, None]
+
+
+def read_records(inp: SocketInput, kind: SerializerKind) -> _Records:
+    """The records of the task's data section, read lazily up to ``-1``."""
+    if kind is SerializerKind.PICKLED_BATCHES:
+        return _pickled_records(inp)
+    if kind is SerializerKind.UTF8:
+        return _utf8_records(inp)
+    return _raw_records(inp)
+
+
+def _pickled_records(inp: SocketInput) -> _Records:
+    read_frame, loads = inp.read_frame, pickle.loads
+    index = 0
+    while True:
+        frame = read_frame()
+        if frame is None:
+            yield None
+        elif frame is END_OF_DATA:
+            return
+        else:
+            records = loads(frame)
+            if records.__class__ is not list and not isinstance(records, (list, tuple)):
+                raise TypeError(
+                    "input frame %d unpickled to %s, not a list of records: the pickled-batches serializer needs "
+                    "each frame to be a pickled list" % (index, type(records).__name__)
+                )
+            yield from records
+        index += 1
+
+
+def _utf8_records(inp: SocketInput) -> _Records:
+    read_frame = inp.read_frame
+    index = 0
+    while True:
+        frame = read_frame()
+        if frame is None:
+            yield None
+        elif frame is END_OF_DATA:
+            return
+        else:
+            try:
+                text = str(frame, "utf-8")
+            except UnicodeDecodeError as e:
+                raise ValueError("input record %d is not valid UTF-8: %s" % (index, e)) from e
+            yield text
+        index += 1
+
+
+def _raw_records(inp: SocketInput) -> _Records:
+    read_frame = inp.read_frame
+    while True:
+        frame = read_frame()
+        if frame is None:
+            yield None
+        elif frame is END_OF_DATA:
+            return
+        else:
+            yield bytes(frame)
+
+
+def frame_too_large(size: int, what: str) -> ValueError:
+    return ValueError(
+        "%s is %d bytes, over the max data frame of %d bytes; produce smaller records or batches"
+        % (what, size, MAX_FRAME)
+    )
+
+
+def write_frame(write: _Write, data: Union[bytes, bytearray]) -> None:
+    """One data frame: ``int`` length, then the bytes."""
+    size = len(data)
+    if size < _SMALL_FRAME:
+        write(_INT.pack(size) + data)
+        return
+    if size > MAX_FRAME:
+        raise frame_too_large(size, "an output frame")
+    write(_INT.pack(size))
+    write(data)
+
+
+def write_records(write: _Write, records: Iterable[Any], kind: SerializerKind, batch_size: int) -> None:
+    """Write every record of ``records`` as data frames of ``kind``."""
+    if kind is SerializerKind.PICKLED_BATCHES:
+        _write_pickled(write, records, batch_size)
+    elif kind is SerializerKind.UTF8:
+        _write_utf8(write, records)
+    else:
+        _write_raw(write, records)
+
+
+def _write_pickled(write: _Write, records: Iterable[Any], batch_size: int) -> None:
+    iterator = iter(records)
+    dumps = pickle.dumps
+    while True:
+        batch = list(islice(iterator, batch_size))
+        if not batch:
+            return
+        write_frame(write, dumps(batch, 4))
+
+
+def _write_utf8(write: _Write, records: Iterable[Any]) -> None:
+    pack = _INT.pack
+    for index, record in enumerate(records):
+        if record.__class__ is str or isinstance(record, str):
+            try:
+                data = record.encode("utf-8")
+            except UnicodeEncodeError as e:
+                raise ValueError("output record %d cannot be encoded as UTF-8: %s" % (index, e)) from e
+            if len(data) < _SMALL_FRAME:
+                write(pack(len(data)) + data)
+            else:
+                write_frame(write, data)
+        elif record is None:
+            write(_NULL_FRAME)
+        else:
+            raise TypeError(
+                "output record %d is %s, not str: the UTF-8 output serializer writes str records (or None)"
+                % (index, _describe(record))
+            )
+
+
+def _write_raw(write: _Write, records: Iterable[Any]) -> None:
+    pack = _INT.pack
+    for index, record in enumerate(records):
+        if record.__class__ is bytes:
+            data = record
+        elif record is None:
+            write(_NULL_FRAME)
+            continue
+        else:
+            try:
+                data = memoryview(record).tobytes()
+            except TypeError:
+                raise TypeError(
+                    "output record %d is %s, not bytes-like: the raw-bytes output serializer writes bytes, bytearray "
+                    "or memoryview records (or None)" % (index, _describe(record))
+                ) from None
+        if len(data) < _SMALL_FRAME:
+            write(pack(len(data)) + data)
+        else:
+            write_frame(write, data)
+
+
+def _describe(value: Any) -> str:
+    text = repr(value)
+    return "%s %s" % (type(value).__name__, text if len(text) <= 80 else text[:80] + "...")

@@ -1,0 +1,2 @@
+"""Raises while being imported."""
+raise RuntimeError("this module refuses to be imported")

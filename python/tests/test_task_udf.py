@@ -1,0 +1,88 @@
+"""SQL_BATCHED_UDF tasks through real workers (daemon and simple): one frame out per frame in, one result per row,
+bare values for one UDF and tuples for several, offsets, chains, and the values Python's pickle carries."""
+import datetime
+import decimal
+import pickle
+
+from harness import TaskSpec, fn_pickled, fn_ref, udf_frames
+from pwfake_task_functions import describe
+
+IDENTITY = fn_ref("pwfake_task_functions:identity")
+PLUS_ONE = fn_ref("pwfake_task_functions:plus_one")
+DOUBLE = fn_ref("pwfake_task_functions:double")
+ADD = fn_ref("pwfake_task_functions:add")
+
+
+def test_identityAndPlusOne_overManyBatches_oneOutputFramePerInputFrame(workers):
+    worker = workers.open()
+    rows = [(i,) for i in range(100_000)]
+    result = worker.run_task(TaskSpec.udf(([0], [IDENTITY])), udf_frames(rows, 1000)).ok()
+    assert len(result.frames) == 100
+    assert result.udf_results() == list(range(100_000))
+    result = worker.run_task(TaskSpec.udf(([0], [PLUS_ONE])), udf_frames(rows, 333)).ok()
+    assert [len(pickle.loads(f)) for f in result.frames] == [333] * 300 + [100]
+    assert result.udf_results() == list(range(1, 100_001))
+    assert all(f[:2] == b"\x80\x04" for f in result.frames)  # pickle protocol 4
+
+
+def test_severalUdfs_withTheirOwnOffsets_giveOneTuplePerRow(workers):
+    worker = workers.open()
+    rows = [(i, 10 * i, "s%d" % i) for i in range(1000)]
+    constant = fn_ref("pwfake_task_functions:constant")
+    task = TaskSpec.udf(([1], [PLUS_ONE]), ([0, 1], [ADD]), ([2], [IDENTITY]), ([], [constant]))
+    result = worker.run_task(task, udf_frames(rows, 64)).ok()
+    assert result.udf_results() == [(10 * i + 1, 11 * i, "s%d" % i, "c") for i in range(1000)]
+
+
+def test_chainedUdf_appliesOuterToInner_onlyInnermostGetsTheArguments(workers):
+    worker = workers.open()
+    rows = [(i, i + 1) for i in range(10)]
+    task = TaskSpec.udf(([0, 1], [ADD, DOUBLE, PLUS_ONE]))  # plus_one(double(add(a, b)))
+    assert worker.run_task(task, udf_frames(rows, 4)).ok().udf_results() == [2 * (2 * i + 1) + 1 for i in range(10)]
+    task = TaskSpec.udf(([1], [PLUS_ONE, DOUBLE]), ([0], [DOUBLE, PLUS_ONE]))
+    assert worker.run_task(task, udf_frames(rows, 4)).ok().udf_results() == [
+        (2 * (i + 2), 2 * i + 1) for i in range(10)]
+
+
+def test_noneValues_passBothWays(workers):
+    worker = workers.open()
+    rows = [(None,), (1,), (None,)]
+    describe = fn_ref("pwfake_task_functions:describe")
+    result = worker.run_task(TaskSpec.udf(([0], [describe]), ([0], [IDENTITY])), udf_frames(rows)).ok()
+    assert result.udf_results() == [("NoneType:None", None), ("int:1", 1), ("NoneType:None", None)]
+
+
+def test_unicodeNestedAndRichValues_roundTripLikeInProcessPython(workers):
+    worker = workers.open()
+    values = [
+        "ünïcødé ✓ 𝄞", "", "日本語", [1, [2, [3, None]]], {"k": [1, {"n": "ö"}]}, decimal.Decimal("12345.678901"),
+        datetime.date(2024, 2, 29), datetime.datetime(2024, 1, 2, 3, 4, 5, 6), 2 ** 100, -1.5, float("inf"),
+        b"\x00\xff", (1, "t"), True, {1, 2},
+    ]
+    rows = [[v] for v in values]  # rows may be lists as well as tuples
+    result = worker.run_task(TaskSpec.udf(([0], [IDENTITY]), ([0], [fn_ref("pwfake_task_functions:describe")])),
+                             udf_frames(rows, 4)).ok()
+    assert result.udf_results() == [(v, describe(v)) for v in values]
+
+
+def test_emptyBatchAndEmptyPartition(workers):
+    worker = workers.open()
+    assert worker.run_task(TaskSpec.udf(([0], [IDENTITY])), []).ok().frames == []
+    result = worker.run_task(TaskSpec.udf(([0], [IDENTITY])), [pickle.dumps([], 2)]).ok()
+    assert [pickle.loads(f) for f in result.frames] == [[]]
+
+
+def test_cloudpickledClosure_seesItsCapturedValues(workers):
+    worker = workers.open()
+    factor = 7
+    task = TaskSpec.udf(([0], [fn_pickled(lambda x: x * factor)]))
+    assert worker.run_task(task, udf_frames([(i,) for i in range(5)])).ok().udf_results() == [0, 7, 14, 21, 28]
+
+
+def test_offsetBeyondTheRow_saysWhichUdfOffsetAndRow(workers):
+    worker = workers.open()
+    kind, message, _ = worker.run_task(TaskSpec.udf(([0], [IDENTITY]), ([3], [IDENTITY])),
+                                       udf_frames([(1, 2, 3, 4), (1, 2)])).failed()
+    assert kind == "IndexError"
+    assert message == "UDF 2 (identity(...)) reads the value at offset 3, but row 1 of the batch has only 2 value(s)"
+    worker.ping()
