@@ -613,6 +613,7 @@ class TaskSpec:
     output_serializer: int = 1
     output_batch_size: int = 100
     udfs: Sequence[Tuple[Sequence[int], Sequence[Fn]]] = ()
+    row_layout: int = 1
     partition_index: int = 0
     python_version: str = ""
     stage_id: int = 1
@@ -677,6 +678,7 @@ def task_fields(t: TaskSpec) -> List[Tuple[str, bytes]]:
             f += [("udf %d offset %d" % (u, n), _i(o)) for n, o in enumerate(offsets)]
             f.append(("udf %d chain count" % u, _i(len(chain))))
             f += [("udf %d fn %d" % (u, n), fn.data) for n, fn in enumerate(chain)]
+        f.append(("row layout", bytes([t.row_layout])))
     return f
 
 

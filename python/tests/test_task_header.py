@@ -146,3 +146,16 @@ def test_connectionEndingInsideTheHeader_exits4AndSaysWhere(workers):
     assert workers.exit_code(worker) == 4
     workers.wait_for_line(worker, r"\[worker\] ERROR protocol error: the connection ended inside the header of task "
                                   r"partition 0: end of stream while reading")
+
+
+
+def test_rowLayout_mustBeKnown_andBareRowsOnlyWithOffsetZero():
+    identity = fn_ref("pwfake_task_functions:identity")
+    with pytest.raises(ProtocolError) as info:
+        decode(encode_task(TaskSpec.udf(([0], [identity]), row_layout=3)))
+    assert str(info.value).startswith("row layout 3 is unknown in task header: expected 1 (tuples) or 2 (bare values)")
+    with pytest.raises(ProtocolError) as info:
+        decode(encode_task(TaskSpec.udf(([0], [identity]), ([1], [identity]), row_layout=2)))
+    assert str(info.value).startswith("UDF 2 has argument offsets [1], but with row layout 2 (bare values) every "
+                                      "offset must be 0")
+    assert decode(encode_task(TaskSpec.udf(([0, 0], [identity]), ([], [identity]), row_layout=2))).bare_rows

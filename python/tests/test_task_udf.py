@@ -86,3 +86,15 @@ def test_offsetBeyondTheRow_saysWhichUdfOffsetAndRow(workers):
     assert kind == "IndexError"
     assert message == "UDF 2 (identity(...)) reads the value at offset 3, but row 1 of the batch has only 2 value(s)"
     worker.ping()
+
+
+def test_bareRowLayout_sendsColumnValuesWithoutTuples_forEveryUdfShape(workers):
+    worker = workers.open()
+    values = list(range(10_000)) + [None]
+    constant = fn_ref("pwfake_task_functions:constant")
+    task = TaskSpec.udf(([0], [PLUS_ONE, DOUBLE]), ([0, 0], [ADD]), ([], [constant]), ([0], [IDENTITY]), row_layout=2)
+    values = values[:-1]
+    result = worker.run_task(task, udf_frames(values, 1000)).ok()
+    assert result.udf_results() == [(2 * (v + 1), 2 * v, "c", v) for v in values]
+    one = worker.run_task(TaskSpec.udf(([0], [IDENTITY]), row_layout=2), udf_frames([[1, 2], None, "x"], 2)).ok()
+    assert one.udf_results() == [[1, 2], None, "x"]

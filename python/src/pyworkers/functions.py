@@ -256,11 +256,22 @@ def _diagnose_stop(udf: Udf, row: Sequence[Any], where: str) -> None:
         args = (value,)
 
 
-def _column(udf: Udf) -> Callable[[List[Any]], Iterable[Any]]:
-    """A function of the rows that yields this UDF's results through C-level iterators."""
+def _column(udf: Udf, bare: bool = False) -> Callable[[List[Any]], Iterable[Any]]:
+    """A function of the rows that yields this UDF's results through C-level iterators.
+
+    With ``bare`` the batch holds the values of the one column every offset names (row layout 2), not tuples.
+    """
     first, rest = udf.functions[0], udf.functions[1:]
     offsets = udf.offsets
-    if not offsets:
+    if bare and len(offsets) == 1:
+        def apply(rows: List[Any]) -> Iterable[Any]:
+            return map(first, rows)
+    elif bare and offsets:
+        width = len(offsets)
+
+        def apply(rows: List[Any]) -> Iterable[Any]:
+            return starmap(first, ((value,) * width for value in rows))
+    elif not offsets:
         def apply(rows: List[Any]) -> Iterable[Any]:
             return starmap(first, repeat((), len(rows)))
     elif len(offsets) == 1:
@@ -315,16 +326,19 @@ def _explain_index_error(udfs: Sequence[Udf], rows: List[Any]) -> Optional[str]:
     return None
 
 
-def batch_mapper(udfs: Sequence[Udf]) -> Callable[[List[Any]], List[Any]]:
-    """rows -> results: the bare value per row with one UDF, a tuple per row with several."""
-    columns = [_column(udf) for udf in udfs]
+def batch_mapper(udfs: Sequence[Udf], bare: bool = False) -> Callable[[List[Any]], List[Any]]:
+    """rows -> results: the bare value per row with one UDF, a tuple per row with several.
+
+    With ``bare`` the rows are the values of a single column (row layout 2) and every offset is 0.
+    """
+    columns = [_column(udf, bare) for udf in udfs]
 
     def guarded(compute: Callable[[List[Any]], List[Any]]) -> Callable[[List[Any]], List[Any]]:
         def run(rows: List[Any]) -> List[Any]:
             try:
                 return compute(rows)
             except (IndexError, TypeError) as e:
-                explanation = _explain_index_error(udfs, rows)
+                explanation = None if bare else _explain_index_error(udfs, rows)
                 if explanation is None:
                     raise
                 raise IndexError(explanation) from e
@@ -336,7 +350,7 @@ def batch_mapper(udfs: Sequence[Udf]) -> Callable[[List[Any]], List[Any]]:
         def one(rows: List[Any]) -> List[Any]:
             results = list(column(rows))
             if len(results) != len(rows):
-                _check_complete(udf, results, rows)
+                _check_complete(udf, results, [(v,) for v in rows] if bare else rows)
             return results
 
         return guarded(one)
@@ -346,7 +360,7 @@ def batch_mapper(udfs: Sequence[Udf]) -> Callable[[List[Any]], List[Any]]:
         for udf, column in zip(udfs, columns):
             values = list(column(rows))
             if len(values) != len(rows):
-                _check_complete(udf, values, rows)
+                _check_complete(udf, values, [(v,) for v in rows] if bare else rows)
             results.append(values)
         return list(zip(*results))
 

@@ -88,6 +88,11 @@ class TaskHeader:
     conf: Dict[str, str]
     non_udf: Optional[NonUdfCommand]
     udfs: Tuple[UdfCommand, ...]
+    bare_rows: bool = False
+
+
+ROW_LAYOUT_TUPLES = 1
+ROW_LAYOUT_BARE = 2
 
 
 def _str(inp: protocol.Readable, what: str, max_length: int = MAX_HEADER_STR) -> str:
@@ -190,6 +195,21 @@ def read_task_header(inp: protocol.Readable, partition_index: int) -> TaskHeader
     else:
         count = _count(inp, 1000, "UDF count", low=1)
         udfs = tuple(_read_udf(inp, "UDF %d" % (i + 1)) for i in range(count))
+        layout = protocol.read_u8(inp, "row layout in %s" % _HEADER)
+        if layout not in (ROW_LAYOUT_TUPLES, ROW_LAYOUT_BARE):
+            raise ProtocolError("row layout %d is unknown in %s: expected 1 (tuples) or 2 (bare values)" % (
+                layout, _HEADER))
+        bare_rows = layout == ROW_LAYOUT_BARE
+        if bare_rows:
+            for i, udf in enumerate(udfs):
+                if any(offset != 0 for offset in udf.offsets):
+                    raise ProtocolError("UDF %d has argument offsets %s, but with row layout 2 (bare values) every "
+                                        "offset must be 0 in %s" % (i + 1, list(udf.offsets), _HEADER))
+        return TaskHeader(
+            partition_index, python_version, stage_id, partition_id, attempt_number, task_attempt_id, cpus,
+            resources, local_properties, files_folder, includes, removed, added, eval_type, conf, non_udf, udfs,
+            bare_rows,
+        )
     return TaskHeader(
         partition_index, python_version, stage_id, partition_id, attempt_number, task_attempt_id, cpus, resources,
         local_properties, files_folder, includes, removed, added, eval_type, conf, non_udf, udfs,
@@ -454,7 +474,7 @@ class TaskRunner:
                 for j, spec in enumerate(udf.functions)
             )
             udfs.append(Udf(udf.offsets, functions, chain_label(i + 1, functions)))
-        return self._udf_body(batch_mapper(udfs))
+        return self._udf_body(batch_mapper(udfs, bare=header.bare_rows))
 
     def _non_udf_body(self, index: int, function: Callable[[int, Any], Any], command: NonUdfCommand
                       ) -> Callable[[], None]:

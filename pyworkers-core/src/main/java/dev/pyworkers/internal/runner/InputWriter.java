@@ -105,7 +105,8 @@ final class InputWriter {
 
   private void writeBatches(DataOutputStream out) throws IOException {
     Pickler pickler = new Pickler(false);
-    List<Object[]> batch = new ArrayList<>(spec.batchSize());
+    List<Object> batch = new ArrayList<>(spec.batchSize());
+    int bare = spec.bareColumn();
     long n = 0;
     while (!stop && input.hasNext()) {
       Object r = input.next();
@@ -113,7 +114,14 @@ final class InputWriter {
         throw new IllegalArgumentException("row " + n + " of partition " + partition + " is "
             + (r == null ? "null" : "a " + r.getClass().getName()) + "; SQL_BATCHED_UDF rows must be Object[]");
       }
-      batch.add(JavaValues.row(row, n));
+      if (bare < 0) {
+        batch.add(JavaValues.row(row, n));
+      } else if (bare < row.length) {
+        batch.add(JavaValues.value(row[bare], n, bare));
+      } else {
+        throw new IllegalArgumentException("row " + n + " of partition " + partition + " has " + row.length
+            + " column(s) but a UDF reads column " + bare);
+      }
       n++;
       if (batch.size() == spec.batchSize()) {
         flushBatch(out, pickler, batch);
@@ -124,7 +132,7 @@ final class InputWriter {
     recordsIn = n;
   }
 
-  private void flushBatch(DataOutputStream out, Pickler pickler, List<Object[]> batch) throws IOException {
+  private void flushBatch(DataOutputStream out, Pickler pickler, List<Object> batch) throws IOException {
     byte[] pickled;
     try {
       pickled = pickler.dumps(batch);

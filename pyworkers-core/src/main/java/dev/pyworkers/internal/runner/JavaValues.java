@@ -45,6 +45,15 @@ final class JavaValues {
     return out;
   }
 
+  /** One value as it is sent (row layout 2). */
+  static Object value(Object v, long row, int column) {
+    if (v == null || v instanceof Long || v instanceof String || v instanceof Integer || v instanceof Double
+        || v instanceof Boolean) {
+      return v;
+    }
+    return convert(v, row, column);
+  }
+
   private static Object convert(Object v, long row, int column) {
     if (v == null || v instanceof Boolean || v instanceof Long || v instanceof Integer || v instanceof Double
         || v instanceof String || v instanceof BigDecimal || v instanceof BigInteger || v instanceof byte[]

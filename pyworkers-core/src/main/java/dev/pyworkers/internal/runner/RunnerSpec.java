@@ -33,6 +33,22 @@ public record RunnerSpec(
     Path faulthandlerDir,
     int bufferSize) {
 
+  /**
+   * The one row column every UDF reads when there is exactly one (row layout 2: the JVM sends that column's bare
+   * values and every offset becomes 0); -1 when rows go as tuples (layout 1).
+   */
+  public int bareColumn() {
+    if (evalType != EvalType.SQL_BATCHED_UDF) return -1;
+    int column = -1;
+    for (PythonUdf u : udfs) {
+      for (int o : u.argOffsets()) {
+        if (column == -1) column = o;
+        else if (column != o) return -1;
+      }
+    }
+    return column;
+  }
+
   /** Every function the runner ships, in wire order. */
   public List<PythonFunction> allFunctions() {
     if (evalType == EvalType.NON_UDF) return functions;

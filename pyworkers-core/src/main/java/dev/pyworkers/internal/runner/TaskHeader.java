@@ -50,13 +50,15 @@ final class TaskHeader {
       out.writeByte(spec.outputFormat().code());
       out.writeInt(spec.outputBatchSize());
     } else {
+      boolean bare = spec.bareColumn() >= 0;
       out.writeInt(spec.udfs().size());
       for (PythonUdf udf : spec.udfs()) {
         int[] offsets = udf.argOffsets();
         out.writeInt(offsets.length);
-        for (int o : offsets) out.writeInt(o);
+        for (int o : offsets) out.writeInt(bare ? 0 : o);
         chain(out, udf.chain());
       }
+      out.writeByte(bare ? 2 : 1);
     }
   }
 
