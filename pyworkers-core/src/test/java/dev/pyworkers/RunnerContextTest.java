@@ -1,5 +1,6 @@
 package dev.pyworkers;
 
+import static dev.pyworkers.testing.Results.drain;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pyworkers.testing.NoLeaks;
@@ -22,13 +23,6 @@ import org.junit.jupiter.api.io.TempDir;
 class RunnerContextTest {
   @TempDir Path tmp;
 
-  static List<Object> drain(TaskResults<Object> out) {
-    List<Object> all = new ArrayList<>();
-    try (out) {
-      out.forEachRemaining(all::add);
-    }
-    return all;
-  }
 
   @Test
   void reusedWorker_seesOnlyItsOwnTaskContext() {

@@ -1,5 +1,6 @@
 package dev.pyworkers;
 
+import static dev.pyworkers.testing.Results.drain;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pyworkers.testing.NoLeaks;
@@ -36,13 +37,6 @@ class RunnerDataTest {
     return WorkerRegistry.create(TestPython.config().build());
   }
 
-  static List<Object> drain(TaskResults<Object> out) {
-    List<Object> all = new ArrayList<>();
-    try (out) {
-      out.forEachRemaining(all::add);
-    }
-    return all;
-  }
 
   @Test
   void batchedUdf_millionRows_checksummedRoundTrip_andWorkerIsReused() {

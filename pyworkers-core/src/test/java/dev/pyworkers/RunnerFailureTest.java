@@ -1,5 +1,6 @@
 package dev.pyworkers;
 
+import static dev.pyworkers.testing.Results.drain;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -33,13 +34,6 @@ class RunnerFailureTest {
     return LongStream.range(0, n).mapToObj(i -> new Object[] {i}).iterator();
   }
 
-  static List<Object> drain(TaskResults<Object> out) {
-    List<Object> all = new ArrayList<>();
-    try (out) {
-      out.forEachRemaining(all::add);
-    }
-    return all;
-  }
 
   @ParameterizedTest
   @ValueSource(strings = {"ValueError('bad value %d' % x)", "SystemExit(3)", "KeyboardInterrupt()"})

@@ -1,5 +1,6 @@
 package dev.pyworkers;
 
+import static dev.pyworkers.testing.Results.drain;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -23,13 +24,6 @@ class RunnerModesTest {
     return FactoryBehaviourTest.allVariants();
   }
 
-  static List<Object> drain(TaskResults<Object> out) {
-    List<Object> all = new ArrayList<>();
-    try (out) {
-      out.forEachRemaining(all::add);
-    }
-    return all;
-  }
 
   @ParameterizedTest(name = "{0} over {1}")
   @MethodSource("variants")
