@@ -37,7 +37,7 @@ import struct
 import sys
 import time
 import traceback
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Tuple
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Tuple, cast
 
 __all__ = ["FORMATS", "JobError", "UdfLoadError", "UdfRecordError", "MalformedRecordError", "make_job", "load_udf"]
 
@@ -86,7 +86,7 @@ def make_job(udf_path: str, func_name: str, fmt: str) -> Callable[[int, Iterator
 
 def load_udf(udf_path: str, func_name: str) -> Callable[[Any], Any]:
     """FUNC from FILE.py, loaded once per process; raises :class:`UdfLoadError` with a message naming the fix."""
-    return _load_cached(udf_path, func_name)[0]
+    return cast(Callable[[Any], Any], _load_cached(udf_path, func_name)[0])
 
 
 def _run(udf_path: str, func_name: str, fmt: str, frames: Iterator[bytes]) -> Iterator[bytes]:
@@ -174,7 +174,7 @@ def _load(udf_path: str, func_name: str) -> Callable[[Any], Any]:
         raise UdfLoadError("%r in %s is not callable: it is %s %s; give --udf FILE.py:FUNC with a function of one "
                            "argument" % (func_name, udf_path, type(func).__name__, _excerpt(repr(func))))
     _check_arity(func, func_name, udf_path)
-    return func
+    return cast(Callable[[Any], Any], func)
 
 
 def _check_arity(func: Any, func_name: str, udf_path: str) -> None:

@@ -24,7 +24,7 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     version = Main.VERSION,
     description = "Runs Python functions in pooled, process-isolated Python workers.",
-    subcommands = {BenchCommand.class})
+    subcommands = {BenchCommand.class, RunCommand.class})
 public final class Main implements Runnable {
   static final String VERSION = "0.1.0";
   private static final String LOG_LEVEL = "org.slf4j.simpleLogger.defaultLogLevel";

@@ -17,12 +17,12 @@ final class CrashReport {
     if (faulthandlerDir != null) {
       Path dump = faulthandlerDir.resolve(Long.toString(worker.pid()));
       try {
-        if (Files.exists(dump)) {
-          String trace = Files.readString(dump);
-          Files.deleteIfExists(dump);
-          sb.append("\nPython traceback (faulthandler):\n").append(cut(trace.strip()));
+        String trace = Files.exists(dump) ? Files.readString(dump).strip() : "";
+        Files.deleteIfExists(dump);
+        if (!trace.isEmpty()) {
+          sb.append("\nPython traceback (faulthandler):\n").append(cut(trace));
         } else {
-          sb.append(" No faulthandler traceback was written.");
+          sb.append(" No faulthandler traceback was written (a SIGKILL or os._exit leaves none).");
         }
       } catch (IOException e) {
         sb.append(" The faulthandler file ").append(dump).append(" could not be read: ").append(e);

@@ -1,0 +1,265 @@
+package dev.pyworkers.bench;
+
+import dev.pyworkers.EvalType;
+import dev.pyworkers.Pickles;
+import dev.pyworkers.PythonFunction;
+import dev.pyworkers.PythonRunner;
+import dev.pyworkers.PythonUdf;
+import dev.pyworkers.RecordFormat;
+import dev.pyworkers.TaskContext;
+import dev.pyworkers.TaskMetrics;
+import dev.pyworkers.TaskResults;
+import dev.pyworkers.WorkerConfig;
+import dev.pyworkers.WorkerFactory;
+import dev.pyworkers.WorkerMode;
+import dev.pyworkers.WorkerRegistry;
+import dev.pyworkers.WorkerStats;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * Runner throughput (issue 3): rows per second through one pooled worker, for SQL_BATCHED_UDF and NON_UDF, on an
+ * identity, an {@code x + 1} and a {@code s.upper()} function, against the same function applied in a plain
+ * in-process Python loop over the same values, timed in the same run. Run it with
+ *
+ * <pre>  bin/pyworkers bench throughput --json</pre>
+ *
+ * <p>Each measured task is timed from {@link PythonRunner#compute} to the last result read, so it covers generating
+ * the rows (lazily, one batch in memory), pickling, the socket both ways, the worker's unpickling, the function, its
+ * pickling, the JVM's unpickling and conversion, and our check of every result. NON_UDF input records are pickled
+ * lists of {@code batchSize} values ({@link Pickles#dumps}) and its function is a generator
+ * {@code for v in it: yield f(v)}; its output records (lists of {@code batchSize} results) are unpickled with
+ * {@link Pickles#loads}. The baseline ({@link ThroughputBaseline}) builds its values untimed and times only the loop.
+ *
+ * <p>Before measuring, every case runs one small unmeasured task, so the daemon start, the fork, imports and the
+ * JIT are out of the timed numbers (cold start is measured by {@code bench acquire}). Cases then run round by round,
+ * {@code repeat} times, and the median task of each case is reported. Every task must be served by the same worker
+ * pid, reused from the idle pool. Every result of every task, warm-up included, is compared exactly with what the
+ * function must give; a wrong or missing result fails the run. A plain harness rather than JMH: one operation is a
+ * task of millions of rows across two processes.
+ *
+ * <p>Headline ratios: for each eval type, the <b>minimum</b> over the three functions of our rows/s divided by the
+ * for-loop baseline's rows/s, so a target is met only if it is met for every function.
+ *
+ * <p>Not thread-safe: one run at a time, on the calling thread.
+ */
+public final class ThroughputBenchmark {
+  static final long WARMUP_ROWS = 100_000;
+  private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+  private static final List<EvalType> EVAL_TYPES = List.of(EvalType.SQL_BATCHED_UDF, EvalType.NON_UDF);
+
+  private final ThroughputOptions options;
+  private final Consumer<String> progress;
+  private long workerPid = -1;
+  private int tasks;
+
+  /** {@code progress} receives a line as each step starts and ends; pass {@code line -> {}} for silence. */
+  public ThroughputBenchmark(ThroughputOptions options, Consumer<String> progress) {
+    this.options = options;
+    this.progress = progress;
+  }
+
+  /** Runs the baseline, then every case; throws {@link IllegalStateException} or a pyworkers exception on failure. */
+  public ThroughputResult run() {
+    double loadBefore = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+    PythonInterpreter python = PythonInterpreter.resolve(options.python());
+    progress.accept("python: " + python.describe());
+    progress.accept("in-process baseline: " + options.rows() + " values per function, " + options.repeat()
+        + " timings each...");
+    Map<ThroughputFunction, ThroughputBaseline.Times> baseline = ThroughputBaseline.run(python, options);
+    Map<String, List<ThroughputCase.Round>> rounds = measurePipeline(python.executable());
+    ProcessLeakCheck.assertNoneAlive("throughput", Set.of(workerPid));
+
+    List<ThroughputCase> cases = new ArrayList<>();
+    Map<ThroughputFunction, ThroughputJvmCost> jvm = new EnumMap<>(ThroughputFunction.class);
+    for (ThroughputFunction f : ThroughputFunction.values()) {
+      ThroughputBaseline.Times b = baseline.get(f);
+      for (EvalType t : EVAL_TYPES) {
+        long alone = median(t == EvalType.NON_UDF ? b.workerNonUdfNanos() : b.workerUdfNanos());
+        cases.add(new ThroughputCase(f, t, options.rows(), rounds.get(caseName(f, t)), median(b.loopNanos()),
+            median(b.mapNanos()), alone));
+      }
+      progress.accept(f.key() + ": timing the JVM side alone (Pyrolite pickling and unpickling, no Python)");
+      jvm.put(f, ThroughputJvmCost.measure(f, options.rows(), options.batchSize(), b.sampleStart(), b.sample()));
+    }
+    double loadAfter = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+    return new ThroughputResult(python.executable(), python.version(), python.requested(), options, workerPid,
+        tasks, cases, jvm, new ThroughputResult.Machine(Runtime.getRuntime().availableProcessors(), loadBefore,
+        loadAfter));
+  }
+
+  /** Every case's warm-up task, then {@code repeat} rounds of every case, all on one registry and one worker. */
+  private Map<String, List<ThroughputCase.Round>> measurePipeline(String python) {
+    Map<String, List<ThroughputCase.Round>> rounds = new LinkedHashMap<>();
+    WorkerConfig config = WorkerConfig.builder().mode(WorkerMode.DAEMON).reuseWorkers(true).build();
+    try (WorkerRegistry registry = WorkerRegistry.create(config)) {
+      Map<String, PythonRunner> runners = new LinkedHashMap<>();
+      try {
+        long warmup = Math.min(WARMUP_ROWS, options.rows());
+        for (ThroughputFunction f : ThroughputFunction.values()) {
+          for (EvalType t : EVAL_TYPES) {
+            String key = caseName(f, t);
+            runners.put(key, runner(registry, python, f, t));
+            progress.accept(key + ": warm-up task of " + warmup + " rows");
+            measure(runners.get(key), f, t, warmup);
+            rounds.put(key, new ArrayList<>());
+          }
+        }
+        for (int r = 1; r <= options.repeat(); r++) {
+          for (ThroughputFunction f : ThroughputFunction.values()) {
+            for (EvalType t : EVAL_TYPES) {
+              String key = caseName(f, t);
+              ThroughputCase.Round round = measure(runners.get(key), f, t, options.rows());
+              rounds.get(key).add(round);
+              progress.accept(String.format(Locale.ROOT, "%s: round %d of %d, %.3f s, %.0f rows/s", key, r,
+                  options.repeat(), round.wallNanos() / 1e9, options.rows() * 1e9 / round.wallNanos()));
+            }
+          }
+        }
+      } finally {
+        runners.values().forEach(PythonRunner::close);
+      }
+      checkOneWorker(registry);
+    }
+    return rounds;
+  }
+
+  private PythonRunner runner(WorkerRegistry registry, String python, ThroughputFunction f, EvalType t) {
+    PythonRunner.Builder b = PythonRunner.builder(registry).pythonExecutable(python);
+    if (t == EvalType.NON_UDF) {
+      return b.nonUdf(PythonFunction.source(f.nonUdfSource(), "run"))
+          .inputFormat(RecordFormat.PICKLED_BATCHES).outputFormat(RecordFormat.PICKLED_BATCHES)
+          .outputBatchSize(options.batchSize()).build();
+    }
+    return b.udf(PythonUdf.of(new int[] {0},
+            PythonFunction.source(f.source(), f.functionName()).withReturnType(f.returnType())))
+        .batchSize(options.batchSize()).build();
+  }
+
+  /** One task over {@code rows} rows, timed from compute() to the last result read and checked. */
+  private ThroughputCase.Round measure(PythonRunner runner, ThroughputFunction f, EvalType t, long rows) {
+    Iterator<?> input = t == EvalType.NON_UDF ? ThroughputInput.pickledBatches(f, rows, options.batchSize())
+        : ThroughputInput.rows(f, rows);
+    int partition = tasks;
+    long workerCpu0 = workerPid < 0 ? -1 : processCpuNanos(workerPid);
+    long jvmCpu0 = jvmCpuNanos();
+    long readerCpu0 = THREADS.getCurrentThreadCpuTime();
+    long[] gc0 = gc();
+    long start = System.nanoTime();
+    long count;
+    TaskMetrics m;
+    try (TaskResults<Object> out = runner.compute(input, partition, TaskContext.of(partition))) {
+      count = t == EvalType.NON_UDF ? readRecords(out, f, t) : readRows(out, f, t);
+      m = out.metrics();
+    }
+    long wall = System.nanoTime() - start;
+    long readerCpu = THREADS.getCurrentThreadCpuTime();
+    long jvmCpu = jvmCpuNanos();
+    long workerCpu = workerCpu0 < 0 ? -1 : processCpuNanos(workerPid);
+    long[] gc1 = gc();
+    tasks++;
+    String name = caseName(f, t);
+    if (count != rows) {
+      throw new IllegalStateException(name + ": the task returned " + count + " results for " + rows + " rows");
+    }
+    if (m == null) throw new IllegalStateException(name + ": the task ended without its metrics");
+    if (workerPid < 0) {
+      workerPid = m.workerPid();
+    } else if (m.workerPid() != workerPid || !m.reusedWorker()) {
+      throw new IllegalStateException(name + ": task " + tasks + " ran on worker pid " + m.workerPid()
+          + (m.reusedWorker() ? "" : " (not reused)") + ", but one worker, pid " + workerPid
+          + ", must serve every task of the run from the idle pool");
+    }
+    return new ThroughputCase.Round(wall, jvmCpu0 < 0 || jvmCpu < 0 ? -1 : jvmCpu - jvmCpu0,
+        readerCpu0 < 0 || readerCpu < 0 ? -1 : readerCpu - readerCpu0,
+        workerCpu < 0 || workerCpu0 < 0 ? -1 : workerCpu - workerCpu0, gc1[0] - gc0[0], gc1[1] - gc0[1]);
+  }
+
+  static long readRows(TaskResults<Object> out, ThroughputFunction f, EvalType t) {
+    long i = 0;
+    while (out.hasNext()) {
+      Object v = out.next();
+      if (!f.matches(i, v)) throw wrong(f, t, i, v);
+      i++;
+    }
+    return i;
+  }
+
+  static long readRecords(TaskResults<Object> out, ThroughputFunction f, EvalType t) {
+    long i = 0;
+    while (out.hasNext()) {
+      Object record = out.next();
+      if (!(record instanceof byte[] pickled) || !(Pickles.loads(pickled) instanceof List<?> values)) {
+        throw new IllegalStateException(caseName(f, t) + ": output record after row " + i
+            + " is not a pickled list: " + record);
+      }
+      for (Object v : values) {
+        if (!f.matches(i, v)) throw wrong(f, t, i, v);
+        i++;
+      }
+    }
+    return i;
+  }
+
+  private static IllegalStateException wrong(ThroughputFunction f, EvalType t, long row, Object v) {
+    return new IllegalStateException(caseName(f, t) + ": row " + row + " (input " + f.input(row) + ") gave "
+        + (v instanceof String ? "'" + v + "'" : v) + (v == null ? "" : " (" + v.getClass().getSimpleName() + ")")
+        + ", which is not " + f.expression() + "; a wrong result fails the benchmark");
+  }
+
+  /** Exactly one factory, which forked exactly one worker, and that worker served every task. */
+  private void checkOneWorker(WorkerRegistry registry) {
+    if (registry.factories().size() != 1) {
+      throw new IllegalStateException("the runners used " + registry.factories().size()
+          + " worker factories; every task must share one factory and its one worker");
+    }
+    WorkerFactory factory = registry.factories().iterator().next();
+    WorkerStats s = factory.stats();
+    if (s.forked() != 1 || s.spawned() != 0 || s.reused() != tasks - 1) {
+      throw new IllegalStateException("expected the factory to count 1 fork and " + (tasks - 1)
+          + " reuses for " + tasks + " tasks, but it counted " + s);
+    }
+  }
+
+  static String caseName(ThroughputFunction f, EvalType t) {
+    return f.key() + " " + t;
+  }
+
+  private static long median(long[] nanos) {
+    return Latency.of(nanos).percentileNanos(50);
+  }
+
+  /** CPU time of this JVM, all threads, or -1 if the platform does not tell. */
+  private static long jvmCpuNanos() {
+    if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+      return os.getProcessCpuTime();
+    }
+    return -1;
+  }
+
+  /** CPU time of another process (user and system), or -1 if the OS does not tell. */
+  private static long processCpuNanos(long pid) {
+    return ProcessHandle.of(pid).flatMap(h -> h.info().totalCpuDuration()).map(Duration::toNanos).orElse(-1L);
+  }
+
+  private static long[] gc() {
+    long count = 0;
+    long millis = 0;
+    for (GarbageCollectorMXBean b : ManagementFactory.getGarbageCollectorMXBeans()) {
+      count += Math.max(0, b.getCollectionCount());
+      millis += Math.max(0, b.getCollectionTime());
+    }
+    return new long[] {count, millis};
+  }
+}

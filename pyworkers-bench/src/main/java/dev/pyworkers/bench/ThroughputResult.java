@@ -1,0 +1,187 @@
+package dev.pyworkers.bench;
+
+import dev.pyworkers.EvalType;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * What one {@link ThroughputBenchmark} run measured, with its human-readable tables and its one-line JSON summary.
+ * The headline ratio of an eval type is the minimum over the functions of our rows/s divided by the for-loop
+ * baseline's ({@link #headline}). Immutable and thread-safe.
+ *
+ * @param python the interpreter of the workers and the baseline (absolute path when Python reported it)
+ * @param pythonVersion the interpreter's version
+ * @param requestedPython the executable as given, before resolution
+ * @param workerPid the one worker that served every task
+ * @param tasks tasks that worker served, warm-up included
+ * @param cases every function with every eval type
+ * @param jvm the JVM side alone, per function
+ * @param machine the CPUs and how busy the machine was, for reading the numbers
+ */
+public record ThroughputResult(
+    String python,
+    String pythonVersion,
+    String requestedPython,
+    ThroughputOptions options,
+    long workerPid,
+    int tasks,
+    List<ThroughputCase> cases,
+    Map<ThroughputFunction, ThroughputJvmCost> jvm,
+    Machine machine) {
+  /** Issue 3: at least half the rows/s of the plain in-process loop, for both eval types. */
+  static final double TARGET = 0.5;
+
+  /**
+   * The machine the run measured on.
+   *
+   * @param cpus processors available to the JVM
+   * @param loadBefore the system load average over the last minute when the run started, -1 if unknown
+   * @param loadAfter the same when the measuring ended
+   */
+  public record Machine(int cpus, double loadBefore, double loadAfter) {}
+
+  public ThroughputResult {
+    cases = List.copyOf(cases);
+    jvm = Map.copyOf(jvm);
+  }
+
+  /** The case with the lowest ratio to the for-loop baseline among those of {@code evalType}. */
+  ThroughputCase headline(EvalType evalType) {
+    return cases.stream().filter(c -> c.evalType() == evalType).min(Comparator.comparingDouble(ThroughputCase::vsLoop))
+        .orElseThrow(() -> new IllegalStateException("no case of " + evalType + " was measured"));
+  }
+
+  boolean targetMet(EvalType evalType) {
+    return headline(evalType).vsLoop() >= TARGET;
+  }
+
+  /** The tables, one line per element, without line separators. */
+  public List<String> tableLines() {
+    List<String> lines = new ArrayList<>();
+    lines.add("pyworkers bench throughput: rows/s through one pooled worker vs the same Python function in a plain"
+        + " in-process loop");
+    lines.add("python     " + python + " (Python " + pythonVersion + ")"
+        + (python.equals(requestedPython) ? "" : ", resolved from '" + requestedPython + "'"));
+    lines.add(String.format(Locale.ROOT, "rows       %d per task; batch size %d; median of %d tasks per case;"
+        + " one worker (pid %d) served all %d tasks", options.rows(), options.batchSize(), options.repeat(),
+        workerPid, tasks));
+    lines.add(String.format(Locale.ROOT, "machine    %d CPUs; load average %.2f before, %.2f after (1 minute; other"
+        + " processes on the machine share the CPUs)", machine.cpus(), machine.loadBefore(), machine.loadAfter()));
+    lines.add("baseline   'loop' is out = []; for v in values: out.append(f(v)); 'map' is list(map(f, values));"
+        + " same process, values built untimed");
+    lines.add("");
+    lines.add(String.format(Locale.ROOT, "%-20s  %-15s  %10s  %8s  %12s  %12s  %6s  %12s  %6s",
+        "case", "eval type", "rows", "seconds", "rows/s", "loop rows/s", "ratio", "map rows/s", "vs map"));
+    for (ThroughputCase c : cases) {
+      lines.add(String.format(Locale.ROOT, "%-20s  %-15s  %10d  %8.3f  %,12.0f  %,12.0f  %6.3f  %,12.0f  %6.3f",
+          label(c.function()), c.evalType(), c.rows(), c.median().wallNanos() / 1e9, c.rowsPerSecond(),
+          c.loopRowsPerSecond(), c.vsLoop(), c.mapRowsPerSecond(), c.vsMap()));
+    }
+    lines.add("");
+    lines.add("where the time goes, ns per row: during the median task (CPU from the OS), and each part alone");
+    lines.add(String.format(Locale.ROOT, "%-20s  %-15s  %7s  %7s  %7s  %7s  %7s  %8s  |  %7s  %8s  %7s  %7s",
+        "case", "eval type", "wall", "JVM cpu", "reader", "py cpu", "py busy", "GC n/ms", "py loop", "py alone",
+        "jvm pkl", "jvm unp"));
+    for (ThroughputCase c : cases) {
+      ThroughputCase.Round m = c.median();
+      ThroughputJvmCost j = jvm.get(c.function());
+      lines.add(String.format(Locale.ROOT, "%-20s  %-15s  %7.1f  %7s  %7s  %7s  %7s  %8s  |  %7.1f  %8.1f  %7s  %7s",
+          label(c.function()), c.evalType(), c.wallNanosPerRow(), perRow(m.jvmCpuNanos(), c.rows()),
+          perRow(m.readerCpuNanos(), c.rows()), perRow(m.workerCpuNanos(), c.rows()),
+          c.workerBusy() < 0 ? "-" : percent(c.workerBusy()), m.gcCount() + "/" + m.gcMillis(),
+          (double) c.baselineLoopNanos() / c.rows(), (double) c.workerAloneNanos() / c.rows(),
+          j == null ? "-" : oneDecimal(j.pickleNanosPerRow()), j == null ? "-" : oneDecimal(j.unpickleNanosPerRow())));
+    }
+    lines.add("  JVM cpu: all JVM threads (writer, reader, GC, JIT); reader: the calling thread, which reads, unpickles,"
+        + " converts and checks the results; py cpu: the worker process; py busy: py cpu / wall");
+    lines.add("  py loop: the baseline loop; py alone: the worker's own work without the socket (unpickle, f, pickle);"
+        + " jvm pkl: generating and Pyrolite-pickling the input; jvm unp: Pyrolite-unpickling, boxing and checking"
+        + " the output; both in the JVM alone, one thread");
+    lines.add("");
+    for (EvalType t : List.of(EvalType.SQL_BATCHED_UDF, EvalType.NON_UDF)) {
+      ThroughputCase h = headline(t);
+      lines.add(String.format(Locale.ROOT, "headline   %s = %.3f (the minimum over the functions, %s; vs the"
+          + " for-loop baseline)", headlineKey(t), h.vsLoop(), h.function().key()));
+    }
+    for (EvalType t : List.of(EvalType.SQL_BATCHED_UDF, EvalType.NON_UDF)) {
+      StringBuilder each = new StringBuilder();
+      for (ThroughputCase c : cases) {
+        if (c.evalType() != t) continue;
+        if (each.length() > 0) each.append(", ");
+        each.append(c.function().key()).append(String.format(Locale.ROOT, " %.3f", c.vsLoop()));
+      }
+      lines.add("target     " + t + " >= " + TARGET + "x the in-process loop for every function: "
+          + (targetMet(t) ? "met" : "NOT met") + " (" + each + ")");
+    }
+    return lines;
+  }
+
+  /** One JSON object on one line: the headline ratios first, then every case, then the settings. */
+  public String toJson() {
+    StringBuilder b = new StringBuilder("{");
+    for (EvalType t : List.of(EvalType.SQL_BATCHED_UDF, EvalType.NON_UDF)) {
+      number(b, headlineKey(t), headline(t).vsLoop(), 3);
+    }
+    field(b, "headline", jsonString("minimum over identity, inc, str of rows/s divided by the in-process for-loop's"));
+    number(b, "target", TARGET, 1);
+    field(b, "batched_udf_target_met", Boolean.toString(targetMet(EvalType.SQL_BATCHED_UDF)));
+    field(b, "non_udf_target_met", Boolean.toString(targetMet(EvalType.NON_UDF)));
+    for (ThroughputCase c : cases) {
+      number(b, c.jsonPrefix() + "_vs_inprocess", c.vsLoop(), 3);
+      number(b, c.jsonPrefix() + "_vs_map", c.vsMap(), 3);
+      number(b, c.jsonPrefix() + "_rows_per_s", c.rowsPerSecond(), 0);
+    }
+    for (ThroughputFunction f : ThroughputFunction.values()) {
+      cases.stream().filter(c -> c.function() == f).findFirst().ifPresent(c -> {
+        number(b, "inprocess_" + f.key() + "_loop_rows_per_s", c.loopRowsPerSecond(), 0);
+        number(b, "inprocess_" + f.key() + "_map_rows_per_s", c.mapRowsPerSecond(), 0);
+      });
+    }
+    field(b, "rows", Long.toString(options.rows()));
+    field(b, "batch_size", Integer.toString(options.batchSize()));
+    field(b, "repeat", Integer.toString(options.repeat()));
+    field(b, "worker_pid", Long.toString(workerPid));
+    field(b, "tasks_on_one_worker", Integer.toString(tasks));
+    field(b, "cpus", Integer.toString(machine.cpus()));
+    number(b, "load_before", machine.loadBefore(), 2);
+    number(b, "load_after", machine.loadAfter(), 2);
+    field(b, "python", jsonString(python));
+    return b.append('}').toString();
+  }
+
+  static String headlineKey(EvalType t) {
+    return t == EvalType.NON_UDF ? "non_udf_vs_inprocess" : "batched_udf_vs_inprocess";
+  }
+
+  private static String label(ThroughputFunction f) {
+    return f.key() + " (" + f.expression() + ")";
+  }
+
+  private static String perRow(long nanos, long rows) {
+    return nanos < 0 ? "-" : oneDecimal((double) nanos / rows);
+  }
+
+  static String percent(double fraction) {
+    return String.format(Locale.ROOT, "%.0f%%", fraction * 100);
+  }
+
+  private static String oneDecimal(double v) {
+    return String.format(Locale.ROOT, "%.1f", v);
+  }
+
+  private static void number(StringBuilder b, String key, double value, int decimals) {
+    field(b, key, String.format(Locale.ROOT, "%." + decimals + "f", value));
+  }
+
+  private static void field(StringBuilder b, String key, String json) {
+    if (b.length() > 1) b.append(',');
+    b.append(jsonString(key)).append(':').append(json);
+  }
+
+  private static String jsonString(String s) {
+    return AcquireResult.jsonString(s);
+  }
+}

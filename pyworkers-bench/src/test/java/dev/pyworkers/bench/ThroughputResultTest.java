@@ -1,0 +1,100 @@
+package dev.pyworkers.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.pyworkers.EvalType;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ThroughputResultTest {
+  private static final long ROWS = 1000;
+
+  private static ThroughputCase.Round wall(long nanos) {
+    return new ThroughputCase.Round(nanos, 2 * nanos, nanos, nanos / 2, 3, 7);
+  }
+
+  private static ThroughputCase c(ThroughputFunction f, EvalType t, long wallNanos, long loopNanos) {
+    return new ThroughputCase(f, t, ROWS, List.of(wall(wallNanos)), loopNanos, loopNanos / 2, loopNanos * 2);
+  }
+
+  private final ThroughputResult result = new ThroughputResult("/opt/py/bin/python3", "3.11.7", "python3",
+      new ThroughputOptions("python3", ROWS, 4096, 1), 4242, 12,
+      List.of(
+          c(ThroughputFunction.IDENTITY, EvalType.SQL_BATCHED_UDF, 100_000, 40_000), // 0.4
+          c(ThroughputFunction.IDENTITY, EvalType.NON_UDF, 50_000, 40_000), // 0.8
+          c(ThroughputFunction.INC, EvalType.SQL_BATCHED_UDF, 50_000, 40_000), // 0.8
+          c(ThroughputFunction.INC, EvalType.NON_UDF, 40_000, 40_000), // 1.0
+          c(ThroughputFunction.STR, EvalType.SQL_BATCHED_UDF, 100_000, 60_000), // 0.6
+          c(ThroughputFunction.STR, EvalType.NON_UDF, 100_000, 60_000)), // 0.6
+      Map.of(ThroughputFunction.IDENTITY, new ThroughputJvmCost(ROWS, 30_000, 20_000)),
+      new ThroughputResult.Machine(2, 0.5, 1.25));
+
+  @Test
+  void ratios_areOurRowsPerSecondOverTheBaselines() {
+    ThroughputCase identity = result.cases().get(0);
+    assertThat(identity.rowsPerSecond()).isEqualTo(10_000_000.0);
+    assertThat(identity.loopRowsPerSecond()).isEqualTo(25_000_000.0);
+    assertThat(identity.vsLoop()).isEqualTo(0.4);
+    assertThat(identity.vsMap()).isEqualTo(0.2);
+    assertThat(identity.wallNanosPerRow()).isEqualTo(100.0);
+    assertThat(identity.workerBusy()).isEqualTo(0.5);
+  }
+
+  @Test
+  void headline_isTheMinimumOverTheFunctionsOfEachEvalType() {
+    assertThat(result.headline(EvalType.SQL_BATCHED_UDF).function()).isEqualTo(ThroughputFunction.IDENTITY);
+    assertThat(result.headline(EvalType.NON_UDF).function()).isEqualTo(ThroughputFunction.STR);
+    assertThat(result.targetMet(EvalType.SQL_BATCHED_UDF)).isFalse();
+    assertThat(result.targetMet(EvalType.NON_UDF)).isTrue();
+  }
+
+  @Test
+  void median_isTheMiddleRoundByWallTime_lowerMiddleForAnEvenCount() {
+    ThroughputCase odd = new ThroughputCase(ThroughputFunction.INC, EvalType.NON_UDF, ROWS,
+        List.of(wall(300), wall(100), wall(200)), 1, 1, 1);
+    ThroughputCase even = new ThroughputCase(ThroughputFunction.INC, EvalType.NON_UDF, ROWS,
+        List.of(wall(100), wall(400), wall(200), wall(300)), 1, 1, 1);
+    assertThat(odd.median().wallNanos()).isEqualTo(200);
+    assertThat(even.median().wallNanos()).isEqualTo(200);
+  }
+
+  @Test
+  void toJson_isOneLine_headlinesFirst_everyCaseAfter() {
+    String json = result.toJson();
+    assertThat(json).doesNotContain("\n").startsWith("{\"batched_udf_vs_inprocess\":0.400,"
+        + "\"non_udf_vs_inprocess\":0.600,\"headline\":\"minimum over identity, inc, str of rows/s divided by the"
+        + " in-process for-loop's\",\"target\":0.5,\"batched_udf_target_met\":false,\"non_udf_target_met\":true,"
+        + "\"batched_identity_vs_inprocess\":0.400,\"batched_identity_vs_map\":0.200,"
+        + "\"batched_identity_rows_per_s\":10000000,\"nonudf_identity_vs_inprocess\":0.800,");
+    assertThat(json)
+        .contains("\"batched_str_vs_inprocess\":0.600", "\"nonudf_inc_vs_inprocess\":1.000",
+            "\"inprocess_identity_loop_rows_per_s\":25000000", "\"inprocess_identity_map_rows_per_s\":50000000")
+        .endsWith(",\"rows\":1000,\"batch_size\":4096,\"repeat\":1,\"worker_pid\":4242,\"tasks_on_one_worker\":12,"
+            + "\"cpus\":2,\"load_before\":0.50,\"load_after\":1.25,\"python\":\"/opt/py/bin/python3\"}");
+  }
+
+  @Test
+  void tableLines_sayWhichTargetIsMissed_andShowPerRowCosts() {
+    List<String> lines = result.tableLines();
+    assertThat(lines)
+        .contains("target     SQL_BATCHED_UDF >= 0.5x the in-process loop for every function: NOT met"
+                + " (identity 0.400, inc 0.800, str 0.600)",
+            "target     NON_UDF >= 0.5x the in-process loop for every function: met (identity 0.800, inc 1.000,"
+                + " str 0.600)",
+            "headline   batched_udf_vs_inprocess = 0.400 (the minimum over the functions, identity; vs the for-loop"
+                + " baseline)")
+        .anySatisfy(line -> assertThat(line).startsWith("python     /opt/py").endsWith("resolved from 'python3'"))
+        .anySatisfy(line -> assertThat(line).startsWith("identity (x)          SQL_BATCHED_UDF        1000"
+            + "     0.000    10,000,000    25,000,000   0.400    50,000,000   0.200"));
+    // wall 100 ns/row, JVM 200, reader 100, worker 50 (50 % busy), GC 3/7, loop 40, alone 80, jvm 30 / 20
+    assertThat(lines).anySatisfy(line -> assertThat(line).isEqualTo("identity (x)          SQL_BATCHED_UDF"
+        + "    100.0    200.0    100.0     50.0      50%       3/7  |     40.0      80.0     30.0     20.0"));
+  }
+
+  @Test
+  void percent_roundsToWholePercent() {
+    assertThat(ThroughputResult.percent(0.456)).isEqualTo("46%");
+    assertThat(ThroughputResult.percent(1.0)).isEqualTo("100%");
+  }
+}

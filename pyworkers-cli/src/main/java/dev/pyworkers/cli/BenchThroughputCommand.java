@@ -1,0 +1,88 @@
+package dev.pyworkers.cli;
+
+import dev.pyworkers.bench.ThroughputBenchmark;
+import dev.pyworkers.bench.ThroughputOptions;
+import dev.pyworkers.bench.ThroughputResult;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code pyworkers bench throughput}: runs {@link ThroughputBenchmark} and prints its tables on stdout, then with
+ * {@code --json} one JSON line as the last line. Progress goes to stderr. Exit code 0 when the run completed and
+ * every result was right, whether or not the targets are met (the tables and the JSON say); 1 when a result was
+ * wrong or anything else failed. Arguments are checked before any Python process starts. Not thread-safe: one
+ * command line per instance.
+ */
+@Command(
+    name = "throughput",
+    mixinStandardHelpOptions = true,
+    version = Main.VERSION,
+    sortOptions = false,
+    description = {
+      "Measures rows/s through one pooled worker for SQL_BATCHED_UDF and NON_UDF on an identity, an x + 1 and an"
+          + " s.upper() function, against the same function in a plain in-process Python loop over the same values,"
+          + " timed in the same run.",
+      "Every result is checked; the headline ratio per eval type is the minimum over the functions (target: 0.5)."
+    })
+final class BenchThroughputCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Option(names = "--json", description = "After the tables, print one JSON summary line as the last line.")
+  boolean json;
+
+  @Option(
+      names = "--rows",
+      paramLabel = "N",
+      defaultValue = "" + ThroughputOptions.DEFAULT_ROWS,
+      description = "Rows per measured task, for every function (default: ${DEFAULT-VALUE}).")
+  long rows;
+
+  @Option(
+      names = "--batch-size",
+      paramLabel = "N",
+      defaultValue = "" + ThroughputOptions.DEFAULT_BATCH_SIZE,
+      description = "Rows per pickled batch: the SQL_BATCHED_UDF batch size and the values per NON_UDF input and"
+          + " output record (default: ${DEFAULT-VALUE}).")
+  int batchSize;
+
+  @Option(
+      names = "--repeat",
+      paramLabel = "N",
+      defaultValue = "" + ThroughputOptions.DEFAULT_REPEAT,
+      description = "Measured tasks per case and timings per baseline; medians are compared (default:"
+          + " ${DEFAULT-VALUE}).")
+  int repeat;
+
+  @Option(
+      names = "--python",
+      paramLabel = "EXE",
+      defaultValue = "${env:PYWORKERS_PYTHON:-python3}",
+      description = "Python executable of the workers and the baseline, a path or a name on PATH (default:"
+          + " $PYWORKERS_PYTHON if set, else python3; now ${DEFAULT-VALUE}).")
+  String python;
+
+  @Override
+  public Integer call() {
+    ThroughputOptions options;
+    try {
+      options = new ThroughputOptions(python, rows, batchSize, repeat);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage(), e, null, null);
+    }
+    PrintWriter err = spec.commandLine().getErr();
+    ThroughputResult result = new ThroughputBenchmark(options, line -> {
+      err.println(line);
+      err.flush();
+    }).run();
+    PrintWriter out = spec.commandLine().getOut();
+    result.tableLines().forEach(out::println);
+    if (json) out.println(result.toJson());
+    out.flush();
+    return 0;
+  }
+}

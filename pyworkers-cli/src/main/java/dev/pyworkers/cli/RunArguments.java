@@ -1,0 +1,118 @@
+package dev.pyworkers.cli;
+
+import dev.pyworkers.cli.run.InputFormat;
+import dev.pyworkers.cli.run.RunSettings;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import picocli.CommandLine;
+import picocli.CommandLine.ParameterException;
+
+/**
+ * Checks the options of {@code pyworkers run} before any Python process starts, and turns them into {@link
+ * RunSettings}. Every problem is a {@link ParameterException} (exit code 2) naming the option, the value and the fix.
+ * Whether FUNC loads is checked later, in a worker. Not thread-safe: one command line per instance.
+ */
+final class RunArguments {
+  private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+  private static final Pattern SIZE = Pattern.compile("(\\d+)([kmg]?)(i?b)?");
+
+  private final CommandLine cmd;
+
+  RunArguments(CommandLine cmd) {
+    this.cmd = cmd;
+  }
+
+  RunSettings settings(RunCommand c) {
+    int colon = c.udf.lastIndexOf(':');
+    if (colon <= 0 || colon == c.udf.length() - 1) {
+      throw bad("--udf '" + c.udf + "' is not FILE.py:FUNC; give the Python file and the function, e.g. --udf"
+          + " examples/word_count.py:count_words");
+    }
+    Path udfFile = Path.of(c.udf.substring(0, colon));
+    String function = c.udf.substring(colon + 1);
+    if (!IDENTIFIER.matcher(function).matches()) {
+      throw bad("--udf function name '" + function + "' is not a Python identifier");
+    }
+    readableFile("--udf file", udfFile);
+    readableFile("--input", c.input);
+    InputFormat format = c.format != null ? c.format : InputFormat.fromFileName(c.input).orElseThrow(() -> bad(
+        "cannot tell the format of --input " + c.input + " from its extension; give --format jsonl, csv or text"));
+    checkOutput(c.input, c.output);
+    if (c.workers < 1 || c.workers > 1024) throw bad("--workers must be between 1 and 1024, got " + c.workers);
+    if (c.batchSize != null && c.batchSize < 1) throw bad("--batch-size must be at least 1, got " + c.batchSize);
+    long partitionBytes = c.partitionSize == null ? 0 : size("--partition-size", c.partitionSize);
+    checkPython(c.python);
+    return new RunSettings(udfFile, function, c.input, c.output, format, c.workers,
+        c.batchSize == null ? 0 : c.batchSize, partitionBytes, c.python, c.showProgress());
+  }
+
+  private void readableFile(String option, Path p) {
+    if (!Files.exists(p)) throw bad(option + " " + p + " does not exist");
+    if (Files.isDirectory(p)) throw bad(option + " " + p + " is a directory, not a file");
+    if (!Files.isReadable(p)) throw bad(option + " " + p + " is not readable");
+  }
+
+  private void checkOutput(Path input, Path output) {
+    Path parent = output.toAbsolutePath().getParent();
+    if (parent == null || !Files.isDirectory(parent)) {
+      throw bad("--output " + output + ": its folder " + parent + " does not exist; create it first");
+    }
+    if (!Files.isWritable(parent)) throw bad("--output " + output + ": its folder " + parent + " is not writable");
+    if (Files.isDirectory(output)) throw bad("--output " + output + " is a directory; give a file name");
+    try {
+      if (Files.exists(output) && Files.isSameFile(input, output)) {
+        throw bad("--output " + output + " is the input file; write to another file");
+      }
+    } catch (IOException e) {
+      throw bad("--output " + output + " cannot be checked: " + e.getMessage());
+    }
+  }
+
+  /** A path must be an executable file; a bare name must be found on PATH. */
+  private void checkPython(String python) {
+    if (python.isBlank()) throw bad("--python is empty; give a path or a name on PATH, e.g. python3");
+    if (python.contains(File.separator)) {
+      if (!Files.isRegularFile(Path.of(python)) || !Files.isExecutable(Path.of(python))) {
+        throw bad("--python " + python + " is not an executable file");
+      }
+      return;
+    }
+    String path = System.getenv("PATH");
+    if (path != null) {
+      for (String dir : path.split(File.pathSeparator)) {
+        if (dir.isEmpty()) continue;
+        Path candidate = Path.of(dir, python);
+        if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) return;
+      }
+    }
+    throw bad("--python " + python + " is not found on PATH; give its path or install it");
+  }
+
+  private long size(String option, String text) {
+    Matcher m = SIZE.matcher(text.strip().toLowerCase(Locale.ROOT));
+    long v;
+    try {
+      if (!m.matches()) throw new NumberFormatException();
+      v = Long.parseLong(m.group(1));
+    } catch (NumberFormatException e) {
+      throw bad(option + " '" + text + "' is not a size; give bytes or a number with k, m or g, e.g. 4m");
+    }
+    int shift = switch (m.group(2)) {
+      case "k" -> 10;
+      case "m" -> 20;
+      case "g" -> 30;
+      default -> 0;
+    };
+    if (v < 1 || v > (1L << 40) >> shift) throw bad(option + " '" + text + "' must be between 1 byte and 1 TiB");
+    return v << shift;
+  }
+
+  private ParameterException bad(String message) {
+    return new ParameterException(cmd, message);
+  }
+}

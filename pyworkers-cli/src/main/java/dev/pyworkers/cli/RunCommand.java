@@ -1,0 +1,134 @@
+package dev.pyworkers.cli;
+
+import dev.pyworkers.cli.run.ExitCode;
+import dev.pyworkers.cli.run.InputFormat;
+import dev.pyworkers.cli.run.InterruptHook;
+import dev.pyworkers.cli.run.Progress;
+import dev.pyworkers.cli.run.RunFailure;
+import dev.pyworkers.cli.run.RunJob;
+import dev.pyworkers.cli.run.RunSettings;
+import dev.pyworkers.cli.run.RunSummary;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code pyworkers run}: the main job. Applies a Python function to every record of a file in parallel Python
+ * workers and writes one JSON line per record, in input order. Every argument is checked ({@link RunArguments})
+ * before any Python process starts; FUNC is loaded once before any input is read. Failures print one message
+ * (with FUNC's traceback for a UDF error) and exit with a code of {@link ExitCode}. Not thread-safe: one command
+ * line per instance.
+ */
+@Command(
+    name = "run",
+    mixinStandardHelpOptions = true,
+    version = Main.VERSION,
+    sortOptions = false,
+    usageHelpWidth = 100,
+    description = {
+      "Applies FUNC from FILE.py to every record of IN, in parallel Python worker processes, and writes one JSON line"
+          + " per record to OUT, in input order.",
+      "",
+      "What FUNC receives, per format: jsonl: the parsed JSON value of a line (blank lines are skipped); csv: a dict"
+          + " of column name to string, from a header line and then one record per line (Python's csv module, excel"
+          + " dialect: ',' separates fields, '\"' quotes them, quoted fields may span lines; blank lines are"
+          + " skipped); text: the line as a str, without its line ending. Input must be UTF-8; a UTF-8 byte order"
+          + " mark is dropped. FUNC returns one value, written with json.dumps.",
+      "",
+      "The input is streamed: it is cut into partitions of whole records (one runner task each), at most"
+          + " --workers + 2 partitions are held in memory at once, and OUT is written to a temporary file next to it"
+          + " and renamed when every record is done. A failure or Ctrl-C never leaves a partial OUT.",
+      "",
+      "Progress (records done, rate, ETA) is drawn on stderr when it is a terminal. At the end one summary line goes"
+          + " to stderr: records, seconds, records/s, workers, partitions, the longest wait for a worker (boot; the"
+          + " first includes starting the Python daemon) and the longest function load in a worker (init). What FUNC"
+          + " prints goes to the log, which --verbose shows.",
+      ""
+    },
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {
+      "0:success: OUT holds one JSON line per input record, in input order",
+      "1:FUNC raised an exception (its traceback and the input line are printed), or returned a value json.dumps"
+          + " cannot write",
+      "2:bad arguments: an invalid option, a missing input, or a bad --udf (missing file, syntax error, missing or"
+          + " non-callable function); nothing was read",
+      "3:a malformed input line (its number and first 80 characters are printed)",
+      "4:a Python worker crashed (exited or was killed) in the middle of a partition",
+      "5:another failure: OUT cannot be written, Python cannot be started, an internal error",
+      "130:interrupted by Ctrl-C (SIGINT) or SIGTERM: the workers were stopped within 2 s, OUT was not written"
+    })
+final class RunCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Option(names = "--udf", required = true, paramLabel = "FILE.py:FUNC",
+      description = "The Python file and the function in it to call once per record. FILE.py is loaded in each"
+          + " worker like a script (its folder is on sys.path); FUNC takes one argument.")
+  String udf;
+
+  @Option(names = "--input", required = true, paramLabel = "IN", description = "The input file.")
+  Path input;
+
+  @Option(names = "--output", required = true, paramLabel = "OUT",
+      description = "The output file, JSON lines; replaced only when the run succeeds.")
+  Path output;
+
+  @Option(names = "--format", paramLabel = "FORMAT",
+      description = "jsonl, csv or text (default: from IN's extension: .jsonl/.ndjson/.jsonlines, .csv,"
+          + " .txt/.text/.log).")
+  InputFormat format;
+
+  @Option(names = "--workers", paramLabel = "N",
+      description = "Python worker processes, and partitions processed at once (default: the number of cores,"
+          + " here ${DEFAULT-VALUE}).")
+  int workers = Runtime.getRuntime().availableProcessors();
+
+  @Option(names = "--batch-size", paramLabel = "N",
+      description = "Records sent to a worker in one message (default: as many whole records as fit in 64 KiB)."
+          + " A message never exceeds 64 MiB.")
+  Integer batchSize;
+
+  @Option(names = "--partition-size", paramLabel = "SIZE",
+      description = "Input bytes per partition (one runner task), like 4m, 512k or 100000 (default: a sixteenth of"
+          + " each worker's share of IN, between 64 KiB and 2 MiB).")
+  String partitionSize;
+
+  @Option(names = "--python", paramLabel = "EXE", defaultValue = "${env:PYWORKERS_PYTHON:-python3}",
+      description = "Python executable, a path or a name on PATH (default: $PYWORKERS_PYTHON if set, else python3;"
+          + " now ${DEFAULT-VALUE}).")
+  String python;
+
+  @Option(names = "--progress", negatable = true,
+      description = "Draw the progress bar on stderr (default: only when stderr is a terminal).")
+  Boolean progress;
+
+  @Override
+  public Integer call() {
+    RunSettings settings = new RunArguments(spec.commandLine()).settings(this);
+    PrintWriter err = spec.commandLine().getErr();
+    RunJob job = new RunJob(settings, System.err);
+    InterruptHook hook = InterruptHook.install(job, System.err);
+    try {
+      RunSummary summary = job.run();
+      err.println(summary.line());
+      return ExitCode.OK.code();
+    } catch (RunFailure f) {
+      if (job.isInterrupted()) return ExitCode.INTERRUPTED.code(); // the interrupt hook reports it
+      err.println(spec.qualifiedName() + ": " + f.getMessage());
+      if (Main.isVerbose(spec.root().commandLine().getParseResult()) && f.getCause() != null) {
+        f.getCause().printStackTrace(err);
+      }
+      return f.exitCode().code();
+    } finally {
+      hook.remove();
+      err.flush();
+    }
+  }
+
+  boolean showProgress() {
+    return progress != null ? progress : Progress.stderrIsTerminal();
+  }
+}

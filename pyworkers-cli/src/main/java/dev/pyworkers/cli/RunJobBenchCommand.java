@@ -1,0 +1,71 @@
+package dev.pyworkers.cli;
+
+import dev.pyworkers.cli.run.RunJobBenchResult;
+import dev.pyworkers.cli.run.RunJobBenchmark;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code pyworkers bench run-job}: runs {@link RunJobBenchmark} and prints its table on stdout, then with
+ * {@code --json} one JSON line as the last line. Progress goes to stderr. Exit code 0 when the run completed and its
+ * checks passed (whether or not the ratio meets its target: the table and the JSON say). Not thread-safe: one
+ * command line per instance.
+ */
+@Command(
+    name = "run-job",
+    mixinStandardHelpOptions = true,
+    version = Main.VERSION,
+    sortOptions = false,
+    description = {
+      "Times the main job, pyworkers run, against a plain single-process Python script doing the same work (read,"
+          + " json.loads, the UDF, json.dumps, write), end to end with start-up, one after the other in the same"
+          + " run, on generated JSONL records {\"x\": <int>, \"s\": <string>} and the UDF"
+          + " {\"x\": r[\"x\"] + 1, \"n\": len(r[\"s\"])}.",
+      "Checks that both outputs are byte-identical and that no process is left, and prints the ratio of the medians"
+          + " (target: pyworkers run <= 0.75 x the plain script)."
+    })
+final class RunJobBenchCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Option(names = "--json", description = "After the table, print one JSON summary line as the last line.")
+  boolean json;
+
+  @Option(names = "--records", paramLabel = "N", defaultValue = "2000000",
+      description = "Records in the generated input (default: ${DEFAULT-VALUE}).")
+  long records;
+
+  @Option(names = "--workers", paramLabel = "N", defaultValue = "2",
+      description = "Workers of the pyworkers run (default: ${DEFAULT-VALUE}).")
+  int workers;
+
+  @Option(names = "--repeat", paramLabel = "N", defaultValue = "3",
+      description = "Runs of each side; the medians are compared (default: ${DEFAULT-VALUE}).")
+  int repeat;
+
+  @Option(names = "--python", paramLabel = "EXE", defaultValue = "${env:PYWORKERS_PYTHON:-python3}",
+      description = "Python executable for both sides (default: $PYWORKERS_PYTHON if set, else python3;"
+          + " now ${DEFAULT-VALUE}).")
+  String python;
+
+  @Override
+  public Integer call() throws Exception {
+    if (records < 1) throw new ParameterException(spec.commandLine(), "--records must be at least 1, got " + records);
+    if (workers < 1) throw new ParameterException(spec.commandLine(), "--workers must be at least 1, got " + workers);
+    if (repeat < 1) throw new ParameterException(spec.commandLine(), "--repeat must be at least 1, got " + repeat);
+    PrintWriter err = spec.commandLine().getErr();
+    RunJobBenchResult result = new RunJobBenchmark(records, workers, repeat, python, line -> {
+      err.println(line);
+      err.flush();
+    }).run();
+    PrintWriter out = spec.commandLine().getOut();
+    result.tableLines().forEach(out::println);
+    if (json) out.println(result.toJson());
+    out.flush();
+    return 0;
+  }
+}

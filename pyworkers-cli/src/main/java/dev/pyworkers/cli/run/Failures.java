@@ -1,0 +1,68 @@
+package dev.pyworkers.cli.run;
+
+import dev.pyworkers.PythonException;
+import dev.pyworkers.TaskCancelledException;
+import dev.pyworkers.WorkerCrashedException;
+import dev.pyworkers.WorkerStartException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+
+/**
+ * Turns what a run's tasks threw into a {@link RunFailure}: the exit code and the message for stderr. The error
+ * types of {@code pyworkers.jobs} carry complete messages (the input line, an excerpt, FUNC's traceback) and are
+ * printed as they are; anything else is printed with its Python traceback or its Java message. Stateless.
+ */
+public final class Failures {
+  private Failures() {}
+
+  /** The failure of the task of {@code partition} (null outside a partition, e.g. the FUNC check). */
+  public static RunFailure of(Throwable thrown, Partition partition) {
+    Throwable t = unwrap(thrown);
+    if (t instanceof RunFailure f) return f;
+    String where = partition == null ? "" : " while running partition " + partition.index()
+        + " (input from line " + partition.firstLine() + ")";
+    if (t instanceof PythonException e) return python(e, where);
+    if (t instanceof WorkerCrashedException e) {
+      String part = partition == null ? "" : " while running partition " + partition.index()
+          + ", which starts at input line " + partition.firstLine();
+      return new RunFailure(ExitCode.WORKER_CRASH, "a Python worker crashed" + part + ":\n" + e.getMessage(), e);
+    }
+    if (t instanceof WorkerStartException e) {
+      return new RunFailure(ExitCode.FAILURE, "cannot start a Python worker: " + e.getMessage(), e);
+    }
+    if (t instanceof TaskCancelledException e) {
+      return new RunFailure(ExitCode.FAILURE, "a task was cancelled" + where + ": " + e.getMessage(), e);
+    }
+    if (t instanceof IOException || t instanceof UncheckedIOException) {
+      return new RunFailure(ExitCode.FAILURE, "I/O error" + where + ": " + t.getMessage(), t);
+    }
+    String message = t.getMessage() == null ? t.toString() : t.getClass().getSimpleName() + ": " + t.getMessage();
+    return new RunFailure(ExitCode.FAILURE, "internal error" + where + ": " + message, t);
+  }
+
+  private static RunFailure python(PythonException e, String where) {
+    String type = e.pythonType();
+    if (is(type, "UdfRecordError")) return new RunFailure(ExitCode.UDF_ERROR, e.pythonMessage(), e);
+    if (is(type, "MalformedRecordError")) return new RunFailure(ExitCode.BAD_INPUT, e.pythonMessage(), e);
+    if (is(type, "UdfLoadError")) return new RunFailure(ExitCode.BAD_ARGUMENT, "bad --udf: " + e.pythonMessage(), e);
+    if (is(type, "KeyboardInterrupt")) {
+      return new RunFailure(ExitCode.INTERRUPTED, "interrupted: a Python worker got Ctrl-C (SIGINT)" + where, e);
+    }
+    return new RunFailure(ExitCode.UDF_ERROR, "Python raised " + type + where + ": " + e.pythonMessage() + "\n"
+        + e.traceback().strip(), e);
+  }
+
+  /** Matches {@code UdfLoadError} as well as {@code pyworkers.jobs.UdfLoadError}. */
+  private static boolean is(String type, String name) {
+    return type != null && (type.equals(name) || type.endsWith("." + name));
+  }
+
+  private static Throwable unwrap(Throwable t) {
+    while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
+  }
+}

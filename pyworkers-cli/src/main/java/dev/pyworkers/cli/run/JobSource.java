@@ -1,0 +1,35 @@
+package dev.pyworkers.cli.run;
+
+import java.nio.file.Path;
+
+/**
+ * The Python source text of a run's NON_UDF function: {@code job = pyworkers.jobs.make_job(FILE, FUNC, FORMAT)}.
+ * The values travel as Python string literals, so any path or name is passed exactly. Stateless.
+ */
+public final class JobSource {
+  /** The name the source defines. */
+  public static final String FUNCTION = "job";
+
+  private JobSource() {}
+
+  public static String of(Path udfFile, String function, InputFormat format) {
+    return "from pyworkers.jobs import make_job\n"
+        + FUNCTION + " = make_job(" + literal(udfFile.toAbsolutePath().normalize().toString()) + ", "
+        + literal(function) + ", " + literal(format.pythonName()) + ")\n";
+  }
+
+  /** A Python str literal of {@code s}: ASCII only, every other character escaped. */
+  static String literal(String s) {
+    StringBuilder sb = new StringBuilder(s.length() + 2).append('\'');
+    for (int i = 0; i < s.length(); ) {
+      int cp = s.codePointAt(i);
+      i += Character.charCount(cp);
+      if (cp == '\\' || cp == '\'') sb.append('\\').append((char) cp);
+      else if (cp >= 0x20 && cp < 0x7f) sb.append((char) cp);
+      else if (cp <= 0xff) sb.append(String.format("\\x%02x", cp));
+      else if (cp <= 0xffff) sb.append(String.format("\\u%04x", cp));
+      else sb.append(String.format("\\U%08x", cp));
+    }
+    return sb.append('\'').toString();
+  }
+}

@@ -1,0 +1,34 @@
+package dev.pyworkers.cli.run;
+
+import java.util.ArrayDeque;
+import java.util.Iterator;
+import java.util.NoSuchElementException;
+
+/**
+ * One partition of the input, one runner task: its frames (each an 8-byte first line number and whole records, see
+ * {@code pyworkers.jobs}), preceded by the CSV header frame when there is one. Confined to one thread at a time: the
+ * splitter fills it, then one task thread drains it, and each frame is let go as it is sent.
+ *
+ * @param index the partition's position in the input, from 0
+ * @param firstLine the input line number of its first record, from 1
+ * @param records the records (JSON or text lines, CSV records) it holds
+ * @param bytes the input bytes it holds
+ */
+public record Partition(int index, long firstLine, long records, long bytes, ArrayDeque<byte[]> frames) {
+  /** The frames to send, in order; each is dropped from the partition as the iterator hands it out. */
+  public Iterator<byte[]> drain() {
+    return new Iterator<>() {
+      @Override
+      public boolean hasNext() {
+        return !frames.isEmpty();
+      }
+
+      @Override
+      public byte[] next() {
+        byte[] f = frames.poll();
+        if (f == null) throw new NoSuchElementException("partition " + index + " has no more frames");
+        return f;
+      }
+    };
+  }
+}

@@ -1,0 +1,155 @@
+package dev.pyworkers.cli.run;
+
+import dev.pyworkers.PythonFunction;
+import dev.pyworkers.PythonRunner;
+import dev.pyworkers.RecordFormat;
+import dev.pyworkers.TaskContext;
+import dev.pyworkers.TaskResults;
+import dev.pyworkers.WorkerConfig;
+import dev.pyworkers.WorkerRegistry;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One {@code pyworkers run}: start the workers, check that FUNC loads (before any input is read), stream the input
+ * through a {@link PartitionPipeline} into an {@link AtomicOutput}, rename it, and report a {@link RunSummary}.
+ * Everything it started is stopped when {@link #run} returns, and also when {@link #interrupt} is called from the
+ * interrupt hook. Thread-safe: {@link #run} once on one thread, {@link #interrupt} from any thread.
+ */
+public final class RunJob {
+  private final RunSettings settings;
+  private final PrintStream progressStream;
+  private final CountDownLatch finished = new CountDownLatch(1);
+  /** Once true, always true. */
+  private volatile boolean interrupted;
+  private volatile WorkerRegistry registry;
+  private volatile PartitionPipeline pipeline;
+  private volatile AtomicOutput output;
+
+  public RunJob(RunSettings settings, PrintStream progressStream) {
+    this.settings = settings;
+    this.progressStream = progressStream;
+  }
+
+  /** Runs the job; throws the failure with its exit code. */
+  public RunSummary run() throws RunFailure {
+    long started = System.nanoTime();
+    WorkerConfig config = WorkerConfig.builder()
+        .idlePoolSize(settings.workers())
+        .stopTimeout(Duration.ofMillis(500))
+        .preloadModules(List.of("pyworkers.jobs"))
+        .build();
+    try (WorkerRegistry reg = WorkerRegistry.create(config)) {
+      registry = reg;
+      try (PythonRunner runner = runner(reg)) {
+        double checkBootMillis = checkFunction(runner);
+        return process(runner, started, checkBootMillis);
+      }
+    } catch (RuntimeException e) {
+      throw interrupted ? interruptedFailure() : Failures.of(e, null);
+    } finally {
+      finished.countDown();
+    }
+  }
+
+  private RunSummary process(PythonRunner runner, long started, double bootMillis) throws RunFailure {
+    try (InputStream in = Files.newInputStream(settings.input());
+        AtomicOutput out = AtomicOutput.create(settings.output());
+        Progress progress = settings.showProgress() ? Progress.bar(progressStream) : Progress.none();
+        PartitionPipeline pipe = new PartitionPipeline(runner, settings.workers(), progress)) {
+      output = out;
+      pipeline = pipe;
+      if (interrupted) throw interruptedFailure();
+      long size = Files.size(settings.input());
+      InputSplitter splitter = new InputSplitter(in, settings.format(), settings.batchRecords(),
+          settings.partitionBytesFor(size));
+      long records;
+      try {
+        records = pipe.run(splitter, size, out);
+      } catch (RunFailure e) {
+        throw interrupted ? interruptedFailure() : e;
+      }
+      progress.close();
+      if (!out.commit()) throw interruptedFailure();
+      return new RunSummary(records, System.nanoTime() - started, pipe.workersUsed(), pipe.partitions(),
+          Math.max(bootMillis, pipe.maxAcquireMillis()), pipe.maxInitMillis());
+    } catch (IOException e) {
+      throw interrupted ? interruptedFailure()
+          : new RunFailure(ExitCode.FAILURE, "I/O error: " + e.getMessage() + " (input " + settings.input()
+              + ", output " + settings.output() + ")", e);
+    }
+  }
+
+  private PythonRunner runner(WorkerRegistry reg) {
+    String source = JobSource.of(settings.udfFile(), settings.function(), settings.format());
+    return PythonRunner.builder(reg)
+        .nonUdf(PythonFunction.source(source, JobSource.FUNCTION).withPythonExecutable(settings.python()))
+        .inputFormat(RecordFormat.BYTES)
+        .outputFormat(RecordFormat.BYTES)
+        .killTimeout(Duration.ofMillis(500))
+        .faulthandler(true)
+        .build();
+  }
+
+  /**
+   * Runs a task without input: {@code pyworkers.jobs} then only loads FUNC, so a bad --udf fails before any data is
+   * read. Returns how long the first worker took to be ready (the Python daemon's start included).
+   */
+  private double checkFunction(PythonRunner runner) throws RunFailure {
+    long t0 = System.nanoTime();
+    TaskResults<Object> results;
+    try {
+      results = runner.compute(Collections.emptyIterator(), 0, TaskContext.of(0));
+    } catch (RuntimeException e) {
+      throw interrupted ? interruptedFailure() : Failures.of(e, null);
+    }
+    double bootMillis = (System.nanoTime() - t0) / 1e6;
+    try (results) {
+      while (results.hasNext()) results.next();
+    } catch (RuntimeException e) {
+      throw interrupted ? interruptedFailure() : Failures.of(e, null);
+    }
+    return bootMillis;
+  }
+
+  /**
+   * Stops the run from another thread: kills the workers, deletes the temporary output, and waits up to {@code
+   * waitMillis} for {@link #run} to unwind. Returns what became of the output, for the notice line.
+   */
+  public String interrupt(long waitMillis) {
+    interrupted = true;
+    PartitionPipeline p = pipeline;
+    if (p != null) p.cancel();
+    WorkerRegistry r = registry;
+    if (r != null) r.close();
+    AtomicOutput o = output;
+    boolean unwritten = o == null || o.abort();
+    try {
+      finished.await(waitMillis, TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (o == null) o = output;
+    if (o != null && !unwritten) unwritten = o.abort();
+    if (unwritten) return "no output was written";
+    return Files.exists(o.temporaryFile())
+        ? "the temporary output " + o.temporaryFile() + " could not be deleted"
+        : "the run had already finished: " + settings.output() + " is complete";
+  }
+
+  /** Whether {@link #interrupt} was called. */
+  public boolean isInterrupted() {
+    return interrupted;
+  }
+
+  private RunFailure interruptedFailure() {
+    return new RunFailure(ExitCode.INTERRUPTED, "interrupted; the workers were stopped and no output was written");
+  }
+}

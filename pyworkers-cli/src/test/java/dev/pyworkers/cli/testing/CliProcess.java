@@ -1,0 +1,134 @@
+package dev.pyworkers.cli.testing;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The real {@code pyworkers} command in its own JVM ({@code java -cp <test classpath> dev.pyworkers.cli.Main ...}),
+ * marked with {@link NoPythonLeft#MARKER} so the processes it starts can be found, with stdout and stderr going to
+ * files. Can be signalled like a user would (Ctrl-C is SIGINT). Not thread-safe: one test thread.
+ */
+public final class CliProcess {
+  private final Process process;
+  private final Path stdout;
+  private final Path stderr;
+
+  private CliProcess(Process process, Path stdout, Path stderr) {
+    this.process = process;
+    this.stdout = stdout;
+    this.stderr = stderr;
+  }
+
+  /** Starts {@code pyworkers args...}; its output files live in {@code dir}. */
+  public static CliProcess start(Path dir, String... args) throws IOException {
+    return start(dir, false, args);
+  }
+
+  /**
+   * Starts {@code pyworkers args...} in a session and process group of its own (through setsid(1), which then execs
+   * java in the same process), so {@link #signalGroup} reaches it and its Python processes like a terminal's Ctrl-C.
+   */
+  public static CliProcess startInOwnSession(Path dir, String... args) throws IOException {
+    return start(dir, true, args);
+  }
+
+  private static CliProcess start(Path dir, boolean ownSession, String... args) throws IOException {
+    List<String> cmd = new ArrayList<>();
+    if (ownSession) cmd.add("setsid");
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add("-cp");
+    cmd.add(classpath());
+    cmd.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
+    cmd.add("dev.pyworkers.cli.Main");
+    cmd.addAll(List.of(args));
+    Path out = Files.createTempFile(dir, "cli-", ".stdout");
+    Path err = Files.createTempFile(dir, "cli-", ".stderr");
+    ProcessBuilder pb = new ProcessBuilder(cmd)
+        .redirectOutput(out.toFile())
+        .redirectError(err.toFile())
+        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+    pb.environment().put(NoPythonLeft.MARKER, NoPythonLeft.RUN_ID);
+    pb.environment().remove("PYWORKERS_PYTHON");
+    return new CliProcess(pb.start(), out, err);
+  }
+
+  /** Runs {@code pyworkers args...} to its end (at most 60 s) and returns its exit code. */
+  public static CliProcess run(Path dir, String... args) throws IOException, InterruptedException {
+    CliProcess p = start(dir, args);
+    p.waitFor(Duration.ofSeconds(60));
+    return p;
+  }
+
+  /** The surefire JVM's class path: target/classes, target/test-classes and every dependency. */
+  private static String classpath() {
+    String cp = System.getProperty("java.class.path");
+    if (!cp.contains("classes")) {
+      throw new IllegalStateException("the test class path does not list the build's classes folders: " + cp);
+    }
+    return cp;
+  }
+
+  public long pid() {
+    return process.pid();
+  }
+
+  /** Waits for the exit; fails (and kills the process) if it takes longer than {@code limit}. */
+  public int waitFor(Duration limit) throws InterruptedException {
+    if (!process.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
+      process.descendants().forEach(ProcessHandle::destroyForcibly);
+      process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      throw new AssertionError("pyworkers did not exit within " + limit + "; stderr:\n" + stderr());
+    }
+    return process.exitValue();
+  }
+
+  public boolean isAlive() {
+    return process.isAlive();
+  }
+
+  public int exitCode() {
+    return process.exitValue();
+  }
+
+  /** Sends {@code signal} (e.g. "INT", "TERM") to the JVM with kill(1). */
+  public void signal(String signal) throws IOException, InterruptedException {
+    kill("-" + signal, Long.toString(process.pid()));
+  }
+
+  /** Sends {@code signal} to the process group of a {@link #startInOwnSession} process, as Ctrl-C does. */
+  public void signalGroup(String signal) throws IOException, InterruptedException {
+    kill("-" + signal, "--", "-" + process.pid());
+  }
+
+  private static void kill(String... args) throws IOException, InterruptedException {
+    List<String> cmd = new ArrayList<>(List.of("kill"));
+    cmd.addAll(List.of(args));
+    Process kill = new ProcessBuilder(cmd).inheritIO().start();
+    if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+      throw new AssertionError(String.join(" ", cmd) + " failed");
+    }
+  }
+
+  public String stdout() {
+    return read(stdout);
+  }
+
+  public String stderr() {
+    return read(stderr);
+  }
+
+  private static String read(Path p) {
+    try {
+      return Files.readString(p, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read " + p, e);
+    }
+  }
+}
