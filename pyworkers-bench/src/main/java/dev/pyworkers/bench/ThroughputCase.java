@@ -27,10 +27,13 @@ record ThroughputCase(ThroughputFunction function, EvalType evalType, long rows,
    * @param readerCpuNanos CPU time of the calling thread meanwhile, which reads, unpickles, converts and checks the
    *     results (the runner decodes on the caller's thread), -1 if unknown
    * @param workerCpuNanos CPU time of the worker process meanwhile, -1 if the OS does not tell
+   * @param othersCpuNanos CPU time every other process of the machine used meanwhile (they compete for the same
+   *     CPUs), -1 if the OS does not tell
    * @param gcCount garbage collections meanwhile
    * @param gcMillis time the collectors reported meanwhile
    */
-  record Round(long wallNanos, long jvmCpuNanos, long readerCpuNanos, long workerCpuNanos, long gcCount, long gcMillis) {}
+  record Round(long wallNanos, long jvmCpuNanos, long readerCpuNanos, long workerCpuNanos, long othersCpuNanos,
+      long gcCount, long gcMillis) {}
 
   ThroughputCase {
     rounds = List.copyOf(rounds);
@@ -79,6 +82,12 @@ record ThroughputCase(ThroughputFunction function, EvalType evalType, long rows,
   double workerBusy() {
     Round m = median();
     return m.workerCpuNanos() < 0 ? -1 : (double) m.workerCpuNanos() / m.wallNanos();
+  }
+
+  /** Other processes' CPU time over wall time, in CPUs (0.25: a quarter of one CPU). -1 when unknown. */
+  double othersBusy() {
+    Round m = median();
+    return m.othersCpuNanos() < 0 ? -1 : (double) m.othersCpuNanos() / m.wallNanos();
   }
 
   private double perSecond(long nanos) {

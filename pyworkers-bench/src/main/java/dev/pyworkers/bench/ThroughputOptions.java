@@ -16,7 +16,9 @@ public record ThroughputOptions(String python, long rows, int batchSize, int rep
   public static final long DEFAULT_ROWS = 5_000_000;
   public static final int DEFAULT_BATCH_SIZE = 4096;
   public static final int DEFAULT_REPEAT = 3;
-  static final long MAX_ROWS = 1_000_000_000;
+  public static final long MAX_ROWS = 1_000_000_000;
+  public static final int MAX_BATCH_SIZE = 1_000_000;
+  public static final int MAX_REPEAT = 100;
 
   public ThroughputOptions {
     Objects.requireNonNull(python, "python");
@@ -26,11 +28,11 @@ public record ThroughputOptions(String python, long rows, int batchSize, int rep
     if (rows < 1 || rows > MAX_ROWS) {
       throw new IllegalArgumentException("rows must be between 1 and " + MAX_ROWS + ", got " + rows);
     }
-    if (batchSize < 1 || batchSize > 1_000_000) {
-      throw new IllegalArgumentException("batchSize must be between 1 and 1000000, got " + batchSize);
+    if (batchSize < 1 || batchSize > MAX_BATCH_SIZE) {
+      throw new IllegalArgumentException("batchSize must be between 1 and " + MAX_BATCH_SIZE + ", got " + batchSize);
     }
-    if (repeat < 1 || repeat > 100) {
-      throw new IllegalArgumentException("repeat must be between 1 and 100, got " + repeat);
+    if (repeat < 1 || repeat > MAX_REPEAT) {
+      throw new IllegalArgumentException("repeat must be between 1 and " + MAX_REPEAT + ", got " + repeat);
     }
   }
 

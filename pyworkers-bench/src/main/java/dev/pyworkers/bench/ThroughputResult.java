@@ -19,7 +19,7 @@ import java.util.Map;
  * @param tasks tasks that worker served, warm-up included
  * @param cases every function with every eval type
  * @param jvm the JVM side alone, per function
- * @param machine the CPUs and how busy the machine was, for reading the numbers
+ * @param cpus processors available to the JVM (the worker and the JVM share them)
  */
 public record ThroughputResult(
     String python,
@@ -30,18 +30,10 @@ public record ThroughputResult(
     int tasks,
     List<ThroughputCase> cases,
     Map<ThroughputFunction, ThroughputJvmCost> jvm,
-    Machine machine) {
+    int cpus) {
   /** Issue 3: at least half the rows/s of the plain in-process loop, for both eval types. */
   static final double TARGET = 0.5;
-
-  /**
-   * The machine the run measured on.
-   *
-   * @param cpus processors available to the JVM
-   * @param loadBefore the system load average over the last minute when the run started, -1 if unknown
-   * @param loadAfter the same when the measuring ended
-   */
-  public record Machine(int cpus, double loadBefore, double loadAfter) {}
+  private static final List<EvalType> EVAL_TYPES = List.of(EvalType.SQL_BATCHED_UDF, EvalType.NON_UDF);
 
   public ThroughputResult {
     cases = List.copyOf(cases);
@@ -68,11 +60,20 @@ public record ThroughputResult(
     lines.add(String.format(Locale.ROOT, "rows       %d per task; batch size %d; median of %d tasks per case;"
         + " one worker (pid %d) served all %d tasks", options.rows(), options.batchSize(), options.repeat(),
         workerPid, tasks));
-    lines.add(String.format(Locale.ROOT, "machine    %d CPUs; load average %.2f before, %.2f after (1 minute; other"
-        + " processes on the machine share the CPUs)", machine.cpus(), machine.loadBefore(), machine.loadAfter()));
+    lines.add("machine    " + cpus + " CPUs, shared by the JVM, the worker and any other process (column 'others'"
+        + " below)");
     lines.add("baseline   'loop' is out = []; for v in values: out.append(f(v)); 'map' is list(map(f, values));"
         + " same process, values built untimed");
     lines.add("");
+    throughputTable(lines);
+    lines.add("");
+    costTable(lines);
+    lines.add("");
+    targetLines(lines);
+    return lines;
+  }
+
+  private void throughputTable(List<String> lines) {
     lines.add(String.format(Locale.ROOT, "%-20s  %-15s  %10s  %8s  %12s  %12s  %6s  %12s  %6s",
         "case", "eval type", "rows", "seconds", "rows/s", "loop rows/s", "ratio", "map rows/s", "vs map"));
     for (ThroughputCase c : cases) {
@@ -80,33 +81,41 @@ public record ThroughputResult(
           label(c.function()), c.evalType(), c.rows(), c.median().wallNanos() / 1e9, c.rowsPerSecond(),
           c.loopRowsPerSecond(), c.vsLoop(), c.mapRowsPerSecond(), c.vsMap()));
     }
-    lines.add("");
+  }
+
+  private void costTable(List<String> lines) {
     lines.add("where the time goes, ns per row: during the median task (CPU from the OS), and each part alone");
-    lines.add(String.format(Locale.ROOT, "%-20s  %-15s  %7s  %7s  %7s  %7s  %7s  %8s  |  %7s  %8s  %7s  %7s",
-        "case", "eval type", "wall", "JVM cpu", "reader", "py cpu", "py busy", "GC n/ms", "py loop", "py alone",
-        "jvm pkl", "jvm unp"));
+    lines.add(String.format(Locale.ROOT, "%-20s  %-15s  %7s  %7s  %7s  %7s  %7s  %6s  %8s  |  %7s  %8s  %7s  %7s",
+        "case", "eval type", "wall", "JVM cpu", "reader", "py cpu", "py busy", "others", "GC n/ms", "py loop",
+        "py alone", "jvm pkl", "jvm unp"));
     for (ThroughputCase c : cases) {
       ThroughputCase.Round m = c.median();
       ThroughputJvmCost j = jvm.get(c.function());
-      lines.add(String.format(Locale.ROOT, "%-20s  %-15s  %7.1f  %7s  %7s  %7s  %7s  %8s  |  %7.1f  %8.1f  %7s  %7s",
+      lines.add(String.format(Locale.ROOT,
+          "%-20s  %-15s  %7.1f  %7s  %7s  %7s  %7s  %6s  %8s  |  %7.1f  %8.1f  %7s  %7s",
           label(c.function()), c.evalType(), c.wallNanosPerRow(), perRow(m.jvmCpuNanos(), c.rows()),
           perRow(m.readerCpuNanos(), c.rows()), perRow(m.workerCpuNanos(), c.rows()),
-          c.workerBusy() < 0 ? "-" : percent(c.workerBusy()), m.gcCount() + "/" + m.gcMillis(),
+          c.workerBusy() < 0 ? "-" : percent(c.workerBusy()), c.othersBusy() < 0 ? "-" : percent(c.othersBusy()),
+          m.gcCount() + "/" + m.gcMillis(),
           (double) c.baselineLoopNanos() / c.rows(), (double) c.workerAloneNanos() / c.rows(),
-          j == null ? "-" : oneDecimal(j.pickleNanosPerRow()), j == null ? "-" : oneDecimal(j.unpickleNanosPerRow())));
+          j == null ? "-" : oneDecimal(j.pickleNanosPerRow()),
+          j == null ? "-" : oneDecimal(j.unpickleNanosPerRow())));
     }
-    lines.add("  JVM cpu: all JVM threads (writer, reader, GC, JIT); reader: the calling thread, which reads, unpickles,"
-        + " converts and checks the results; py cpu: the worker process; py busy: py cpu / wall");
+    lines.add("  JVM cpu: all JVM threads (writer, reader, GC, JIT); reader: the calling thread, which reads,"
+        + " unpickles, converts and checks the results; py cpu: the worker process; py busy: py cpu / wall;"
+        + " others: CPU used by every other process meanwhile / wall (100% = one of the CPUs taken from us)");
     lines.add("  py loop: the baseline loop; py alone: the worker's own work without the socket (unpickle, f, pickle);"
         + " jvm pkl: generating and Pyrolite-pickling the input; jvm unp: Pyrolite-unpickling, boxing and checking"
         + " the output; both in the JVM alone, one thread");
-    lines.add("");
-    for (EvalType t : List.of(EvalType.SQL_BATCHED_UDF, EvalType.NON_UDF)) {
+  }
+
+  private void targetLines(List<String> lines) {
+    for (EvalType t : EVAL_TYPES) {
       ThroughputCase h = headline(t);
       lines.add(String.format(Locale.ROOT, "headline   %s = %.3f (the minimum over the functions, %s; vs the"
           + " for-loop baseline)", headlineKey(t), h.vsLoop(), h.function().key()));
     }
-    for (EvalType t : List.of(EvalType.SQL_BATCHED_UDF, EvalType.NON_UDF)) {
+    for (EvalType t : EVAL_TYPES) {
       StringBuilder each = new StringBuilder();
       for (ThroughputCase c : cases) {
         if (c.evalType() != t) continue;
@@ -116,13 +125,29 @@ public record ThroughputResult(
       lines.add("target     " + t + " >= " + TARGET + "x the in-process loop for every function: "
           + (targetMet(t) ? "met" : "NOT met") + " (" + each + ")");
     }
-    return lines;
+    for (ThroughputCase c : cases) {
+      if (c.vsLoop() < TARGET) lines.add(why(c));
+    }
+  }
+
+  /** For a case below the target: how far, and the per-row costs that explain it. */
+  private String why(ThroughputCase c) {
+    ThroughputCase.Round m = c.median();
+    String s = String.format(Locale.ROOT, "missed     %s %s: %.1f ns/row, the target allows %.1f; the worker's own"
+        + " work alone takes %.1f", c.function().key(), c.evalType(), c.wallNanosPerRow(),
+        c.baselineLoopNanos() / TARGET / c.rows(), (double) c.workerAloneNanos() / c.rows());
+    if (m.jvmCpuNanos() >= 0 && m.workerCpuNanos() >= 0) {
+      s += String.format(Locale.ROOT, "; CPU per row: JVM %.1f (reader %s), worker %.1f, together %.1f on %d CPUs",
+          (double) m.jvmCpuNanos() / c.rows(), perRow(m.readerCpuNanos(), c.rows()),
+          (double) m.workerCpuNanos() / c.rows(), (double) (m.jvmCpuNanos() + m.workerCpuNanos()) / c.rows(), cpus);
+    }
+    return s;
   }
 
   /** One JSON object on one line: the headline ratios first, then every case, then the settings. */
   public String toJson() {
     StringBuilder b = new StringBuilder("{");
-    for (EvalType t : List.of(EvalType.SQL_BATCHED_UDF, EvalType.NON_UDF)) {
+    for (EvalType t : EVAL_TYPES) {
       number(b, headlineKey(t), headline(t).vsLoop(), 3);
     }
     field(b, "headline", jsonString("minimum over identity, inc, str of rows/s divided by the in-process for-loop's"));
@@ -145,9 +170,8 @@ public record ThroughputResult(
     field(b, "repeat", Integer.toString(options.repeat()));
     field(b, "worker_pid", Long.toString(workerPid));
     field(b, "tasks_on_one_worker", Integer.toString(tasks));
-    field(b, "cpus", Integer.toString(machine.cpus()));
-    number(b, "load_before", machine.loadBefore(), 2);
-    number(b, "load_after", machine.loadAfter(), 2);
+    field(b, "cpus", Integer.toString(cpus));
+    number(b, "others_cpu_max", cases.stream().mapToDouble(ThroughputCase::othersBusy).max().orElse(-1), 2);
     field(b, "python", jsonString(python));
     return b.append('}').toString();
   }

@@ -11,7 +11,7 @@ class ThroughputResultTest {
   private static final long ROWS = 1000;
 
   private static ThroughputCase.Round wall(long nanos) {
-    return new ThroughputCase.Round(nanos, 2 * nanos, nanos, nanos / 2, 3, 7);
+    return new ThroughputCase.Round(nanos, 2 * nanos, nanos, nanos / 2, nanos / 10, 3, 7);
   }
 
   private static ThroughputCase c(ThroughputFunction f, EvalType t, long wallNanos, long loopNanos) {
@@ -28,7 +28,7 @@ class ThroughputResultTest {
           c(ThroughputFunction.STR, EvalType.SQL_BATCHED_UDF, 100_000, 60_000), // 0.6
           c(ThroughputFunction.STR, EvalType.NON_UDF, 100_000, 60_000)), // 0.6
       Map.of(ThroughputFunction.IDENTITY, new ThroughputJvmCost(ROWS, 30_000, 20_000)),
-      new ThroughputResult.Machine(2, 0.5, 1.25));
+      2);
 
   @Test
   void ratios_areOurRowsPerSecondOverTheBaselines() {
@@ -71,7 +71,7 @@ class ThroughputResultTest {
         .contains("\"batched_str_vs_inprocess\":0.600", "\"nonudf_inc_vs_inprocess\":1.000",
             "\"inprocess_identity_loop_rows_per_s\":25000000", "\"inprocess_identity_map_rows_per_s\":50000000")
         .endsWith(",\"rows\":1000,\"batch_size\":4096,\"repeat\":1,\"worker_pid\":4242,\"tasks_on_one_worker\":12,"
-            + "\"cpus\":2,\"load_before\":0.50,\"load_after\":1.25,\"python\":\"/opt/py/bin/python3\"}");
+            + "\"cpus\":2,\"others_cpu_max\":0.10,\"python\":\"/opt/py/bin/python3\"}");
   }
 
   @Test
@@ -87,9 +87,18 @@ class ThroughputResultTest {
         .anySatisfy(line -> assertThat(line).startsWith("python     /opt/py").endsWith("resolved from 'python3'"))
         .anySatisfy(line -> assertThat(line).startsWith("identity (x)          SQL_BATCHED_UDF        1000"
             + "     0.000    10,000,000    25,000,000   0.400    50,000,000   0.200"));
-    // wall 100 ns/row, JVM 200, reader 100, worker 50 (50 % busy), GC 3/7, loop 40, alone 80, jvm 30 / 20
+    // wall 100 ns/row, JVM 200, reader 100, worker 50 (50 % busy), others 10 %, GC 3/7, loop 40, alone 80, jvm 30/20
     assertThat(lines).anySatisfy(line -> assertThat(line).isEqualTo("identity (x)          SQL_BATCHED_UDF"
-        + "    100.0    200.0    100.0     50.0      50%       3/7  |     40.0      80.0     30.0     20.0"));
+        + "    100.0    200.0    100.0     50.0      50%     10%       3/7  |     40.0      80.0     30.0     20.0"));
+  }
+
+  @Test
+  void tableLines_explainEachMissedCase_withItsPerRowCosts() {
+    // identity batched: 100 ns/row; the loop takes 40, so 0.5x allows 80; worker alone 80; JVM 200, worker 50
+    assertThat(result.tableLines()).containsOnlyOnce("missed     identity SQL_BATCHED_UDF: 100.0 ns/row, the target"
+        + " allows 80.0; the worker's own work alone takes 80.0; CPU per row: JVM 200.0 (reader 100.0), worker 50.0,"
+        + " together 250.0 on 2 CPUs");
+    assertThat(result.tableLines()).filteredOn(line -> line.startsWith("missed")).hasSize(1);
   }
 
   @Test

@@ -68,11 +68,14 @@ final class BenchThroughputCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    range("--rows", rows, ThroughputOptions.MAX_ROWS);
+    range("--batch-size", batchSize, ThroughputOptions.MAX_BATCH_SIZE);
+    range("--repeat", repeat, ThroughputOptions.MAX_REPEAT);
     ThroughputOptions options;
     try {
       options = new ThroughputOptions(python, rows, batchSize, repeat);
     } catch (IllegalArgumentException e) {
-      throw new ParameterException(spec.commandLine(), e.getMessage(), e, null, null);
+      throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }
     PrintWriter err = spec.commandLine().getErr();
     ThroughputResult result = new ThroughputBenchmark(options, line -> {
@@ -84,5 +87,11 @@ final class BenchThroughputCommand implements Callable<Integer> {
     if (json) out.println(result.toJson());
     out.flush();
     return 0;
+  }
+
+  private void range(String option, long value, long max) {
+    if (value < 1 || value > max) {
+      throw new ParameterException(spec.commandLine(), option + " must be between 1 and " + max + ", got " + value);
+    }
   }
 }
