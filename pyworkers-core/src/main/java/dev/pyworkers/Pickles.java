@@ -1,10 +1,7 @@
 package dev.pyworkers;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import net.razorvine.pickle.PickleException;
-import net.razorvine.pickle.Pickler;
-import net.razorvine.pickle.Unpickler;
 
 /** Pickle helpers on Pyrolite, for broadcast values and NON_UDF pickled batches. Stateless and thread-safe. */
 public final class Pickles {
@@ -13,18 +10,16 @@ public final class Pickles {
   /** Pickles a Java value (protocol 2) the way Python's {@code pickle.loads} reads it. */
   public static byte[] dumps(Object value) {
     try {
-      return new Pickler(false).dumps(value);
+      return dev.pyworkers.internal.runner.FastPickle.dumps(value);
     } catch (IOException | PickleException e) {
       throw new IllegalArgumentException("cannot pickle " + describe(value) + ": " + e.getMessage(), e);
     }
   }
 
-  /** Unpickles bytes (any protocol 0..5) into Java values. */
+  /** Unpickles bytes (any protocol 0..5) into Java values; every Python int comes out as Long (BigInteger past 64 bits). */
   public static Object loads(byte[] pickled) {
     try {
-      return new Unpickler().loads(pickled);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      return dev.pyworkers.internal.runner.FastPickle.loads(pickled);
     } catch (PickleException e) {
       throw new IllegalArgumentException("cannot unpickle " + pickled.length + " bytes: " + e.getMessage(), e);
     }

@@ -34,6 +34,7 @@ final class InputWriter {
   private final Consumer<Throwable> onFailure;
   private final Runnable onProgress;
   private final ConcurrentLinkedQueue<Integer> batchSizes = new ConcurrentLinkedQueue<>();
+  private final FastPickle fast = new FastPickle();
   private final CountDownLatch finished = new CountDownLatch(1);
   private final Thread thread;
   private volatile boolean stop;
@@ -133,15 +134,21 @@ final class InputWriter {
   }
 
   private void flushBatch(DataOutputStream out, Pickler pickler, List<Object> batch) throws IOException {
-    byte[] pickled;
-    try {
-      pickled = pickler.dumps(batch);
-    } catch (net.razorvine.pickle.PickleException e) {
-      throw new IllegalArgumentException("a batch of partition " + partition + " cannot be pickled: " + e.getMessage(), e);
-    }
     batchSizes.add(batch.size());
-    out.writeInt(pickled.length);
-    out.write(pickled);
+    if (fast.encodeList(batch)) {
+      out.writeInt(fast.length());
+      out.write(fast.buffer(), 0, fast.length());
+    } else {
+      byte[] pickled;
+      try {
+        pickled = pickler.dumps(batch);
+      } catch (net.razorvine.pickle.PickleException e) {
+        throw new IllegalArgumentException("a batch of partition " + partition + " cannot be pickled: "
+            + e.getMessage(), e);
+      }
+      out.writeInt(pickled.length);
+      out.write(pickled);
+    }
     batch.clear();
     onProgress.run();
   }

@@ -150,7 +150,8 @@ public final class TaskRun implements TaskResults<Object> {
       rowsOut++;
       return;
     }
-    Object batch = unpickler.loads(frame);
+    List<Object> fast = FastPickle.tryDecode(frame);
+    Object batch = fast != null ? fast : unpickler.loads(frame);
     if (!(batch instanceof List<?> results)) {
       throw protocol("SQL_BATCHED_UDF output frame holds a " + batch.getClass().getSimpleName() + ", not a list");
     }

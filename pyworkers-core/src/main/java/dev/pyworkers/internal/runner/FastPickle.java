@@ -1,0 +1,227 @@
+package dev.pyworkers.internal.runner;
+
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * A pickle encoder and decoder for the runner's hot path: flat lists of None, bool, int, float, str and bytes. It
+ * writes protocol 2 into a reused buffer and reads the opcodes Python's pickler emits for such lists (protocols 2 to
+ * 5, frames and memo included), without the per-opcode synchronisation and allocation of the general library. Any
+ * other value or opcode makes it say so ({@code false} / {@code null}) and the caller falls back to Pyrolite, which
+ * handles everything. Not thread-safe: one instance per writer or reader.
+ */
+public final class FastPickle {
+  private byte[] buf = new byte[1 << 16];
+  private int len;
+
+  /** Encodes {@code values} as a pickled list; false (and nothing usable) when a value is not a simple one. */
+  public boolean encodeList(List<?> values) {
+    len = 0;
+    ensure(16);
+    buf[len++] = (byte) 0x80;
+    buf[len++] = 2;
+    buf[len++] = ']';
+    buf[len++] = '(';
+    for (Object v : values) {
+      if (!encode(v)) return false;
+    }
+    ensure(2);
+    buf[len++] = 'e';
+    buf[len++] = '.';
+    return true;
+  }
+
+  public byte[] buffer() {
+    return buf;
+  }
+
+  public int length() {
+    return len;
+  }
+
+  private boolean encode(Object v) {
+    ensure(10);
+    if (v == null) {
+      buf[len++] = 'N';
+    } else if (v instanceof Long l) {
+      putLong(l);
+    } else if (v instanceof Integer i) {
+      putLong(i);
+    } else if (v instanceof String s) {
+      byte[] b = s.getBytes(StandardCharsets.UTF_8);
+      ensure(5 + b.length);
+      buf[len++] = 'X';
+      putIntLe(b.length);
+      System.arraycopy(b, 0, buf, len, b.length);
+      len += b.length;
+    } else if (v instanceof Double d) {
+      buf[len++] = 'G';
+      long bits = Double.doubleToRawLongBits(d);
+      for (int shift = 56; shift >= 0; shift -= 8) buf[len++] = (byte) (bits >>> shift);
+    } else if (v instanceof Boolean b) {
+      buf[len++] = (byte) (b ? 0x88 : 0x89);
+    } else {
+      return false;
+    }
+    return true;
+  }
+
+  private void putLong(long v) {
+    if (v >= 0 && v < 256) {
+      buf[len++] = 'K';
+      buf[len++] = (byte) v;
+    } else if (v >= Integer.MIN_VALUE && v <= Integer.MAX_VALUE) {
+      buf[len++] = 'J';
+      putIntLe((int) v);
+    } else {
+      buf[len++] = (byte) 0x8a;
+      buf[len++] = 8;
+      for (int i = 0; i < 8; i++) buf[len++] = (byte) (v >>> (8 * i));
+    }
+  }
+
+  private void putIntLe(int v) {
+    buf[len++] = (byte) v;
+    buf[len++] = (byte) (v >>> 8);
+    buf[len++] = (byte) (v >>> 16);
+    buf[len++] = (byte) (v >>> 24);
+  }
+
+  private void ensure(int more) {
+    if (len + more > buf.length) buf = Arrays.copyOf(buf, Math.max(buf.length * 2, len + more));
+  }
+
+  /**
+   * Decodes a pickled flat list of simple values; ints come out as Long (BigInteger past 64 bits). Returns null
+   * when the pickle holds anything else, so the caller can use the general unpickler.
+   */
+  public static List<Object> decodeList(byte[] p) {
+    int i = 0;
+    int n = p.length;
+    List<Object> out = null;
+    java.util.Map<Integer, Object> memo = new java.util.HashMap<>();
+    Object last = null;
+    boolean marked = false;
+    while (i < n) {
+      int op = p[i++] & 0xff;
+      Object v;
+      switch (op) {
+        case 0x80 -> { i++; continue; }                       // PROTO
+        case 0x95 -> { i += 8; continue; }                    // FRAME
+        case ']' -> {                                         // EMPTY_LIST
+          if (out != null) return null;
+          out = new ArrayList<>();
+          last = out;
+          continue;
+        }
+        case '(' -> { if (out == null || marked) return null; marked = true; continue; }   // MARK
+        case 'e' -> { if (!marked) return null; marked = false; continue; }               // APPENDS
+        case 'a' -> { continue; }                                                         // APPEND (value added below)
+        case '.' -> { return i == n && !marked ? out : null; }                            // STOP
+        case 0x94 -> { if (out == null) return null; memo.put(memo.size(), last); continue; }          // MEMOIZE
+        case 'q' -> { if (out == null) return null; memo.put(p[i++] & 0xff, last); continue; }         // BINPUT
+        case 'r' -> { if (out == null) return null; memo.put(intLe(p, i), last); i += 4; continue; }   // LONG_BINPUT
+        case 'N' -> v = null;
+        case 0x88 -> v = Boolean.TRUE;
+        case 0x89 -> v = Boolean.FALSE;
+        case 'K' -> v = (long) (p[i++] & 0xff);
+        case 'M' -> { v = (long) ((p[i] & 0xff) | (p[i + 1] & 0xff) << 8); i += 2; }
+        case 'J' -> { v = (long) intLe(p, i); i += 4; }
+        case 0x8a -> {                                        // LONG1
+          int size = p[i++] & 0xff;
+          v = longLe(p, i, size);
+          i += size;
+        }
+        case 'G' -> {
+          long bits = 0;
+          for (int k = 0; k < 8; k++) bits = (bits << 8) | (p[i + k] & 0xff);
+          v = Double.longBitsToDouble(bits);
+          i += 8;
+        }
+        case 0x8c -> {                                        // SHORT_BINUNICODE
+          int size = p[i++] & 0xff;
+          v = new String(p, i, size, StandardCharsets.UTF_8);
+          i += size;
+        }
+        case 'X' -> {                                         // BINUNICODE
+          int size = intLe(p, i);
+          i += 4;
+          v = new String(p, i, size, StandardCharsets.UTF_8);
+          i += size;
+        }
+        case 'C' -> {                                         // SHORT_BINBYTES
+          int size = p[i++] & 0xff;
+          v = Arrays.copyOfRange(p, i, i + size);
+          i += size;
+        }
+        case 'B' -> {                                         // BINBYTES
+          int size = intLe(p, i);
+          i += 4;
+          v = Arrays.copyOfRange(p, i, i + size);
+          i += size;
+        }
+        case 'h' -> v = memoGet(memo, p[i++] & 0xff);        // BINGET
+        case 'j' -> { v = memoGet(memo, intLe(p, i)); i += 4; }  // LONG_BINGET
+        default -> { return null; }
+      }
+      if (out == null || v == out) return null;
+      out.add(v);
+      last = v;
+    }
+    return null;
+  }
+
+  /** Unpickles anything: the fast path for flat lists, else Pyrolite; every Python int comes out as Long. */
+  public static Object loads(byte[] pickled) {
+    List<Object> fast = tryDecode(pickled);
+    if (fast != null) return fast;
+    try {
+      ResultConverter.init();
+      return ResultConverter.normalize(new net.razorvine.pickle.Unpickler().loads(pickled));
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  /** {@link #decodeList}, or null also when the bytes are cut short (the general unpickler then says why). */
+  static List<Object> tryDecode(byte[] pickled) {
+    try {
+      return decodeList(pickled);
+    } catch (RuntimeException e) {
+      return null;
+    }
+  }
+
+  /** Pickles anything Pyrolite can: the fast path for flat lists of simple values. */
+  public static byte[] dumps(Object value) throws java.io.IOException {
+    if (value instanceof List<?> list) {
+      FastPickle fp = new FastPickle();
+      if (fp.encodeList(list)) return Arrays.copyOf(fp.buf, fp.len);
+    }
+    return new net.razorvine.pickle.Pickler(false).dumps(value);
+  }
+
+  private static Object memoGet(java.util.Map<Integer, Object> memo, int index) {
+    if (!memo.containsKey(index)) throw new IllegalArgumentException("memo index " + index + " was never stored");
+    return memo.get(index);
+  }
+
+  private static int intLe(byte[] p, int i) {
+    return (p[i] & 0xff) | (p[i + 1] & 0xff) << 8 | (p[i + 2] & 0xff) << 16 | (p[i + 3] & 0xff) << 24;
+  }
+
+  private static Object longLe(byte[] p, int i, int size) {
+    if (size == 0) return 0L;
+    if (size <= 8) {
+      long v = p[i + size - 1];                               // sign-extended top byte
+      for (int k = size - 2; k >= 0; k--) v = (v << 8) | (p[i + k] & 0xff);
+      return v;
+    }
+    byte[] be = new byte[size];
+    for (int k = 0; k < size; k++) be[k] = p[i + size - 1 - k];
+    return new BigInteger(be);
+  }
+}
