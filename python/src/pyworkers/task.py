@@ -496,7 +496,9 @@ class TaskRunner:
                 close = getattr(output, "close", None)
                 if close is not None:
                     close()
-                records.close()
+                close = getattr(records, "close", None)
+                if close is not None:
+                    close()
 
         return body
 
