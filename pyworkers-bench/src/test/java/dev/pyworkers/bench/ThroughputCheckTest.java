@@ -48,6 +48,6 @@ class ThroughputCheckTest {
     assertThatThrownBy(() -> ThroughputBenchmark.readRecords(results(first, wrong), ThroughputFunction.IDENTITY,
         EvalType.NON_UDF))
         .isInstanceOf(IllegalStateException.class)
-        .hasMessageStartingWith("identity NON_UDF: row 2 (input 2) gave 3 (Integer), which is not x");
+        .hasMessageStartingWith("identity NON_UDF: row 2 (input 2) gave 3 (Long), which is not x");
   }
 }
