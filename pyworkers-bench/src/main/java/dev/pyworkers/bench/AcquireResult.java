@@ -28,7 +28,7 @@ public record AcquireResult(
     Latency fork,
     Latency spawn,
     Latency coldStart,
-    int iterations) {
+    int iterations) implements BenchReport {
   /** Issue 2 targets. */
   static final double REUSE_P50_TARGET_US = 50;
   static final double FORK_P50_TARGET_US = 5_000;

@@ -30,7 +30,7 @@ public record ThroughputResult(
     int tasks,
     List<ThroughputCase> cases,
     Map<ThroughputFunction, ThroughputJvmCost> jvm,
-    int cpus) {
+    int cpus) implements BenchReport {
   /** Issue 3: at least half the rows/s of the plain in-process loop, for both eval types. */
   static final double TARGET = 0.5;
   private static final List<EvalType> EVAL_TYPES = List.of(EvalType.SQL_BATCHED_UDF, EvalType.NON_UDF);

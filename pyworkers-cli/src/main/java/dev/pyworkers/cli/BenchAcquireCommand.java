@@ -3,11 +3,10 @@ package dev.pyworkers.cli;
 import dev.pyworkers.Transport;
 import dev.pyworkers.bench.AcquireBenchmark;
 import dev.pyworkers.bench.AcquireOptions;
-import dev.pyworkers.bench.AcquireResult;
-import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -30,9 +29,6 @@ import picocli.CommandLine.Spec;
 final class BenchAcquireCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = "--json", description = "After the table, print one JSON summary line as the last line.")
-  boolean json;
-
   @Option(
       names = "--iterations",
       paramLabel = "N",
@@ -53,13 +49,7 @@ final class BenchAcquireCommand implements Callable<Integer> {
       description = "New registries whose first worker is timed; the median is reported (default: ${DEFAULT-VALUE}).")
   int coldIterations;
 
-  @Option(
-      names = "--python",
-      paramLabel = "EXE",
-      defaultValue = "${env:PYWORKERS_PYTHON:-python3}",
-      description = "Python executable, a path or a name on PATH (default: $PYWORKERS_PYTHON if set, else python3;"
-          + " now ${DEFAULT-VALUE}).")
-  String python;
+  @Mixin BenchOutput output;
 
   @Option(
       names = "--transport",
@@ -69,18 +59,9 @@ final class BenchAcquireCommand implements Callable<Integer> {
   Transport transport;
 
   @Override
-  public Integer call() {
+  public Integer call() throws Exception {
     AcquireOptions options = options();
-    PrintWriter err = spec.commandLine().getErr();
-    AcquireResult result = new AcquireBenchmark(options, line -> {
-      err.println(line);
-      err.flush();
-    }).run();
-    PrintWriter out = spec.commandLine().getOut();
-    result.tableLines().forEach(out::println);
-    if (json) out.println(result.toJson());
-    out.flush();
-    return 0;
+    return output.print(spec, progress -> new AcquireBenchmark(options, progress).run());
   }
 
   private AcquireOptions options() {
@@ -89,7 +70,7 @@ final class BenchAcquireCommand implements Callable<Integer> {
     positive("--spawn-iterations", spawns);
     positive("--cold-iterations", coldIterations);
     try {
-      return new AcquireOptions(python, transport, iterations, spawns, coldIterations);
+      return new AcquireOptions(output.python, transport, iterations, spawns, coldIterations);
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e, null, null);
     }

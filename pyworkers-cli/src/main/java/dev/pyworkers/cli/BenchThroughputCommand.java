@@ -2,11 +2,10 @@ package dev.pyworkers.cli;
 
 import dev.pyworkers.bench.ThroughputBenchmark;
 import dev.pyworkers.bench.ThroughputOptions;
-import dev.pyworkers.bench.ThroughputResult;
-import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -32,9 +31,6 @@ import picocli.CommandLine.Spec;
 final class BenchThroughputCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = "--json", description = "After the tables, print one JSON summary line as the last line.")
-  boolean json;
-
   @Option(
       names = "--rows",
       paramLabel = "N",
@@ -58,35 +54,20 @@ final class BenchThroughputCommand implements Callable<Integer> {
           + " ${DEFAULT-VALUE}).")
   int repeat;
 
-  @Option(
-      names = "--python",
-      paramLabel = "EXE",
-      defaultValue = "${env:PYWORKERS_PYTHON:-python3}",
-      description = "Python executable of the workers and the baseline, a path or a name on PATH (default:"
-          + " $PYWORKERS_PYTHON if set, else python3; now ${DEFAULT-VALUE}).")
-  String python;
+  @Mixin BenchOutput output;
 
   @Override
-  public Integer call() {
+  public Integer call() throws Exception {
     range("--rows", rows, ThroughputOptions.MAX_ROWS);
     range("--batch-size", batchSize, ThroughputOptions.MAX_BATCH_SIZE);
     range("--repeat", repeat, ThroughputOptions.MAX_REPEAT);
     ThroughputOptions options;
     try {
-      options = new ThroughputOptions(python, rows, batchSize, repeat);
+      options = new ThroughputOptions(output.python, rows, batchSize, repeat);
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }
-    PrintWriter err = spec.commandLine().getErr();
-    ThroughputResult result = new ThroughputBenchmark(options, line -> {
-      err.println(line);
-      err.flush();
-    }).run();
-    PrintWriter out = spec.commandLine().getOut();
-    result.tableLines().forEach(out::println);
-    if (json) out.println(result.toJson());
-    out.flush();
-    return 0;
+    return output.print(spec, progress -> new ThroughputBenchmark(options, progress).run());
   }
 
   private void range(String option, long value, long max) {

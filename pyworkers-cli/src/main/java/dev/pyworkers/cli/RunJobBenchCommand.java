@@ -1,11 +1,10 @@
 package dev.pyworkers.cli;
 
-import dev.pyworkers.cli.run.RunJobBenchResult;
 import dev.pyworkers.cli.run.RunJobBenchmark;
-import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -32,8 +31,7 @@ import picocli.CommandLine.Spec;
 final class RunJobBenchCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = "--json", description = "After the table, print one JSON summary line as the last line.")
-  boolean json;
+  @Mixin BenchOutput output;
 
   @Option(names = "--records", paramLabel = "N", defaultValue = "2000000",
       description = "Records in the generated input (default: ${DEFAULT-VALUE}).")
@@ -47,25 +45,12 @@ final class RunJobBenchCommand implements Callable<Integer> {
       description = "Runs of each side; the medians are compared (default: ${DEFAULT-VALUE}).")
   int repeat;
 
-  @Option(names = "--python", paramLabel = "EXE", defaultValue = "${env:PYWORKERS_PYTHON:-python3}",
-      description = "Python executable for both sides (default: $PYWORKERS_PYTHON if set, else python3;"
-          + " now ${DEFAULT-VALUE}).")
-  String python;
 
   @Override
   public Integer call() throws Exception {
     if (records < 1) throw new ParameterException(spec.commandLine(), "--records must be at least 1, got " + records);
     if (workers < 1) throw new ParameterException(spec.commandLine(), "--workers must be at least 1, got " + workers);
     if (repeat < 1) throw new ParameterException(spec.commandLine(), "--repeat must be at least 1, got " + repeat);
-    PrintWriter err = spec.commandLine().getErr();
-    RunJobBenchResult result = new RunJobBenchmark(records, workers, repeat, python, line -> {
-      err.println(line);
-      err.flush();
-    }).run();
-    PrintWriter out = spec.commandLine().getOut();
-    result.tableLines().forEach(out::println);
-    if (json) out.println(result.toJson());
-    out.flush();
-    return 0;
+    return output.print(spec, progress -> new RunJobBenchmark(records, workers, repeat, output.python, progress).run());
   }
 }

@@ -20,7 +20,7 @@ import java.util.stream.Collectors;
  * @param runSamples every pyworkers-run time, in run order
  */
 public record RunJobBenchResult(long records, long inputBytes, int workers, String python, double plainScriptSeconds,
-    double pyworkersRunSeconds, double[] plainSamples, double[] runSamples) {
+    double pyworkersRunSeconds, double[] plainSamples, double[] runSamples) implements dev.pyworkers.bench.BenchReport {
   public static final double TARGET_RATIO = 0.75;
 
   /** pyworkers run time / plain script time (medians); lower is better. */
