@@ -271,13 +271,18 @@ public final class TaskRun implements TaskResults<Object> {
 
   private void onInterrupt(String reason) {
     writer.stopFeeding();
-    scheduler.schedule(() -> {
+    Runnable kill = () -> {
       if (!ctx.isCompleted()) {
         cancelReason = "it was interrupted (" + reason + ") and did not finish within the kill timeout of "
             + spec.killTimeout().toMillis() + " ms";
         destroy();
       }
-    }, spec.killTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    };
+    try {
+      scheduler.schedule(kill, spec.killTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      kill.run(); // the registry is closing: its workers are being stopped anyway
+    }
   }
 
   private void onWriterFailure(Throwable t) {
