@@ -31,6 +31,7 @@ import sys
 import traceback
 from typing import Callable, Dict, Iterable, List, NamedTuple, Optional, Tuple, Union
 
+from ._process import flush_std_streams
 from . import protocol
 from .protocol import DaemonHello, DaemonInit, ExitCode, Transport
 
@@ -92,15 +93,6 @@ class _Log:
         except OSError:
             self._broken = True
 
-
-def _flush_std_streams() -> None:
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            if stream is not None:
-                stream.flush()
-        except (OSError, ValueError):
-            # The stream is closed or broken; nothing can be reported through it.
-            continue
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -316,7 +308,7 @@ class _HelloChannel:
     from the start. Confined to the main thread."""
 
     def __init__(self) -> None:
-        _flush_std_streams()  # anything printed before us reaches the JVM first, where it is reported as bad bytes
+        flush_std_streams()  # anything printed before us reaches the JVM first, where it is reported as bad bytes
         self._fd: Optional[int] = os.dup(1)
         os.dup2(2, 1)
 
@@ -659,7 +651,7 @@ class _Daemon:
         except OSError as e:
             self._refuse(conn, e, "cannot create the output pipe for a new worker")
             return
-        _flush_std_streams()
+        flush_std_streams()
         try:
             pid = self._fork(conn, relay_r, relay_w)
         except OSError as e:
@@ -714,7 +706,7 @@ class _Daemon:
         except BaseException:
             traceback.print_exc()
         finally:
-            _flush_std_streams()
+            flush_std_streams()
             os._exit(code)
 
     def _prepare_child(self, relay_r: int, relay_w: int, mask: Iterable[int]) -> None:

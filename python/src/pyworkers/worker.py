@@ -27,6 +27,7 @@ import time
 import traceback
 from typing import BinaryIO, Callable, Dict, Optional, Tuple, Union, cast
 
+from ._process import flush_std_streams
 from . import auth, protocol
 from .protocol import Command, ExitCode, Transport
 from .task import TaskRunner
@@ -244,15 +245,6 @@ def _connect(init: protocol.SimpleInit) -> socket.socket:
     return sock
 
 
-def _flush_std_streams() -> None:
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            if stream is not None:
-                stream.flush()
-        except (OSError, ValueError):
-            # The stream is already closed or broken; there is nowhere left to report it, and we are exiting.
-            continue
-
 
 def main() -> int:
     """Simple mode: init block from stdin, connect back, handshake, session. Returns the exit code."""
@@ -279,7 +271,7 @@ def _run_main_and_exit() -> None:
     except BaseException:
         traceback.print_exc()
     finally:
-        _flush_std_streams()
+        flush_std_streams()
         os._exit(int(code))
 
 
