@@ -98,3 +98,15 @@ def test_bareRowLayout_sendsColumnValuesWithoutTuples_forEveryUdfShape(workers):
     assert result.udf_results() == [(2 * (v + 1), 2 * v, "c", v) for v in values]
     one = worker.run_task(TaskSpec.udf(([0], [IDENTITY]), row_layout=2), udf_frames([[1, 2], None, "x"], 2)).ok()
     assert one.udf_results() == [[1, 2], None, "x"]
+
+
+def test_resultsArePickledWithoutTheMemo_unlessTheyReferToThemselves():
+    import pickletools
+    from pyworkers.serializers import dumps_batch
+    data = dumps_batch(["same", "same", 1, None])
+    assert pickle.loads(data) == ["same", "same", 1, None]
+    assert "MEMOIZE" not in [op.name for op, _, _ in pickletools.genops(data)]
+    cyclic = []
+    cyclic.append(cyclic)
+    back = pickle.loads(dumps_batch(["a string first", cyclic]))
+    assert back[1][0] is back[1]

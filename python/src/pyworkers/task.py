@@ -34,7 +34,7 @@ from .protocol import (
     END_OF_DATA, MAX_CLOUDPICKLE_PAYLOAD, MAX_EXCEPTION_STR, MAX_HEADER_STR, MAX_SOURCE_STR, EvalType, ExitCode,
     FunctionKind, ProtocolError, SerializerKind, SocketInput, SpecialLength,
 )
-from .serializers import read_records, write_frame, write_records
+from .serializers import BatchPickler, read_records, write_frame, write_records
 
 __all__ = [
     "PythonVersionMismatch", "NonUdfCommand", "UdfCommand", "TaskHeader", "read_task_header", "encode_exception",
@@ -504,7 +504,7 @@ class TaskRunner:
 
     def _udf_body(self, mapper: Callable[[List[Any]], List[Any]]) -> Callable[[], None]:
         def body() -> None:
-            read_frame, loads, dumps, write = self._inp.read_frame, pickle.loads, pickle.dumps, self._out.write
+            read_frame, loads, dumps, write = self._inp.read_frame, pickle.loads, BatchPickler().dumps, self._out.write
             while True:
                 frame = read_frame()
                 if frame is END_OF_DATA:
@@ -513,7 +513,7 @@ class TaskRunner:
                     self._inp.failure = ProtocolError(
                         "NULL frame (-5) in the data of a SQL_BATCHED_UDF task: its frames are pickled lists of rows")
                     raise self._inp.failure
-                write_frame(write, dumps(mapper(loads(frame)), 4))
+                write_frame(write, dumps(mapper(loads(frame))))
 
         return body
 
