@@ -14,6 +14,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 from pyworkers import auth, protocol  # noqa: E402
 from pyworkers.protocol import Transport  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from harness import TaskSpec, encode_task, fn_ref, fn_source  # noqa: E402
+
 __all__ = ["GOLDEN_DIR", "SECRET", "WORKER_NONCE", "JVM_NONCE", "golden_files", "readme_text", "main"]
 
 GOLDEN_DIR = Path(__file__).resolve().parents[2] / "protocol" / "golden"
@@ -32,6 +35,21 @@ HELLO_UNIX = protocol.DaemonHello(PID, 3, 11, Transport.UNIX, SOCKET_PATH)
 HELLO_TCP = protocol.DaemonHello(PID, 3, 11, Transport.TCP_IPV4, PORT)
 SIMPLE_INIT = protocol.SimpleInit(SECRET, Transport.TCP_IPV4, PORT, 10000, 65536)
 
+# Task headers (section 5.1), encoded by the test harness's own encoder, independent of the worker's decoder.
+ADD_SOURCE = "def add(a, b):\n    return a + b\n"
+TASK_UDF = TaskSpec.udf(
+    ([0], [fn_ref("udfs:inc")]),
+    ([0, 0], [fn_source("<udf add>", ADD_SOURCE, "add"), fn_ref("operator:neg")]),
+    row_layout=2, partition_index=7, python_version="3.11", stage_id=3, partition_id=7, attempt_number=1,
+    task_attempt_id=42, cpus=2, resources={"gpu": ["0", "1"]}, local_properties={"who": "golden"},
+    files_folder="/tmp/files", includes=["lib"], removed_broadcasts=[3], added_broadcasts=[(4, "/tmp/b4.pickle")],
+    conf={"k": "v"},
+)
+TASK_NON_UDF = TaskSpec.non_udf(
+    fn_ref("pyworkers.jobs:run"), input_serializer=3, output_serializer=2, output_batch_size=500, partition_index=0,
+    stage_id=0, task_attempt_id=0,
+)
+
 # (file name, description of the values) in README order.
 _DESCRIPTIONS: List[Tuple[str, str]] = [
     ("daemon_init.bin", "PWKI init block: version 1, secret S, transport 1 (unix), path `%s`, auth timeout 10000 ms, "
@@ -46,6 +64,14 @@ _DESCRIPTIONS: List[Tuple[str, str]] = [
     ("simple_init.bin", "PWKS simple worker init block: version 1, secret S, transport 2 (TCP 127.0.0.1), port 40000, "
                         "auth timeout 10000 ms, buffer size 65536"),
     ("fork_failed.bin", "daemon could not fork: PWKW, pid -11 (-EAGAIN), message `%s`" % FORK_ERROR),
+    ("task_header_udf.bin", "task command 7 and SQL_BATCHED_UDF header: python 3.11, stage 3, partition 7, attempt 1, "
+                            "task attempt 42, cpus 2, resource gpu=[0, 1], local property who=golden, files folder "
+                            "`/tmp/files`, include `lib`, removed broadcast 3, added broadcast 4 at `/tmp/b4.pickle`, "
+                            "conf k=v, UDF 1: offsets [0], `udfs:inc`; UDF 2: offsets [0, 0], source `<udf add>` "
+                            "defining add, then `operator:neg`; row layout 2"),
+    ("task_header_non_udf.bin", "task command 0 and NON_UDF header: no python version check, stage 0, partition 0, "
+                                "attempt 0, task attempt 0, cpus 1, nothing else set, chain `pyworkers.jobs:run`, "
+                                "input raw bytes (3), output UTF-8 (2), output batch size 500"),
 ]
 
 
@@ -62,6 +88,8 @@ def golden_files() -> Dict[str, bytes]:
         "worker_proof.bin": auth.encode_worker_proof(SECRET, JVM_NONCE, WORKER_NONCE),
         "simple_init.bin": protocol.encode_simple_init(SIMPLE_INIT),
         "fork_failed.bin": protocol.encode_fork_failure(-11, FORK_ERROR),
+        "task_header_udf.bin": encode_task(TASK_UDF),
+        "task_header_non_udf.bin": encode_task(TASK_NON_UDF),
     }
 
 
