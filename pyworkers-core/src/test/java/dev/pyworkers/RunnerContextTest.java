@@ -67,13 +67,13 @@ class RunnerContextTest {
       List<Object[]> rows = List.of(new Object[] {2L}, new Object[] {0L});
       TaskResults<Object> a = r1.compute(rows.iterator(), 0, TaskContext.of(0));
       assertThat(drain(a)).containsExactly("two", "zero");
-      assertThat(acc.values()).containsExactly(2, 0);
+      assertThat(acc.values()).containsExactly(2L, 0L);
       TaskResults<Object> b = r2.compute(List.<Object>of((Object) new Object[] {1L}).iterator(), 1, TaskContext.of(1));
       assertThat(drain(b)).containsExactly("v");
       assertThat(b.metrics().workerPid()).isEqualTo(a.metrics().workerPid());
       TaskResults<Object> c = r1.compute(List.<Object>of((Object) new Object[] {1L}).iterator(), 2, TaskContext.of(2));
       assertThat(drain(c)).containsExactly("one");
-      assertThat(acc.values()).containsExactly(2, 0, 1);
+      assertThat(acc.values()).containsExactly(2L, 0L, 1L);
     }
   }
 

@@ -183,6 +183,20 @@ class RunnerFailureTest {
   }
 
   @Test
+  void aWorkerThatLosesABatch_isAProtocolError_neverASilentDrop() {
+    WorkerConfig config = TestPython.config().workerModule("fake_lossy_worker").build();
+    try (WorkerRegistry registry = WorkerRegistry.create(config);
+        PythonRunner runner = PythonRunner.builder(registry).batchSize(10)
+            .udf(PythonUdf.of(new int[] {0}, TestPython.source("def f(x):\n    return x\n", "f"))).build()) {
+      TaskResults<Object> out = runner.compute(rows(30), 0, TaskContext.of(0));
+      assertThatThrownBy(() -> drain(out))
+          .isInstanceOf(WorkerProtocolException.class)
+          .hasMessageContaining("without answering every input batch");
+      assertThat(registry.factories().iterator().next().stats().idle()).as("not pooled").isZero();
+    }
+  }
+
+  @Test
   void badInput_isAClearErrorNamingRowAndType() {
     try (WorkerRegistry registry = registry(); PythonRunner runner = udfRunner(registry, "    return x\n")) {
       List<Object> input = List.of(new Object[] {1L}, new Object[] {new Thread()});

@@ -188,18 +188,24 @@ public final class TaskRun implements TaskResults<Object> {
       byte[] b = new byte[len];
       in.readFully(b);
       if (failure == null) {
-        Object v = unpickler.loads(b);
+        Object v = FastPickle.loads(b);
         for (PythonAccumulator a : accs) a.add(v);
       }
     }
     writer.stopFeeding();
     int last = in.readInt();
     boolean clean = last == END_OF_STREAM && writer.awaitClean(spec.killTimeout().toMillis());
+    // After a clean end every input batch must have had its answer; after an exception the rest are moot.
+    int unanswered = failure == null ? writer.takeBatchSize() : -1;
     done = true;
-    if (clean) release();
+    if (clean && unanswered < 0) release();
     else destroy();
     if (failure == null) {
       if (!clean) throw protocol("task ended with " + last + " instead of the end-of-stream answer -4");
+      if (unanswered >= 0) {
+        throw protocol("Python ended the task without answering every input batch (one of " + unanswered
+            + " rows and any after it); no result was returned for them");
+      }
       long[] t = timing == null ? new long[4] : timing;
       metrics = new TaskMetrics(t[0], t[1], t[2], t[3], writer.recordsIn(), rowsOut, worker.pid(), reused);
       ctx.markCompleted();
