@@ -42,54 +42,46 @@ def _pickled_records(inp: SocketInput) -> Iterator[Any]:
     return chain.from_iterable(_pickled_batches(inp))
 
 
-def _pickled_batches(inp: SocketInput) -> Generator[Any, None, None]:
-    read_frame, loads = inp.read_frame, pickle.loads
-    index = 0
+def _frames(inp: SocketInput) -> Generator[Any, None, None]:
+    """The data section's frames up to ``-1``: bytes-like, or ``None`` for a NULL frame."""
+    read_frame = inp.read_frame
     while True:
         frame = read_frame()
+        if frame is END_OF_DATA:
+            return
+        yield frame
+
+
+def _pickled_batches(inp: SocketInput) -> Generator[Any, None, None]:
+    loads = pickle.loads
+    for index, frame in enumerate(_frames(inp)):
         if frame is None:
             yield (None,)
-        elif frame is END_OF_DATA:
-            return
-        else:
-            records = loads(frame)
-            if records.__class__ is not list and not isinstance(records, (list, tuple)):
-                raise TypeError(
-                    "input frame %d unpickled to %s, not a list of records: the pickled-batches serializer needs "
-                    "each frame to be a pickled list" % (index, type(records).__name__)
-                )
-            yield records
-        index += 1
+            continue
+        records = loads(frame)
+        if records.__class__ is not list and not isinstance(records, (list, tuple)):
+            raise TypeError(
+                "input frame %d unpickled to %s, not a list of records: the pickled-batches serializer needs "
+                "each frame to be a pickled list" % (index, type(records).__name__)
+            )
+        yield records
 
 
 def _utf8_records(inp: SocketInput) -> _Records:
-    read_frame = inp.read_frame
-    index = 0
-    while True:
-        frame = read_frame()
+    for index, frame in enumerate(_frames(inp)):
         if frame is None:
             yield None
-        elif frame is END_OF_DATA:
-            return
-        else:
-            try:
-                text = str(frame, "utf-8")
-            except UnicodeDecodeError as e:
-                raise ValueError("input record %d is not valid UTF-8: %s" % (index, e)) from e
-            yield text
-        index += 1
+            continue
+        try:
+            text = str(frame, "utf-8")
+        except UnicodeDecodeError as e:
+            raise ValueError("input record %d is not valid UTF-8: %s" % (index, e)) from e
+        yield text
 
 
 def _raw_records(inp: SocketInput) -> _Records:
-    read_frame = inp.read_frame
-    while True:
-        frame = read_frame()
-        if frame is None:
-            yield None
-        elif frame is END_OF_DATA:
-            return
-        else:
-            yield bytes(frame)
+    for frame in _frames(inp):
+        yield None if frame is None else bytes(frame)
 
 
 def frame_too_large(size: int, what: str) -> ValueError:
