@@ -15,7 +15,7 @@ from pyworkers import auth, protocol  # noqa: E402
 from pyworkers.protocol import Transport  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import TaskSpec, encode_task, fn_ref, fn_source  # noqa: E402
+from harness import TaskSpec, encode_task, encode_typed_batch, fn_ref, fn_source  # noqa: E402
 
 __all__ = ["GOLDEN_DIR", "SECRET", "WORKER_NONCE", "JVM_NONCE", "golden_files", "readme_text", "main"]
 
@@ -50,6 +50,10 @@ TASK_NON_UDF = TaskSpec.non_udf(
     stage_id=0, task_attempt_id=0,
 )
 
+# Typed batches (section 5.3): 40 ints, from -2**63 up, and 32 floats; little-endian, as x86-64 and arm64 hosts write.
+TYPED_LONGS = [-2 ** 63, 2 ** 63 - 1, -1, 0, 1, 2 ** 31, -2 ** 31 - 1] + [i * 1000003 for i in range(33)]
+TYPED_DOUBLES = [-0.0, 0.5, -2.5, 1e300, float("inf"), float("-inf")] + [i / 4 for i in range(26)]
+
 # (file name, description of the values) in README order.
 _DESCRIPTIONS: List[Tuple[str, str]] = [
     ("daemon_init.bin", "PWKI init block: version 1, secret S, transport 1 (unix), path `%s`, auth timeout 10000 ms, "
@@ -72,6 +76,10 @@ _DESCRIPTIONS: List[Tuple[str, str]] = [
     ("task_header_non_udf.bin", "task command 0 and NON_UDF header: no python version check, stage 0, partition 0, "
                                 "attempt 0, task attempt 0, cpus 1, nothing else set, chain `pyworkers.jobs:run`, "
                                 "input raw bytes (3), output UTF-8 (2), output batch size 500"),
+    ("typed_batch_q.bin", "typed batch, code `q`: -2**63, 2**63-1, -1, 0, 1, 2**31, -2**31-1, then 1000003*i for i "
+                          "in 0..32 (40 values, little-endian)"),
+    ("typed_batch_d.bin", "typed batch, code `d`: -0.0, 0.5, -2.5, 1e300, inf, -inf, then i/4 for i in 0..25 (32 "
+                          "values, little-endian)"),
 ]
 
 
@@ -90,7 +98,20 @@ def golden_files() -> Dict[str, bytes]:
         "fork_failed.bin": protocol.encode_fork_failure(-11, FORK_ERROR),
         "task_header_udf.bin": encode_task(TASK_UDF),
         "task_header_non_udf.bin": encode_task(TASK_NON_UDF),
+        "typed_batch_q.bin": _little_endian(encode_typed_batch(TYPED_LONGS), len(TYPED_LONGS)),
+        "typed_batch_d.bin": _little_endian(encode_typed_batch(TYPED_DOUBLES), len(TYPED_DOUBLES)),
     }
+
+
+def _little_endian(typed: bytes, count: int) -> bytes:
+    """A typed batch of ``count`` 8-byte values, little-endian whatever this host's order (golden files are fixed):
+    the raw values sit just before the 5-byte tail."""
+    if sys.byteorder == "little":
+        return typed
+    head = len(typed) - 5 - 8 * count
+    raw = typed[head:-5]
+    swapped = b"".join(raw[i:i + 8][::-1] for i in range(0, len(raw), 8))
+    return typed[:head] + swapped + typed[-5:]
 
 
 def readme_text(files: Dict[str, bytes]) -> str:

@@ -1,10 +1,14 @@
 """Encoders must produce exactly the golden bytes in protocol/golden, and decoders must read them back, also when
 the bytes arrive one at a time."""
 import io
+import math
+import pickle
+import sys
 
 import pytest
 
 import make_golden
+from harness import encode_typed_batch
 from pyworkers import auth, protocol
 
 GOLDEN = make_golden.golden_files()
@@ -143,3 +147,14 @@ def test_taskHeaders_decodeGoldenFiles(make_stream):
     header = task_module.read_task_header(stream, 0)
     assert header.eval_type is EvalType.NON_UDF and header.python_version == ""
     assert (header.non_udf.output_batch_size, len(header.non_udf.functions)) == (500, 1)
+
+
+@pytest.mark.parametrize("name, values", [("typed_batch_q.bin", make_golden.TYPED_LONGS),
+                                          ("typed_batch_d.bin", make_golden.TYPED_DOUBLES)])
+def test_typedBatches_unpickleToPlainListsOfTheirValues(name, values):
+    data = make_golden.golden_files()[name] if sys.byteorder == "little" else encode_typed_batch(values)
+    back = pickle.loads(data)
+    assert type(back) is list and back == values
+    assert [type(v) for v in back] == [type(v) for v in values]
+    assert [math.copysign(1, v) for v in back if type(v) is float] == [
+        math.copysign(1, v) for v in values if type(v) is float]  # -0.0 stays negative

@@ -5,7 +5,7 @@ import pickle
 
 import pytest
 
-from harness import TaskSpec, fn_pickled, fn_ref, pickled_frames
+from harness import TaskSpec, fn_pickled, fn_ref, pickled_frames, typed_frames
 
 PICKLED, UTF8, RAW = 1, 2, 3
 ECHO = fn_ref("pwfake_task_functions:echo")
@@ -145,3 +145,13 @@ def test_invalidUtf8Input_isReportedWithTheRecordIndex(workers):
     kind, message, _ = worker.run_task(task, [b"fine", b"\xff\xfe"]).failed()
     assert kind == "ValueError" and message.startswith("input record 1 is not valid UTF-8")
     worker.ping()
+
+
+def test_typedBatchInput_isTheSameRecordsAsPlainPickles(workers):
+    worker = workers.open()
+    values = list(range(-5000, 5000)) + [2 ** 63 - 1]
+    for frames in (typed_frames(values, 4096), typed_frames([v / 3 for v in values], 999)):
+        frames = list(frames)
+        expected = [r for f in frames for r in pickle.loads(f)]
+        result = worker.run_task(TaskSpec.non_udf(ECHO, input_serializer=PICKLED, output_serializer=PICKLED), frames)
+        assert result.ok().records() == expected

@@ -4,7 +4,7 @@ import datetime
 import decimal
 import pickle
 
-from harness import TaskSpec, fn_pickled, fn_ref, udf_frames
+from harness import TaskSpec, fn_pickled, fn_ref, typed_frames, udf_frames
 from pwfake_task_functions import describe
 
 IDENTITY = fn_ref("pwfake_task_functions:identity")
@@ -110,3 +110,35 @@ def test_resultsArePickledWithoutTheMemo_unlessTheyReferToThemselves():
     cyclic.append(cyclic)
     back = pickle.loads(dumps_batch(["a string first", cyclic]))
     assert back[1][0] is back[1]
+
+
+def test_typedBatches_giveTheSameResultsAsPlainPickles_forBareValues(workers):
+    worker = workers.open()
+    longs = [i * 7919 - 10 ** 9 for i in range(10_000)] + [-2 ** 63, 2 ** 63 - 1]
+    doubles = [i / 7 for i in range(5000)] + [float("inf"), -0.0]
+    for values, batch in ((longs, 4096), (doubles, 1000), (list(range(32)), 32)):
+        for udf in (IDENTITY, PLUS_ONE):
+            task = TaskSpec.udf(([0], [udf]), row_layout=2)
+            typed = worker.run_task(task, typed_frames(values, batch)).ok().udf_results()
+            plain = worker.run_task(task, udf_frames(values, batch)).ok().udf_results()
+            assert typed == plain
+            assert [type(v) for v in typed] == [type(v) for v in plain]
+    assert_reusable_after(worker)
+
+
+def test_stopIterationInABareSingleUdf_namesTheRow_withoutCallingTheFunctionAgain(workers):
+    worker = workers.open()
+    stop = fn_ref("pwfake_task_functions:raise_stop_iteration")
+    for frames in (udf_frames([0, 1, 2, 3], 4), udf_frames([0, 1, 5, 6, 7], 5)):
+        kind, message, tb = worker.run_task(TaskSpec.udf(([0], [stop]), row_layout=2), frames).failed()
+        assert kind == "RuntimeError"
+        assert message.startswith("raise_stop_iteration (function 1 of 1 of UDF 1 (raise_stop_iteration(...))) on row "
+                                  "2 of its batch raised StopIteration: no more ")
+        assert "a function must not let StopIteration escape" in message
+        assert "StopIteration: no more" in tb and "pwfake_task_functions.py" in tb
+    assert_reusable_after(worker)
+
+
+def assert_reusable_after(worker):
+    result = worker.run_task(TaskSpec.udf(([0], [PLUS_ONE]), row_layout=2), udf_frames([1, 2, 3], 2)).ok()
+    assert result.udf_results() == [2, 3, 4]

@@ -21,7 +21,7 @@ import pickle
 import sys
 from dataclasses import dataclass
 from itertools import repeat, starmap
-from operator import itemgetter
+from operator import itemgetter, length_hint
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from .protocol import FunctionKind
@@ -263,6 +263,8 @@ def _column(udf: Udf, bare: bool = False) -> Callable[[List[Any]], Iterable[Any]
     """
     first, rest = udf.functions[0], udf.functions[1:]
     offsets = udf.offsets
+    if bare and len(offsets) == 1 and not rest:
+        return _bare_single(udf)
     if bare and len(offsets) == 1:
         def apply(rows: List[Any]) -> Iterable[Any]:
             return map(first, rows)
@@ -294,6 +296,27 @@ def _column(udf: Udf, bare: bool = False) -> Callable[[List[Any]], Iterable[Any]
         return values
 
     return chained
+
+
+def _bare_single(udf: Udf) -> Callable[[List[Any]], List[Any]]:
+    """One function over bare values (row layout 2), the commonest UDF: a list comprehension, whose calls the
+    interpreter makes without a C-level frame per call, so it is a little cheaper per row than ``map``.
+
+    A StopIteration from the function ends a comprehension with that exception (it does not end it quietly as in
+    ``map``); the row is found from what is left of the batch's iterator, so the function is not called again.
+    """
+    function = udf.functions[0]
+    where = "%s (function 1 of 1 of %s)" % (_function_name(function), udf.label)
+
+    def apply(values: List[Any]) -> List[Any]:
+        iterator = iter(values)
+        try:
+            return [function(value) for value in iterator]
+        except StopIteration as e:
+            row = len(values) - length_hint(iterator) - 1
+            raise stop_iteration_error(e, "%s on row %d of its batch" % (where, row)) from e
+
+    return apply
 
 
 def _check_complete(udf: Udf, results: List[Any], rows: List[Any]) -> None:
@@ -348,7 +371,9 @@ def batch_mapper(udfs: Sequence[Udf], bare: bool = False) -> Callable[[List[Any]
         udf, column = udfs[0], columns[0]
 
         def one(rows: List[Any]) -> List[Any]:
-            results = list(column(rows))
+            results = column(rows)
+            if results.__class__ is not list:
+                results = list(results)
             if len(results) != len(rows):
                 _check_complete(udf, results, [(v,) for v in rows] if bare else rows)
             return results
@@ -358,7 +383,9 @@ def batch_mapper(udfs: Sequence[Udf], bare: bool = False) -> Callable[[List[Any]
     def several(rows: List[Any]) -> List[Any]:
         results = []
         for udf, column in zip(udfs, columns):
-            values = list(column(rows))
+            values = column(rows)
+            if values.__class__ is not list:
+                values = list(values)
             if len(values) != len(rows):
                 _check_complete(udf, values, [(v,) for v in rows] if bare else rows)
             results.append(values)

@@ -20,9 +20,9 @@ import java.util.concurrent.TimeUnit;
  *   <li><b>loop</b>: {@code out = []; for v in values: out.append(f(v))}, the headline baseline;
  *   <li><b>map</b>: {@code list(map(f, values))}, reported beside it;
  *   <li><b>worker UDF alone</b>: what a SQL_BATCHED_UDF worker does to the data without the socket: for each batch,
- *       {@code pickle.dumps(list(map(f, pickle.loads(frame))), 4)}, the frames pickled beforehand (protocol 2, as the
- *       JVM sends them);
- *   <li><b>worker NON_UDF alone</b>: the NON_UDF generator over the unpickled frames, its output cut into lists of the
+ *       {@code pickle.dumps(list(map(f, pickle.loads(frame))), 4)}, the frames pickled beforehand as the JVM sends them
+ *       (the typed form of {@code docs/protocol.md} section 5 for ints, else protocol 2);
+ *   <li><b>worker NON_UDF alone</b>: the NON_UDF function over the unpickled frames, its output cut into lists of the
  *       batch size and pickled (protocol 4), as the worker's serializers do.
  * </ul>
  *
@@ -33,11 +33,21 @@ import java.util.concurrent.TimeUnit;
 final class ThroughputBaseline {
   private static final long TIMEOUT_MINUTES = 30;
   private static final String SCRIPT = """
-      import base64, pickle, sys, time
+      import array, base64, pickle, struct, sys, time
       from itertools import islice
 
       rows, batch, repeat = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
       perf = time.perf_counter_ns
+
+      TYPED = (b"\\x80\\x04\\x8c\\x05array\\x8c\\x0carray.tolist\\x93\\x8c\\x05array\\x8c\\x05array\\x93"
+               b"\\x8c\\x01q")
+
+      def frame(chunk):
+          # as the JVM pickles a batch: the typed form for 32 or more ints, else plain protocol 2
+          if len(chunk) >= 32 and all(type(v) is int for v in chunk):
+              raw = array.array("q", chunk).tobytes()
+              return TYPED + b"B" + struct.pack("<I", len(raw)) + raw + b"\\x86R\\x85R."
+          return pickle.dumps(chunk, 2)
 
       def loop(f, values):
           out = []
@@ -86,7 +96,9 @@ final class ThroughputBaseline {
           exec(compile(non_udf_source, "<udf>", "exec"), space)
           run = space["run"]
           values = ["row%d" % i for i in range(rows)] if kind == "str" else list(range(rows))
-          frames = [pickle.dumps(values[i:i + batch], 2) for i in range(0, rows, batch)]
+          frames = [frame(values[i:i + batch]) for i in range(0, rows, batch)]
+          if frames and pickle.loads(frames[-1]) != values[(len(frames) - 1) * batch:]:
+              raise SystemExit("the typed frames do not unpickle to their values")
           nframes = len(frames)
           fields = [key, timed(lambda: loop(f, values), rows), timed(lambda: mapped(f, values), rows),
                     timed(lambda: worker_udf(f, frames), nframes), timed(lambda: worker_non_udf(run, frames), nframes)]

@@ -41,13 +41,12 @@ import java.util.function.Consumer;
  * <p>Each measured task is timed from {@link PythonRunner#compute} to the last result read, so it covers generating
  * the rows (lazily, one batch in memory), pickling, the socket both ways, the worker's unpickling, the function, its
  * pickling, the JVM's unpickling and conversion, and our check of every result. NON_UDF input records are pickled
- * lists of {@code batchSize} values ({@link Pickles#dumps}) and its function is a generator
- * {@code for v in it: yield f(v)}; its output records (lists of {@code batchSize} results) are unpickled with
+ * lists of {@code batchSize} values ({@link Pickles#dumps}) and its function is {@code map(f, it)}, as PySpark's
+ * {@code rdd.map(f)} ships it; its output records (lists of {@code batchSize} results) are unpickled with
  * {@link Pickles#loads}. The baseline ({@link ThroughputBaseline}) builds its values untimed and times only the
  * loop. That is the comparison the issue asks for, and it is steep on purpose: the baseline's values already exist
  * as Python objects, while a worker must make them from bytes and turn its results back into bytes, which is the
- * price of the process boundary being measured. The NON_UDF generator is the worker-side twin of the loop (a call
- * and a yield per value, against a call and an append).
+ * price of the process boundary being measured.
  *
  * <p>To show where the time goes, each task also records the CPU time of the JVM, of its reading thread, of the
  * worker and of every other process on the machine (Linux {@code /proc/stat}), and the GC count; after the tasks the
@@ -67,7 +66,7 @@ import java.util.function.Consumer;
  * <p>Not thread-safe: one run at a time, on the calling thread.
  */
 public final class ThroughputBenchmark {
-  static final long WARMUP_ROWS = 100_000;
+  static final long WARMUP_ROWS = 1_000_000;
   private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
   private static final List<EvalType> EVAL_TYPES = List.of(EvalType.SQL_BATCHED_UDF, EvalType.NON_UDF);
 

@@ -15,7 +15,7 @@ import java.util.Objects;
 public record ThroughputOptions(String python, long rows, int batchSize, int repeat) {
   public static final long DEFAULT_ROWS = 5_000_000;
   public static final int DEFAULT_BATCH_SIZE = 4096;
-  public static final int DEFAULT_REPEAT = 3;
+  public static final int DEFAULT_REPEAT = 5;
   public static final long MAX_ROWS = 1_000_000_000;
   public static final int MAX_BATCH_SIZE = 1_000_000;
   public static final int MAX_REPEAT = 100;

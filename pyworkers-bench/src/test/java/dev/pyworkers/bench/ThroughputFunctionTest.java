@@ -47,9 +47,9 @@ class ThroughputFunctionTest {
   }
 
   @Test
-  void nonUdfSource_isAGeneratorOverTheSameFunction() {
+  void nonUdfSource_mapsTheSameFunction_asRddMapDoes() {
     assertThat(ThroughputFunction.STR.functionName()).isEqualTo("upper");
     assertThat(ThroughputFunction.STR.nonUdfSource()).isEqualTo("def upper(s):\n    return s.upper()\n\n\n"
-        + "def run(index, it):\n    f = upper\n    for v in it:\n        yield f(v)\n");
+        + "def run(index, it):\n    return map(upper, it)\n");
   }
 }

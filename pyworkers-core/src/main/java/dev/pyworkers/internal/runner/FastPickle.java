@@ -12,13 +12,28 @@ import java.util.List;
  * 5, frames and memo included), without the per-opcode synchronisation and allocation of the general library. Any
  * other value or opcode makes it say so ({@code false} / {@code null}) and the caller falls back to Pyrolite, which
  * handles everything. Not thread-safe: one instance per writer or reader.
+ *
+ * <p>A list of at least {@link #TYPED_MIN} values that are all Long/Integer (or all Double), none null, goes in the
+ * typed form of {@code docs/protocol.md} section 5: a protocol 4 pickle of {@code array.array.tolist(array.array(code,
+ * raw))}, where code is {@code q} (64-bit signed) or {@code d} (IEEE double) and raw holds the values in the
+ * machine's native byte order (the worker runs on the same machine). Python's unpickler builds the very same list
+ * as from the plain form, but in one C loop instead of one opcode per value.
  */
 public final class FastPickle {
+  /** The fewest values worth the typed form: below it, the two global look-ups cost more than they save. */
+  public static final int TYPED_MIN = 32;
+
+  private static final byte[] TYPED_HEAD = typedHead();
+  private static final byte[] TYPED_TAIL = {(byte) 0x86, 'R', (byte) 0x85, 'R', '.'};
+  private static final java.lang.invoke.VarHandle LONGS =
+      java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.nativeOrder());
+
   private byte[] buf = new byte[1 << 16];
   private int len;
 
   /** Encodes {@code values} as a pickled list; false (and nothing usable) when a value is not a simple one. */
   public boolean encodeList(List<?> values) {
+    if (values.size() >= TYPED_MIN && encodeTyped(values)) return true;
     len = 0;
     ensure(16);
     buf[len++] = (byte) 0x80;
@@ -32,6 +47,73 @@ public final class FastPickle {
     buf[len++] = 'e';
     buf[len++] = '.';
     return true;
+  }
+
+  /** The typed form when every value is a Long/Integer, or every one a Double; false otherwise. */
+  private boolean encodeTyped(List<?> values) {
+    Object first = values.get(0);
+    char code;
+    if (first instanceof Long || first instanceof Integer) {
+      code = 'q';
+    } else if (first instanceof Double) {
+      code = 'd';
+    } else {
+      return false;
+    }
+    int n = values.size();
+    int raw = 8 * n;
+    len = 0;
+    ensure(TYPED_HEAD.length + 8 + raw + TYPED_TAIL.length);
+    System.arraycopy(TYPED_HEAD, 0, buf, 0, TYPED_HEAD.length);
+    len = TYPED_HEAD.length;
+    buf[len++] = (byte) 0x8c;                                 // SHORT_BINUNICODE, the type code
+    buf[len++] = 1;
+    buf[len++] = (byte) code;
+    buf[len++] = 'B';                                         // BINBYTES
+    putIntLe(raw);
+    int at = len;
+    if (code == 'q') {
+      for (Object v : values) {
+        long x;
+        if (v instanceof Long l) {
+          x = l;
+        } else if (v instanceof Integer i) {
+          x = i;
+        } else {
+          return false;
+        }
+        LONGS.set(buf, at, x);
+        at += 8;
+      }
+    } else {
+      for (Object v : values) {
+        if (!(v instanceof Double d)) return false;
+        LONGS.set(buf, at, Double.doubleToRawLongBits(d));
+        at += 8;
+      }
+    }
+    if (at != len + raw) return false;                        // the list changed size under us
+    len = at;
+    System.arraycopy(TYPED_TAIL, 0, buf, len, TYPED_TAIL.length);
+    len += TYPED_TAIL.length;
+    return true;
+  }
+
+  /** PROTO 4 (dotted names in STACK_GLOBAL), then the globals {@code array.array.tolist} and {@code array.array}. */
+  private static byte[] typedHead() {
+    java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+    b.write(0x80);
+    b.write(4);
+    for (String[] global : new String[][] {{"array", "array.tolist"}, {"array", "array"}}) {
+      for (String name : global) {
+        byte[] s = name.getBytes(StandardCharsets.US_ASCII);
+        b.write(0x8c);                                        // SHORT_BINUNICODE
+        b.write(s.length);
+        b.write(s, 0, s.length);
+      }
+      b.write(0x93);                                          // STACK_GLOBAL
+    }
+    return b.toByteArray();
   }
 
   public byte[] buffer() {
@@ -99,6 +181,9 @@ public final class FastPickle {
    * when the pickle holds anything else, so the caller can use the general unpickler.
    */
   public static List<Object> decodeList(byte[] p) {
+    if (Arrays.equals(p, 0, Math.min(p.length, TYPED_HEAD.length), TYPED_HEAD, 0, TYPED_HEAD.length)) {
+      return decodeTyped(p);
+    }
     int i = 0;
     int n = p.length;
     List<Object> out = null;
@@ -172,6 +257,25 @@ public final class FastPickle {
       last = v;
     }
     return null;
+  }
+
+  /** The typed form of {@link #encodeList}; null when the bytes after its head are not exactly that form. */
+  private static List<Object> decodeTyped(byte[] p) {
+    int i = TYPED_HEAD.length;
+    if (p.length < i + 8 + TYPED_TAIL.length || p[i] != (byte) 0x8c || p[i + 1] != 1 || p[i + 3] != 'B') return null;
+    byte code = p[i + 2];
+    int raw = intLe(p, i + 4);
+    i += 8;
+    if (raw < 0 || raw % 8 != 0 || (code != 'q' && code != 'd') || p.length != i + raw + TYPED_TAIL.length
+        || !Arrays.equals(p, i + raw, p.length, TYPED_TAIL, 0, TYPED_TAIL.length)) {
+      return null;
+    }
+    List<Object> out = new ArrayList<>(raw / 8);
+    for (int end = i + raw; i < end; i += 8) {
+      long x = (long) LONGS.get(p, i);
+      out.add(code == 'q' ? (Object) x : (Object) Double.longBitsToDouble(x));
+    }
+    return out;
   }
 
   /** Unpickles anything: the fast path for flat lists, else Pyrolite; every Python int comes out as Long. */

@@ -3,7 +3,9 @@ package dev.pyworkers.internal.runner;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pyworkers.testing.TestPython;
+import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
@@ -84,5 +86,113 @@ class FastPickleTest {
       assertThat(FastPickle.tryDecode(Arrays.copyOf(whole, cut))).as("cut at " + cut).isNull();
     }
     assertThat(FastPickle.tryDecode(whole)).containsExactly(1L, "two", 3.0);
+  }
+
+  @Test
+  void typedLists_unpickleInPython_asPlainListsOfTheSameValues() throws Exception {
+    List<List<?>> lists = new ArrayList<>();
+    List<Object> longs = new ArrayList<>();
+    for (long i = 0; i < 3000; i++) longs.add(i * 7919 - 1_000_000);
+    longs.addAll(List.of(Long.MIN_VALUE, Long.MAX_VALUE, 0L, -1L, 5, Integer.MIN_VALUE, Integer.MAX_VALUE));
+    lists.add(longs);
+    List<Object> doubles = new ArrayList<>();
+    for (int i = 0; i < 40; i++) doubles.add(i / 3.0);
+    doubles.addAll(List.of(-0.0, Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, Double.MIN_VALUE,
+        Double.MAX_VALUE));
+    lists.add(doubles);
+    List<Object> exactlyMin = new ArrayList<>();
+    for (int i = 0; i < FastPickle.TYPED_MIN; i++) exactlyMin.add(i);
+    lists.add(exactlyMin);
+    FastPickle fp = new FastPickle();
+    ByteArrayOutputStream sent = new ByteArrayOutputStream();
+    DataOutputStream out = new DataOutputStream(sent);
+    for (List<?> list : lists) {
+      assertThat(fp.encodeList(list)).isTrue();
+      byte[] typed = Arrays.copyOf(fp.buffer(), fp.length());
+      assertThat(typed[1]).as("protocol 4, the typed form").isEqualTo((byte) 4);
+      assertThat(typed.length).isLessThan(8 * list.size() + 64);
+      assertThat(FastPickle.decodeList(typed)).as("the JVM reads its own typed form").isEqualTo(widen(list));
+      out.writeInt(typed.length);
+      out.write(typed);
+    }
+    out.writeInt(-1);
+    String script = "import pickle, struct, sys\n"
+        + "inp, out = sys.stdin.buffer, sys.stdout.buffer\n"
+        + "while True:\n"
+        + "    n, = struct.unpack('!i', inp.read(4))\n"
+        + "    if n < 0: break\n"
+        + "    v = pickle.loads(inp.read(n))\n"
+        + "    assert type(v) is list, type(v)\n"
+        + "    assert {type(x) for x in v} <= {int, float}, {type(x) for x in v}\n"
+        + "    data = pickle.dumps(v, 2); out.write(struct.pack('!i', len(data))); out.write(data)\n";
+    Process p = new ProcessBuilder(TestPython.executable(), "-c", script).start();
+    try (var stdin = p.getOutputStream()) {
+      stdin.write(sent.toByteArray());
+    }
+    byte[] all = p.getInputStream().readAllBytes();
+    assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as(new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8)).isZero();
+    DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(all));
+    for (List<?> list : lists) {
+      byte[] plain = new byte[in.readInt()];
+      in.readFully(plain);
+      assertThat(FastPickle.decodeList(plain)).as("Python's list, pickled again").isEqualTo(widen(list));
+    }
+  }
+
+  @Test
+  void listsThatAreNotAllLongsOrAllDoubles_orShort_goInThePlainForm() {
+    List<Object> withNull = new ArrayList<>(java.util.Collections.nCopies(100, 1L));
+    withNull.set(50, null);
+    List<Object> withBool = new ArrayList<>(java.util.Collections.nCopies(100, 1L));
+    withBool.set(99, true);
+    List<Object> mixed = new ArrayList<>(java.util.Collections.nCopies(100, 1L));
+    mixed.set(0, 1.0);
+    List<Object> doublesThenLong = new ArrayList<>(java.util.Collections.nCopies(100, 2.0));
+    doublesThenLong.set(70, 2L);
+    List<Object> short_ = new ArrayList<>(java.util.Collections.nCopies(FastPickle.TYPED_MIN - 1, 1L));
+    FastPickle fp = new FastPickle();
+    for (List<Object> list : List.of(withNull, withBool, mixed, doublesThenLong, short_)) {
+      assertThat(fp.encodeList(list)).isTrue();
+      byte[] b = Arrays.copyOf(fp.buffer(), fp.length());
+      assertThat(b[1]).as("protocol 2, the plain form").isEqualTo((byte) 2);
+      assertThat(FastPickle.decodeList(b)).isEqualTo(widen(list));
+    }
+  }
+
+  @Test
+  void truncatedOrAlteredTypedPickles_areNotDecodedAsTyped() throws IOException {
+    byte[] whole = FastPickle.dumps(new ArrayList<>(java.util.Collections.nCopies(40, 3L)));
+    for (int cut = 1; cut < whole.length; cut++) {
+      assertThat(FastPickle.tryDecode(Arrays.copyOf(whole, cut))).as("cut at " + cut).isNull();
+    }
+    byte[] badCode = whole.clone();
+    badCode[badCode.length - 8 * 40 - 5 - 6] = 'i';
+    assertThat(FastPickle.tryDecode(badCode)).isNull();
+    assertThat(FastPickle.tryDecode(whole)).hasSize(40).containsOnly(3L);
+  }
+
+  @Test
+  void typedForm_matchesTheGoldenFiles_onLittleEndianMachines() throws IOException {
+    org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.ByteOrder.nativeOrder() == java.nio.ByteOrder.LITTLE_ENDIAN,
+        "the golden typed batches are little-endian; this machine writes its own order");
+    List<Object> longs = new ArrayList<>(List.of(Long.MIN_VALUE, Long.MAX_VALUE, -1L, 0L, 1L, 1L << 31,
+        -(1L << 31) - 1));
+    for (long i = 0; i < 33; i++) longs.add(i * 1000003);
+    List<Object> doubles = new ArrayList<>(List.of(-0.0, 0.5, -2.5, 1e300, Double.POSITIVE_INFINITY,
+        Double.NEGATIVE_INFINITY));
+    for (int i = 0; i < 26; i++) doubles.add(i / 4.0);
+    byte[] q = TaskHeaderGoldenTest.golden("typed_batch_q.bin");
+    byte[] d = TaskHeaderGoldenTest.golden("typed_batch_d.bin");
+    assertThat(FastPickle.decodeList(q)).isEqualTo(longs);
+    assertThat(FastPickle.decodeList(d)).isEqualTo(doubles);
+    assertThat(FastPickle.dumps(longs)).isEqualTo(q);
+    assertThat(FastPickle.dumps(doubles)).isEqualTo(d);
+  }
+
+  private static List<Object> widen(List<?> list) {
+    List<Object> out = new ArrayList<>();
+    for (Object v : list) out.add(v instanceof Integer n ? (Object) (long) n : v);
+    return out;
   }
 }
