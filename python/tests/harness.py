@@ -741,7 +741,7 @@ def pickled_frames(records: Iterable[Any], batch: int = 100, protocol_version: i
 
 
 def encode_typed_batch(values: Sequence[Any]) -> bytes:
-    """The typed form of a batch (``docs/protocol.md`` section 5.3) as the JVM writes it for 32 or more values that
+    """The typed form of a batch (``docs/protocol.md`` section 5.2) as the JVM writes it for 32 or more values that
     are all ints (code ``q``) or all floats (code ``d``): a protocol 4 pickle of ``array.array.tolist(array.array(code,
     raw))``. Written here opcode by opcode, independently of the JVM's encoder; raw is in native byte order."""
     import array

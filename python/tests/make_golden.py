@@ -50,7 +50,7 @@ TASK_NON_UDF = TaskSpec.non_udf(
     stage_id=0, task_attempt_id=0,
 )
 
-# Typed batches (section 5.3): 40 ints, from -2**63 up, and 32 floats; little-endian, as x86-64 and arm64 hosts write.
+# Typed batches (section 5.2): 40 ints, from -2**63 up, and 32 floats; little-endian, as x86-64 and arm64 hosts write.
 TYPED_LONGS = [-2 ** 63, 2 ** 63 - 1, -1, 0, 1, 2 ** 31, -2 ** 31 - 1] + [i * 1000003 for i in range(33)]
 TYPED_DOUBLES = [-0.0, 0.5, -2.5, 1e300, float("inf"), float("-inf")] + [i / 4 for i in range(26)]
 

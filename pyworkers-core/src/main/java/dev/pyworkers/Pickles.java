@@ -7,7 +7,11 @@ import net.razorvine.pickle.PickleException;
 public final class Pickles {
   private Pickles() {}
 
-  /** Pickles a Java value (protocol 2) the way Python's {@code pickle.loads} reads it. */
+  /**
+   * Pickles a Java value the way Python's {@code pickle.loads} reads it: protocol 2, except that a list of 32 or more
+   * values that are all Long/Integer (or all Double) takes the typed form of {@code docs/protocol.md} section 5.2,
+   * which Python also reads as a plain {@code list}, faster. {@link #loads} reads both forms.
+   */
   public static byte[] dumps(Object value) {
     try {
       return dev.pyworkers.internal.runner.FastPickle.dumps(value);

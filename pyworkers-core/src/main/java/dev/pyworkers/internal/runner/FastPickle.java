@@ -14,7 +14,7 @@ import java.util.List;
  * handles everything. Not thread-safe: one instance per writer or reader.
  *
  * <p>A list of at least {@link #TYPED_MIN} values that are all Long/Integer (or all Double), none null, goes in the
- * typed form of {@code docs/protocol.md} section 5: a protocol 4 pickle of {@code array.array.tolist(array.array(code,
+ * typed form of {@code docs/protocol.md} section 5.2: a protocol 4 pickle of {@code array.array.tolist(array.array(code,
  * raw))}, where code is {@code q} (64-bit signed) or {@code d} (IEEE double) and raw holds the values in the
  * machine's native byte order (the worker runs on the same machine). Python's unpickler builds the very same list
  * as from the plain form, but in one C loop instead of one opcode per value.
