@@ -129,7 +129,7 @@ def test_typedBatches_giveTheSameResultsAsPlainPickles_forBareValues(workers):
 def test_stopIterationInABareSingleUdf_namesTheRow_withoutCallingTheFunctionAgain(workers):
     worker = workers.open()
     stop = fn_ref("pwfake_task_functions:raise_stop_iteration")
-    for frames in (udf_frames([0, 1, 2, 3], 4), udf_frames([0, 1, 5, 6, 7], 5)):
+    for frames in (udf_frames([0, 1, 2, 3], 4), udf_frames([0, 1, 5, 6, 7], 5), typed_frames(list(range(40)), 40)):
         kind, message, tb = worker.run_task(TaskSpec.udf(([0], [stop]), row_layout=2), frames).failed()
         assert kind == "RuntimeError"
         assert message.startswith("raise_stop_iteration (function 1 of 1 of UDF 1 (raise_stop_iteration(...))) on row "
@@ -142,3 +142,30 @@ def test_stopIterationInABareSingleUdf_namesTheRow_withoutCallingTheFunctionAgai
 def assert_reusable_after(worker):
     result = worker.run_task(TaskSpec.udf(([0], [PLUS_ONE]), row_layout=2), udf_frames([1, 2, 3], 2)).ok()
     assert result.udf_results() == [2, 3, 4]
+
+
+def test_loadsBatch_readsTheTypedFormAsAnArray_andLeavesEveryOtherPickleToTheUnpickler():
+    from array import array
+    from harness import encode_typed_batch
+    from pyworkers.serializers import loads_batch
+    longs, doubles = list(range(-20, 20)), [i / 8 for i in range(-20, 20)]
+    for values in (longs, doubles):
+        typed = encode_typed_batch(values)
+        for frame in (typed, memoryview(typed), bytearray(typed)):
+            got = loads_batch(frame)
+            assert type(got) is array and list(got) == values and list(got) == pickle.loads(typed)
+    typed = encode_typed_batch(longs)
+    code_at = typed.index(b"\x8c\x01q") + 2
+    other_code = typed[:code_at] + b"i" + typed[code_at + 1:]  # a valid pickle, though not the typed form
+    assert loads_batch(other_code) == pickle.loads(other_code) and type(loads_batch(other_code)) is list
+    for bad in (typed[:-1], typed + b".", typed[:code_at] + b"z" + typed[code_at + 1:], typed[:-1] + b"\x00"):
+        try:
+            expected = pickle.loads(bad)
+        except Exception as e:
+            expected = type(e)
+        try:
+            got = loads_batch(bad)
+        except Exception as e:
+            got = type(e)
+        assert got == expected
+    assert loads_batch(pickle.dumps([1, "a", None], 2)) == [1, "a", None]

@@ -21,8 +21,8 @@ import pickle
 import sys
 from dataclasses import dataclass
 from itertools import repeat, starmap
-from operator import itemgetter, length_hint
-from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
+from operator import itemgetter
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 from .protocol import FunctionKind
 
@@ -303,20 +303,28 @@ def _bare_single(udf: Udf) -> Callable[[List[Any]], List[Any]]:
     interpreter makes without a C-level frame per call, so it is a little cheaper per row than ``map``.
 
     A StopIteration from the function ends a comprehension with that exception (it does not end it quietly as in
-    ``map``); the row is found from what is left of the batch's iterator, so the function is not called again.
+    ``map``); the row is found from the position of the batch's iterator, so the function is not called again.
     """
     function = udf.functions[0]
     where = "%s (function 1 of 1 of %s)" % (_function_name(function), udf.label)
 
-    def apply(values: List[Any]) -> List[Any]:
+    def apply(values: Sequence[Any]) -> List[Any]:
         iterator = iter(values)
         try:
             return [function(value) for value in iterator]
         except StopIteration as e:
-            row = len(values) - length_hint(iterator) - 1
-            raise stop_iteration_error(e, "%s on row %d of its batch" % (where, row)) from e
+            raise stop_iteration_error(e, "%s on %s of its batch" % (where, _row_before(iterator))) from e
 
     return apply
+
+
+def _row_before(iterator: Iterator[Any]) -> str:
+    """"row N", N being the index of the item ``iterator`` (of a list, tuple or array) gave last."""
+    try:
+        state = iterator.__reduce__()
+        return "row %d" % (state[2] - 1)
+    except (AttributeError, IndexError, TypeError):
+        return "a row"
 
 
 def _check_complete(udf: Udf, results: List[Any], rows: List[Any]) -> None:

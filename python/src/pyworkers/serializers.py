@@ -11,12 +11,14 @@ the worker in bounded memory. Standard library only; one serializer belongs to o
 import io
 import pickle
 import struct
+from array import array
 from itertools import chain, islice
 from typing import Any, Callable, Generator, Iterable, Iterator, List, Union
 
 from .protocol import END_OF_DATA, MAX_FRAME, SerializerKind, SocketInput, SpecialLength
 
-__all__ = ["read_records", "write_records", "write_frame", "frame_too_large", "BatchPickler", "dumps_batch"]
+__all__ = ["read_records", "write_records", "write_frame", "frame_too_large", "BatchPickler", "dumps_batch",
+           "loads_batch"]
 
 _INT = struct.Struct(">i")
 _NULL_FRAME = _INT.pack(SpecialLength.NULL)
@@ -26,6 +28,28 @@ _Write = Callable[[Union[bytes, bytearray, memoryview]], Any]
 
 
 _Records = Generator[Any, None, None]
+
+# The typed form of a pickled list from the JVM (docs/protocol.md section 5.2): head, type code, BINBYTES, raw, tail.
+_TYPED_HEAD = b"\x80\x04\x8c\x05array\x8c\x0carray.tolist\x93\x8c\x05array\x8c\x05array\x93\x8c\x01"
+_TYPED_RAW = len(_TYPED_HEAD) + 6  # the code, then BINBYTES and its u32 length
+_TYPED_TAIL = b"\x86R\x85R."
+_TYPED_CODES = {ord("q"): "q", ord("d"): "d"}
+
+
+def loads_batch(frame: Any) -> Any:
+    """A pickled list from the JVM. The typed form becomes an ``array`` of the same values without going through the
+    unpickler (the list it describes would be built only to be iterated once); anything else is ``pickle.loads``.
+    Either way the result is a sequence whose items are the batch's values, as ``int`` or ``float``."""
+    if frame[:len(_TYPED_HEAD)] == _TYPED_HEAD:
+        size = len(frame)
+        code = _TYPED_CODES.get(frame[len(_TYPED_HEAD)])
+        raw = int.from_bytes(frame[_TYPED_RAW - 4:_TYPED_RAW], "little")
+        if (code is not None and frame[_TYPED_RAW - 5] == 0x42 and raw % 8 == 0
+                and size == _TYPED_RAW + raw + len(_TYPED_TAIL) and frame[size - len(_TYPED_TAIL):] == _TYPED_TAIL):
+            values = array(code)
+            values.frombytes(frame[_TYPED_RAW:_TYPED_RAW + raw])
+            return values
+    return pickle.loads(frame)
 
 
 def read_records(inp: SocketInput, kind: SerializerKind) -> Iterator[Any]:
@@ -53,13 +77,13 @@ def _frames(inp: SocketInput) -> Generator[Any, None, None]:
 
 
 def _pickled_batches(inp: SocketInput) -> Generator[Any, None, None]:
-    loads = pickle.loads
+    loads = loads_batch
     for index, frame in enumerate(_frames(inp)):
         if frame is None:
             yield (None,)
             continue
         records = loads(frame)
-        if records.__class__ is not list and not isinstance(records, (list, tuple)):
+        if records.__class__ is not list and not isinstance(records, (list, tuple, array)):
             raise TypeError(
                 "input frame %d unpickled to %s, not a list of records: the pickled-batches serializer needs "
                 "each frame to be a pickled list" % (index, type(records).__name__)

@@ -19,7 +19,6 @@ Standard library only. A runner belongs to one session and runs one task at a ti
 import faulthandler
 import importlib
 import os
-import pickle
 import sys
 import time
 import traceback
@@ -34,7 +33,7 @@ from .protocol import (
     END_OF_DATA, MAX_CLOUDPICKLE_PAYLOAD, MAX_EXCEPTION_STR, MAX_HEADER_STR, MAX_SOURCE_STR, EvalType, ExitCode,
     FunctionKind, ProtocolError, SerializerKind, SocketInput, SpecialLength,
 )
-from .serializers import BatchPickler, read_records, write_frame, write_records
+from .serializers import BatchPickler, loads_batch, read_records, write_frame, write_records
 
 __all__ = [
     "PythonVersionMismatch", "NonUdfCommand", "UdfCommand", "TaskHeader", "read_task_header", "encode_exception",
@@ -504,7 +503,7 @@ class TaskRunner:
 
     def _udf_body(self, mapper: Callable[[List[Any]], List[Any]]) -> Callable[[], None]:
         def body() -> None:
-            read_frame, loads, dumps, write = self._inp.read_frame, pickle.loads, BatchPickler().dumps, self._out.write
+            read_frame, loads, dumps, write = self._inp.read_frame, loads_batch, BatchPickler().dumps, self._out.write
             while True:
                 frame = read_frame()
                 if frame is END_OF_DATA:
