@@ -614,6 +614,7 @@ class TaskSpec:
     output_batch_size: int = 100
     udfs: Sequence[Tuple[Sequence[int], Sequence[Fn]]] = ()
     row_layout: int = 1
+    result_layout: int = 1
     partition_index: int = 0
     python_version: str = ""
     stage_id: int = 1
@@ -679,6 +680,7 @@ def task_fields(t: TaskSpec) -> List[Tuple[str, bytes]]:
             f.append(("udf %d chain count" % u, _i(len(chain))))
             f += [("udf %d fn %d" % (u, n), fn.data) for n, fn in enumerate(chain)]
         f.append(("row layout", bytes([t.row_layout])))
+        f.append(("result layout", bytes([t.result_layout])))
     return f
 
 

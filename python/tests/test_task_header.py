@@ -159,3 +159,16 @@ def test_rowLayout_mustBeKnown_andBareRowsOnlyWithOffsetZero():
     assert str(info.value).startswith("UDF 2 has argument offsets [1], but with row layout 2 (bare values) every "
                                       "offset must be 0")
     assert decode(encode_task(TaskSpec.udf(([0, 0], [identity]), ([], [identity]), row_layout=2))).bare_rows
+
+
+def test_resultLayout_mustBeKnown_and64BitIntsOnlyWithOneUdf():
+    identity = fn_ref("pwfake_task_functions:identity")
+    with pytest.raises(ProtocolError) as info:
+        decode(encode_task(TaskSpec.udf(([0], [identity]), result_layout=0)))
+    assert str(info.value).startswith("result layout 0 is unknown in task header: expected 1 (pickled) or 2 (64-bit "
+                                      "ints)")
+    with pytest.raises(ProtocolError) as info:
+        decode(encode_task(TaskSpec.udf(([0], [identity]), ([0], [identity]), result_layout=2)))
+    assert str(info.value) == "result layout 2 (64-bit ints) needs exactly one UDF, but task header has 2"
+    assert decode(encode_task(TaskSpec.udf(([0], [identity]), result_layout=2))).int64_results
+    assert not decode(encode_task(TaskSpec.udf(([0], [identity])))).int64_results

@@ -169,3 +169,46 @@ def test_loadsBatch_readsTheTypedFormAsAnArray_andLeavesEveryOtherPickleToTheUnp
             got = type(e)
         assert got == expected
     assert loads_batch(pickle.dumps([1, "a", None], 2)) == [1, "a", None]
+
+
+class _IntLike:
+    """Not an int, but int-like (``__index__``), as numpy integers are."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def __index__(self):
+        return self.value
+
+
+def test_int64ResultLayout_sendsIntLikeBatchesTyped_andEveryOtherBatchPickledWithTheSameValues():
+    from pyworkers.serializers import Int64BatchPickler, loads_batch
+    dumps = Int64BatchPickler().dumps
+    ints = [0, -1, 2 ** 63 - 1, -2 ** 63, 7]
+    for batch, typed, values in (
+        (ints, True, ints),
+        ([True, False, _IntLike(5), 3], True, [1, 0, 5, 3]),
+        ([1, None, _IntLike(5), True], False, [1, None, 5, 1]),
+        ([1, 2 ** 63, -2 ** 63 - 1], False, [1, 2 ** 63, -2 ** 63 - 1]),
+        ([1, 2.5, "x", b"y"], False, [1, 2.5, "x", b"y"]),
+        ([], True, []),
+    ):
+        data = dumps(batch)
+        assert (data[:2] == b"\x80\x04" and b"array.tolist" in data) is typed, batch
+        back = pickle.loads(data)
+        assert type(back) is list and back == values
+        assert [type(v) for v in back] == [type(v) for v in values]
+        assert list(loads_batch(data)) == values
+
+
+def test_int64ResultLayout_throughAWorker_givesTheSameResultsAsPickledResults(workers):
+    worker = workers.open()
+    values = list(range(-3000, 3000)) + [None, 2 ** 63 - 1]
+    for udf in (IDENTITY, PLUS_ONE, fn_ref("pwfake_task_functions:describe")):
+        for batch in (1, 100, 4096):
+            frames = list(udf_frames([v for v in values if v is not None or udf is IDENTITY], batch))
+            typed = worker.run_task(TaskSpec.udf(([0], [udf]), row_layout=2, result_layout=2), frames)
+            plain = worker.run_task(TaskSpec.udf(([0], [udf]), row_layout=2), frames).ok().udf_results()
+            assert typed.ok().udf_results() == plain
+            assert len(typed.frames) == len(frames)
+    assert_reusable_after(worker)

@@ -33,7 +33,7 @@ from .protocol import (
     END_OF_DATA, MAX_CLOUDPICKLE_PAYLOAD, MAX_EXCEPTION_STR, MAX_HEADER_STR, MAX_SOURCE_STR, EvalType, ExitCode,
     FunctionKind, ProtocolError, SerializerKind, SocketInput, SpecialLength,
 )
-from .serializers import BatchPickler, loads_batch, read_records, write_frame, write_records
+from .serializers import BatchPickler, Int64BatchPickler, loads_batch, read_records, write_frame, write_records
 
 __all__ = [
     "PythonVersionMismatch", "NonUdfCommand", "UdfCommand", "TaskHeader", "read_task_header", "encode_exception",
@@ -88,10 +88,13 @@ class TaskHeader:
     non_udf: Optional[NonUdfCommand]
     udfs: Tuple[UdfCommand, ...]
     bare_rows: bool = False
+    int64_results: bool = False
 
 
 ROW_LAYOUT_TUPLES = 1
 ROW_LAYOUT_BARE = 2
+RESULT_LAYOUT_PICKLED = 1
+RESULT_LAYOUT_INT64 = 2
 
 
 def _str(inp: protocol.Readable, what: str, max_length: int = MAX_HEADER_STR) -> str:
@@ -204,10 +207,17 @@ def read_task_header(inp: protocol.Readable, partition_index: int) -> TaskHeader
                 if any(offset != 0 for offset in udf.offsets):
                     raise ProtocolError("UDF %d has argument offsets %s, but with row layout 2 (bare values) every "
                                         "offset must be 0 in %s" % (i + 1, list(udf.offsets), _HEADER))
+        results = protocol.read_u8(inp, "result layout in %s" % _HEADER)
+        if results not in (RESULT_LAYOUT_PICKLED, RESULT_LAYOUT_INT64):
+            raise ProtocolError("result layout %d is unknown in %s: expected 1 (pickled) or 2 (64-bit ints)" % (
+                results, _HEADER))
+        if results == RESULT_LAYOUT_INT64 and len(udfs) != 1:
+            raise ProtocolError("result layout 2 (64-bit ints) needs exactly one UDF, but %s has %d" % (
+                _HEADER, len(udfs)))
         return TaskHeader(
             partition_index, python_version, stage_id, partition_id, attempt_number, task_attempt_id, cpus,
             resources, local_properties, files_folder, includes, removed, added, eval_type, conf, non_udf, udfs,
-            bare_rows,
+            bare_rows, results == RESULT_LAYOUT_INT64,
         )
     return TaskHeader(
         partition_index, python_version, stage_id, partition_id, attempt_number, task_attempt_id, cpus, resources,
@@ -473,7 +483,8 @@ class TaskRunner:
                 for j, spec in enumerate(udf.functions)
             )
             udfs.append(Udf(udf.offsets, functions, chain_label(i + 1, functions)))
-        return self._udf_body(batch_mapper(udfs, bare=header.bare_rows))
+        dumps = Int64BatchPickler().dumps if header.int64_results else BatchPickler().dumps
+        return self._udf_body(batch_mapper(udfs, bare=header.bare_rows), dumps)
 
     def _non_udf_body(self, index: int, function: Callable[[int, Any], Any], command: NonUdfCommand
                       ) -> Callable[[], None]:
@@ -501,9 +512,10 @@ class TaskRunner:
 
         return body
 
-    def _udf_body(self, mapper: Callable[[List[Any]], List[Any]]) -> Callable[[], None]:
+    def _udf_body(self, mapper: Callable[[List[Any]], List[Any]], dumps: Callable[[List[Any]], bytes]
+                  ) -> Callable[[], None]:
         def body() -> None:
-            read_frame, loads, dumps, write = self._inp.read_frame, loads_batch, BatchPickler().dumps, self._out.write
+            read_frame, loads, write = self._inp.read_frame, loads_batch, self._out.write
             while True:
                 frame = read_frame()
                 if frame is END_OF_DATA:

@@ -75,6 +75,33 @@ class RunnerDataTest {
   }
 
   @Test
+  void longResults_sameValuesWhetherABatchGoesTypedOrPickled() {
+    // Batches of int-like results go as raw 64-bit ints, others pickled; the caller cannot tell which.
+    String source = "class IntLike:\n    def __init__(self, v):\n        self.v = v\n"
+        + "    def __index__(self):\n        return self.v\n\n"
+        + "def f(x):\n"
+        + "    if x is None:\n        return None\n"
+        + "    if x % 7 == 3:\n        return x % 2 == 0\n"
+        + "    if x % 11 == 5:\n        return IntLike(-x)\n"
+        + "    return x * 1000003 if x < 9000 else 2 ** 62 + x\n";
+    PythonFunction f = TestPython.source(source, "f").withReturnType(ReturnType.LONG);
+    try (WorkerRegistry registry = registry();
+        PythonRunner runner = PythonRunner.builder(registry).udf(PythonUdf.of(new int[] {0}, f)).batchSize(100)
+            .build()) {
+      List<Object[]> rows = new ArrayList<>();
+      for (long i = 0; i < 10_000; i++) rows.add(new Object[] {i >= 5000 && i < 5100 && i % 10 == 0 ? null : i});
+      List<Object> got = drain(runner.compute(rows.iterator(), 0, TaskContext.of(0)));
+      assertThat(got).hasSize(rows.size());
+      for (int i = 0; i < rows.size(); i++) {
+        Long x = (Long) rows.get(i)[0];
+        Long want = x == null ? null : x % 7 == 3 ? (Long) (x % 2 == 0 ? 1L : 0L) : x % 11 == 5 ? (Long) (-x)
+            : x < 9000 ? (Long) (x * 1000003) : (Long) ((1L << 62) + x);
+        assertThat(got.get(i)).as("row " + i).isEqualTo(want);
+      }
+    }
+  }
+
+  @Test
   void nonUdf_millionRecords_eachFormat_checksummedRoundTrip() {
     for (RecordFormat format : new RecordFormat[] {RecordFormat.BYTES, RecordFormat.UTF8}) {
       try (WorkerRegistry registry = registry();

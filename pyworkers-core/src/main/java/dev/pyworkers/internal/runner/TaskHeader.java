@@ -3,6 +3,7 @@ package dev.pyworkers.internal.runner;
 import dev.pyworkers.EvalType;
 import dev.pyworkers.PythonFunction;
 import dev.pyworkers.PythonUdf;
+import dev.pyworkers.ReturnType;
 import dev.pyworkers.TaskContext;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -59,7 +60,16 @@ final class TaskHeader {
         chain(out, udf.chain());
       }
       out.writeByte(bare ? 2 : 1);
+      out.writeByte(int64Results(spec) ? 2 : 1);
     }
+  }
+
+  /**
+   * Result layout 2: the one UDF returns {@link ReturnType#LONG}, so the worker may send a batch of int-like results
+   * as raw 64-bit ints (the typed form of protocol section 5.2) instead of one pickle opcode per value.
+   */
+  static boolean int64Results(RunnerSpec spec) {
+    return spec.udfs().size() == 1 && spec.udfs().get(0).returnType() == ReturnType.LONG;
   }
 
   private static void chain(DataOutputStream out, List<PythonFunction> chain) throws IOException {
