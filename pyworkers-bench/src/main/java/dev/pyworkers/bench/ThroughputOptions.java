@@ -9,8 +9,8 @@ import java.util.Objects;
  * @param rows rows (values) per measured task, for every function (default {@link #DEFAULT_ROWS})
  * @param batchSize rows per pickled batch: the SQL_BATCHED_UDF batch size, and the values per NON_UDF input record
  *     and per NON_UDF output record (default {@link #DEFAULT_BATCH_SIZE})
- * @param repeat measured tasks per case, and timings per baseline; medians are reported (default
- *     {@link #DEFAULT_REPEAT})
+ * @param repeat measured rounds: in each, every function's baseline is timed once and then every case runs one
+ *     measured task; a case's ratio is the median of its paired per-round ratios (default {@link #DEFAULT_REPEAT})
  */
 public record ThroughputOptions(String python, long rows, int batchSize, int repeat) {
   public static final long DEFAULT_ROWS = 5_000_000;

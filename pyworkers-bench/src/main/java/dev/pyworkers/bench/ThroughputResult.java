@@ -9,8 +9,10 @@ import java.util.Map;
 
 /**
  * What one {@link ThroughputBenchmark} run measured, with its human-readable tables and its one-line JSON summary.
- * The headline ratio of an eval type is the minimum over the functions of our rows/s divided by the for-loop
- * baseline's ({@link #headline}). Immutable and thread-safe.
+ * The ratio of a case is the median over the rounds of its paired per-round ratios, the for-loop baseline's time in
+ * a round over our task's time in the same round ({@link ThroughputCase#vsLoop}); the headline ratio of an eval type
+ * is the minimum of those over the functions ({@link #headline}). The JSON keeps the field names it had when the
+ * ratio was a ratio of medians, and adds each case's lowest and highest per-round ratio. Immutable and thread-safe.
  *
  * @param python the interpreter of the workers and the baseline (absolute path when Python reported it)
  * @param pythonVersion the interpreter's version
@@ -57,13 +59,17 @@ public record ThroughputResult(
         + " in-process loop");
     lines.add("python     " + python + " (Python " + pythonVersion + ")"
         + (python.equals(requestedPython) ? "" : ", resolved from '" + requestedPython + "'"));
-    lines.add(String.format(Locale.ROOT, "rows       %d per task; batch size %d; median of %d tasks per case;"
-        + " one worker (pid %d) served all %d tasks", options.rows(), options.batchSize(), options.repeat(),
+    lines.add(String.format(Locale.ROOT, "rows       %d per task; batch size %d; %d measured rounds of one task per"
+        + " case; one worker (pid %d) served all %d tasks", options.rows(), options.batchSize(), options.repeat(),
         workerPid, tasks));
     lines.add("machine    " + cpus + " CPUs, shared by the JVM, the worker and any other process (column 'others'"
         + " below)");
     lines.add("baseline   'loop' is out = []; for v in values: out.append(f(v)); 'map' is list(map(f, values));"
-        + " same process, values built untimed");
+        + " one long-lived Python process, values built once untimed, each timed once per round right before the"
+        + " function's tasks, while the JVM and the worker are idle");
+    lines.add(String.format(Locale.ROOT, "ratio      the median over the %d rounds of the paired per-round ratio"
+        + " (loop time / our time in the same round), not a ratio of medians; 'min-max' is their spread;"
+        + " rows/s columns are medians over the rounds", options.repeat()));
     lines.add("");
     throughputTable(lines);
     lines.add("");
@@ -74,17 +80,19 @@ public record ThroughputResult(
   }
 
   private void throughputTable(List<String> lines) {
-    lines.add(String.format(Locale.ROOT, "%-20s  %-15s  %10s  %8s  %12s  %12s  %6s  %12s  %6s",
-        "case", "eval type", "rows", "seconds", "rows/s", "loop rows/s", "ratio", "map rows/s", "vs map"));
+    lines.add(String.format(Locale.ROOT, "%-20s  %-15s  %10s  %8s  %12s  %12s  %6s  %11s  %12s  %6s",
+        "case", "eval type", "rows", "seconds", "rows/s", "loop rows/s", "ratio", "min-max", "map rows/s", "vs map"));
     for (ThroughputCase c : cases) {
-      lines.add(String.format(Locale.ROOT, "%-20s  %-15s  %10d  %8.3f  %,12.0f  %,12.0f  %6.3f  %,12.0f  %6.3f",
+      lines.add(String.format(Locale.ROOT,
+          "%-20s  %-15s  %10d  %8.3f  %,12.0f  %,12.0f  %6.3f  %5.3f-%5.3f  %,12.0f  %6.3f",
           label(c.function()), c.evalType(), c.rows(), c.median().wallNanos() / 1e9, c.rowsPerSecond(),
-          c.loopRowsPerSecond(), c.vsLoop(), c.mapRowsPerSecond(), c.vsMap()));
+          c.loopRowsPerSecond(), c.vsLoop(), c.vsLoopMin(), c.vsLoopMax(), c.mapRowsPerSecond(), c.vsMap()));
     }
   }
 
   private void costTable(List<String> lines) {
-    lines.add("where the time goes, ns per row: during the median task (CPU from the OS), and each part alone");
+    lines.add("where the time goes, ns per row: during the median task (CPU from the OS), and each part alone"
+        + " (py loop and py alone: medians over the rounds)");
     lines.add(String.format(Locale.ROOT, "%-20s  %-15s  %7s  %7s  %7s  %7s  %7s  %6s  %8s  |  %7s  %8s  %7s  %7s",
         "case", "eval type", "wall", "JVM cpu", "reader", "py cpu", "py busy", "others", "GC n/ms", "py loop",
         "py alone", "jvm pkl", "jvm unp"));
@@ -130,12 +138,16 @@ public record ThroughputResult(
     }
   }
 
-  /** For a case below the target: how far, and the per-row costs that explain it. */
+  /**
+   * For a case below the target: how far, and the per-row costs that explain it. What the target allows is the
+   * median task's time scaled by the case ratio over the target, {@code wall * ratio / TARGET}: the time at which the
+   * (paired) ratio would have been the target, so a case is missed exactly when its time is above it.
+   */
   private String why(ThroughputCase c) {
     ThroughputCase.Round m = c.median();
     String s = String.format(Locale.ROOT, "missed     %s %s: %.1f ns/row, the target allows %.1f; the worker's own"
         + " work alone takes %.1f", c.function().key(), c.evalType(), c.wallNanosPerRow(),
-        c.baselineLoopNanos() / TARGET / c.rows(), (double) c.workerAloneNanos() / c.rows());
+        c.wallNanosPerRow() * c.vsLoop() / TARGET, (double) c.workerAloneNanos() / c.rows());
     if (m.jvmCpuNanos() >= 0 && m.workerCpuNanos() >= 0) {
       s += String.format(Locale.ROOT, "; CPU per row: JVM %.1f (reader %s), worker %.1f, together %.1f on %d CPUs",
           (double) m.jvmCpuNanos() / c.rows(), perRow(m.readerCpuNanos(), c.rows()),
@@ -144,13 +156,17 @@ public record ThroughputResult(
     return s;
   }
 
-  /** One JSON object on one line: the headline ratios first, then every case, then the settings. */
+  /**
+   * One JSON object on one line: the headline ratios first, then every case (ratio, ratio to map, rows/s), then
+   * every case's lowest and highest per-round ratio, then the baseline's rows/s, then the settings.
+   */
   public String toJson() {
     StringBuilder b = new StringBuilder("{");
     for (EvalType t : EVAL_TYPES) {
       number(b, headlineKey(t), headline(t).vsLoop(), 3);
     }
-    field(b, "headline", jsonString("minimum over identity, inc, str of rows/s divided by the in-process for-loop's"));
+    field(b, "headline", jsonString("minimum over identity, inc, str of rows/s divided by the in-process for-loop's,"
+        + " each the median over the rounds of the ratio paired within a round"));
     number(b, "target", TARGET, 1);
     field(b, "batched_udf_target_met", Boolean.toString(targetMet(EvalType.SQL_BATCHED_UDF)));
     field(b, "non_udf_target_met", Boolean.toString(targetMet(EvalType.NON_UDF)));
@@ -158,6 +174,10 @@ public record ThroughputResult(
       number(b, c.jsonPrefix() + "_vs_inprocess", c.vsLoop(), 3);
       number(b, c.jsonPrefix() + "_vs_map", c.vsMap(), 3);
       number(b, c.jsonPrefix() + "_rows_per_s", c.rowsPerSecond(), 0);
+    }
+    for (ThroughputCase c : cases) {
+      number(b, c.jsonPrefix() + "_vs_inprocess_min", c.vsLoopMin(), 3);
+      number(b, c.jsonPrefix() + "_vs_inprocess_max", c.vsLoopMax(), 3);
     }
     for (ThroughputFunction f : ThroughputFunction.values()) {
       cases.stream().filter(c -> c.function() == f).findFirst().ifPresent(c -> {

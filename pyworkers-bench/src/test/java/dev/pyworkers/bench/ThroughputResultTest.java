@@ -1,6 +1,8 @@
 package dev.pyworkers.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.offset;
 
 import dev.pyworkers.EvalType;
 import java.util.List;
@@ -10,13 +12,27 @@ import org.junit.jupiter.api.Test;
 class ThroughputResultTest {
   private static final long ROWS = 1000;
 
+  /** A round with CPU numbers derived from its wall time, paired with a loop of {@code loopNanos}. */
+  private static ThroughputCase.Round round(long wallNanos, long loopNanos) {
+    return new ThroughputCase.Round(wallNanos, 2 * wallNanos, wallNanos, wallNanos / 2, wallNanos / 10, 3, 7,
+        loopNanos, loopNanos / 2, loopNanos * 2);
+  }
+
   private static ThroughputCase.Round wall(long nanos) {
-    return new ThroughputCase.Round(nanos, 2 * nanos, nanos, nanos / 2, nanos / 10, 3, 7);
+    return round(nanos, 1000);
   }
 
   private static ThroughputCase c(ThroughputFunction f, EvalType t, long wallNanos, long loopNanos) {
-    return new ThroughputCase(f, t, ROWS, List.of(wall(wallNanos)), loopNanos, loopNanos / 2, loopNanos * 2);
+    return new ThroughputCase(f, t, ROWS, List.of(round(wallNanos, loopNanos)));
   }
+
+  /**
+   * Three rounds whose paired ratios (40/100, 120/200, 60/300: 0.4, 0.6, 0.2) have the median 0.4, while the
+   * ratio of the medians is 60/200 = 0.3: the baseline was slow in round 2 and our task slow in round 3.
+   */
+  private static final ThroughputCase DRIFTING = new ThroughputCase(ThroughputFunction.IDENTITY,
+      EvalType.SQL_BATCHED_UDF, ROWS, List.of(round(100_000, 40_000), round(200_000, 120_000),
+          round(300_000, 60_000)));
 
   private final ThroughputResult result = new ThroughputResult("/opt/py/bin/python3", "3.11.7", "python3",
       new ThroughputOptions("python3", ROWS, 4096, 1), 4242, 12,
@@ -52,11 +68,71 @@ class ThroughputResultTest {
   @Test
   void median_isTheMiddleRoundByWallTime_lowerMiddleForAnEvenCount() {
     ThroughputCase odd = new ThroughputCase(ThroughputFunction.INC, EvalType.NON_UDF, ROWS,
-        List.of(wall(300), wall(100), wall(200)), 1, 1, 1);
+        List.of(wall(300), wall(100), wall(200)));
     ThroughputCase even = new ThroughputCase(ThroughputFunction.INC, EvalType.NON_UDF, ROWS,
-        List.of(wall(100), wall(400), wall(200), wall(300)), 1, 1, 1);
+        List.of(wall(100), wall(400), wall(200), wall(300)));
     assertThat(odd.median().wallNanos()).isEqualTo(200);
     assertThat(even.median().wallNanos()).isEqualTo(200);
+  }
+
+  @Test
+  void ratio_isTheMedianOfThePairedPerRoundRatios_notTheRatioOfTheMedians() {
+    assertThat(DRIFTING.vsLoop()).isEqualTo(0.4);
+    assertThat(DRIFTING.vsLoopMin()).isEqualTo(0.2);
+    assertThat(DRIFTING.vsLoopMax()).isEqualTo(0.6);
+    assertThat(DRIFTING.vsMap()).isEqualTo(0.2); // the map took half the loop's time in every round
+    // rows/s stay medians: ours from the median round (200 ns), the loop's from its median time (60 ns) ...
+    assertThat(DRIFTING.rowsPerSecond()).isEqualTo(5_000_000.0);
+    assertThat(DRIFTING.loopRowsPerSecond()).isCloseTo(16_666_666.7, offset(0.1));
+    // ... so their quotient is the ratio of the medians, which the case no longer reports
+    assertThat(DRIFTING.rowsPerSecond() / DRIFTING.loopRowsPerSecond()).isCloseTo(0.3, offset(1e-9));
+    assertThat(DRIFTING.baselineLoopNanos()).isEqualTo(60_000);
+    assertThat(DRIFTING.workerAloneNanos()).isEqualTo(120_000);
+    assertThat(DRIFTING.median().baselineLoopNanos()).isEqualTo(120_000); // the median round keeps its pairing
+  }
+
+  @Test
+  void ratio_ofAnEvenCount_isTheLowerMiddlePairedRatio() {
+    ThroughputCase even = new ThroughputCase(ThroughputFunction.INC, EvalType.NON_UDF, ROWS,
+        List.of(round(100, 50), round(100, 80), round(100, 30), round(100, 70))); // 0.5, 0.8, 0.3, 0.7
+    assertThat(even.vsLoop()).isEqualTo(0.5);
+  }
+
+  @Test
+  void headlineAndJson_useTheMedianOfPairedRatios_andShowTheirSpread() {
+    ThroughputResult drifting = new ThroughputResult("/opt/py/bin/python3", "3.11.7", "/opt/py/bin/python3",
+        new ThroughputOptions("python3", ROWS, 4096, 3), 4242, 24,
+        List.of(DRIFTING,
+            c(ThroughputFunction.IDENTITY, EvalType.NON_UDF, 100_000, 90_000),
+            c(ThroughputFunction.INC, EvalType.SQL_BATCHED_UDF, 100_000, 35_000), // 0.35: above 0.3, below 0.4
+            c(ThroughputFunction.INC, EvalType.NON_UDF, 100_000, 90_000),
+            c(ThroughputFunction.STR, EvalType.SQL_BATCHED_UDF, 100_000, 90_000),
+            c(ThroughputFunction.STR, EvalType.NON_UDF, 100_000, 90_000)),
+        Map.of(), 2);
+    assertThat(drifting.headline(EvalType.SQL_BATCHED_UDF).function()).isEqualTo(ThroughputFunction.INC);
+    assertThat(drifting.toJson())
+        .startsWith("{\"batched_udf_vs_inprocess\":0.350,\"non_udf_vs_inprocess\":0.900,")
+        .contains("\"batched_identity_vs_inprocess\":0.400,\"batched_identity_vs_map\":0.200,"
+            + "\"batched_identity_rows_per_s\":5000000,")
+        .contains("\"batched_identity_vs_inprocess_min\":0.200,\"batched_identity_vs_inprocess_max\":0.600,")
+        .contains("\"nonudf_str_vs_inprocess_min\":0.900,\"nonudf_str_vs_inprocess_max\":0.900,"
+            + "\"inprocess_identity_loop_rows_per_s\":16666667,");
+    assertThat(drifting.tableLines())
+        .contains("ratio      the median over the 3 rounds of the paired per-round ratio (loop time / our time in the"
+            + " same round), not a ratio of medians; 'min-max' is their spread; rows/s columns are medians over the"
+            + " rounds")
+        .anySatisfy(line -> assertThat(line).isEqualTo("identity (x)          SQL_BATCHED_UDF        1000     0.000"
+            + "     5,000,000    16,666,667   0.400  0.200-0.600    33,333,333   0.200"));
+  }
+
+  @Test
+  void aCase_rejectsAWarmUpRound_whichHasNoPairedBaseline() {
+    ThroughputCase.Round warmUp = new ThroughputCase.Round(100, 1, 1, 1, 1, 0, 0, -1, -1, -1);
+    assertThatThrownBy(() -> new ThroughputCase(ThroughputFunction.STR, EvalType.NON_UDF, ROWS,
+        List.of(round(100, 50), warmUp)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("round 2 of str NON_UDF needs a positive wall time and positive paired baseline"
+            + " times (a warm-up task has none), got Round[wallNanos=100");
   }
 
   @Test
@@ -64,7 +140,8 @@ class ThroughputResultTest {
     String json = result.toJson();
     assertThat(json).doesNotContain("\n").startsWith("{\"batched_udf_vs_inprocess\":0.400,"
         + "\"non_udf_vs_inprocess\":0.600,\"headline\":\"minimum over identity, inc, str of rows/s divided by the"
-        + " in-process for-loop's\",\"target\":0.5,\"batched_udf_target_met\":false,\"non_udf_target_met\":true,"
+        + " in-process for-loop's, each the median over the rounds of the ratio paired within a round\","
+        + "\"target\":0.5,\"batched_udf_target_met\":false,\"non_udf_target_met\":true,"
         + "\"batched_identity_vs_inprocess\":0.400,\"batched_identity_vs_map\":0.200,"
         + "\"batched_identity_rows_per_s\":10000000,\"nonudf_identity_vs_inprocess\":0.800,");
     assertThat(json)
@@ -86,7 +163,7 @@ class ThroughputResultTest {
                 + " baseline)")
         .anySatisfy(line -> assertThat(line).startsWith("python     /opt/py").endsWith("resolved from 'python3'"))
         .anySatisfy(line -> assertThat(line).startsWith("identity (x)          SQL_BATCHED_UDF        1000"
-            + "     0.000    10,000,000    25,000,000   0.400    50,000,000   0.200"));
+            + "     0.000    10,000,000    25,000,000   0.400  0.400-0.400    50,000,000   0.200"));
     // wall 100 ns/row, JVM 200, reader 100, worker 50 (50 % busy), others 10 %, GC 3/7, loop 40, alone 80, jvm 30/20
     assertThat(lines).anySatisfy(line -> assertThat(line).isEqualTo("identity (x)          SQL_BATCHED_UDF"
         + "    100.0    200.0    100.0     50.0      50%     10%       3/7  |     40.0      80.0     30.0     20.0"));

@@ -25,8 +25,9 @@ import picocli.CommandLine.Spec;
     description = {
       "Measures rows/s through one pooled worker for SQL_BATCHED_UDF and NON_UDF on an identity, an x + 1 and an"
           + " s.upper() function, against the same function in a plain in-process Python loop over the same values,"
-          + " timed in the same run.",
-      "Every result is checked; the headline ratio per eval type is the minimum over the functions (target: 0.5)."
+          + " timed side by side: in each round the loop is timed right before the round's tasks.",
+      "Every result is checked; a case's ratio is the median of its per-round paired ratios, and the headline ratio"
+          + " per eval type is the minimum over the functions (target: 0.5)."
     })
 final class BenchThroughputCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -50,8 +51,8 @@ final class BenchThroughputCommand implements Callable<Integer> {
       names = "--repeat",
       paramLabel = "N",
       defaultValue = "" + ThroughputOptions.DEFAULT_REPEAT,
-      description = "Measured tasks per case and timings per baseline; medians are compared (default:"
-          + " ${DEFAULT-VALUE}).")
+      description = "Measured rounds; each times every function's in-process baseline once, then runs one task"
+          + " per case; the median of the per-round ratios is reported (default: ${DEFAULT-VALUE}).")
   int repeat;
 
   @Mixin BenchOutput output;
