@@ -1,5 +1,7 @@
 package dev.pyworkers.bench;
 
+import dev.pyworkers.WorkerConfig;
+import dev.pyworkers.internal.bundle.PythonBundle;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -22,16 +24,17 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>At {@link #start} it execs each function's source text (the very text the workers get) and builds the values
  * of every function once, untimed, with the batches pickled as the JVM sends them (the typed form of
- * {@code docs/protocol.md} section 5 for ints, else protocol 2; functions with the same kind of values share them).
+ * {@code docs/protocol.md} section 5.2 for ints, else protocol 2; functions with the same kind of values share them).
  * Then each command times once, with {@code time.perf_counter_ns}:
  *
  * <ul>
  *   <li>{@link #loopNanos}: {@code out = []; for v in values: out.append(f(v))}, the baseline of every ratio;
  *   <li>{@link #mapNanos}: {@code list(map(f, values))}, reported beside it;
- *   <li>{@link #workerUdfNanos}: what a SQL_BATCHED_UDF worker does to the data without the socket: for each batch,
- *       {@code pickle.dumps(list(map(f, pickle.loads(frame))), 4)};
- *   <li>{@link #workerNonUdfNanos}: the NON_UDF function over the unpickled frames, its output cut into lists of the
- *       batch size and pickled (protocol 4), as the worker's serializers do.
+ *   <li>{@link #workerUdfNanos}: what a SQL_BATCHED_UDF worker does to the data without the socket, with the
+ *       worker's own code (the bundled {@code pyworkers} package): for each batch, decode it, apply the UDF and
+ *       pickle the results (as raw 64-bit ints for a LONG function);
+ *   <li>{@link #workerNonUdfNanos}: the same for a NON_UDF task with pickled batches: the decoded frames chained into
+ *       records, the NON_UDF function, its output cut into lists of the batch size and pickled.
  * </ul>
  *
  * Every timing checks the number of results, and results are freed outside the timed section. {@link #sample} gives
@@ -39,7 +42,7 @@ import java.util.concurrent.TimeUnit;
  * can be timed on real Python pickles. The Python script is a text block below (standard library only).
  *
  * <p>Protocol: one command line on the subprocess's stdin, one answer line on its stdout that repeats the command
- * and the function key: {@code define KEY NAME KIND SOURCE NON_UDF_SOURCE} (sources in base64) answers
+ * and the function key: {@code define KEY NAME KIND SOURCE NON_UDF_SOURCE RETURN_TYPE} (sources in base64) answers
  * {@code define KEY FRAMES}; {@code loop|map|udf|nonudf KEY} answers {@code loop|map|udf|nonudf KEY NANOS};
  * {@code sample KEY} answers {@code sample KEY START BASE64}. Whatever else the Python code prints goes to its stderr,
  * which is kept in a temporary file for error messages. The subprocess exits at the end of its stdin, so it also
@@ -62,9 +65,13 @@ final class ThroughputBaseline implements AutoCloseable {
       + " protocol; fix whichever is wrong";
   static final String SCRIPT = """
       import array, base64, pickle, struct, sys, time
-      from itertools import islice
+      from itertools import chain
 
       rows, batch = int(sys.argv[1]), int(sys.argv[2])
+      sys.path.insert(0, sys.argv[3])  # the pyworkers package the workers run, for the worker-alone timings
+      from pyworkers.functions import Udf, batch_mapper
+      from pyworkers.protocol import SerializerKind
+      from pyworkers.serializers import BatchPickler, Int64BatchPickler, loads_batch, write_records
       perf = time.perf_counter_ns
       answers, sys.stdout = sys.stdout, sys.stderr  # whatever else prints goes to stderr, never into the answers
 
@@ -87,21 +94,24 @@ final class ThroughputBaseline implements AutoCloseable {
       def mapped(f, values):
           return list(map(f, values))
 
-      def worker_udf(f, frames):
-          loads, dumps = pickle.loads, pickle.dumps
-          return [dumps(list(map(f, loads(frame))), 4) for frame in frames]
+      def worker_udf(f, frames, int64):
+          # the worker's own code for a task of one UDF over bare values (task.py), without the socket
+          mapper = batch_mapper([Udf((0,), (f,), "UDF 1")], bare=True)
+          dumps = (Int64BatchPickler() if int64 else BatchPickler()).dumps
+          return [dumps(mapper(loads_batch(frame))) for frame in frames]
+
+      class Frames(list):
+          # write_records writes a small frame's length and bytes in one call, a large one's in two: keep the data
+          def write(self, data):
+              if len(data) > 4:
+                  self.append(data)
 
       def worker_non_udf(run, frames):
-          loads, dumps = pickle.loads, pickle.dumps
-          def records():
-              for frame in frames:
-                  yield from loads(frame)
-          it, out = run(0, records()), []
-          while True:
-              chunk = list(islice(it, batch))
-              if not chunk:
-                  return out
-              out.append(dumps(chunk, 4))
+          # the worker's own code for a pickled-batches NON_UDF task (serializers.py), without the socket
+          out = Frames()
+          records = chain.from_iterable(map(loads_batch, frames))
+          write_records(out.write, run(0, records), SerializerKind.PICKLED_BATCHES, batch)
+          return out
 
       def timed(call, size):
           start = perf()
@@ -114,7 +124,7 @@ final class ThroughputBaseline implements AutoCloseable {
 
       data, functions = {}, {}
 
-      def define(key, name, kind, source, non_udf_source):
+      def define(key, name, kind, source, non_udf_source, returns):
           if kind not in ("str", "long"):
               raise SystemExit("unknown kind of values %r for %s; expected str or long" % (kind, key))
           space = {}
@@ -129,23 +139,23 @@ final class ThroughputBaseline implements AutoCloseable {
               if frames and pickle.loads(frames[-1]) != values[(len(frames) - 1) * batch:]:
                   raise SystemExit("the typed frames do not unpickle to their values")
               data[kind] = values, frames
-          functions[key] = (f, run) + data[kind]
+          functions[key] = (f, run, returns == "LONG") + data[kind]
           return str(len(data[kind][1]))
 
       def answer(words):
           command, key = words[0], words[1]
           if command == "define":
               source, non_udf_source = (base64.b64decode(w).decode("utf-8") for w in words[4:6])
-              return define(key, words[2], words[3], source, non_udf_source)
+              return define(key, words[2], words[3], source, non_udf_source, words[6])
           if key not in functions:
               raise SystemExit("no function %r was defined; defined: %s" % (key, sorted(functions)))
-          f, run, values, frames = functions[key]
+          f, run, int64, values, frames = functions[key]
           if command == "loop":
               return timed(lambda: loop(f, values), rows)
           if command == "map":
               return timed(lambda: mapped(f, values), rows)
           if command == "udf":
-              return timed(lambda: worker_udf(f, frames), len(frames))
+              return timed(lambda: worker_udf(f, frames, int64), len(frames))
           if command == "nonudf":
               return timed(lambda: worker_non_udf(run, frames), len(frames))
           if command == "sample":
@@ -217,8 +227,9 @@ final class ThroughputBaseline implements AutoCloseable {
     Process p;
     try {
       err = Files.createTempFile("pyworkers-throughput-baseline-", ".err");
-      p = new ProcessBuilder(executable, "-c", script, Long.toString(rows), Integer.toString(batchSize))
-          .redirectError(err.toFile()).start();
+      Path pyworkers = PythonBundle.extract(WorkerConfig.builder().build().cacheFolder());
+      p = new ProcessBuilder(executable, "-c", script, Long.toString(rows), Integer.toString(batchSize),
+          pyworkers.toString()).redirectError(err.toFile()).start();
     } catch (IOException e) {
       deleteQuietly(err);
       throw new IllegalStateException("cannot start the in-process baseline with Python executable '" + executable
@@ -291,7 +302,7 @@ final class ThroughputBaseline implements AutoCloseable {
     Base64.Encoder b64 = Base64.getEncoder();
     String command = String.join(" ", "define", f.key(), f.functionName(), f.stringInput() ? "str" : "long",
         b64.encodeToString(f.source().getBytes(StandardCharsets.UTF_8)),
-        b64.encodeToString(f.nonUdfSource().getBytes(StandardCharsets.UTF_8)));
+        b64.encodeToString(f.nonUdfSource().getBytes(StandardCharsets.UTF_8)), f.returnType().name());
     long frames = number(ask(command, 3), 2);
     long expected = (rows + batchSize - 1) / batchSize;
     if (frames != expected) {
