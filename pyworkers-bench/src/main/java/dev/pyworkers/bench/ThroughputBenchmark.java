@@ -50,13 +50,13 @@ import java.util.function.Consumer;
  *
  * <p><b>Paired rounds.</b> On a shared machine the speed drifts over seconds (the same baseline loop measured 21 and
  * 27 ns per row in two runs), so a baseline timed in one block before the tasks would carry that drift into every
- * ratio. Instead, after one small unmeasured warm-up task per case (daemon start, fork, imports and JIT out of the
- * timed numbers; cold start is measured by {@code bench acquire}), the run goes round by round, {@code repeat}
- * times; in each round and for each function, while the JVM and the worker sit idle, the baseline process times the
- * worker's own work alone (SQL_BATCHED_UDF, then NON_UDF), {@code list(map(f, values))} and then the loop, once
- * each, and right after them the measured task of each eval type runs. Each task's {@link ThroughputCase.Round}
- * carries the baseline timings of its own round, so each round gives its own ratio, {@code loop_r / wall_r}, and a
- * case reports the median of those paired ratios ({@link ThroughputCase#vsLoop}). Rows/s are medians over the
+ * ratio. Instead, after {@value #WARMUP_ROUNDS} unmeasured warm-up rounds of full-size tasks (daemon start, fork,
+ * imports and JIT out of the timed numbers; cold start is measured by {@code bench acquire}), the run goes round by
+ * round, {@code repeat} times; in each round and for each function, while the JVM and the worker sit idle, the
+ * baseline process times the worker's own work alone (SQL_BATCHED_UDF, then NON_UDF), {@code list(map(f, values))}
+ * and then the loop, once each, and right after them the measured task of each eval type runs. Each task's
+ * {@link ThroughputCase.Round} carries the baseline timings of its own round, so each round gives its own ratio,
+ * {@code loop_r / wall_r}, and a case reports the median of those paired ratios ({@link ThroughputCase#vsLoop}). Rows/s are medians over the
  * rounds, and the CPU numbers come from the median task.
  *
  * <p>To show where the time goes, each task also records the CPU time of the JVM, of its reading thread, of the
@@ -75,7 +75,12 @@ import java.util.function.Consumer;
  * <p>Not thread-safe: one run at a time, on the calling thread.
  */
 public final class ThroughputBenchmark {
-  static final long WARMUP_ROWS = 1_000_000;
+  /**
+   * Unmeasured rounds before the measured ones, each a full-size task per case: the JIT keeps improving the JVM's
+   * side (which shares the two CPUs with the worker) over the first few million rows of each shape, and an earlier,
+   * shorter warm-up left the first measured round of each case 10 to 20 % slower than the rest.
+   */
+  static final int WARMUP_ROUNDS = 3;
   private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
   private static final List<EvalType> EVAL_TYPES = List.of(EvalType.SQL_BATCHED_UDF, EvalType.NON_UDF);
 
@@ -124,7 +129,7 @@ public final class ThroughputBenchmark {
   }
 
   /**
-   * Every case's warm-up task, then {@code repeat} paired rounds: per function, the baseline's timings and then the
+   * Every case's warm-up tasks, then {@code repeat} paired rounds: per function, the baseline's timings and then the
    * task of each eval type; all tasks on one registry and one worker.
    */
   private Map<String, List<ThroughputCase.Round>> measurePipeline(String python, ThroughputBaseline baseline) {
@@ -133,14 +138,20 @@ public final class ThroughputBenchmark {
     try (WorkerRegistry registry = WorkerRegistry.create(config)) {
       Map<String, PythonRunner> runners = new LinkedHashMap<>();
       try {
-        long warmup = Math.min(WARMUP_ROWS, options.rows());
         for (ThroughputFunction f : ThroughputFunction.values()) {
           for (EvalType t : EVAL_TYPES) {
             String key = caseName(f, t);
             runners.put(key, runner(registry, python, f, t));
-            progress.accept(key + ": warm-up task of " + warmup + " rows");
-            measure(runners.get(key), f, t, warmup, -1, -1, -1);
             rounds.put(key, new ArrayList<>());
+          }
+        }
+        for (int w = 1; w <= WARMUP_ROUNDS; w++) {
+          for (ThroughputFunction f : ThroughputFunction.values()) {
+            for (EvalType t : EVAL_TYPES) {
+              String key = caseName(f, t);
+              progress.accept(key + ": warm-up task " + w + " of " + WARMUP_ROUNDS + ", " + options.rows() + " rows");
+              measure(runners.get(key), f, t, options.rows(), -1, -1, -1);
+            }
           }
         }
         for (int r = 1; r <= options.repeat(); r++) {

@@ -44,7 +44,8 @@ class ThroughputBenchmarkTest {
             .isEqualTo(two.get(1).rounds().get(i).baselineLoopNanos());
       }
     }
-    assertThat(r.tasks()).isEqualTo(6 + 6 * 2); // one warm-up per case, then two rounds
+    // the warm-up rounds, then two measured rounds, of one task per case
+    assertThat(r.tasks()).isEqualTo(6 * ThroughputBenchmark.WARMUP_ROUNDS + 6 * 2);
     assertThat(r.workerPid()).isPositive();
     assertThat(r.jvm()).containsOnlyKeys(ThroughputFunction.values());
     assertThat(r.headline(EvalType.NON_UDF).vsLoop()).isPositive();
