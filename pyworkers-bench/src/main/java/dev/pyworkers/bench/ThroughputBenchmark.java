@@ -56,8 +56,8 @@ import java.util.function.Consumer;
  * baseline process times the worker's own work alone (SQL_BATCHED_UDF, then NON_UDF), {@code list(map(f, values))}
  * and then the loop, once each, and right after them the measured task of each eval type runs. Each task's
  * {@link ThroughputCase.Round} carries the baseline timings of its own round, so each round gives its own ratio,
- * {@code loop_r / wall_r}, and a case reports the median of those paired ratios ({@link ThroughputCase#vsLoop}). Rows/s are medians over the
- * rounds, and the CPU numbers come from the median task.
+ * {@code loop_r / wall_r}, and a case reports the median of those paired ratios ({@link ThroughputCase#vsLoop}).
+ * Rows/s are medians over the rounds, and the CPU numbers come from the median task.
  *
  * <p>To show where the time goes, each task also records the CPU time of the JVM, of its reading thread, of the
  * worker and of every other process on the machine (Linux {@code /proc/stat}), and the GC count; after the tasks the

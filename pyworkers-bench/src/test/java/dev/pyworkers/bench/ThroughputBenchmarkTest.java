@@ -49,7 +49,8 @@ class ThroughputBenchmarkTest {
     assertThat(r.workerPid()).isPositive();
     assertThat(r.jvm()).containsOnlyKeys(ThroughputFunction.values());
     assertThat(r.headline(EvalType.NON_UDF).vsLoop()).isPositive();
-    assertThat(r.toJson()).startsWith("{\"batched_udf_vs_inprocess\":").contains("\"tasks_on_one_worker\":" + r.tasks() + ",",
+    assertThat(r.toJson()).startsWith("{\"batched_udf_vs_inprocess\":")
+        .contains("\"tasks_on_one_worker\":" + r.tasks() + ",",
         "\"batched_identity_vs_inprocess_min\":", "\"nonudf_identity_vs_inprocess_max\":");
     assertThat(ProcessHandle.of(r.workerPid())).isEmpty();
     assertThat(aliveChildren()).as("the baseline process and the worker daemon must be gone").isSubsetOf(before);
