@@ -160,7 +160,8 @@ final class ThroughputBaseline implements AutoCloseable {
               return timed(lambda: worker_non_udf(run, frames), len(frames))
           if command == "sample":
               start = (rows // 2) // batch * batch
-              sample = pickle.dumps(list(map(f, values[start:start + batch])), 4)
+              dumps = (Int64BatchPickler() if int64 else BatchPickler()).dumps
+              sample = dumps(list(map(f, values[start:start + batch])))
               return "%d %s" % (start, base64.b64encode(sample).decode("ascii"))
           raise SystemExit("unknown command %r" % command)
 
@@ -260,7 +261,7 @@ final class ThroughputBaseline implements AutoCloseable {
     return nanos("map", f);
   }
 
-  /** Times a SQL_BATCHED_UDF worker's own work on every batch (unpickle, f, pickle) once, without the socket. */
+  /** Times a SQL_BATCHED_UDF worker's own work on every batch (decode, f, encode) once, without the socket. */
   long workerUdfNanos(ThroughputFunction f) {
     return nanos("udf", f);
   }

@@ -120,7 +120,7 @@ public final class ThroughputBenchmark {
       for (EvalType t : EVAL_TYPES) {
         cases.add(new ThroughputCase(f, t, options.rows(), rounds.get(caseName(f, t))));
       }
-      progress.accept(f.key() + ": timing the JVM side alone (Pyrolite pickling and unpickling, no Python)");
+      progress.accept(f.key() + ": timing the JVM side alone (pickling and unpickling, no Python)");
       ThroughputBaseline.Sample sample = samples.get(f);
       jvm.put(f, ThroughputJvmCost.measure(f, options.rows(), options.batchSize(), sample.start(), sample.pickled()));
     }

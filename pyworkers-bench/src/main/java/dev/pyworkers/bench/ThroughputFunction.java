@@ -70,8 +70,8 @@ enum ThroughputFunction {
   /**
    * Whether {@code result} is exactly what the function gives for row {@code i}: {@code i}, {@code i + 1} or
    * {@code "ROW" + i}. Allocation-free, so checking every row costs the reading thread a few nanoseconds. NON_UDF
-   * results are unpickled by Pyrolite, which gives an Integer for a small int, so any integral Integer or Long
-   * passes for the number functions.
+   * results are unpickled by {@link dev.pyworkers.Pickles}, which may give an Integer for a small int, so any
+   * integral Integer or Long passes for the number functions.
    */
   boolean matches(long i, Object result) {
     return switch (this) {

@@ -7,7 +7,8 @@ import java.util.List;
 
 /**
  * The JVM's share of a task without Python, to show where the time goes: the same rows pickled into batches with
- * Pyrolite (as the runner's writer thread does), and real worker output batches unpickled with Pyrolite, every value
+ * {@link Pickles} (the runner's codec, as its writer thread does), and real worker output batches unpickled with it
+ * (in the form the worker sends, raw 64-bit ints for a LONG function), every value
  * boxed to the Java type the runner hands out and checked (as the runner's reading thread and the caller do). Single
  * threaded, in this JVM, after the pipeline cases have warmed up the same code. Stateless and thread-safe.
  *
@@ -60,7 +61,7 @@ record ThroughputJvmCost(long rows, long pickleNanos, long unpickleNanos) {
     return new ThroughputJvmCost(rows, pickle, unpickle);
   }
 
-  /** What the runner's LONG conversion does to a small int Pyrolite unpickled as an Integer. */
+  /** What the runner's LONG conversion does to a small int unpickled as an Integer. */
   private static Object box(Object v) {
     return v instanceof Integer i ? Long.valueOf(i.longValue()) : v;
   }

@@ -112,9 +112,9 @@ public record ThroughputResult(
     lines.add("  JVM cpu: all JVM threads (writer, reader, GC, JIT); reader: the calling thread, which reads,"
         + " unpickles, converts and checks the results; py cpu: the worker process; py busy: py cpu / wall;"
         + " others: CPU used by every other process meanwhile / wall (100% = one of the CPUs taken from us)");
-    lines.add("  py loop: the baseline loop; py alone: the worker's own work without the socket (unpickle, f, pickle);"
-        + " jvm pkl: generating and Pyrolite-pickling the input; jvm unp: Pyrolite-unpickling, boxing and checking"
-        + " the output; both in the JVM alone, one thread");
+    lines.add("  py loop: the baseline loop; py alone: the worker's own code without the socket (decode, f, encode);"
+        + " jvm pkl: generating and pickling the input; jvm unp: unpickling, boxing and checking the output; both"
+        + " in the JVM alone, one thread, with the runner's codec (Pickles)");
   }
 
   private void targetLines(List<String> lines) {
