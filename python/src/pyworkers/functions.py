@@ -327,6 +327,11 @@ def _row_before(iterator: Iterator[Any]) -> str:
         return "a row"
 
 
+def _listed(values: Iterable[Any]) -> List[Any]:
+    """``values`` as a list, not copied when it is one already (a list comprehension's result)."""
+    return values if values.__class__ is list else list(values)  # type: ignore[return-value]
+
+
 def _check_complete(udf: Udf, results: List[Any], rows: List[Any]) -> None:
     """A short result means a user function raised StopIteration inside ``map``: find it and say so."""
     if len(results) == len(rows):
@@ -379,9 +384,7 @@ def batch_mapper(udfs: Sequence[Udf], bare: bool = False) -> Callable[[List[Any]
         udf, column = udfs[0], columns[0]
 
         def one(rows: List[Any]) -> List[Any]:
-            results = column(rows)
-            if results.__class__ is not list:
-                results = list(results)
+            results = _listed(column(rows))
             if len(results) != len(rows):
                 _check_complete(udf, results, [(v,) for v in rows] if bare else rows)
             return results
@@ -391,9 +394,7 @@ def batch_mapper(udfs: Sequence[Udf], bare: bool = False) -> Callable[[List[Any]
     def several(rows: List[Any]) -> List[Any]:
         results = []
         for udf, column in zip(udfs, columns):
-            values = column(rows)
-            if values.__class__ is not list:
-                values = list(values)
+            values = _listed(column(rows))
             if len(values) != len(rows):
                 _check_complete(udf, values, [(v,) for v in rows] if bare else rows)
             results.append(values)

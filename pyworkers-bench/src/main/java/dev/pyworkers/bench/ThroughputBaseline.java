@@ -64,7 +64,7 @@ final class ThroughputBaseline implements AutoCloseable {
   private static final String PROTOCOL_HINT = "the baseline script and ThroughputBaseline.java disagree on the"
       + " protocol; fix whichever is wrong";
   static final String SCRIPT = """
-      import array, base64, pickle, struct, sys, time
+      import base64, pickle, sys, time
       from itertools import chain
 
       rows, batch = int(sys.argv[1]), int(sys.argv[2])
@@ -75,14 +75,11 @@ final class ThroughputBaseline implements AutoCloseable {
       perf = time.perf_counter_ns
       answers, sys.stdout = sys.stdout, sys.stderr  # whatever else prints goes to stderr, never into the answers
 
-      TYPED = (b"\\x80\\x04\\x8c\\x05array\\x8c\\x0carray.tolist\\x93\\x8c\\x05array\\x8c\\x05array\\x93"
-               b"\\x8c\\x01q")
-
-      def frame(chunk):
-          # as the JVM pickles a batch: the typed form for 32 or more ints, else plain protocol 2
+      def frame(chunk, typed=Int64BatchPickler().dumps):
+          # as the JVM pickles a batch: for 32 or more ints the typed form (the very bytes of the worker's LONG
+          # results), else plain protocol 2
           if len(chunk) >= 32 and all(type(v) is int for v in chunk):
-              raw = array.array("q", chunk).tobytes()
-              return TYPED + b"B" + struct.pack("<I", len(raw)) + raw + b"\\x86R\\x85R."
+              return typed(chunk)
           return pickle.dumps(chunk, 2)
 
       def loop(f, values):

@@ -68,7 +68,7 @@ final class TaskHeader {
    * Result layout 2: the one UDF returns {@link ReturnType#LONG}, so the worker may send a batch of int-like results
    * as raw 64-bit ints (the typed form of protocol section 5.2) instead of one pickle opcode per value.
    */
-  static boolean int64Results(RunnerSpec spec) {
+  private static boolean int64Results(RunnerSpec spec) {
     return spec.udfs().size() == 1 && spec.udfs().get(0).returnType() == ReturnType.LONG;
   }
 

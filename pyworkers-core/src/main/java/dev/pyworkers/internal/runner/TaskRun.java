@@ -268,11 +268,16 @@ public final class TaskRun implements TaskResults<Object> {
       done = true;
       destroy();
     }
+    discard();
+    ctx.markCompleted();
+    return e;
+  }
+
+  /** After the task ended badly: drops the results not yet read and waits (bounded) for the writer to stop. */
+  private void discard() {
     pending.clear();
     stopIdleCheck();
     writer.join(spec.killTimeout().toMillis());
-    ctx.markCompleted();
-    return e;
   }
 
   private void onInterrupt(String reason) {
@@ -328,9 +333,7 @@ public final class TaskRun implements TaskResults<Object> {
       cancelReason = "its results were closed before the end";
       done = true;
       destroy();
-      pending.clear();
-      stopIdleCheck();
-      writer.join(spec.killTimeout().toMillis());
+      discard();
     }
     ctx.markCompleted();
   }
