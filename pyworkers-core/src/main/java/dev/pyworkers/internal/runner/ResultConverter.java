@@ -120,9 +120,9 @@ final class ResultConverter {
 
   private static String describe(Object v) {
     String text = v instanceof byte[] b ? b.length + " bytes" : v instanceof Object[] a ? Arrays.toString(a)
-        : v instanceof String s ? "'" + s + "'" : String.valueOf(v);
+        : String.valueOf(v);
     if (text.length() > 80) text = text.substring(0, 77) + "...";
     String type = v instanceof ValueUnpickler.NonFinite ? "decimal.Decimal" : v.getClass().getSimpleName();
-    return "a " + type + " (" + text + ")";
+    return ("AEIOU".indexOf(type.charAt(0)) >= 0 ? "an " : "a ") + type + " (" + text + ")";
   }
 }
