@@ -74,6 +74,22 @@ class ResultTypeTest {
   }
 
   @Test
+  void timestamps_anUnreadableTzinfo_failsNamingItAndTheWayOut() {
+    // A tzinfo class of the user's own: the JVM cannot know its offsets.
+    PythonFunction f = TestPython.source("import datetime, custom_tz\n"
+        + "def f(x):\n    return datetime.datetime(2024, 1, 1, tzinfo=custom_tz.PlusOne())\n", "f")
+        .withReturnType(ReturnType.TIMESTAMP);
+    try (PythonRunner runner = PythonRunner.builder(registry).udf(PythonUdf.of(new int[] {0}, f)).build()) {
+      assertThatThrownBy(() -> drain(runner.compute(List.<Object[]>of(new Object[] {1L}).iterator(), 0,
+          TaskContext.of(0))))
+          .isInstanceOf(PythonWorkerException.class)
+          .hasMessageContaining("a batch of results of partition 0 from Python worker pid")
+          .hasMessageContaining("a datetime.datetime has a tzinfo of")
+          .hasMessageContaining("return dt.astimezone(datetime.timezone.utc)");
+    }
+  }
+
+  @Test
   void strings_loneSurrogateResultsAreKept() {
     assertThat(run("'a\\ud800b' + chr(0xdfff)", ReturnType.STRING)).containsExactly("a\uD800b\uDFFF");
     assertThat(run("['\\udc00', {'k\\ud83d': '\\U0001F600'}]", ReturnType.ANY).toString())

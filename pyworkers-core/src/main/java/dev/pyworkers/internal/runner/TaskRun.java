@@ -151,7 +151,7 @@ public final class TaskRun implements TaskResults<Object> {
       return;
     }
     List<Object> fast = FastPickle.tryDecode(frame);
-    Object batch = fast != null ? fast : unpickler.loads(frame);
+    Object batch = fast != null ? fast : unpickleResults(frame);
     if (!(batch instanceof List<?> results)) {
       throw protocol("SQL_BATCHED_UDF output frame holds a " + batch.getClass().getSimpleName() + ", not a list");
     }
@@ -175,6 +175,16 @@ public final class TaskRun implements TaskResults<Object> {
         pending.add(out);
       }
       rowsOut++;
+    }
+  }
+
+  /** A pickled batch of results through the runner's unpickler; what it cannot read names the task. */
+  private Object unpickleResults(byte[] frame) throws IOException {
+    try {
+      return unpickler.loads(frame);
+    } catch (net.razorvine.pickle.PickleException e) {
+      throw new PythonWorkerException("a batch of results of partition " + partition + " from Python worker pid "
+          + worker.pid() + " cannot be read: " + e.getMessage(), e);
     }
   }
 
