@@ -10,15 +10,28 @@ import java.nio.charset.StandardCharsets;
  * Stateless and thread-safe.
  */
 final class PickleText {
+  private static final java.lang.invoke.VarHandle WORDS =
+      java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
+
   private PickleText() {}
 
   /** The bytes of {@code s} in UTF-8, with each lone surrogate as its three-byte form. */
   static byte[] encode(String s) {
-    byte[] b = s.getBytes(StandardCharsets.UTF_8);
-    for (byte x : b) {
-      if (x == '?') return hasLoneSurrogate(s) ? encodeSlow(s) : b;
+    byte[] b = s.getBytes(StandardCharsets.UTF_8);          // a lone surrogate becomes '?'
+    return hasQuestionMark(b) && hasLoneSurrogate(s) ? encodeSlow(s) : b;
+  }
+
+  /** Whether {@code b} holds a '?', eight bytes at a time (the test for a zero byte in {@code word ^ '?'...}). */
+  private static boolean hasQuestionMark(byte[] b) {
+    int i = 0;
+    for (int end = b.length - 7; i < end; i += 8) {
+      long x = (long) WORDS.get(b, i) ^ 0x3F3F3F3F3F3F3F3FL;
+      if (((x - 0x0101010101010101L) & ~x & 0x8080808080808080L) != 0) return true;
     }
-    return b;
+    for (; i < b.length; i++) {
+      if (b[i] == '?') return true;
+    }
+    return false;
   }
 
   /** The text of {@code len} bytes at {@code off}, UTF-8 with the three-byte form of a surrogate accepted. */

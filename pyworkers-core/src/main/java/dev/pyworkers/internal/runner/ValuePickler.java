@@ -36,9 +36,12 @@ final class ValuePickler extends Pickler {
   private static final byte[] DECIMAL = global("decimal", "Decimal");
   private static final byte[] DATE = global("datetime", "date");
   private static final byte[] DATETIME = global("datetime", "datetime");
-  /** {@code datetime.timezone(datetime.timedelta(0))}, which is {@code datetime.timezone.utc} itself. */
+  /**
+   * {@code datetime.timezone(datetime.timedelta(0, 0, 0))}, which is {@code datetime.timezone.utc} itself (three
+   * arguments, as Python pickles a timedelta, so that Pyrolite reads it back too).
+   */
   private static final byte[] UTC = concat(global("datetime", "timezone"), global("datetime", "timedelta"),
-      new byte[] {'K', 0, (byte) 0x85, 'R', (byte) 0x85, 'R'});
+      new byte[] {'K', 0, 'K', 0, 'K', 0, (byte) 0x87, 'R', (byte) 0x85, 'R'});
 
   ValuePickler() {
     super(false);
