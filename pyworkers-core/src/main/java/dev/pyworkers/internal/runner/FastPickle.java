@@ -134,7 +134,7 @@ public final class FastPickle {
     } else if (v instanceof Integer i) {
       putLong(i);
     } else if (v instanceof String s) {
-      putBytes('X', PickleText.encode(s));                    // lone surrogates kept: Python reads surrogatepass
+      putString(s);
     } else if (v instanceof byte[] b) {
       putBytes('B', b);                                       // BINBYTES: bytes, not bytearray
     } else if (v instanceof Double d) {
@@ -147,6 +147,31 @@ public final class FastPickle {
       return false;
     }
     return true;
+  }
+
+  /**
+   * BINUNICODE: ASCII copied straight into the buffer (each char's low byte); other text as {@link PickleText}
+   * encodes it, UTF-8 with a lone surrogate as its three bytes (Python reads surrogatepass).
+   */
+  @SuppressWarnings("deprecation")
+  private void putString(String s) {
+    int n = s.length();
+    int all = 0;
+    int surrogates = 0;
+    for (int i = 0; i < n; i++) {
+      char c = s.charAt(i);
+      all |= c;
+      surrogates |= (((c & 0xF800) ^ 0xD800) - 1) >>> 31;   // 1 for U+D800..U+DFFF
+    }
+    if (all >= 0x80) {
+      putBytes('X', surrogates != 0 ? PickleText.encode(s) : s.getBytes(StandardCharsets.UTF_8));
+      return;
+    }
+    ensure(5 + n);
+    buf[len++] = 'X';
+    putIntLe(n);
+    s.getBytes(0, n, buf, len);
+    len += n;
   }
 
   private void putBytes(char opcode, byte[] b) {

@@ -6,32 +6,23 @@ import java.nio.charset.StandardCharsets;
  * Strings in pickles as Python's {@code pickle} writes and reads them: UTF-8 with {@code surrogatepass}, so that a
  * lone surrogate (a {@code char} in U+D800..U+DFFF without its pair in Java, a code point in that range in Python)
  * travels as the three bytes {@code ED A0..BF 80..BF} instead of becoming {@code '?'} or U+FFFD. Well-formed text
- * takes the JDK's own coder; only text with a lone surrogate (or U+FFFD / '?' in it) pays for a second look.
+ * takes the JDK's own coder after one branch-free pass over its chars; only text with a surrogate (encoding) or a
+ * U+FFFD (decoding) pays for a second look.
  * Stateless and thread-safe.
  */
 final class PickleText {
-  private static final java.lang.invoke.VarHandle WORDS =
-      java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
-
   private PickleText() {}
 
-  /** The bytes of {@code s} in UTF-8, with each lone surrogate as its three-byte form. */
+  /**
+   * The bytes of {@code s} in UTF-8, with each lone surrogate as its three-byte form: the JDK's coder unless a char
+   * is a surrogate (one branch-free pass to find out).
+   */
   static byte[] encode(String s) {
-    byte[] b = s.getBytes(StandardCharsets.UTF_8);          // a lone surrogate becomes '?'
-    return hasQuestionMark(b) && hasLoneSurrogate(s) ? encodeSlow(s) : b;
-  }
-
-  /** Whether {@code b} holds a '?', eight bytes at a time (the test for a zero byte in {@code word ^ '?'...}). */
-  private static boolean hasQuestionMark(byte[] b) {
-    int i = 0;
-    for (int end = b.length - 7; i < end; i += 8) {
-      long x = (long) WORDS.get(b, i) ^ 0x3F3F3F3F3F3F3F3FL;
-      if (((x - 0x0101010101010101L) & ~x & 0x8080808080808080L) != 0) return true;
+    int surrogates = 0;
+    for (int i = 0, n = s.length(); i < n; i++) {
+      surrogates |= (((s.charAt(i) & 0xF800) ^ 0xD800) - 1) >>> 31;   // 1 for U+D800..U+DFFF
     }
-    for (; i < b.length; i++) {
-      if (b[i] == '?') return true;
-    }
-    return false;
+    return surrogates != 0 && hasLoneSurrogate(s) ? encodeSlow(s) : s.getBytes(StandardCharsets.UTF_8);
   }
 
   /** The text of {@code len} bytes at {@code off}, UTF-8 with the three-byte form of a surrogate accepted. */

@@ -51,5 +51,11 @@ class ValuePickleGoldenTest {
         + "5804000000f09f9880" + "652e");
     assertThat(FastPickle.decodeList(p)).containsExactly("\uD800", "ok?", "\uD83D\uDE00");
     assertThat(PickleText.decode(new byte[] {(byte) 0xEF, (byte) 0xBF, (byte) 0xBD}, 0, 3)).isEqualTo("\uFFFD");
+    // Non-ASCII text takes the JDK's coder, unless it holds a surrogate.
+    assertThat(fast.encodeList(List.of("\u00e9", "\u00e9\uDC00", "\uD83D\uDE00\u00e9"))).isTrue();
+    p = Arrays.copyOf(fast.buffer(), fast.length());
+    assertThat(HexFormat.of().formatHex(p)).isEqualTo("80025d28" + "5802000000c3a9" + "5805000000c3a9edb080"
+        + "5806000000f09f9880c3a9" + "652e");
+    assertThat(FastPickle.decodeList(p)).containsExactly("\u00e9", "\u00e9\uDC00", "\uD83D\uDE00\u00e9");
   }
 }
