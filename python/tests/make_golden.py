@@ -4,7 +4,11 @@ Run ``python tests/make_golden.py`` from ``python/`` after a deliberate protocol
 (``test_golden.py``) and the Java tests both compare their codecs with these files, so the two sides cannot drift.
 The values below are the single source for the files and for the README beside them.
 """
+import datetime
+import decimal
 import os
+import pickle
+import struct
 import sys
 from pathlib import Path
 from typing import Dict, List, Tuple
@@ -17,7 +21,8 @@ from pyworkers.protocol import Transport  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from harness import TaskSpec, encode_task, encode_typed_batch, fn_ref, fn_source  # noqa: E402
 
-__all__ = ["GOLDEN_DIR", "SECRET", "WORKER_NONCE", "JVM_NONCE", "golden_files", "readme_text", "main"]
+__all__ = ["GOLDEN_DIR", "SECRET", "WORKER_NONCE", "JVM_NONCE", "JVM_VALUES", "encode_jvm_values", "golden_files",
+           "readme_text", "main"]
 
 GOLDEN_DIR = Path(__file__).resolve().parents[2] / "protocol" / "golden"
 
@@ -54,6 +59,57 @@ TASK_NON_UDF = TaskSpec.non_udf(
 TYPED_LONGS = [-2 ** 63, 2 ** 63 - 1, -1, 0, 1, 2 ** 31, -2 ** 31 - 1] + [i * 1000003 for i in range(33)]
 TYPED_DOUBLES = [-0.0, 0.5, -2.5, 1e300, float("inf"), float("-inf")] + [i / 4 for i in range(26)]
 
+# Row values as the JVM pickles them (section 5.5): what the standard library must read, without pytz.
+JVM_VALUES = [None, True, -1, 2 ** 40, -0.0, "a\ud800\u00e9", b"\x00\xff", decimal.Decimal("1E-100"),
+              datetime.date(1582, 10, 10), datetime.datetime(9999, 12, 31, 23, 59, 59, 999999),
+              datetime.datetime(1969, 12, 31, 23, 59, 59, 999999, tzinfo=datetime.timezone.utc)]
+
+
+def encode_jvm_values(values: List[object]) -> bytes:
+    """A list pickled the way the JVM's pickler writes it (docs/protocol.md 5.2 plain form and 5.5), opcode by
+    opcode; independent of both the JVM's code and Python's pickler."""
+    def global_(module: str, name: str) -> bytes:
+        return b"c" + module.encode() + b"\n" + name.encode() + b"\n"
+
+    def small(v: int) -> bytes:
+        return b"K" + bytes([v]) if v < 256 else b"M" + struct.pack("<H", v) if v < 65536 else b"J" + struct.pack("<i", v)
+
+    def text(s: str) -> bytes:
+        b = s.encode("utf-8", "surrogatepass")
+        return b"X" + struct.pack("<I", len(b)) + b
+
+    def one(v: object) -> bytes:
+        if v is None:
+            return b"N"
+        if v is True or v is False:
+            return b"\x88" if v else b"\x89"
+        if isinstance(v, int):
+            if 0 <= v < 2 ** 31:
+                return small(v)
+            if -2 ** 31 <= v < 0:
+                return b"J" + struct.pack("<i", v)
+            raw = pickle.encode_long(v)  # LONG1: the fewest little-endian two's complement bytes
+            return b"\x8a" + bytes([len(raw)]) + raw
+        if isinstance(v, float):
+            return b"G" + struct.pack(">d", v)
+        if isinstance(v, str):
+            return text(v)
+        if isinstance(v, bytes):
+            return (b"C" + bytes([len(v)]) if len(v) < 256 else b"B" + struct.pack("<I", len(v))) + v
+        if isinstance(v, decimal.Decimal):
+            return global_("decimal", "Decimal") + text(str(v)) + b"\x85R"
+        if isinstance(v, datetime.datetime):
+            fields = (v.year, v.month, v.day, v.hour, v.minute, v.second, v.microsecond)
+            utc = global_("datetime", "timezone") + global_("datetime", "timedelta") + b"K\x00K\x00K\x00\x87R\x85R"
+            return (global_("datetime", "datetime") + b"(" + b"".join(small(f) for f in fields)
+                    + (utc if v.tzinfo is datetime.timezone.utc else b"") + b"tR")
+        if isinstance(v, datetime.date):
+            return global_("datetime", "date") + small(v.year) + small(v.month) + small(v.day) + b"\x87R"
+        raise TypeError("no JVM form for %r" % (v,))
+
+    return b"\x80\x02](" + b"".join(one(v) for v in values) + b"e."
+
+
 # (file name, description of the values) in README order.
 _DESCRIPTIONS: List[Tuple[str, str]] = [
     ("daemon_init.bin", "PWKI init block: version 1, secret S, transport 1 (unix), path `%s`, auth timeout 10000 ms, "
@@ -80,6 +136,10 @@ _DESCRIPTIONS: List[Tuple[str, str]] = [
                           "in 0..32 (40 values, little-endian)"),
     ("typed_batch_d.bin", "typed batch, code `d`: -0.0, 0.5, -2.5, 1e300, inf, -inf, then i/4 for i in 0..25 (32 "
                           "values, little-endian)"),
+    ("jvm_values.bin", "a list of row values as the JVM pickles them (section 5.5): None, True, -1, 2**40, -0.0, "
+                       "'a\\ud800é' (a lone surrogate), b'\\x00\\xff', Decimal('1E-100'), date(1582, 10, 10), "
+                       "naive datetime(9999, 12, 31, 23, 59, 59, 999999), datetime(1969, 12, 31, 23, 59, 59, 999999, "
+                       "tzinfo=timezone.utc)"),
 ]
 
 
@@ -100,6 +160,7 @@ def golden_files() -> Dict[str, bytes]:
         "task_header_non_udf.bin": encode_task(TASK_NON_UDF),
         "typed_batch_q.bin": _little_endian(encode_typed_batch(TYPED_LONGS), len(TYPED_LONGS)),
         "typed_batch_d.bin": _little_endian(encode_typed_batch(TYPED_DOUBLES), len(TYPED_DOUBLES)),
+        "jvm_values.bin": encode_jvm_values(JVM_VALUES),
     }
 
 

@@ -1,5 +1,6 @@
 """Encoders must produce exactly the golden bytes in protocol/golden, and decoders must read them back, also when
 the bytes arrive one at a time."""
+import datetime
 import io
 import math
 import pickle
@@ -158,3 +159,18 @@ def test_typedBatches_unpickleToPlainListsOfTheirValues(name, values):
     assert [type(v) for v in back] == [type(v) for v in values]
     assert [math.copysign(1, v) for v in back if type(v) is float] == [
         math.copysign(1, v) for v in values if type(v) is float]  # -0.0 stays negative
+
+
+def test_jvmValues_unpickleToExactStandardLibraryValues_withoutPytz(monkeypatch):
+    # The JVM's pickle of row values (docs/protocol.md 5.5) needs nothing beyond the standard library.
+    monkeypatch.setitem(sys.modules, "pytz", None)  # any import of pytz now fails
+    back = pickle.loads(golden("jvm_values.bin"))
+    expected = make_golden.JVM_VALUES
+    assert back == expected
+    assert [type(v) for v in back] == [type(v) for v in expected]
+    assert math.copysign(1, back[4]) == -1  # -0.0
+    assert back[5] == "a\ud800\u00e9" and len(back[5]) == 3  # the lone surrogate is kept, not '?'
+    assert back[6].__class__ is bytes
+    assert back[7].as_tuple() == expected[7].as_tuple()  # the exponent too
+    assert back[9].tzinfo is None and back[9].microsecond == 999999
+    assert back[10].tzinfo is datetime.timezone.utc

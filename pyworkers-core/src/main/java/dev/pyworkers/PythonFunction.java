@@ -44,10 +44,11 @@ public final class PythonFunction {
   private final List<Broadcast> broadcasts;
   private final PythonAccumulator accumulator;
   private final ReturnType returnType;
+  private final OnMismatch onMismatch;
 
   private PythonFunction(Kind kind, byte[] pickled, String text, String name, Map<String, String> env,
       List<String> includes, String pythonExecutable, String pythonVersion, List<Broadcast> broadcasts,
-      PythonAccumulator accumulator, ReturnType returnType) {
+      PythonAccumulator accumulator, ReturnType returnType, OnMismatch onMismatch) {
     this.kind = kind;
     this.pickled = pickled;
     this.text = text;
@@ -59,11 +60,12 @@ public final class PythonFunction {
     this.broadcasts = broadcasts;
     this.accumulator = accumulator;
     this.returnType = returnType;
+    this.onMismatch = onMismatch;
   }
 
   private static PythonFunction make(Kind kind, byte[] pickled, String text, String name) {
     return new PythonFunction(kind, pickled, text, name, Map.of(), List.of(), null, "", List.of(), null,
-        ReturnType.ANY);
+        ReturnType.ANY, OnMismatch.ERROR);
   }
 
   /** A function pickled by cloudpickle ({@code cloudpickle.dumps(f)}). The worker needs cloudpickle installed. */
@@ -102,19 +104,19 @@ public final class PythonFunction {
   /** Extra environment variables for the worker; part of the worker factory's key. */
   public PythonFunction withEnv(Map<String, String> vars) {
     return new PythonFunction(kind, pickled, text, name, Map.copyOf(vars), includes, pythonExecutable,
-        pythonVersion, broadcasts, accumulator, returnType);
+        pythonVersion, broadcasts, accumulator, returnType, onMismatch);
   }
 
   /** Files or folders (relative to the task's files folder, or absolute) put on the worker's sys.path. */
   public PythonFunction withIncludes(List<String> paths) {
     return new PythonFunction(kind, pickled, text, name, env, List.copyOf(paths), pythonExecutable, pythonVersion,
-        broadcasts, accumulator, returnType);
+        broadcasts, accumulator, returnType, onMismatch);
   }
 
   /** The Python executable to run it with; null means the runner's default. */
   public PythonFunction withPythonExecutable(String executable) {
     return new PythonFunction(kind, pickled, text, name, env, includes, executable, pythonVersion, broadcasts,
-        accumulator, returnType);
+        accumulator, returnType, onMismatch);
   }
 
   /** The {@code major.minor} it was made for; a worker of another version refuses it. Empty: no check. */
@@ -123,24 +125,32 @@ public final class PythonFunction {
       throw new IllegalArgumentException("python version '" + majorMinor + "' is not of the form 'X.Y', e.g. '3.11'");
     }
     return new PythonFunction(kind, pickled, text, name, env, includes, pythonExecutable, majorMinor, broadcasts,
-        accumulator, returnType);
+        accumulator, returnType, onMismatch);
   }
 
   public PythonFunction withBroadcasts(List<Broadcast> values) {
     return new PythonFunction(kind, pickled, text, name, env, includes, pythonExecutable, pythonVersion,
-        List.copyOf(values), accumulator, returnType);
+        List.copyOf(values), accumulator, returnType, onMismatch);
   }
 
   /** Receives this function's {@code pyworkers.context.accumulate(value)} updates. */
   public PythonFunction withAccumulator(PythonAccumulator acc) {
     return new PythonFunction(kind, pickled, text, name, env, includes, pythonExecutable, pythonVersion, broadcasts,
-        acc, returnType);
+        acc, returnType, onMismatch);
   }
 
-  /** The Java type its results are converted to (SQL_BATCHED_UDF); the last function of a chain decides. */
+  /**
+   * The Java type its results are converted to (SQL_BATCHED_UDF); the last function of a chain decides. A result
+   * that does not fit fails the task ({@link OnMismatch#ERROR}).
+   */
   public PythonFunction withReturnType(ReturnType type) {
+    return withReturnType(type, OnMismatch.ERROR);
+  }
+
+  /** {@link #withReturnType(ReturnType)}, with what a result that does not fit becomes: an error, or null. */
+  public PythonFunction withReturnType(ReturnType type, OnMismatch mismatch) {
     return new PythonFunction(kind, pickled, text, name, env, includes, pythonExecutable, pythonVersion, broadcasts,
-        accumulator, Objects.requireNonNull(type, "returnType"));
+        accumulator, Objects.requireNonNull(type, "returnType"), Objects.requireNonNull(mismatch, "onMismatch"));
   }
 
   public Kind kind() { return kind; }
@@ -157,6 +167,7 @@ public final class PythonFunction {
   public List<Broadcast> broadcasts() { return broadcasts; }
   public PythonAccumulator accumulator() { return accumulator; }
   public ReturnType returnType() { return returnType; }
+  public OnMismatch onMismatch() { return onMismatch; }
 
   @Override
   public String toString() {

@@ -47,6 +47,11 @@ public final class PythonUdf {
     return chain.get(chain.size() - 1).returnType();
   }
 
+  /** What a result that does not fit {@link #returnType()} becomes; the last function's choice. */
+  public OnMismatch onMismatch() {
+    return chain.get(chain.size() - 1).onMismatch();
+  }
+
   @Override
   public String toString() {
     return "PythonUdf{args=" + Arrays.toString(argOffsets) + ", chain=" + chain + "}";

@@ -11,7 +11,8 @@ import java.util.List;
  * writes protocol 2 into a reused buffer and reads the opcodes Python's pickler emits for such lists (protocols 2 to
  * 5, frames and memo included), without the per-opcode synchronisation and allocation of the general library. Any
  * other value or opcode makes it say so ({@code false} / {@code null}) and the caller falls back to Pyrolite, which
- * handles everything. Not thread-safe: one instance per writer or reader.
+ * handles everything ({@link ValuePickler}, {@link ValueUnpickler}: both map values exactly as this class does, strings
+ * with lone surrogates and byte[] as bytes included). Not thread-safe: one instance per writer or reader.
  *
  * <p>A list of at least {@link #TYPED_MIN} values that are all Long/Integer (or all Double), none null, goes in the
  * typed form of {@code docs/protocol.md} section 5.2: a protocol 4 pickle of {@code array.array.tolist(array.array(code,
@@ -133,12 +134,9 @@ public final class FastPickle {
     } else if (v instanceof Integer i) {
       putLong(i);
     } else if (v instanceof String s) {
-      byte[] b = s.getBytes(StandardCharsets.UTF_8);
-      ensure(5 + b.length);
-      buf[len++] = 'X';
-      putIntLe(b.length);
-      System.arraycopy(b, 0, buf, len, b.length);
-      len += b.length;
+      putString(s);
+    } else if (v instanceof byte[] b) {
+      putBytes('B', b);                                       // BINBYTES: bytes, not bytearray
     } else if (v instanceof Double d) {
       buf[len++] = 'G';
       long bits = Double.doubleToRawLongBits(d);
@@ -149,6 +147,39 @@ public final class FastPickle {
       return false;
     }
     return true;
+  }
+
+  /**
+   * BINUNICODE: ASCII copied straight into the buffer (each char's low byte); other text as {@link PickleText}
+   * encodes it, UTF-8 with a lone surrogate as its three bytes (Python reads surrogatepass).
+   */
+  @SuppressWarnings("deprecation")
+  private void putString(String s) {
+    int n = s.length();
+    int all = 0;
+    int surrogates = 0;
+    for (int i = 0; i < n; i++) {
+      char c = s.charAt(i);
+      all |= c;
+      surrogates |= (((c & 0xF800) ^ 0xD800) - 1) >>> 31;   // 1 for U+D800..U+DFFF
+    }
+    if (all >= 0x80) {
+      putBytes('X', surrogates != 0 ? PickleText.encode(s) : s.getBytes(StandardCharsets.UTF_8));
+      return;
+    }
+    ensure(5 + n);
+    buf[len++] = 'X';
+    putIntLe(n);
+    s.getBytes(0, n, buf, len);
+    len += n;
+  }
+
+  private void putBytes(char opcode, byte[] b) {
+    ensure(5 + b.length);
+    buf[len++] = (byte) opcode;
+    putIntLe(b.length);
+    System.arraycopy(b, 0, buf, len, b.length);
+    len += b.length;
   }
 
   private void putLong(long v) {
@@ -228,13 +259,13 @@ public final class FastPickle {
         }
         case 0x8c -> {                                        // SHORT_BINUNICODE
           int size = p[i++] & 0xff;
-          v = new String(p, i, size, StandardCharsets.UTF_8);
+          v = PickleText.decode(p, i, size);
           i += size;
         }
         case 'X' -> {                                         // BINUNICODE
           int size = intLe(p, i);
           i += 4;
-          v = new String(p, i, size, StandardCharsets.UTF_8);
+          v = PickleText.decode(p, i, size);
           i += size;
         }
         case 'C' -> {                                         // SHORT_BINBYTES
@@ -283,8 +314,7 @@ public final class FastPickle {
     List<Object> fast = tryDecode(pickled);
     if (fast != null) return fast;
     try {
-      ResultConverter.init();
-      return ResultConverter.normalize(new net.razorvine.pickle.Unpickler().loads(pickled));
+      return ResultConverter.normalize(new ValueUnpickler().loads(pickled));
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
@@ -305,7 +335,7 @@ public final class FastPickle {
       FastPickle fp = new FastPickle();
       if (fp.encodeList(list)) return Arrays.copyOf(fp.buf, fp.len);
     }
-    return new net.razorvine.pickle.Pickler(false).dumps(value);
+    return new ValuePickler().dumps(value);
   }
 
   private static Object memoGet(java.util.Map<Integer, Object> memo, int index) {

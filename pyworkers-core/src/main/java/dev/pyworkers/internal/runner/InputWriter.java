@@ -105,7 +105,7 @@ final class InputWriter {
   }
 
   private void writeBatches(DataOutputStream out) throws IOException {
-    Pickler pickler = new Pickler(false);
+    Pickler pickler = new ValuePickler();
     List<Object> batch = new ArrayList<>(spec.batchSize());
     int bare = spec.bareColumn();
     long n = 0;

@@ -5,26 +5,23 @@ import java.math.BigInteger;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Calendar;
-import java.util.GregorianCalendar;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TimeZone;
 
 /**
- * Checks and converts row values into what Pyrolite pickles as the matching Python type, and refuses anything else
- * with a message naming the row, the column and the Java type. Stateless.
+ * Checks and converts row values into what {@link ValuePickler} pickles as the matching Python type, and refuses
+ * anything else with a message naming the row, the column and the Java type. Stateless.
  *
- * <p>null → None, Boolean → bool, Byte/Short/Integer/Long/BigInteger → int, Float/Double → float, String → str,
- * byte[] → bytearray, BigDecimal → decimal.Decimal, LocalDate/java.sql.Date → datetime.date, Instant → datetime
- * (UTC), LocalDateTime/Calendar/java.util.Date → datetime, List/Object[] → list/tuple, Map → dict, nested.
+ * <p>null → None, Boolean → bool, Byte/Short/Integer/Long/BigInteger → int, Float/Double → float, String/Character →
+ * str (lone surrogates kept), byte[] → bytes, BigDecimal → decimal.Decimal, LocalDate/java.sql.Date → datetime.date,
+ * Instant/java.sql.Timestamp/java.util.Date/Calendar → aware datetime (UTC), LocalDateTime → naive datetime, to the
+ * microsecond (nanoseconds truncated toward the past), List/Object[] → list/tuple, Map → dict, nested. The table with
+ * the way back is {@code docs/protocol.md} section 5.5.
  */
 final class JavaValues {
-  private static final TimeZone UTC = TimeZone.getTimeZone("UTC");
-
   private JavaValues() {}
 
   /** The row as a tuple of picklable values; {@code row} itself when it needs no conversion (the common case). */
@@ -56,18 +53,19 @@ final class JavaValues {
 
   private static Object convert(Object v, long row, int column) {
     if (v == null || v instanceof Boolean || v instanceof Long || v instanceof Integer || v instanceof Double
-        || v instanceof String || v instanceof BigDecimal || v instanceof BigInteger || v instanceof byte[]
-        || v instanceof java.sql.Date) {
+        || v instanceof String || v instanceof BigDecimal || v instanceof BigInteger || v instanceof byte[]) {
       return v;
     }
     if (v instanceof Short || v instanceof Byte) return ((Number) v).intValue();
     if (v instanceof Float f) return f.doubleValue();
     if (v instanceof Character c) return c.toString();
-    if (v instanceof LocalDate d) return java.sql.Date.valueOf(d);
-    if (v instanceof Instant t) return calendar(t.toEpochMilli(), t.getNano());
-    if (v instanceof LocalDateTime t) return calendar(t.toInstant(ZoneOffset.UTC).toEpochMilli(), t.getNano());
-    if (v instanceof java.util.Date d) return calendar(d.getTime(), (int) Math.floorMod(d.getTime(), 1000L) * 1_000_000);
-    if (v instanceof Calendar) return v;
+    if (v instanceof LocalDate d) return inRange(d, d.getYear(), row, column);
+    if (v instanceof LocalDateTime t) return inRange(t, t.getYear(), row, column);
+    if (v instanceof Instant t) return inRange(t, t.atOffset(java.time.ZoneOffset.UTC).getYear(), row, column);
+    if (v instanceof java.sql.Date d) return inRange(d.toLocalDate(), d.toLocalDate().getYear(), row, column);
+    if (v instanceof java.sql.Timestamp t) return convert(t.toInstant(), row, column);
+    if (v instanceof java.util.Date d) return convert(Instant.ofEpochMilli(d.getTime()), row, column);
+    if (v instanceof Calendar c) return convert(c.toInstant(), row, column);
     if (v instanceof Object[] a) {
       Object[] out = new Object[a.length];
       for (int i = 0; i < a.length; i++) out[i] = convert(a[i], row, column);
@@ -89,9 +87,9 @@ final class JavaValues {
             + " List, Object[] or Map (nested)");
   }
 
-  private static Calendar calendar(long epochMillis, int nanos) {
-    GregorianCalendar c = new GregorianCalendar(UTC);
-    c.setTimeInMillis(Math.floorDiv(epochMillis, 1000L) * 1000L + (nanos / 1_000_000));
-    return c;
+  private static Object inRange(Object v, int year, long row, int column) {
+    if (year >= 1 && year <= 9999) return v;
+    throw new IllegalArgumentException("row " + row + " column " + column + " holds the " + v.getClass().getSimpleName()
+        + " " + v + ", outside Python's datetime range (years 1 to 9999); send it as a number or a string instead");
   }
 }

@@ -59,7 +59,7 @@ public final class TaskRun implements TaskResults<Object> {
   private final ArrayDeque<Object> pending = new ArrayDeque<>();
   private final AtomicBoolean releasedOrDestroyed = new AtomicBoolean();
   private final boolean reused;
-  private final Unpickler unpickler = newUnpickler();
+  private final Unpickler unpickler = new ValueUnpickler();
   /** Why the worker was killed from another thread, if it was; read by the reader to name the failure. */
   private volatile String cancelReason;
   private volatile boolean idleTimedOut;
@@ -151,7 +151,7 @@ public final class TaskRun implements TaskResults<Object> {
       return;
     }
     List<Object> fast = FastPickle.tryDecode(frame);
-    Object batch = fast != null ? fast : unpickler.loads(frame);
+    Object batch = fast != null ? fast : unpickleResults(frame);
     if (!(batch instanceof List<?> results)) {
       throw protocol("SQL_BATCHED_UDF output frame holds a " + batch.getClass().getSimpleName() + ", not a list");
     }
@@ -162,17 +162,29 @@ public final class TaskRun implements TaskResults<Object> {
     List<PythonUdf> udfs = spec.udfs();
     for (Object r : results) {
       if (udfs.size() == 1) {
-        Object v = ResultConverter.convert(r, udfs.get(0).returnType(), 0, rowsOut);
+        Object v = ResultConverter.convert(r, udfs.get(0).returnType(), udfs.get(0).onMismatch(), 0, rowsOut);
         pending.add(v == null ? NullMarker.NULL : v);
       } else {
         if (!(r instanceof Object[] t) || t.length != udfs.size()) {
           throw protocol("row " + rowsOut + " result is not a tuple of " + udfs.size() + " values");
         }
         Object[] out = new Object[t.length];
-        for (int i = 0; i < t.length; i++) out[i] = ResultConverter.convert(t[i], udfs.get(i).returnType(), i, rowsOut);
+        for (int i = 0; i < t.length; i++) {
+          out[i] = ResultConverter.convert(t[i], udfs.get(i).returnType(), udfs.get(i).onMismatch(), i, rowsOut);
+        }
         pending.add(out);
       }
       rowsOut++;
+    }
+  }
+
+  /** A pickled batch of results through the runner's unpickler; what it cannot read names the task. */
+  private Object unpickleResults(byte[] frame) throws IOException {
+    try {
+      return unpickler.loads(frame);
+    } catch (net.razorvine.pickle.PickleException e) {
+      throw new PythonWorkerException("a batch of results of partition " + partition + " from Python worker pid "
+          + worker.pid() + " cannot be read: " + e.getMessage(), e);
     }
   }
 
@@ -336,11 +348,6 @@ public final class TaskRun implements TaskResults<Object> {
       discard();
     }
     ctx.markCompleted();
-  }
-
-  private static Unpickler newUnpickler() {
-    ResultConverter.init();
-    return new Unpickler();
   }
 
   /** Stands for a null result in the pending queue, which does not take nulls. */
