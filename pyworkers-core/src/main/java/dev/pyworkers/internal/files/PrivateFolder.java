@@ -1,10 +1,12 @@
 package dev.pyworkers.internal.files;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
@@ -20,6 +22,7 @@ import java.util.Set;
  */
 public final class PrivateFolder {
   private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rwx------");
+  private static final Set<PosixFilePermission> OWNER_READ_WRITE = PosixFilePermissions.fromString("rw-------");
 
   private PrivateFolder() {}
 
@@ -88,6 +91,22 @@ public final class PrivateFolder {
           + (exactMode ? "not rwx------" : "writable by other users") + "; run chmod 700 on it or choose another "
           + "folder");
     }
+  }
+
+  /**
+   * Writes {@code data} to a new file {@code file} with mode 0600. The file must not exist yet (a planted file or
+   * link at that path fails with {@link FileAlreadyExistsException}, never followed or truncated).
+   */
+  public static Path writeNewFile(Path file, byte[] data) throws IOException {
+    if (posix(file.toAbsolutePath().getParent())) {
+      Files.createFile(file, PosixFilePermissions.asFileAttribute(OWNER_READ_WRITE));
+    } else {
+      Files.createFile(file);
+    }
+    try (OutputStream out = Files.newOutputStream(file, LinkOption.NOFOLLOW_LINKS, StandardOpenOption.WRITE)) {
+      out.write(data);
+    }
+    return file;
   }
 
   private static boolean posix(Path p) {
