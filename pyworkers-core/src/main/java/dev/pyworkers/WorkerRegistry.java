@@ -60,7 +60,14 @@ public final class WorkerRegistry implements AutoCloseable {
     scheduler.setKeepAliveTime(1, TimeUnit.SECONDS);
     scheduler.allowCoreThreadTimeOut(true);
     this.shutdownHook = new Thread(this::close, "pyworkers-shutdown");
-    Runtime.getRuntime().addShutdownHook(shutdownHook);
+    try {
+      Runtime.getRuntime().addShutdownHook(shutdownHook);
+    } catch (IllegalStateException shuttingDown) {
+      // a Ctrl-C came in while this registry was being made: nothing would remove the socket folder later
+      scheduler.shutdownNow();
+      folder.close();
+      throw new IllegalStateException("the JVM is shutting down, so no worker registry is created", shuttingDown);
+    }
   }
 
   public static WorkerRegistry create(WorkerConfig config) {
