@@ -110,6 +110,8 @@ public final class RealWorkerFactory implements WorkerFactory {
     RealPythonWorker w;
     try {
       w = config.mode() == WorkerMode.DAEMON ? fork() : spawn();
+    } catch (IllegalStateException e) {
+      throw e;  // already the "closed" error of checkOpen
     } catch (RuntimeException e) {
       if (isClosed()) throw closedError(e);
       throw e;
