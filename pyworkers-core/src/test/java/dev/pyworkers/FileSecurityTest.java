@@ -102,6 +102,24 @@ class FileSecurityTest {
   }
 
   @Test
+  void hardCrash_theTracebackFileIsReadIntoTheErrorThenDeleted_andCloseLeavesNothing() throws IOException {
+    try (WorkerRegistry registry = WorkerRegistry.create(TestPython.config().build());
+        PythonRunner runner = PythonRunner.builder(registry).faulthandler(true).localDirs(List.of(shared))
+            .udf(PythonUdf.of(new int[] {0}, TestPython.source(
+                "import ctypes\ndef f(x):\n    return ctypes.string_at(0)\n", "f"))).build()) {
+      assertThatThrownBy(() -> drain(runner.compute(List.<Object[]>of(new Object[] {0L}).iterator(), 0,
+          TaskContext.of(0))))
+          .isInstanceOf(WorkerCrashedException.class)
+          .hasMessageContaining("Python traceback (faulthandler)")
+          .hasMessageContaining("Fatal Python error");
+      List<String> folders = names(shared);
+      assertThat(folders).hasSize(1);
+      assertThat(names(shared.resolve(folders.get(0)).resolve("faulthandler"))).as("read, then deleted").isEmpty();
+    }
+    assertThat(names(shared)).isEmpty();
+  }
+
+  @Test
   void socketFolder_plantedPywFoldersAndLinks_areNeitherUsedNorFollowedNorRemoved() throws IOException {
     Path victim = Files.createDirectory(shared.resolve("victim"));
     Files.writeString(victim.resolve("keep.txt"), "precious");
