@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.pyworkers.internal.files.OwnerStamp;
+import dev.pyworkers.internal.files.PrivateFolder;
 import dev.pyworkers.testing.NoLeaks;
 import dev.pyworkers.testing.TestPython;
 import java.io.IOException;
@@ -128,6 +130,7 @@ class FileSecurityTest {
     Path foreign = Files.createDirectory(shared.resolve("pyw-" + deadStamp + "-2"));
     giveToNobody(foreign);
     Path oursDead = Files.createDirectory(shared.resolve("pyw-" + deadStamp + "-3"));
+    Files.writeString(oursDead.resolve(PrivateFolder.OWNER_FILE), deadStamp + "\n" + OwnerStamp.pidSpace() + "\n");
     Files.writeString(oursDead.resolve("d1.sock"), "");
     try (WorkerRegistry registry = WorkerRegistry.create(TestPython.config().socketFolder(shared).build())) {
       WorkerFactory factory = registry.factory(TestPython.env());

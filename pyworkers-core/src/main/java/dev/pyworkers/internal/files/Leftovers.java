@@ -1,6 +1,7 @@
 package dev.pyworkers.internal.files;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -18,8 +19,9 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Removes what a dead process of ours left in a shared folder: folders named {@code <prefix><owner stamp>-...} (made
  * by {@link PrivateFolder#create}) whose owner is certainly gone ({@link OwnerStamp#ownerIsDead()}), that are real
- * folders (not links) and owned by this user. Anything else (another user's folder, a link, a live owner's folder, a
- * name without a stamp) is left alone. Deleting never follows a link: a link inside is removed, not its target.
+ * folders (not links), owned by this user, and made in this pid space (their owner file says so: a folder shared
+ * with another container or left from another boot is not judged by a pid that means nothing here). Anything else
+ * (another user's folder, a link, a live owner's folder, a name without a stamp) is left alone. Deleting never follows a link: a link inside is removed, not its target.
  * Stateless apart from the set of folders already swept by this JVM; thread-safe.
  */
 public final class Leftovers {
@@ -46,7 +48,7 @@ public final class Leftovers {
         String name = p.getFileName().toString();
         Optional<OwnerStamp> stamp = OwnerStamp.find(name.substring(prefix.length()));
         if (stamp.isEmpty() || !name.startsWith(prefix + stamp.get().text() + "-")) continue;
-        if (!stamp.get().ownerIsDead() || !isOurs(p)) continue;
+        if (!isOurs(p) || !madeInThisPidSpace(p) || !stamp.get().ownerIsDead()) continue;
         try {
           deleteTree(p);
           removed.add(p);
@@ -58,6 +60,18 @@ public final class Leftovers {
       // the shared folder cannot be listed: nothing to clean
     }
     return removed;
+  }
+
+  /** Whether {@code dir}'s owner file names this pid space; without one (or unreadable), the owner cannot be told. */
+  private static boolean madeInThisPidSpace(Path dir) {
+    Path owner = dir.resolve(PrivateFolder.OWNER_FILE);
+    try {
+      if (!Files.isRegularFile(owner, LinkOption.NOFOLLOW_LINKS) || Files.size(owner) > 1024) return false;
+      List<String> lines = Files.readAllLines(owner, StandardCharsets.UTF_8);
+      return lines.size() >= 2 && lines.get(1).equals(OwnerStamp.pidSpace());
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
   }
 
   private static boolean isOurs(Path dir) {

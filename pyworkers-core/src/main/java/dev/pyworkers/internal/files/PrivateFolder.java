@@ -2,6 +2,7 @@ package dev.pyworkers.internal.files;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -27,7 +28,14 @@ public final class PrivateFolder {
   private PrivateFolder() {}
 
   /**
-   * Creates {@code <parent>/<prefix><owner stamp>-<random>} with mode 0700 and returns it. {@code parent} itself is
+   * Name of the file in each folder made by {@link #create} that holds the owner stamp and {@link
+   * OwnerStamp#pidSpace()}, so that a later process judges the stamp only within the same pid space.
+   */
+  public static final String OWNER_FILE = ".owner";
+
+  /**
+   * Creates {@code <parent>/<prefix><owner stamp>-<random>} with mode 0700 and returns it, with its {@link
+   * #OWNER_FILE} inside. {@code parent} itself is
    * created if missing; it may be shared (like /tmp), and it must not be a link to elsewhere only if we create it.
    */
   public static Path create(Path parent, String prefix) throws IOException {
@@ -37,6 +45,8 @@ public final class PrivateFolder {
             PosixFilePermissions.asFileAttribute(OWNER_ONLY))
         : Files.createTempDirectory(parent, prefix + OwnerStamp.current().text() + "-");
     checkOwned(dir, true);
+    writeNewFile(dir.resolve(OWNER_FILE), (OwnerStamp.current().text() + "\n" + OwnerStamp.pidSpace() + "\n")
+        .getBytes(StandardCharsets.UTF_8));
     return dir;
   }
 

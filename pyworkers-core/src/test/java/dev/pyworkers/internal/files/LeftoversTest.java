@@ -18,8 +18,15 @@ class LeftoversTest {
     return new OwnerStamp(me.pid(), me.startMillis() - 3_600_000);
   }
 
+  /** A folder as {@link PrivateFolder#create} makes it, for {@code stamp}, with its owner file. */
   Path folder(OwnerStamp stamp, String prefix) throws IOException {
-    return Files.createDirectory(shared.resolve(prefix + stamp.text() + "-123"));
+    return folder(stamp, prefix, OwnerStamp.pidSpace());
+  }
+
+  Path folder(OwnerStamp stamp, String prefix, String pidSpace) throws IOException {
+    Path dir = Files.createDirectory(shared.resolve(prefix + stamp.text() + "-123"));
+    Files.writeString(dir.resolve(PrivateFolder.OWNER_FILE), stamp.text() + "\n" + pidSpace + "\n");
+    return dir;
   }
 
   @Test
@@ -39,6 +46,25 @@ class LeftoversTest {
     assertThat(otherPrefix).isDirectory();
     assertThat(noStamp).isDirectory();
     assertThat(foreign).as("another user's folder is never touched").isDirectory();
+  }
+
+  @Test
+  void removeDead_aFolderOfAnotherPidSpace_orWithoutOwnerFile_isLeftAlone() throws IOException {
+    Path otherContainer = folder(dead(), "pyw-", "another-boot pid:[1]");
+    Path noOwnerFile = Files.createDirectory(shared.resolve("pyw-" + new OwnerStamp(dead().pid(),
+        dead().startMillis() - 1).text() + "-7"));
+
+    assertThat(Leftovers.removeDead(shared, "pyw-")).isEmpty();
+
+    assertThat(otherContainer).isDirectory();
+    assertThat(noOwnerFile).isDirectory();
+  }
+
+  @Test
+  void create_writesTheOwnerFile_soItsOwnLeftoverCanBeJudged() throws IOException {
+    Path made = PrivateFolder.create(shared, "pyw-");
+    assertThat(Files.readAllLines(made.resolve(PrivateFolder.OWNER_FILE)))
+        .containsExactly(OwnerStamp.current().text(), OwnerStamp.pidSpace());
   }
 
   @Test
