@@ -53,7 +53,7 @@ public final class PythonBundle {
         Leftovers.deleteTree(target);  // ours but never completed (an older version's leftover): extract again
       }
       Leftovers.removeDead(cacheFolder, EXTRACT_PREFIX);
-      Path tmp = PrivateFolder.create(cacheFolder, EXTRACT_PREFIX);
+      Path tmp = PrivateFolder.createSweepable(cacheFolder, EXTRACT_PREFIX);
       for (Map.Entry<String, byte[]> e : files.entrySet()) {
         Path p = tmp.resolve(e.getKey());
         Files.createDirectories(p.getParent());

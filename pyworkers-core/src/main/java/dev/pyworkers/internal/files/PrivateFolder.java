@@ -28,14 +28,13 @@ public final class PrivateFolder {
   private PrivateFolder() {}
 
   /**
-   * Name of the file in each folder made by {@link #create} that holds the owner stamp and {@link
+   * Name of the file in each folder made by {@link #createSweepable} that holds the owner stamp and {@link
    * OwnerStamp#pidSpace()}, so that a later process judges the stamp only within the same pid space.
    */
   public static final String OWNER_FILE = ".owner";
 
   /**
-   * Creates {@code <parent>/<prefix><owner stamp>-<random>} with mode 0700 and returns it, with its {@link
-   * #OWNER_FILE} inside. {@code parent} itself is
+   * Creates {@code <parent>/<prefix><owner stamp>-<random>} with mode 0700 and returns it. {@code parent} itself is
    * created if missing; it may be shared (like /tmp), and it must not be a link to elsewhere only if we create it.
    */
   public static Path create(Path parent, String prefix) throws IOException {
@@ -45,6 +44,15 @@ public final class PrivateFolder {
             PosixFilePermissions.asFileAttribute(OWNER_ONLY))
         : Files.createTempDirectory(parent, prefix + OwnerStamp.current().text() + "-");
     checkOwned(dir, true);
+    return dir;
+  }
+
+  /**
+   * As {@link #create}, plus the {@link #OWNER_FILE} inside, so that {@link Leftovers#removeDead} may remove the
+   * folder once its owner is dead.
+   */
+  public static Path createSweepable(Path parent, String prefix) throws IOException {
+    Path dir = create(parent, prefix);
     writeNewFile(dir.resolve(OWNER_FILE), (OwnerStamp.current().text() + "\n" + OwnerStamp.pidSpace() + "\n")
         .getBytes(StandardCharsets.UTF_8));
     return dir;

@@ -97,7 +97,7 @@ public final class TaskSetup implements AutoCloseable {
     Leftovers.removeDeadOnce(dirs.get(0), SCRATCH_PREFIX);
     Path scratch;
     try {
-      scratch = PrivateFolder.create(dirs.get(0), SCRATCH_PREFIX);
+      scratch = PrivateFolder.createSweepable(dirs.get(0), SCRATCH_PREFIX);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create the runner's private scratch folder in " + dirs.get(0) + ": "
           + e.getMessage() + "; give writable localDirs that belong to this user", e);

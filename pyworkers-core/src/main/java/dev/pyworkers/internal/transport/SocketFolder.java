@@ -35,7 +35,7 @@ public final class SocketFolder implements AutoCloseable {
     if (transport == Transport.UNIX) {
       Leftovers.removeDead(parent, PREFIX);
       try {
-        this.dir = PrivateFolder.create(parent, PREFIX);
+        this.dir = PrivateFolder.createSweepable(parent, PREFIX);
       } catch (IOException e) {
         throw new WorkerStartException(
             "cannot create a private socket folder in " + parent + ": " + e

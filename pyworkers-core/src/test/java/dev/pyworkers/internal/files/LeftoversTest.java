@@ -61,8 +61,8 @@ class LeftoversTest {
   }
 
   @Test
-  void create_writesTheOwnerFile_soItsOwnLeftoverCanBeJudged() throws IOException {
-    Path made = PrivateFolder.create(shared, "pyw-");
+  void createSweepable_writesTheOwnerFile_soItsOwnLeftoverCanBeJudged() throws IOException {
+    Path made = PrivateFolder.createSweepable(shared, "pyw-");
     assertThat(Files.readAllLines(made.resolve(PrivateFolder.OWNER_FILE)))
         .containsExactly(OwnerStamp.current().text(), OwnerStamp.pidSpace());
   }
