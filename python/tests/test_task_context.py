@@ -130,7 +130,8 @@ def test_faulthandler_fileExistsDuringATask_andIsDeletedAfterANormalOne(mode, pr
                         faulthandler_folder=str(tmp_path))
     assert worker.run_task(task, udf_frames([(0,)])).ok().udf_results() == [True]
     assert os.listdir(str(tmp_path)) == []
-    failing = TaskSpec.udf(([0], [fn_ref("pwfake_task_functions:raise_value_error")]), faulthandler_folder=str(tmp_path))
+    failing = TaskSpec.udf(([0], [fn_ref("pwfake_task_functions:raise_value_error")]),
+                           faulthandler_folder=str(tmp_path))
     assert worker.run_task(failing, udf_frames([(0,)])).failed()[0] == "ValueError"
     assert os.listdir(str(tmp_path)) == []
 
@@ -145,8 +146,8 @@ def test_faulthandler_isOffWithoutAFolderInTheHeader(mode, procs, sock_dir, tmp_
 def test_faulthandler_fileIsPrivate_0600(mode, procs, sock_dir, tmp_path):
     workers = WorkerSource(mode, procs, sock_dir)
     worker = workers.open()
-    task = TaskSpec.udf(([0], [fn_source("<udf mode>", "import os\ndef mode(x):\n    return oct(os.stat(%r).st_mode & 0o777)\n"
-                                         % str(tmp_path / str(worker.pid)), "mode")]), faulthandler_folder=str(tmp_path))
+    source = "import os\ndef mode(x):\n    return oct(os.stat(%r).st_mode & 0o777)\n" % str(tmp_path / str(worker.pid))
+    task = TaskSpec.udf(([0], [fn_source("<udf mode>", source, "mode")]), faulthandler_folder=str(tmp_path))
     assert worker.run_task(task, udf_frames([(0,)])).ok().udf_results() == ["0o600"]
 
 

@@ -17,12 +17,13 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Removes what a dead process of ours left in a shared folder: folders named {@code <prefix><owner stamp>-...} (made
- * by {@link PrivateFolder#createSweepable}) whose owner is certainly gone ({@link OwnerStamp#ownerIsDead()}), that are real
- * folders (not links), owned by this user, and made in this pid space (their owner file says so: a folder shared
- * with another container or left from another boot is not judged by a pid that means nothing here). Anything else
- * (another user's folder, a link, a live owner's folder, a name without a stamp) is left alone. Deleting never follows a link: a link inside is removed, not its target.
- * Stateless apart from the set of folders already swept by this JVM; thread-safe.
+ * Removes what a dead process of ours left in a shared folder: folders named {@code <prefix><owner stamp>-...}
+ * (made by {@link PrivateFolder#createSweepable}) whose owner is certainly gone ({@link OwnerStamp#ownerIsDead()}),
+ * that are real folders (not links), owned by this user, and made in this pid space (their owner file says so: a
+ * folder shared with another container or left from another boot is not judged by a pid that means nothing here).
+ * Anything else (another user's folder, a link, a live owner's folder, a name without a stamp) is left alone.
+ * Deleting never follows a link: a link inside is removed, not its target. Stateless apart from the set of folders
+ * already swept by this JVM; thread-safe.
  */
 public final class Leftovers {
   /** "parent|prefix" swept by {@link #removeDeadOnce}; once in, always in. */

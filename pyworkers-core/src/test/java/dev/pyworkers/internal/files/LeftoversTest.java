@@ -18,7 +18,7 @@ class LeftoversTest {
     return new OwnerStamp(me.pid(), me.startMillis() - 3_600_000);
   }
 
-  /** A folder as {@link PrivateFolder#create} makes it, for {@code stamp}, with its owner file. */
+  /** A folder as {@link PrivateFolder#createSweepable} makes it, for {@code stamp}, with its owner file. */
   Path folder(OwnerStamp stamp, String prefix) throws IOException {
     return folder(stamp, prefix, OwnerStamp.pidSpace());
   }
