@@ -625,6 +625,7 @@ class TaskSpec:
     resources: Dict[str, Sequence[str]] = field(default_factory=dict)
     local_properties: Dict[str, str] = field(default_factory=dict)
     files_folder: str = ""
+    faulthandler_folder: str = ""
     includes: Sequence[str] = ()
     removed_broadcasts: Sequence[int] = ()
     added_broadcasts: Sequence[Tuple[int, str]] = ()
@@ -657,7 +658,8 @@ def task_fields(t: TaskSpec) -> List[Tuple[str, bytes]]:
     f.append(("local property count", _i(len(t.local_properties))))
     for n, (key, value) in enumerate(t.local_properties.items()):
         f += [("local property %d key" % n, _s(key)), ("local property %d value" % n, _s(value))]
-    f += [("files folder", _s(t.files_folder)), ("include count", _i(len(t.includes)))]
+    f += [("files folder", _s(t.files_folder)), ("faulthandler folder", _s(t.faulthandler_folder)),
+          ("include count", _i(len(t.includes)))]
     f += [("include %d" % n, _s(x)) for n, x in enumerate(t.includes)]
     f.append(("removed broadcast count", _i(len(t.removed_broadcasts))))
     f += [("removed broadcast %d" % n, _q(x)) for n, x in enumerate(t.removed_broadcasts)]

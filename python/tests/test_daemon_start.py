@@ -119,3 +119,25 @@ def test_bindFailure_repliesPWKENamingAddressAndOsError_exits3(procs, sock_dir):
     assert daemon.wait() == 3
     with open(taken) as f:
         assert f.read() == "not a socket"  # never removes a file it did not create
+
+
+def test_bindOverAPlantedSymlink_failsAndNeverFollowsIt(procs, sock_dir, tmp_path):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    planted = os.path.join(sock_dir, "d.sock")
+    os.symlink(str(victim), planted)
+    daemon = DaemonProcess(procs, sock_dir)
+    assert isinstance(daemon.reply, DaemonError)
+    assert daemon.reply.message.startswith(
+        "cannot listen on unix socket %s: [Errno 98] Address already in use; check that" % planted
+    )
+    assert daemon.wait() == 3
+    assert os.path.islink(planted) and os.readlink(planted) == str(victim)
+    assert victim.read_text() == "precious"
+    dangling = os.path.join(sock_dir, "d.sock")
+    os.unlink(dangling)
+    os.symlink(str(tmp_path / "missing"), dangling)  # a dangling link does not let bind create its target either
+    daemon = DaemonProcess(procs, sock_dir)
+    assert isinstance(daemon.reply, DaemonError)
+    assert daemon.wait() == 3
+    assert not (tmp_path / "missing").exists()

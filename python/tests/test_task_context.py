@@ -124,20 +124,64 @@ def test_memoryLimit_lowersRlimitAs_andSaysSo(mode, procs, sock_dir):
 
 
 def test_faulthandler_fileExistsDuringATask_andIsDeletedAfterANormalOne(mode, procs, sock_dir, tmp_path):
-    workers = WorkerSource(mode, procs, sock_dir, env={"PYWORKERS_FAULTHANDLER_DIR": str(tmp_path)})
+    workers = WorkerSource(mode, procs, sock_dir, env={"PWFAKE_FAULT_DIR": str(tmp_path)})
     worker = workers.open()
-    task = TaskSpec.udf(([0], [fn_ref("pwfake_task_functions:faulthandler_file_exists")]))
+    task = TaskSpec.udf(([0], [fn_ref("pwfake_task_functions:faulthandler_file_exists")]),
+                        faulthandler_folder=str(tmp_path))
     assert worker.run_task(task, udf_frames([(0,)])).ok().udf_results() == [True]
     assert os.listdir(str(tmp_path)) == []
-    failing = TaskSpec.udf(([0], [fn_ref("pwfake_task_functions:raise_value_error")]))
+    failing = TaskSpec.udf(([0], [fn_ref("pwfake_task_functions:raise_value_error")]),
+                           faulthandler_folder=str(tmp_path))
     assert worker.run_task(failing, udf_frames([(0,)])).failed()[0] == "ValueError"
     assert os.listdir(str(tmp_path)) == []
 
 
-def test_faulthandler_hardCrashLeavesATracebackInDirSlashPid(mode, procs, sock_dir, tmp_path):
-    workers = WorkerSource(mode, procs, sock_dir, env={"PYWORKERS_FAULTHANDLER_DIR": str(tmp_path)})
+def test_faulthandler_isOffWithoutAFolderInTheHeader(mode, procs, sock_dir, tmp_path):
+    workers = WorkerSource(mode, procs, sock_dir, env={"PWFAKE_FAULT_DIR": str(tmp_path)})
     worker = workers.open()
-    result = worker.run_task(TaskSpec.udf(([0], [fn_ref("pwfake_task_functions:abort")])), udf_frames([(0,)]))
+    task = TaskSpec.udf(([0], [fn_ref("pwfake_task_functions:faulthandler_file_exists")]))
+    assert worker.run_task(task, udf_frames([(0,)])).ok().udf_results() == [False]
+
+
+def test_faulthandler_fileIsPrivate_0600(mode, procs, sock_dir, tmp_path):
+    workers = WorkerSource(mode, procs, sock_dir)
+    worker = workers.open()
+    source = "import os\ndef mode(x):\n    return oct(os.stat(%r).st_mode & 0o777)\n" % str(tmp_path / str(worker.pid))
+    task = TaskSpec.udf(([0], [fn_source("<udf mode>", source, "mode")]), faulthandler_folder=str(tmp_path))
+    assert worker.run_task(task, udf_frames([(0,)])).ok().udf_results() == ["0o600"]
+
+
+@pytest.mark.parametrize("planted", ["symlink", "file"])
+def test_faulthandler_plantedLinkOrFileAtThePath_isNeitherFollowedNorTruncated_andTheTaskRunsWithAWarn(
+        mode, procs, sock_dir, tmp_path, planted):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious data\n")
+    folder = tmp_path / "fault"
+    folder.mkdir()
+    workers = WorkerSource(mode, procs, sock_dir, env={"PWFAKE_FAULT_DIR": str(folder)})
+    worker = workers.open()
+    path = folder / str(worker.pid)
+    if planted == "symlink":
+        path.symlink_to(victim)
+    else:
+        path.write_text("someone else's file\n")
+    task = TaskSpec.udf(([0], [fn_source("<udf inc>", "def inc(x):\n    return x + 1\n", "inc")]),
+                        faulthandler_folder=str(folder))
+    assert worker.run_task(task, udf_frames([(1,)])).ok().udf_results() == [2]
+    workers.wait_for_line(worker, r"\[worker\] WARN cannot create the faulthandler file %s: .*File exists.*; this task "
+                                  r"runs without a fatal-error traceback file" % re.escape(str(path)))
+    assert victim.read_text() == "precious data\n"
+    if planted == "symlink":
+        assert path.is_symlink() and os.readlink(str(path)) == str(victim)
+    else:
+        assert path.read_text() == "someone else's file\n"
+
+
+def test_faulthandler_hardCrashLeavesATracebackInDirSlashPid(mode, procs, sock_dir, tmp_path):
+    workers = WorkerSource(mode, procs, sock_dir)
+    worker = workers.open()
+    result = worker.run_task(TaskSpec.udf(([0], [fn_ref("pwfake_task_functions:abort")]),
+                                          faulthandler_folder=str(tmp_path)), udf_frames([(0,)]))
     assert result.eof and result.exception is None
     if workers.daemon is not None:
         workers.daemon.worker_exit_line(worker.pid, "killed by signal 6 (SIGABRT)")

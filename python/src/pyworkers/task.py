@@ -89,6 +89,7 @@ class TaskHeader:
     udfs: Tuple[UdfCommand, ...]
     bare_rows: bool = False
     int64_results: bool = False
+    faulthandler_folder: str = ""
 
 
 ROW_LAYOUT_TUPLES = 1
@@ -169,6 +170,7 @@ def read_task_header(inp: protocol.Readable, partition_index: int) -> TaskHeader
         resources[name] = [_str(inp, "address of resource %r" % name) for _ in range(addresses)]
     local_properties = _read_pairs(inp, 10000, "local property")
     files_folder = _str(inp, "files folder")
+    faulthandler_folder = _str(inp, "faulthandler folder")
     includes = tuple(_str(inp, "include") for _ in range(_count(inp, 10000, "include count")))
     removed = tuple(
         protocol.read_long(inp, "removed broadcast id in %s" % _HEADER)
@@ -217,11 +219,12 @@ def read_task_header(inp: protocol.Readable, partition_index: int) -> TaskHeader
         return TaskHeader(
             partition_index, python_version, stage_id, partition_id, attempt_number, task_attempt_id, cpus,
             resources, local_properties, files_folder, includes, removed, added, eval_type, conf, non_udf, udfs,
-            bare_rows, results == RESULT_LAYOUT_INT64,
+            bare_rows, results == RESULT_LAYOUT_INT64, faulthandler_folder=faulthandler_folder,
         )
     return TaskHeader(
         partition_index, python_version, stage_id, partition_id, attempt_number, task_attempt_id, cpus, resources,
         local_properties, files_folder, includes, removed, added, eval_type, conf, non_udf, udfs,
+        faulthandler_folder=faulthandler_folder,
     )
 
 
@@ -330,22 +333,28 @@ def _apply_memory_limit(log: _Log) -> None:
 
 
 class _FaultHandler:
-    """PYWORKERS_FAULTHANDLER_DIR: fatal-error tracebacks go to ``<dir>/<pid>`` while a task runs. A task that ends
+    """The header's faulthandler folder: fatal-error tracebacks go to ``<folder>/<pid>`` while a task runs. The file
+    is created anew (``O_CREAT|O_EXCL|O_NOFOLLOW``, mode 0600), so a planted file or symbolic link at that path is
+    never followed nor truncated: the task runs without a traceback file and says so in one WARN. A task that ends
     (in any way the worker survives) disables it and deletes the file; a hard crash leaves it for the JVM."""
 
-    def __init__(self, log: _Log) -> None:
+    _FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+
+    def __init__(self, folder: str, log: _Log) -> None:
         self._file: Optional[BinaryIO] = None
         self._path = ""
         self._was_enabled = False
-        folder = os.environ.get("PYWORKERS_FAULTHANDLER_DIR", "")
         if not folder:
             return
         self._path = os.path.join(folder, str(os.getpid()))
         try:
-            self._file = open(self._path, "wb")
+            fd = os.open(self._path, self._FLAGS, 0o600)
         except OSError as e:
-            log("WARN", "cannot open the faulthandler file %s (PYWORKERS_FAULTHANDLER_DIR): %s" % (self._path, e))
+            log("WARN", "cannot create the faulthandler file %s: %s; this task runs without a fatal-error traceback "
+                        "file (an existing file or link there is left untouched; remove it if it is not a "
+                        "pyworkers leftover)" % (self._path, e))
             return
+        self._file = os.fdopen(fd, "wb")
         self._was_enabled = faulthandler.is_enabled()
         faulthandler.enable(file=self._file, all_threads=True)
 
@@ -412,7 +421,7 @@ class TaskRunner:
         except EOFError as e:
             return self._truncated(e, "the header of task partition %d" % partition_index)
         _apply_memory_limit(self._log)
-        fault_handler = _FaultHandler(self._log)
+        fault_handler = _FaultHandler(header.faulthandler_folder, self._log)
         try:
             failure, updates, ready = self._execute(header)
         finally:

@@ -131,7 +131,7 @@ def abort(x):
 
 
 def faulthandler_file_exists(x):
-    return os.path.exists(os.path.join(os.environ["PYWORKERS_FAULTHANDLER_DIR"], str(os.getpid())))
+    return os.path.exists(os.path.join(os.environ["PWFAKE_FAULT_DIR"], str(os.getpid())))
 
 
 def address_space_limit(x):

@@ -157,9 +157,15 @@ public final class WorkerConfig {
     public Builder transport(Transport transport) { this.transport = Objects.requireNonNull(transport, "transport"); return this; }
     /** Use {@code ::1} rather than {@code 127.0.0.1} for TCP. Default: the JVM's java.net.preferIPv6Addresses. */
     public Builder preferIpv6(boolean preferIpv6) { this.preferIpv6 = preferIpv6; return this; }
-    /** Where the private 0700 socket folder is made. Default java.io.tmpdir. */
+    /**
+     * Where the private 0700 socket folder is made; dead processes' leftovers there are removed. Default
+     * java.io.tmpdir.
+     */
     public Builder socketFolder(Path folder) { this.socketFolder = Objects.requireNonNull(folder, "socketFolder"); return this; }
-    /** Where the bundled Python package is extracted, once per content hash. Default ~/.cache/pyworkers. */
+    /**
+     * Where the bundled Python package is extracted, once per content hash. Must be this user's and writable by no
+     * one else (else the first worker fails naming it). Default ~/.cache/pyworkers.
+     */
     public Builder cacheFolder(Path folder) { this.cacheFolder = Objects.requireNonNull(folder, "cacheFolder"); return this; }
     /** Socket buffer size in bytes on both sides. 1024..67108864, default 65536. */
     public Builder bufferSize(int bytes) { this.bufferSize = bytes; return this; }

@@ -2,20 +2,27 @@ package dev.pyworkers;
 
 import dev.pyworkers.internal.bundle.PythonBundle;
 import dev.pyworkers.internal.factory.RealWorkerFactory;
+import dev.pyworkers.internal.files.Leftovers;
+import dev.pyworkers.internal.runner.TaskSetup;
 import dev.pyworkers.internal.transport.SocketFolder;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Hands out one {@link WorkerFactory} per {@link PythonEnvironment} and owns what they share: the configuration, the
  * extracted Python package, the private socket folder and one scheduler thread ({@code pyworkers-scheduler}) for
- * timeouts and idle eviction. Closing it stops every factory, daemon and worker; a JVM shutdown hook does the same
- * if the program forgets. Thread-safe.
+ * timeouts and idle eviction. Closing it stops every factory, daemon and worker and removes the socket folder; a JVM
+ * shutdown hook does the same if the program forgets (or is interrupted). Closing is one-way: once it began, no
+ * daemon is started or restarted and a racing {@code create()} fails with "the worker registry is closed". A new
+ * registry first removes the socket and runner folders that dead processes of this user left in its socket folder.
+ * Thread-safe.
  *
  * <pre>{@code
  * try (WorkerRegistry registry = WorkerRegistry.create(WorkerConfig.defaults())) {
@@ -35,11 +42,14 @@ public final class WorkerRegistry implements AutoCloseable {
   private final Object bundleLock = new Object();
   /** @GuardedBy("bundleLock"); extracted on first use. */
   private Path bundle;
-  /** Once true, always true. */
-  private volatile boolean closed;
+  /** Once true, always true: set by the first close (or the shutdown hook); no factory is made after it. */
+  private final AtomicBoolean closing = new AtomicBoolean();
+  /** Counted down when the first close has stopped everything and removed the socket folder. */
+  private final CountDownLatch closed = new CountDownLatch(1);
 
   private WorkerRegistry(WorkerConfig config) {
     this.config = config;
+    Leftovers.removeDeadOnce(config.socketFolder(), TaskSetup.SCRATCH_PREFIX);
     this.folder = new SocketFolder(config.transport(), config.preferIpv6(), config.socketFolder());
     this.scheduler = new ScheduledThreadPoolExecutor(1, r -> {
       Thread t = new Thread(r, "pyworkers-scheduler");
@@ -49,8 +59,15 @@ public final class WorkerRegistry implements AutoCloseable {
     scheduler.setRemoveOnCancelPolicy(true);
     scheduler.setKeepAliveTime(1, TimeUnit.SECONDS);
     scheduler.allowCoreThreadTimeOut(true);
-    this.shutdownHook = new Thread(this::closeFactories, "pyworkers-shutdown");
-    Runtime.getRuntime().addShutdownHook(shutdownHook);
+    this.shutdownHook = new Thread(this::close, "pyworkers-shutdown");
+    try {
+      Runtime.getRuntime().addShutdownHook(shutdownHook);
+    } catch (IllegalStateException shuttingDown) {
+      // a Ctrl-C came in while this registry was being made: nothing would remove the socket folder later
+      scheduler.shutdownNow();
+      folder.close();
+      throw new IllegalStateException("the JVM is shutting down, so no worker registry is created", shuttingDown);
+    }
   }
 
   public static WorkerRegistry create(WorkerConfig config) {
@@ -67,12 +84,12 @@ public final class WorkerRegistry implements AutoCloseable {
 
   /** The factory of {@code environment}, made on first request; equal environments get the same factory. */
   public WorkerFactory factory(PythonEnvironment environment) {
-    if (closed) throw new IllegalStateException("worker registry is closed");
+    if (closing.get()) throw closedError();
     RealWorkerFactory f = factories.computeIfAbsent(
         environment, e -> new RealWorkerFactory(e, config, this::bundle, folder, scheduler));
-    if (closed) {
-      f.close();
-      throw new IllegalStateException("worker registry is closed");
+    if (closing.get()) {
+      f.closeWithRegistry();  // the close may have listed the factories before this one was added
+      throw closedError();
     }
     return f;
   }
@@ -98,29 +115,47 @@ public final class WorkerRegistry implements AutoCloseable {
     return scheduler;
   }
 
-  /** Stops every factory (their workers and daemons), then the scheduler. Idempotent. */
+  private static IllegalStateException closedError() {
+    return new IllegalStateException("the worker registry is closed; create a new WorkerRegistry to start workers");
+  }
+
+  /**
+   * Stops every factory (their workers and daemons, one still starting included), then the scheduler, and removes
+   * the socket folder. Idempotent; a second caller (the shutdown hook, another thread) waits up to 30 s for the first
+   * to finish, so that when any close returns nothing is left.
+   */
   @Override
   public void close() {
-    if (closed) return;
-    closed = true;
-    closeFactories();
-    scheduler.shutdownNow();
-    try {
-      scheduler.awaitTermination(5, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    if (!closing.compareAndSet(false, true)) {
+      awaitClosed();
+      return;
     }
-    folder.close();
     try {
-      Runtime.getRuntime().removeShutdownHook(shutdownHook);
-    } catch (IllegalStateException e) {
-      // the JVM is already shutting down; the hook runs or ran
+      for (RealWorkerFactory f : new ArrayList<>(factories.values())) f.closeWithRegistry();
+      scheduler.shutdownNow();
+      try {
+        scheduler.awaitTermination(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    } finally {
+      folder.close();
+      closed.countDown();
+    }
+    if (Thread.currentThread() != shutdownHook) {
+      try {
+        Runtime.getRuntime().removeShutdownHook(shutdownHook);
+      } catch (IllegalStateException e) {
+        // the JVM is already shutting down; the hook runs (and returns at once) or ran
+      }
     }
   }
 
-  private void closeFactories() {
-    closed = true;
-    List<RealWorkerFactory> all = new ArrayList<>(factories.values());
-    for (RealWorkerFactory f : all) f.close();
+  private void awaitClosed() {
+    try {
+      closed.await(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }

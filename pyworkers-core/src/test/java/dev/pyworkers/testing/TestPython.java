@@ -15,7 +15,8 @@ import java.util.UUID;
  */
 public final class TestPython {
   public static final String MARKER = "PYWORKERS_TEST_RUN";
-  public static final String RUN_ID = UUID.randomUUID().toString();
+  /** Random per test JVM; a child JVM started by a test gets its parent's through {@code -Dpyworkers.test.runId}. */
+  public static final String RUN_ID = System.getProperty("pyworkers.test.runId", UUID.randomUUID().toString());
   /** The scriptable fake peers in src/test/python. */
   public static final Path FAKES = Paths.get("src/test/python").toAbsolutePath();
 

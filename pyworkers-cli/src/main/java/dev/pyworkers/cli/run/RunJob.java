@@ -30,6 +30,7 @@ public final class RunJob {
   /** Once true, always true. */
   private volatile boolean interrupted;
   private volatile WorkerRegistry registry;
+  private volatile PythonRunner runner;
   private volatile PartitionPipeline pipeline;
   private volatile AtomicOutput output;
 
@@ -47,10 +48,15 @@ public final class RunJob {
         .preloadModules(List.of("pyworkers.jobs"))
         .build();
     try (WorkerRegistry reg = WorkerRegistry.create(config)) {
+      // Publish, then look at the flag; interrupt() sets the flag, then looks here: one of the two sees the other,
+      // so a registry or runner made while an interrupt begins is always closed (by interrupt() or by unwinding).
       registry = reg;
-      try (PythonRunner runner = runner(reg)) {
-        double checkBootMillis = checkFunction(runner);
-        return process(runner, started, checkBootMillis);
+      if (interrupted) throw interruptedFailure();
+      try (PythonRunner r = runner(reg)) {
+        runner = r;
+        if (interrupted) throw interruptedFailure();
+        double checkBootMillis = checkFunction(r);
+        return process(r, started, checkBootMillis);
       }
     } catch (RuntimeException e) {
       throw interrupted ? interruptedFailure() : Failures.of(e, null);
@@ -120,8 +126,9 @@ public final class RunJob {
   }
 
   /**
-   * Stops the run from another thread: kills the workers, deletes the temporary output, and waits up to {@code
-   * waitMillis} for {@link #run} to unwind. Returns what became of the output, for the notice line.
+   * Stops the run from another thread: kills the workers, closes the registry (its socket folder goes) and the runner
+   * (its private folder goes), deletes the temporary output, and waits up to {@code waitMillis} for {@link #run} to
+   * unwind. Returns what became of the output, for the notice line.
    */
   public String interrupt(long waitMillis) {
     interrupted = true;
@@ -129,6 +136,8 @@ public final class RunJob {
     if (p != null) p.cancel();
     WorkerRegistry r = registry;
     if (r != null) r.close();
+    PythonRunner pr = runner;
+    if (pr != null) pr.close();
     AtomicOutput o = output;
     boolean unwritten = o == null || o.abort();
     try {

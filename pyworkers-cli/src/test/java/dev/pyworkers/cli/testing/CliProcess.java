@@ -36,16 +36,29 @@ public final class CliProcess {
    * java in the same process), so {@link #signalGroup} reaches it and its Python processes like a terminal's Ctrl-C.
    */
   public static CliProcess startInOwnSession(Path dir, String... args) throws IOException {
-    return start(dir, true, args);
+    return start(dir, true, null, args);
+  }
+
+  /**
+   * As {@link #startInOwnSession}, with {@code tmpdir} as the JVM's {@code java.io.tmpdir} and the {@code TMPDIR} of
+   * it and its Python processes, so a test can check exactly what the run left in its temporary folder.
+   */
+  public static CliProcess startInOwnSession(Path dir, Path tmpdir, String... args) throws IOException {
+    return start(dir, true, tmpdir, args);
   }
 
   private static CliProcess start(Path dir, boolean ownSession, String... args) throws IOException {
+    return start(dir, ownSession, null, args);
+  }
+
+  private static CliProcess start(Path dir, boolean ownSession, Path tmpdir, String... args) throws IOException {
     List<String> cmd = new ArrayList<>();
     if (ownSession) cmd.add("setsid");
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-cp");
     cmd.add(classpath());
     cmd.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
+    if (tmpdir != null) cmd.add("-Djava.io.tmpdir=" + tmpdir);
     cmd.add("dev.pyworkers.cli.Main");
     cmd.addAll(List.of(args));
     Path out = Files.createTempFile(dir, "cli-", ".stdout");
@@ -56,6 +69,7 @@ public final class CliProcess {
         .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
     pb.environment().put(NoPythonLeft.MARKER, NoPythonLeft.RUN_ID);
     pb.environment().remove("PYWORKERS_PYTHON");
+    if (tmpdir != null) pb.environment().put("TMPDIR", tmpdir.toString());
     return new CliProcess(pb.start(), out, err);
   }
 

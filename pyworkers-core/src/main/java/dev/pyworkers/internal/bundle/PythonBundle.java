@@ -1,6 +1,8 @@
 package dev.pyworkers.internal.bundle;
 
 import dev.pyworkers.WorkerStartException;
+import dev.pyworkers.internal.files.Leftovers;
+import dev.pyworkers.internal.files.PrivateFolder;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -9,6 +11,7 @@ import java.nio.file.FileSystem;
 import java.nio.file.FileSystemAlreadyExistsException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
@@ -22,12 +25,16 @@ import java.util.stream.Stream;
 /**
  * The {@code pyworkers} Python package that ships inside the core jar, extracted once into
  * {@code <cache folder>/python-<sha256 prefix>/} and reused by every JVM that has the same content. Extraction writes
- * to a temporary folder and renames it into place, so concurrent JVMs never see a half-written package.
- * Thread-safe.
+ * to a private temporary folder and renames it into place, so concurrent JVMs never see a half-written package.
+ * Every worker runs this code, so the cache folder and {@code python-<hash>} must be ours: a cache folder that is a
+ * link, belongs to another user or is writable by group or others, and a {@code python-<hash>} entry that is a link
+ * or another user's (even with its {@code .complete} file), are refused with an error naming the folder; they are
+ * never used, and never deleted. Thread-safe.
  */
 public final class PythonBundle {
   private static final String ROOT = "dev/pyworkers/python";
   private static final String MARKER = ROOT + "/pyworkers/__init__.py";
+  private static final String EXTRACT_PREFIX = ".extract-";
 
   private PythonBundle() {}
 
@@ -37,9 +44,16 @@ public final class PythonBundle {
       Map<String, byte[]> files = readPackage();
       String hash = hash(files);
       Path target = cacheFolder.resolve("python-" + hash.substring(0, 16));
-      if (Files.isRegularFile(target.resolve(".complete"))) return target;
-      Files.createDirectories(cacheFolder);
-      Path tmp = Files.createTempDirectory(cacheFolder, ".extract-");
+      // Every worker runs the code in there: a folder that another user made, may write to, or that is a link to
+      // elsewhere is refused, never used (see the class comment).
+      PrivateFolder.ensureOwned(cacheFolder);
+      if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+        PrivateFolder.checkOwned(target, false);
+        if (Files.isRegularFile(target.resolve(".complete"), LinkOption.NOFOLLOW_LINKS)) return target;
+        Leftovers.deleteTree(target);  // ours but never completed (an older version's leftover): extract again
+      }
+      Leftovers.removeDead(cacheFolder, EXTRACT_PREFIX);
+      Path tmp = PrivateFolder.createSweepable(cacheFolder, EXTRACT_PREFIX);
       for (Map.Entry<String, byte[]> e : files.entrySet()) {
         Path p = tmp.resolve(e.getKey());
         Files.createDirectories(p.getParent());
@@ -49,15 +63,16 @@ public final class PythonBundle {
       try {
         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
       } catch (IOException raced) {
-        // another JVM put the same content in place first; ours is redundant
-        deleteTree(tmp);
-        if (!Files.isRegularFile(target.resolve(".complete"))) throw raced;
+        // another JVM of ours put the same content in place first; ours is redundant
+        Leftovers.deleteTree(tmp);
+        PrivateFolder.checkOwned(target, false);
+        if (!Files.isRegularFile(target.resolve(".complete"), LinkOption.NOFOLLOW_LINKS)) throw raced;
       }
       return target;
     } catch (IOException | URISyntaxException e) {
       throw new WorkerStartException(
-          "cannot extract the bundled pyworkers Python package into " + cacheFolder + ": " + e
-              + "; set WorkerConfig.cacheFolder to a writable folder", e);
+          "cannot use the cache folder " + cacheFolder + " for the bundled pyworkers Python package: "
+              + e.getMessage() + " (set WorkerConfig.cacheFolder to a writable folder of your own)", e);
     }
   }
 
@@ -112,9 +127,4 @@ public final class PythonBundle {
     }
   }
 
-  private static void deleteTree(Path root) throws IOException {
-    try (Stream<Path> s = Files.walk(root)) {
-      for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-    }
-  }
 }

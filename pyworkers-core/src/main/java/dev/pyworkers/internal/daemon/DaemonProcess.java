@@ -27,6 +27,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 
 /**
  * One running fork-server daemon: started and validated by {@link #start}, reached through {@link #connect()}, told
@@ -56,9 +57,21 @@ public final class DaemonProcess {
   public static DaemonProcess start(
       PythonEnvironment env, WorkerConfig config, Path bundle, Secret secret, SocketFolder folder,
       ScheduledExecutorService scheduler) {
+    return start(env, config, bundle, secret, folder, scheduler, p -> { });
+  }
+
+  /**
+   * As {@link #start(PythonEnvironment, WorkerConfig, Path, Secret, SocketFolder, ScheduledExecutorService)}, and
+   * hands the process to {@code onSpawn} right after it is spawned, so that a close racing the start can kill it
+   * (the start then fails at once instead of waiting for the hello).
+   */
+  public static DaemonProcess start(
+      PythonEnvironment env, WorkerConfig config, Path bundle, Secret secret, SocketFolder folder,
+      ScheduledExecutorService scheduler, Consumer<Process> onSpawn) {
     Endpoint requested = folder.next("d");
     PythonCommand cmd = PythonCommand.module(env, bundle, config.daemonModule(), config.workerModule());
     Process p = cmd.start(false);
+    onSpawn.accept(p);
     OutputPump pump = OutputPump.start(p.getErrorStream(), p.pid(), true);
     AtomicBoolean timedOut = new AtomicBoolean();
     ScheduledFuture<?> watchdog = scheduler.schedule(
@@ -223,6 +236,20 @@ public final class DaemonProcess {
     }
     stderr.awaitEnd(2000);
     if (endpoint instanceof Endpoint.Unix u) SocketFolder.deleteQuietly(u.path());
+  }
+
+  /**
+   * Whether the daemon ended (or ends within {@code waitMillis}) of SIGINT: a Ctrl-C reached its process group. Then
+   * the JVM is being interrupted too, and a failed fork is no reason to warn or restart.
+   */
+  public boolean endedByInterrupt(long waitMillis) {
+    try {
+      if (!process.waitFor(waitMillis, TimeUnit.MILLISECONDS)) return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+    return process.exitValue() == 128 + 2;
   }
 
   /** The daemon's exit, for messages: "exit code 0", "signal 9 (SIGKILL)", or "running". */

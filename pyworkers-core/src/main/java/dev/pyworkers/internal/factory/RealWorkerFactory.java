@@ -38,6 +38,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class RealWorkerFactory implements WorkerFactory {
   private static final Logger LOG = LoggerFactory.getLogger(WorkerFactory.class);
+  /** How long a failed fork waits to see whether the daemon is dying of SIGINT (a Ctrl-C) before warning. */
+  private static final long INTERRUPT_WAIT_MS = 300;
 
   private final PythonEnvironment env;
   private final WorkerConfig config;
@@ -52,8 +54,12 @@ public final class RealWorkerFactory implements WorkerFactory {
   private final IdlePool<RealPythonWorker> pool;
   /** @GuardedBy("lock"); null until the first fork, replaced on restart. */
   private CompletableFuture<DaemonProcess> daemon;
-  /** @GuardedBy("lock"); once true, always true. */
+  /** @GuardedBy("lock"); once true, always true: a closing factory never starts or restarts a daemon or worker. */
   private boolean closed;
+  /** @GuardedBy("lock"); why it is closed, for the error of a create() that races the close. */
+  private String closedBecause = "";
+  /** @GuardedBy("lock"); the daemon process being started, so that a close can kill it at once. */
+  private Process startingDaemon;
   /** @GuardedBy("lock") */
   private ScheduledFuture<?> evictionTask;
 
@@ -101,7 +107,15 @@ public final class RealWorkerFactory implements WorkerFactory {
       LOG.info("idle Python worker pid {} is dead or has unread bytes on its socket; discarding it", w.pid());
       kill(w);
     }
-    RealPythonWorker w = config.mode() == WorkerMode.DAEMON ? fork() : spawn();
+    RealPythonWorker w;
+    try {
+      w = config.mode() == WorkerMode.DAEMON ? fork() : spawn();
+    } catch (IllegalStateException e) {
+      throw e;  // already the "closed" error of checkOpen
+    } catch (RuntimeException e) {
+      if (isClosed()) throw closedError(e);
+      throw e;
+    }
     live.add(w);
     boolean stillOpen;
     synchronized (lock) {
@@ -109,7 +123,7 @@ public final class RealWorkerFactory implements WorkerFactory {
     }
     if (!stillOpen) {
       kill(w);
-      throw new IllegalStateException("worker factory for " + env + " was closed while creating a worker");
+      throw closedError(null);
     }
     return w;
   }
@@ -119,6 +133,8 @@ public final class RealWorkerFactory implements WorkerFactory {
     try {
       return forkFrom(d);
     } catch (DaemonProcess.Unreachable e) {
+      if (isClosed()) throw closedError(e);
+      if (d.endedByInterrupt(INTERRUPT_WAIT_MS)) throw interrupted(d, e);
       LOG.warn("Python {} is unreachable ({}); restarting it and retrying once", d, e.getMessage());
       DaemonProcess fresh = restart(d);
       try {
@@ -145,8 +161,10 @@ public final class RealWorkerFactory implements WorkerFactory {
       SimpleLauncher.closeQuietly(ch);
       throw new DaemonProcess.Unreachable(e.getMessage() + " (daemon " + d.describeState() + ")", e);
     } catch (WorkerAuthException e) {
-      LOG.warn("{}", e.getMessage());
       SimpleLauncher.closeQuietly(ch);
+      if (isClosed()) throw closedError(e);
+      if (d.endedByInterrupt(INTERRUPT_WAIT_MS)) throw interrupted(d, e);
+      LOG.warn("{}", e.getMessage());
       throw e;
     } catch (RuntimeException e) {
       SimpleLauncher.closeQuietly(ch);
@@ -210,14 +228,66 @@ public final class RealWorkerFactory implements WorkerFactory {
     return await(f);
   }
 
+  /**
+   * Starts a daemon into {@code f}. A close that begins meanwhile kills the starting process (see {@link #close}); a
+   * daemon that still came up after the close began is stopped here, and {@code f} fails with "closed".
+   */
   private void startInto(CompletableFuture<DaemonProcess> f) {
+    DaemonProcess d;
     try {
-      DaemonProcess d = DaemonProcess.start(env, config, bundle.get(), secret, folder, scheduler);
-      LOG.debug("started Python {} (Python {})", d, d.hello().pythonVersion());
-      f.complete(d);
+      d = DaemonProcess.start(env, config, bundle.get(), secret, folder, scheduler, this::daemonSpawned);
     } catch (RuntimeException e) {
-      f.completeExceptionally(e);
+      boolean wasClosed;
+      synchronized (lock) {
+        startingDaemon = null;
+        wasClosed = closed;
+      }
+      f.completeExceptionally(wasClosed ? closedError(e) : e);
+      return;
     }
+    boolean wasClosed;
+    synchronized (lock) {
+      startingDaemon = null;
+      wasClosed = closed;
+    }
+    if (wasClosed) {
+      d.stop(config.stopTimeout());
+      f.completeExceptionally(closedError(null));
+      return;
+    }
+    LOG.debug("started Python {} (Python {})", d, d.hello().pythonVersion());
+    f.complete(d);
+  }
+
+  /** Called by {@link DaemonProcess#start} right after the spawn; a close that already began kills it at once. */
+  private void daemonSpawned(Process p) {
+    boolean wasClosed;
+    synchronized (lock) {
+      startingDaemon = p;
+      wasClosed = closed;
+    }
+    if (wasClosed) p.destroyForcibly();
+  }
+
+  private boolean isClosed() {
+    synchronized (lock) {
+      return closed;
+    }
+  }
+
+  /** The error of a create() that raced the close: it says that the factory or its registry was closed. */
+  private IllegalStateException closedError(Throwable cause) {
+    String because;
+    synchronized (lock) {
+      because = closedBecause;
+    }
+    return new IllegalStateException(because + "; no more workers are started for " + env, cause);
+  }
+
+  /** The daemon died of SIGINT: a Ctrl-C reached its process group, so the program is being interrupted. */
+  private static WorkerStartException interrupted(DaemonProcess d, RuntimeException cause) {
+    return new WorkerStartException("Python " + d + " was interrupted (" + d.describeState()
+        + "); a Ctrl-C reached its process group, so it is not restarted", cause);
   }
 
   private static DaemonProcess await(CompletableFuture<DaemonProcess> f) {
@@ -317,8 +387,9 @@ public final class RealWorkerFactory implements WorkerFactory {
     return w;
   }
 
+  /** @GuardedBy("lock") */
   private void checkOpen() {
-    if (closed) throw new IllegalStateException("worker factory for " + env + " is closed");
+    if (closed) throw new IllegalStateException(closedBecause + "; no more workers are started for " + env);
   }
 
   @Override
@@ -342,15 +413,28 @@ public final class RealWorkerFactory implements WorkerFactory {
 
   @Override
   public void close() {
+    close("the worker factory is closed");
+  }
+
+  /** Closes this factory because its registry closes; a create() racing it fails with "the registry is closed". */
+  public void closeWithRegistry() {
+    close("the worker registry is closed");
+  }
+
+  private void close(String because) {
     CompletableFuture<DaemonProcess> d;
+    Process starting;
     synchronized (lock) {
       if (closed) return;
       closed = true;
+      closedBecause = because;
       pool.drain();
       if (evictionTask != null) evictionTask.cancel(false);
       evictionTask = null;
       d = daemon;
+      starting = startingDaemon;
     }
+    if (starting != null) starting.destroyForcibly();  // its start fails at once; startInto reports "closed"
     List<RealPythonWorker> all = new ArrayList<>(live);
     for (RealPythonWorker w : all) stop(w);
     if (d != null) {

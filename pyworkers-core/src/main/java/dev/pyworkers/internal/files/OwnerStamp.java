@@ -1,5 +1,8 @@
 package dev.pyworkers.internal.files;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.regex.Matcher;
@@ -16,6 +19,7 @@ public record OwnerStamp(long pid, long startMillis) {
   /** Start times are read at different precisions by different calls; two within this many ms are one process. */
   private static final long START_TOLERANCE_MS = 1_000;
   private static final OwnerStamp CURRENT = of(ProcessHandle.current());
+  private static final String PID_SPACE = readPidSpace();
 
   /** The stamp of this JVM. */
   public static OwnerStamp current() {
@@ -25,6 +29,25 @@ public record OwnerStamp(long pid, long startMillis) {
   private static OwnerStamp of(ProcessHandle p) {
     long start = p.info().startInstant().map(Instant::toEpochMilli).orElse(0L);
     return new OwnerStamp(p.pid(), start);
+  }
+
+  /**
+   * Where this JVM's pids are valid: the boot id and the pid namespace on Linux ({@code <boot id> pid:[<inode>]}),
+   * empty elsewhere. A pid of another container or another boot that shares the folder says nothing about a process
+   * here, so a folder is only judged by its stamp when it was made in the same pid space.
+   */
+  public static String pidSpace() {
+    return PID_SPACE;
+  }
+
+  private static String readPidSpace() {
+    try {
+      String boot = Files.readString(Path.of("/proc/sys/kernel/random/boot_id")).strip();
+      String ns = Files.readSymbolicLink(Path.of("/proc/self/ns/pid")).toString();
+      return boot + " " + ns;
+    } catch (IOException | RuntimeException e) {
+      return "";
+    }
   }
 
   /** The stamp's text, as it appears inside a name: {@code p<pid>-<start in base 36>}. */

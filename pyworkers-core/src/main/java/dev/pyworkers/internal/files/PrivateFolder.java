@@ -1,10 +1,13 @@
 package dev.pyworkers.internal.files;
 
 import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
@@ -20,8 +23,15 @@ import java.util.Set;
  */
 public final class PrivateFolder {
   private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rwx------");
+  private static final Set<PosixFilePermission> OWNER_READ_WRITE = PosixFilePermissions.fromString("rw-------");
 
   private PrivateFolder() {}
+
+  /**
+   * Name of the file in each folder made by {@link #createSweepable} that holds the owner stamp and {@link
+   * OwnerStamp#pidSpace()}, so that a later process judges the stamp only within the same pid space.
+   */
+  public static final String OWNER_FILE = ".owner";
 
   /**
    * Creates {@code <parent>/<prefix><owner stamp>-<random>} with mode 0700 and returns it. {@code parent} itself is
@@ -34,6 +44,17 @@ public final class PrivateFolder {
             PosixFilePermissions.asFileAttribute(OWNER_ONLY))
         : Files.createTempDirectory(parent, prefix + OwnerStamp.current().text() + "-");
     checkOwned(dir, true);
+    return dir;
+  }
+
+  /**
+   * As {@link #create}, plus the {@link #OWNER_FILE} inside, so that {@link Leftovers#removeDead} may remove the
+   * folder once its owner is dead.
+   */
+  public static Path createSweepable(Path parent, String prefix) throws IOException {
+    Path dir = create(parent, prefix);
+    writeNewFile(dir.resolve(OWNER_FILE), (OwnerStamp.current().text() + "\n" + OwnerStamp.pidSpace() + "\n")
+        .getBytes(StandardCharsets.UTF_8));
     return dir;
   }
 
@@ -88,6 +109,22 @@ public final class PrivateFolder {
           + (exactMode ? "not rwx------" : "writable by other users") + "; run chmod 700 on it or choose another "
           + "folder");
     }
+  }
+
+  /**
+   * Writes {@code data} to a new file {@code file} with mode 0600. The file must not exist yet (a planted file or
+   * link at that path fails with {@link FileAlreadyExistsException}, never followed or truncated).
+   */
+  public static Path writeNewFile(Path file, byte[] data) throws IOException {
+    if (posix(file.toAbsolutePath().getParent())) {
+      Files.createFile(file, PosixFilePermissions.asFileAttribute(OWNER_READ_WRITE));
+    } else {
+      Files.createFile(file);
+    }
+    try (OutputStream out = Files.newOutputStream(file, LinkOption.NOFOLLOW_LINKS, StandardOpenOption.WRITE)) {
+      out.write(data);
+    }
+    return file;
   }
 
   private static boolean posix(Path p) {

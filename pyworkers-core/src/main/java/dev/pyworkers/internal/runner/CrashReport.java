@@ -4,9 +4,13 @@ import dev.pyworkers.WorkerCrashedException;
 import dev.pyworkers.internal.factory.RealPythonWorker;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 
-/** Builds the "worker crashed" error: pid, how it ended, the faulthandler traceback, the tail of its output. */
+/**
+ * Builds the "worker crashed" error: pid, how it ended, the faulthandler traceback (read from the runner's private
+ * faulthandler folder, then deleted), the tail of its output. Stateless.
+ */
 final class CrashReport {
   private CrashReport() {}
 
@@ -17,7 +21,8 @@ final class CrashReport {
     if (faulthandlerDir != null) {
       Path dump = faulthandlerDir.resolve(Long.toString(worker.pid()));
       try {
-        String trace = Files.exists(dump) ? Files.readString(dump).strip() : "";
+        // the folder is the runner's private one (0700); a link there is still never followed
+        String trace = Files.isRegularFile(dump, LinkOption.NOFOLLOW_LINKS) ? Files.readString(dump).strip() : "";
         Files.deleteIfExists(dump);
         if (!trace.isEmpty()) {
           sb.append("\nPython traceback (faulthandler):\n").append(cut(trace));

@@ -6,12 +6,13 @@ import dev.pyworkers.PythonFunction;
 import dev.pyworkers.TaskContext;
 import dev.pyworkers.WorkerConfig;
 import dev.pyworkers.internal.factory.RealPythonWorker;
+import dev.pyworkers.internal.files.Leftovers;
+import dev.pyworkers.internal.files.PrivateFolder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -19,14 +20,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.stream.Stream;
 
 /**
- * What a runner derives once from its functions: the Python executable, version, includes, merged environment, the
- * broadcast files and the faulthandler folder; and per task, the worker environment and the broadcast changes for
- * the worker at hand. Thread-safe.
+ * What a runner derives once from its functions: the Python executable, version, includes, merged environment, and
+ * its private scratch folder (0700, made like mkdtemp) holding the broadcast files (0600) and the faulthandler
+ * folder; and per task, the worker environment and the broadcast changes for the worker at hand. Thread-safe.
  */
 public final class TaskSetup implements AutoCloseable {
+  /** Name prefix of the runner's private scratch folder; the owner stamp follows, so leftovers can be swept. */
+  public static final String SCRATCH_PREFIX = "pyworkers-runner-";
+
   private final WorkerConfig config;
   private final String executable;
   private final String pythonVersion;
@@ -88,21 +91,30 @@ public final class TaskSetup implements AutoCloseable {
       for (Broadcast b : f.broadcasts()) broadcasts.putIfAbsent(b.id(), b);
     }
     // Everything that ends up in the worker environment must be the same for every runner with the same settings,
-    // so that runners share factories (daemons and pools); per-runner files live in the scratch folder only.
+    // so that runners share factories (daemons and pools); per-runner files live in the private scratch folder only,
+    // and the faulthandler folder reaches the worker in the task header (docs/protocol.md 5.1).
     List<Path> dirs = localDirs.isEmpty() ? List.of(Path.of(System.getProperty("java.io.tmpdir"))) : localDirs;
+    Leftovers.removeDeadOnce(dirs.get(0), SCRATCH_PREFIX);
+    Path scratch;
     try {
-      Path scratch = Files.createTempDirectory(dirs.get(0), "pyworkers-runner-");
-      Path fault = null;
-      if (faulthandler) {
-        fault = dirs.get(0).resolve("pyworkers-faulthandler");
-        Files.createDirectories(fault);
-      }
-      return new TaskSetup(config, exe == null ? "python3" : exe, version, List.copyOf(includes), env,
-          broadcasts, dirs, scratch, fault, memoryLimitMb);
+      scratch = PrivateFolder.createSweepable(dirs.get(0), SCRATCH_PREFIX);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot create the runner's scratch folder: " + e.getMessage()
-          + "; give writable localDirs", e);
+      throw new UncheckedIOException("cannot create the runner's private scratch folder in " + dirs.get(0) + ": "
+          + e.getMessage() + "; give writable localDirs that belong to this user", e);
     }
+    Path fault = null;
+    if (faulthandler) {
+      fault = scratch.resolve("faulthandler");
+      try {
+        PrivateFolder.ensureOwned(fault);
+      } catch (IOException e) {
+        deleteQuietly(scratch);
+        throw new UncheckedIOException("cannot create the faulthandler folder " + fault + ": " + e.getMessage()
+            + "; give writable localDirs that belong to this user", e);
+      }
+    }
+    return new TaskSetup(config, exe == null ? "python3" : exe, version, List.copyOf(includes), env,
+        broadcasts, dirs, scratch, fault, memoryLimitMb);
   }
 
   /** The worker environment of a task: the functions' variables plus the per-task ones (docs/protocol.md 5.4). */
@@ -115,7 +127,6 @@ public final class TaskSetup implements AutoCloseable {
     env.put("PYWORKERS_BUFFER_SIZE", Integer.toString(config.bufferSize()));
     env.put("PYWORKERS_REUSE_WORKER", config.reuseWorkers() ? "1" : "0");
     if (memoryLimitMb > 0) env.put("PYWORKERS_MEMORY_MB", Integer.toString(memoryLimitMb));
-    if (faulthandlerDir != null) env.put("PYWORKERS_FAULTHANDLER_DIR", faulthandlerDir.toString());
     return PythonEnvironment.of(executable, env);
   }
 
@@ -136,9 +147,7 @@ public final class TaskSetup implements AutoCloseable {
   private synchronized Path fileOf(Broadcast b) {
     return broadcastFiles.computeIfAbsent(b.id(), id -> {
       try {
-        Path p = scratch.resolve("broadcast-" + id + ".pickle");
-        Files.write(p, b.pickled());
-        return p;
+        return PrivateFolder.writeNewFile(scratch.resolve("broadcast-" + id + ".pickle"), b.pickled());
       } catch (IOException e) {
         throw new UncheckedIOException("cannot write broadcast " + id + " to " + scratch + ": " + e.getMessage(), e);
       }
@@ -150,12 +159,20 @@ public final class TaskSetup implements AutoCloseable {
   public List<Path> localDirs() { return localDirs; }
   public Path faulthandlerDir() { return faulthandlerDir; }
 
+  /** The runner's private scratch folder ({@code <first local dir>/pyworkers-runner-<owner stamp>-<random>}). */
+  public Path scratch() { return scratch; }
+
+  /** Deletes the scratch folder with the broadcast files and the faulthandler folder in it. Idempotent. */
   @Override
   public void close() {
-    try (Stream<Path> s = Files.walk(scratch)) {
-      for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-    } catch (IOException | UncheckedIOException e) {
-      // a leftover scratch folder under the temp folder does no harm
+    deleteQuietly(scratch);
+  }
+
+  private static void deleteQuietly(Path dir) {
+    try {
+      Leftovers.deleteTree(dir);
+    } catch (IOException e) {
+      // a leftover in the runner's own private folder is removed by the next runner once this process is gone
     }
   }
 }

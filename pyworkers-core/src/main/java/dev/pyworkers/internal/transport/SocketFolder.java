@@ -2,22 +2,27 @@ package dev.pyworkers.internal.transport;
 
 import dev.pyworkers.Transport;
 import dev.pyworkers.WorkerStartException;
+import dev.pyworkers.internal.files.Leftovers;
+import dev.pyworkers.internal.files.PrivateFolder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The private (0700) folder that holds one registry's Unix socket files, and the source of endpoints. Deleted with
- * everything in it on {@link #close()}. Thread-safe.
+ * The private folder that holds one registry's Unix socket files, and the source of endpoints. Made like mkdtemp
+ * ({@code <parent>/pyw-<owner stamp>-<random>}, mode 0700, checked to be ours); the folders of dead owners in the
+ * same parent are removed first. A socket file is bound with bind(2), which never follows a link and fails on any
+ * existing name. Deleted with everything in it on {@link #close()}. Thread-safe.
  */
 public final class SocketFolder implements AutoCloseable {
   /** sun_path is 108 bytes on Linux, 104 on macOS; keep one for the terminating NUL. */
   private static final int MAX_UNIX_PATH_BYTES = 103;
+  /** Name prefix of socket folders; the owner stamp follows. */
+  public static final String PREFIX = "pyw-";
 
   private final Transport transport;
   private final boolean preferIpv6;
@@ -28,10 +33,9 @@ public final class SocketFolder implements AutoCloseable {
     this.transport = transport;
     this.preferIpv6 = preferIpv6;
     if (transport == Transport.UNIX) {
+      Leftovers.removeDead(parent, PREFIX);
       try {
-        Files.createDirectories(parent);
-        this.dir = Files.createTempDirectory(
-            parent, "pyw-", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        this.dir = PrivateFolder.createSweepable(parent, PREFIX);
       } catch (IOException e) {
         throw new WorkerStartException(
             "cannot create a private socket folder in " + parent + ": " + e
@@ -85,14 +89,19 @@ public final class SocketFolder implements AutoCloseable {
     }
   }
 
+  /** The folder, or null for TCP; for tests and diagnostics. */
+  public Path path() {
+    return dir;
+  }
+
+  /** Deletes the folder and what is in it (never following a link). Idempotent; safe from any thread. */
   @Override
   public void close() {
     if (dir == null) return;
-    try (var files = Files.list(dir)) {
-      files.forEach(SocketFolder::deleteQuietly);
+    try {
+      Leftovers.deleteTree(dir);
     } catch (IOException | UncheckedIOException e) {
-      // the folder may already be gone
+      // a leftover is removed by the next registry once this process is gone
     }
-    deleteQuietly(dir);
   }
 }
