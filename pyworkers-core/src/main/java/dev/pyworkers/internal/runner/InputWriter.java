@@ -41,6 +41,8 @@ final class InputWriter {
   private volatile boolean clean;
   private volatile Throwable failure;
   private volatile long recordsIn;
+  /** True while the input iterator is asked for the next element: the task then waits on the JVM side. */
+  private volatile boolean pulling;
 
   InputWriter(RunnerSpec spec, TaskContext ctx, int partition, Iterator<?> input, RealPythonWorker worker,
       TaskHeader.Broadcasts broadcasts, List<String> includes, String pythonVersion, Consumer<Throwable> onFailure,
@@ -84,8 +86,8 @@ final class InputWriter {
 
   private void writeRecords(DataOutputStream out) throws IOException {
     long n = 0;
-    while (!stop && input.hasNext()) {
-      Object r = input.next();
+    while (!stop && hasNextInput()) {
+      Object r = nextInput();
       if (r == null) {
         out.writeInt(-5);
       } else {
@@ -109,8 +111,8 @@ final class InputWriter {
     List<Object> batch = new ArrayList<>(spec.batchSize());
     int bare = spec.bareColumn();
     long n = 0;
-    while (!stop && input.hasNext()) {
-      Object r = input.next();
+    while (!stop && hasNextInput()) {
+      Object r = nextInput();
       if (!(r instanceof Object[] row)) {
         throw new IllegalArgumentException("row " + n + " of partition " + partition + " is "
             + (r == null ? "null" : "a " + r.getClass().getName()) + "; SQL_BATCHED_UDF rows must be Object[]");
@@ -151,6 +153,29 @@ final class InputWriter {
     }
     batch.clear();
     onProgress.run();
+  }
+
+  private boolean hasNextInput() {
+    pulling = true;
+    try {
+      return input.hasNext();
+    } finally {
+      pulling = false;
+    }
+  }
+
+  private Object nextInput() {
+    pulling = true;
+    try {
+      return input.next();
+    } finally {
+      pulling = false;
+    }
+  }
+
+  /** Whether the writer is waiting for the input iterator (not for the worker). */
+  boolean isPulling() {
+    return pulling;
   }
 
   /** The row count of the oldest batch whose results have not been read yet. */
