@@ -112,6 +112,7 @@ class StallTest {
       assertThat(thrown).isInstanceOf(TaskIdleTimeoutException.class);
       TaskIdleTimeoutException e = (TaskIdleTimeoutException) thrown;
       assertThat(e.partition()).isEqualTo(7);
+      assertThat(e.timeout()).isEqualTo(Duration.ofMillis(1500));
       assertThat(e.pid()).isPositive();
       assertThat(e.traceback()).contains("line 3 in nap");
       assertThat(e.getMessage()).contains("Python worker pid " + e.pid(), "for 1500 ms (task idle timeout)",

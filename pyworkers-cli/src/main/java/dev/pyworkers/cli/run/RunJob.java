@@ -26,6 +26,7 @@ import java.util.concurrent.TimeUnit;
 public final class RunJob {
   private final RunSettings settings;
   private final PrintStream progressStream;
+  private final StallReporter stalls;
   private final CountDownLatch finished = new CountDownLatch(1);
   /** Once true, always true. */
   private volatile boolean interrupted;
@@ -36,6 +37,7 @@ public final class RunJob {
   public RunJob(RunSettings settings, PrintStream progressStream) {
     this.settings = settings;
     this.progressStream = progressStream;
+    this.stalls = new StallReporter(progressStream);
   }
 
   /** Runs the job; throws the failure with its exit code. */
@@ -63,7 +65,7 @@ public final class RunJob {
     try (InputStream in = Files.newInputStream(settings.input());
         AtomicOutput out = AtomicOutput.create(settings.output());
         Progress progress = settings.showProgress() ? Progress.bar(progressStream) : Progress.none();
-        PartitionPipeline pipe = new PartitionPipeline(runner, settings.workers(), progress)) {
+        PartitionPipeline pipe = new PartitionPipeline(runner, settings.workers(), progress, stalls)) {
       output = out;
       pipeline = pipe;
       if (interrupted) throw interruptedFailure();
@@ -94,6 +96,8 @@ public final class RunJob {
         .inputFormat(RecordFormat.BYTES)
         .outputFormat(RecordFormat.BYTES)
         .killTimeout(Duration.ofMillis(500))
+        .stallWarning(settings.stallWarning(), stalls)
+        .taskIdleTimeout(settings.taskTimeout())
         .faulthandler(true)
         .build();
   }

@@ -278,7 +278,7 @@ public final class TaskRun implements TaskResults<Object> {
       sb.append(c.unavailable());
     }
     sb.append("\nrecent output:\n").append(worker.outputTail());
-    return new TaskIdleTimeoutException(sb.toString(), worker.pid(), partition, traceback);
+    return new TaskIdleTimeoutException(sb.toString(), spec.taskIdleTimeout(), worker.pid(), partition, traceback);
   }
 
   /** The caller is not reading results, or the input iterator is producing the next element: not the worker's stall. */
