@@ -53,7 +53,9 @@ class StallTest {
       throws Exception {
     BlockingQueue<StallEvent> events = new LinkedBlockingQueue<>();
     try (WorkerRegistry registry = registry(mode);
-        PythonRunner runner = udf(registry, "def spin(x):\n    while True:\n        x += 1\n", "spin")
+        PythonRunner runner = udf(registry, "import threading, time\ndef spin(x):\n"
+            + "    threading.Thread(target=time.sleep, args=(3600,), daemon=True).start()\n"
+            + "    while True:\n        x += 1\n", "spin")
             .stallWarning(Duration.ofMillis(300), events::add).build()) {
       TaskResults<Object> out = runner.compute(rows(3), 5, TaskContext.of(5));
       CompletableFuture<List<Object>> reader = CompletableFuture.supplyAsync(() -> drain(out));
@@ -66,8 +68,9 @@ class StallTest {
       assertThat(first.partition()).isEqualTo(5);
       assertThat(first.state()).isEqualTo(ProcessState.RUNNING);
       assertThat(first.tracebackUnavailable()).isEmpty();
-      assertThat(first.traceback()).startsWith("Current thread 0x").contains("line 3 in spin");
-      assertThat(first.traceback()).as("the main thread only").doesNotContain("_bootstrap");
+      assertThat(first.traceback()).startsWith("Current thread 0x").contains("line 5 in spin");
+      assertThat(first.traceback()).as("the main thread only, not FUNC's sleeping thread")
+          .doesNotContain("_bootstrap").doesNotContain("Thread 0x");
       assertThat(first.reports()).isEqualTo(1);
       assertThat(first.stalledFor()).isGreaterThanOrEqualTo(Duration.ofMillis(300));
       assertThat(first.describe()).contains("Python worker pid " + first.pid(), "partition 5", "process state: running",

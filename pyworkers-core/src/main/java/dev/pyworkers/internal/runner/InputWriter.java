@@ -41,8 +41,11 @@ final class InputWriter {
   private volatile boolean clean;
   private volatile Throwable failure;
   private volatile long recordsIn;
-  /** True while the input iterator is asked for the next element: the task then waits on the JVM side. */
-  private volatile boolean pulling;
+  /**
+   * True while the input iterator is asked for the next element: the task then waits on the JVM side. Written with
+   * release stores (no fence per record); the stall watch's reads may lag by a moment, which does not matter.
+   */
+  private final java.util.concurrent.atomic.AtomicBoolean pulling = new java.util.concurrent.atomic.AtomicBoolean();
 
   InputWriter(RunnerSpec spec, TaskContext ctx, int partition, Iterator<?> input, RealPythonWorker worker,
       TaskHeader.Broadcasts broadcasts, List<String> includes, String pythonVersion, Consumer<Throwable> onFailure,
@@ -156,26 +159,26 @@ final class InputWriter {
   }
 
   private boolean hasNextInput() {
-    pulling = true;
+    pulling.setRelease(true);
     try {
       return input.hasNext();
     } finally {
-      pulling = false;
+      pulling.setRelease(false);
     }
   }
 
   private Object nextInput() {
-    pulling = true;
+    pulling.setRelease(true);
     try {
       return input.next();
     } finally {
-      pulling = false;
+      pulling.setRelease(false);
     }
   }
 
   /** Whether the writer is waiting for the input iterator (not for the worker). */
   boolean isPulling() {
-    return pulling;
+    return pulling.getAcquire();
   }
 
   /** The row count of the oldest batch whose results have not been read yet. */

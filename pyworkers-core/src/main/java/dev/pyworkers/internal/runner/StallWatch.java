@@ -11,6 +11,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -44,7 +45,8 @@ final class StallWatch {
   private final ScheduledExecutorService scheduler;
   private final BooleanSupplier jvmSideBusy;
   private final Consumer<Capture> onTimeout;
-  private volatile long lastProgressNanos = System.nanoTime();
+  /** Written by the task's threads on every frame with release stores (no fence); read by the checks. */
+  private final AtomicLong lastProgress = new AtomicLong(System.nanoTime());
   /** Once true, always true. */
   private volatile boolean stopped;
   private volatile ScheduledFuture<?> next;
@@ -77,7 +79,7 @@ final class StallWatch {
 
   /** The worker took input or sent output. */
   void progress() {
-    lastProgressNanos = System.nanoTime();
+    lastProgress.setRelease(System.nanoTime());
   }
 
   /** The task ended: no more checks, reports or kill. */
@@ -96,8 +98,8 @@ final class StallWatch {
   private void check() {
     if (stopped) return;
     long now = System.nanoTime();
-    if (jvmSideBusy.getAsBoolean()) lastProgressNanos = now;
-    long stamp = lastProgressNanos;
+    if (jvmSideBusy.getAsBoolean()) lastProgress.set(now);
+    long stamp = lastProgress.get();
     if (stamp != reportedStamp) {
       reportedStamp = stamp;
       reports = 0;
@@ -105,12 +107,12 @@ final class StallWatch {
     long idle = now - stamp;
     if (timeoutNanos > 0 && idle >= timeoutNanos) {
       capture(c -> {
-        if (lastProgressNanos != stamp) scheduleNext(); // it moved while we looked: not idle after all
+        if (lastProgress.get() != stamp) scheduleNext(); // it moved while we looked: not idle after all
         else onTimeout.accept(c);
       });
     } else if (warnNanos > 0 && idle >= (reports + 1) * warnNanos) {
       capture(c -> {
-        if (lastProgressNanos == stamp) report(c, stamp);
+        if (lastProgress.get() == stamp) report(c, stamp);
         scheduleNext();
       });
     } else {
@@ -132,7 +134,7 @@ final class StallWatch {
 
   private void scheduleNext() {
     if (stopped) return;
-    long idle = System.nanoTime() - lastProgressNanos;
+    long idle = System.nanoTime() - lastProgress.get();
     long due = Long.MAX_VALUE;
     if (timeoutNanos > 0) due = timeoutNanos - idle;
     if (warnNanos > 0) due = Math.min(due, (reports + 1) * warnNanos - idle);

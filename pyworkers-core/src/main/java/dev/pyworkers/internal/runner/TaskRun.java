@@ -67,8 +67,8 @@ public final class TaskRun implements TaskResults<Object> {
   private volatile String cancelReason;
   /** What the stall watch saw just before it killed the worker for the idle timeout; null if it did not. */
   private volatile StallWatch.Capture idleTimedOut;
-  /** True while the reading thread waits for the worker's next output. */
-  private volatile boolean readerWaiting;
+  /** True while the reading thread waits for the worker's next output; release stores, read by the stall watch. */
+  private final AtomicBoolean readerWaiting = new AtomicBoolean();
   private final StallWatch stall;
   private boolean done;
   private long rowsOut;
@@ -99,11 +99,11 @@ public final class TaskRun implements TaskResults<Object> {
   public boolean hasNext() {
     while (pending.isEmpty() && !done) {
       if (ctx.isInterrupted()) throw fail(cancelled("it was interrupted (" + ctx.interruptReason() + ")"));
-      readerWaiting = true;
+      readerWaiting.setRelease(true);
       try {
         readFrame();
       } finally {
-        readerWaiting = false;
+        readerWaiting.setRelease(false);
       }
     }
     return !pending.isEmpty();
@@ -283,7 +283,7 @@ public final class TaskRun implements TaskResults<Object> {
 
   /** The caller is not reading results, or the input iterator is producing the next element: not the worker's stall. */
   private boolean waitsOnJvmSide() {
-    return !readerWaiting || writer.isPulling();
+    return !readerWaiting.getAcquire() || writer.isPulling();
   }
 
   private void onIdleTimeout(StallWatch.Capture c) {
