@@ -105,6 +105,29 @@ class StallTest {
 
   @ParameterizedTest
   @EnumSource(WorkerMode.class)
+  void udfThatResetsSigusr2_isNotSignalled_andTheReportSaysWhy(WorkerMode mode) throws Exception {
+    BlockingQueue<StallEvent> events = new LinkedBlockingQueue<>();
+    try (WorkerRegistry registry = registry(mode);
+        PythonRunner runner = udf(registry, "import signal\ndef spin(x):\n"
+            + "    signal.signal(signal.SIGUSR2, signal.SIG_DFL)\n    while True:\n        x += 1\n", "spin")
+            .stallWarning(Duration.ofMillis(300), events::add).build()) {
+      TaskResults<Object> out = runner.compute(rows(1), 0, TaskContext.of(0));
+      CompletableFuture<List<Object>> reader = CompletableFuture.supplyAsync(() -> drain(out));
+      StallEvent first = next(events);
+      StallEvent second = next(events);
+      assertThat(ProcessHandle.of(first.pid()).map(ProcessHandle::isAlive)).as("not ended by SIGUSR2").contains(true);
+      out.close();
+      assertThatThrownBy(reader::join).hasCauseInstanceOf(TaskCancelledException.class);
+      assertThat(first.state()).isEqualTo(ProcessState.RUNNING);
+      assertThat(first.hasTraceback()).isFalse();
+      assertThat(first.tracebackUnavailable()).contains("does not catch SIGUSR2");
+      assertThat(second.pid()).isEqualTo(first.pid());
+      awaitGone(first.pid());
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(WorkerMode.class)
   void idleTimeout_killsTheWorker_andRaisesWithPidPartitionAndTheTracebackBeforeTheKill(WorkerMode mode) {
     BlockingQueue<StallEvent> events = new LinkedBlockingQueue<>();
     try (WorkerRegistry registry = registry(mode);

@@ -11,15 +11,21 @@ import java.util.concurrent.TimeUnit;
  */
 public final class DumpSignal {
   private static final long KILL_TIMEOUT_MS = 1000;
+  private static final int SIGUSR2_LINUX = 12;
 
   private DumpSignal() {}
 
   /**
    * Sends SIGUSR2 to the process of {@code handle}, unless it has ended (the handle checks the process start time,
-   * so a reused pid is not signalled). Returns null when sent, else why not.
+   * so a reused pid is not signalled) or, on Linux, does not catch SIGUSR2 (its default action would end it: FUNC
+   * or a library may have reset the handler). Returns null when sent, else why not.
    */
   public static String send(ProcessHandle handle) {
     if (!handle.isAlive()) return "the process has ended";
+    if (ProcessStates.catchesSignal(handle.pid(), SIGUSR2_LINUX) == Boolean.FALSE) {
+      return "the process does not catch SIGUSR2 (FUNC or a library replaced pyworkers' handler), and the signal"
+          + " would end it";
+    }
     Process kill;
     try {
       kill = new ProcessBuilder("kill", "-USR2", Long.toString(handle.pid()))

@@ -61,6 +61,24 @@ public final class ProcessStates {
     }
   }
 
+  /**
+   * Whether {@code pid} has a handler for signal {@code number} ({@code SigCgt} of {@code /proc/<pid>/status});
+   * null where that cannot be read (not Linux, or the process is gone).
+   */
+  public static Boolean catchesSignal(long pid, int number) {
+    try {
+      for (String line : Files.readAllLines(PROC.resolve(Long.toString(pid)).resolve("status"))) {
+        if (line.startsWith("SigCgt:")) {
+          long mask = Long.parseUnsignedLong(line.substring(7).strip(), 16);
+          return (mask & (1L << (number - 1))) != 0;
+        }
+      }
+      return null;
+    } catch (IOException | NumberFormatException e) {
+      return null;
+    }
+  }
+
   /** Linux and BSD {@code ps} state letters. */
   static ProcessState fromLetter(char c) {
     return switch (c) {
