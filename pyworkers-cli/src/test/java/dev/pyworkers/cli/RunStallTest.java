@@ -45,6 +45,29 @@ class RunStallTest {
   }
 
   @Test
+  void stoppedWorker_isReportedStopped_thenKilledByTheTaskTimeout_exit6() throws Exception {
+    Files.writeString(dir.resolve("halt.py"), "import os, signal\n"
+        + "def f(r):\n    if r['i'] == 2:\n        os.kill(os.getpid(), signal.SIGSTOP)\n    return r\n");
+    Path in = input(10);
+    Path out = dir.resolve("out.jsonl");
+    CliProcess p = CliProcess.start(dir, "run", "--udf", dir.resolve("halt.py") + ":f", "--input", in.toString(),
+        "--output", out.toString(), "--workers", "1", "--stall-warning", "500ms", "--task-timeout", "2s",
+        "--python", RunCommandTest.PYTHON);
+    int code = p.waitFor(Duration.ofSeconds(30));
+    String err = p.stderr();
+    assertThat(code).as(err).isEqualTo(6);
+    assertThat(err).containsPattern("pyworkers run: WARN Python worker pid \\d+ has taken no input and sent no output"
+        + " for \\d+\\.\\d s on partition 0 \\(input lines 1-10\\); process state: stopped; the traceback is"
+        + " unavailable because the process is stopped");
+    assertThat(err).containsPattern("pyworkers run: Python worker pid \\d+ made no progress on partition 0 \\(input"
+        + " lines 1-10\\) for 2 s \\(--task-timeout\\) and was killed; no output was written; no traceback could be"
+        + " had:\n.*its process state was stopped; the traceback is unavailable because the process is stopped");
+    await("no process of the run is alive").atMost(Duration.ofSeconds(10))
+        .until(() -> NoPythonLeft.markedProcesses().isEmpty());
+    assertThat(out).doesNotExist();
+  }
+
+  @Test
   void taskTimeout_onAnEndlessLoop_exits6_namingPidPartitionLinesAndTraceback_andLeavesNothing() throws Exception {
     Files.writeString(dir.resolve("spin.py"), "def f(r):\n    while r['i'] == 3:\n        pass\n    return r\n");
     Path in = input(10);

@@ -37,7 +37,7 @@ public final class RunJob {
   public RunJob(RunSettings settings, PrintStream progressStream) {
     this.settings = settings;
     this.progressStream = progressStream;
-    this.stalls = new StallReporter(progressStream);
+    this.stalls = new StallReporter(progressStream, settings.showProgress());
   }
 
   /** Runs the job; throws the failure with its exit code. */

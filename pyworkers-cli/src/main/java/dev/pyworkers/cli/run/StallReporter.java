@@ -13,10 +13,13 @@ import java.util.function.Consumer;
  */
 public final class StallReporter implements Consumer<StallEvent> {
   private final PrintStream err;
+  private final boolean overBar;
   private final Map<Integer, Partition> running = new ConcurrentHashMap<>();
 
-  public StallReporter(PrintStream err) {
+  /** @param overBar a progress bar is drawn on {@code err}: each report first clears the bar's line */
+  public StallReporter(PrintStream err, boolean overBar) {
     this.err = err;
+    this.overBar = overBar;
   }
 
   void started(Partition p) {
@@ -32,7 +35,7 @@ public final class StallReporter implements Consumer<StallEvent> {
     Partition p = running.get(e.partition());
     String where = p == null ? "while loading FUNC (before any input)"
         : "on partition " + p.index() + " (input " + p.lines() + ")";
-    StringBuilder sb = new StringBuilder("pyworkers run: WARN Python worker pid ").append(e.pid())
+    StringBuilder sb = new StringBuilder(overBar ? "\r\033[2K" : "").append("pyworkers run: WARN Python worker pid ").append(e.pid())
         .append(" has taken no input and sent no output for ").append(seconds(e)).append(' ').append(where)
         .append("; process state: ").append(e.state().description());
     if (e.reports() > 1) sb.append(" (report ").append(e.reports()).append(")");
