@@ -154,6 +154,24 @@ class StallTest {
 
   @ParameterizedTest
   @EnumSource(WorkerMode.class)
+  void workerReadingBigRecordsSlowlyBeforeAnswering_isNotStalled(WorkerMode mode) {
+    BlockingQueue<StallEvent> events = new LinkedBlockingQueue<>();
+    PythonFunction total = TestPython.source("import time\ndef run(i, it):\n    n = 0\n    for r in it:\n"
+        + "        time.sleep(0.01)\n        n += len(r)\n    yield str(n).encode()\n", "run");
+    try (WorkerRegistry registry = registry(mode);
+        PythonRunner runner = PythonRunner.builder(registry).nonUdf(total)
+            .inputFormat(RecordFormat.BYTES).outputFormat(RecordFormat.BYTES)
+            .stallWarning(Duration.ofMillis(500), events::add).build()) {
+      Iterator<Object> records = java.util.stream.IntStream.range(0, 200)
+          .mapToObj(i -> (Object) new byte[64 << 10]).iterator();
+      List<Object> out = drain(runner.compute(records, 0, TaskContext.of(0)));
+      assertThat(new String((byte[]) out.get(0))).isEqualTo(Integer.toString(200 * (64 << 10)));
+      assertThat(events).as("the worker took input all along").isEmpty();
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(WorkerMode.class)
   void slowInputIterator_isNotTheWorkersStall(WorkerMode mode) {
     BlockingQueue<StallEvent> events = new LinkedBlockingQueue<>();
     try (WorkerRegistry registry = registry(mode);

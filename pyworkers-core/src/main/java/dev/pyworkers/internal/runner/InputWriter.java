@@ -23,6 +23,7 @@ import net.razorvine.pickle.Pickler;
  * Thread-safe: the reader thread only calls the methods that touch volatile state and the batch-size queue.
  */
 final class InputWriter {
+  private static final int PROGRESS_BYTES = 64 << 10;
   private final RunnerSpec spec;
   private final TaskContext ctx;
   private final int partition;
@@ -89,6 +90,7 @@ final class InputWriter {
 
   private void writeRecords(DataOutputStream out) throws IOException {
     long n = 0;
+    long unmarked = 0; // bytes written since the last progress mark
     while (!stop && hasNextInput()) {
       Object r = nextInput();
       if (r == null) {
@@ -103,9 +105,15 @@ final class InputWriter {
         }
         out.writeInt(b.length);
         out.write(b);
+        unmarked += b.length;
       }
       recordsIn = ++n;
-      if ((n & 1023) == 0) onProgress.run();
+      // every 1024 records, or sooner for large ones, so a worker that reads big records without answering yet
+      // is not taken for stalled
+      if ((n & 1023) == 0 || unmarked >= PROGRESS_BYTES) {
+        onProgress.run();
+        unmarked = 0;
+      }
     }
   }
 
