@@ -292,3 +292,13 @@ def test_descriptorsAbove1024_stillWork(procs, sock_dir):
     workers[2].ping()
     daemon.close_stdin()
     assert daemon.wait() == 0
+
+
+def test_sigusr2_workerRelaysItsStackAsPidLines_andKeepsServing(daemon):
+    worker = daemon.open_worker()
+    worker.ping()
+    os.kill(worker.pid, signal.SIGUSR2)
+    daemon.stderr.wait_for(r"^\[pid %d\] Current thread 0x[0-9a-f]+ \(most recent call first\):$" % worker.pid)
+    daemon.stderr.wait_for(r'^\[pid %d\]   File ".*worker\.py", line \d+ in _loop$' % worker.pid)
+    worker.ping()
+    assert_alive(daemon)

@@ -1,5 +1,6 @@
 """Simple mode against a real ``python -m pyworkers.worker``: the test listens like the JVM, the worker connects back."""
 import os
+import signal
 
 import pytest
 
@@ -80,3 +81,17 @@ def test_simpleWorker_badInitBlock_exits4NamingTheValue(procs, sock_dir):
         r"^\[worker\] ERROR bad simple worker init block on stdin: secret length 9999 must be exactly 32 in "
         r"simple worker init block"
     )
+
+
+def test_simpleWorker_sigusr2_writesEveryThreadsStackToStderr_andKeepsServing(procs, sock_dir):
+    simple = SimpleWorkerProcess(procs, sock_dir, Transport.UNIX)
+    simple.send_init()
+    worker = simple.accept()
+    worker.ping()
+    os.kill(worker.pid, signal.SIGUSR2)
+    simple.stderr.wait_for(r"^Current thread 0x[0-9a-f]+ \(most recent call first\):$")
+    simple.stderr.wait_for(r'^  File ".*worker\.py", line \d+ in _loop$')
+    simple.stderr.wait_for(r"^Thread 0x[0-9a-f]+ \(most recent call first\):$")  # the stdin watchdog
+    worker.ping()
+    worker.close()
+    assert simple.popen.wait(TIMEOUT) == 0

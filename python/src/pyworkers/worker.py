@@ -18,7 +18,9 @@ never used by the protocol.
 
 Standard library only. A session is confined to the thread that runs it.
 """
+import faulthandler
 import os
+import signal
 import socket
 import struct
 import sys
@@ -79,6 +81,7 @@ def serve_forked(sock: socket.socket, secret: bytes, auth_timeout_s: float, buff
 
 def serve(sock: socket.socket, secret: bytes, auth_timeout_s: float, buffer_size: int) -> int:
     """Run the handshake and then the session on ``sock``; always closes it. Returns the exit code."""
+    _register_stack_dump()
     try:
         peer = _describe_peer(sock)
         code = _authenticate(sock, secret, auth_timeout_s, peer)
@@ -88,6 +91,16 @@ def serve(sock: socket.socket, secret: bytes, auth_timeout_s: float, buffer_size
         return _Session(sock, buffer_size, peer).run()
     finally:
         sock.close()
+
+
+def _register_stack_dump() -> None:
+    """SIGUSR2 makes faulthandler write every thread's Python stack to stderr, for the JVM's stall report.
+
+    faulthandler writes from its C signal handler, so a worker stuck in an endless loop, a sleep or a blocking read
+    still answers; it leaves the process running. Not on Windows, which has no SIGUSR2.
+    """
+    if hasattr(signal, "SIGUSR2") and hasattr(faulthandler, "register"):
+        faulthandler.register(signal.SIGUSR2, file=sys.stderr, all_threads=True, chain=False)
 
 
 def _authenticate(sock: socket.socket, secret: bytes, auth_timeout_s: float, peer: str) -> Optional[int]:

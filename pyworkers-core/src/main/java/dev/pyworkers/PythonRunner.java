@@ -2,6 +2,7 @@ package dev.pyworkers;
 
 import dev.pyworkers.internal.factory.RealPythonWorker;
 import dev.pyworkers.internal.runner.RunnerSpec;
+import dev.pyworkers.internal.runner.StallSettings;
 import dev.pyworkers.internal.runner.TaskRun;
 import dev.pyworkers.internal.runner.TaskSetup;
 import java.nio.file.Path;
@@ -10,6 +11,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * Runs Python functions over partitions of data in pooled workers of a {@link WorkerRegistry}. Build one per set of
@@ -31,11 +33,13 @@ public final class PythonRunner implements AutoCloseable {
   private final WorkerRegistry registry;
   private final RunnerSpec spec;
   private final TaskSetup setup;
+  private final StallSettings stall;
 
-  private PythonRunner(WorkerRegistry registry, RunnerSpec spec, TaskSetup setup) {
+  private PythonRunner(WorkerRegistry registry, RunnerSpec spec, TaskSetup setup, StallSettings stall) {
     this.registry = registry;
     this.spec = spec;
     this.setup = setup;
+    this.stall = stall;
   }
 
   public static Builder builder(WorkerRegistry registry) {
@@ -60,7 +64,7 @@ public final class PythonRunner implements AutoCloseable {
     RealPythonWorker worker = (RealPythonWorker) factory.create();
     try {
       return new TaskRun(spec, context, partitionIndex, input, factory, worker, setup.broadcastsFor(worker),
-          setup.includes(), setup.pythonVersion(), registry.scheduler());
+          setup.includes(), setup.pythonVersion(), registry.scheduler(), stall);
     } catch (RuntimeException e) {
       factory.stop(worker);
       throw e;
@@ -89,6 +93,8 @@ public final class PythonRunner implements AutoCloseable {
     private int batchSize = 1000;
     private Duration killTimeout = Duration.ofSeconds(2);
     private Duration taskIdleTimeout = Duration.ZERO;
+    private Duration stallWarning = Duration.ofSeconds(60);
+    private Consumer<StallEvent> stallListener = StallSettings.LOG_LISTENER;
     private Map<String, String> conf = Map.of();
     private String filesFolder = "";
     private List<Path> localDirs = List.of();
@@ -143,8 +149,34 @@ public final class PythonRunner implements AutoCloseable {
     public Builder batchSize(int n) { this.batchSize = n; return this; }
     /** How long an interrupted task may still run before its worker is killed. Default 2 s. */
     public Builder killTimeout(Duration d) { this.killTimeout = Objects.requireNonNull(d); return this; }
-    /** Kill a worker that sends and takes nothing for this long; zero (default) turns it off. */
+    /**
+     * Kill a worker that takes no input and sends no output for this long while its task waits on it; the task then
+     * fails with {@link TaskIdleTimeoutException}, which carries the pid, the partition and the main thread's Python
+     * traceback taken just before the kill. Time the caller spends not reading results, or the input iterator
+     * spends producing the next element, does not count. Zero (default) turns it off; at most 1 day.
+     */
     public Builder taskIdleTimeout(Duration d) { this.taskIdleTimeout = Objects.requireNonNull(d); return this; }
+
+    /**
+     * Report a worker that took no input and sent no output for {@code interval} while its task waits on it (the
+     * same notion of progress as {@link #taskIdleTimeout}), and again after each further {@code interval} while the
+     * stall lasts, by logging one WARN ({@link StallEvent#describe()}) through SLF4J logger {@code
+     * dev.pyworkers.PythonRunner}. Default 60 s; zero turns it off; at most 1 day.
+     */
+    public Builder stallWarning(Duration interval) {
+      return stallWarning(interval, StallSettings.LOG_LISTENER);
+    }
+
+    /**
+     * Like {@link #stallWarning(Duration)}, with {@code listener} receiving each {@link StallEvent} instead of the
+     * log. The listener is called on the registry's scheduler thread, so it must return quickly; what it throws is
+     * logged.
+     */
+    public Builder stallWarning(Duration interval, Consumer<StallEvent> listener) {
+      this.stallWarning = Objects.requireNonNull(interval, "interval");
+      this.stallListener = Objects.requireNonNull(listener, "listener");
+      return this;
+    }
     /** Key/value settings passed to the worker with every task. */
     public Builder conf(Map<String, String> c) { this.conf = Map.copyOf(c); return this; }
     /** Folder the worker puts on sys.path, and that relative includes are resolved against. */
@@ -178,13 +210,16 @@ public final class PythonRunner implements AutoCloseable {
       if (taskIdleTimeout.isNegative() || taskIdleTimeout.compareTo(Duration.ofDays(1)) > 0) {
         throw new IllegalArgumentException("taskIdleTimeout must be between 0 (off) and 1 day, got " + taskIdleTimeout);
       }
+      if (stallWarning.isNegative() || stallWarning.compareTo(Duration.ofDays(1)) > 0) {
+        throw new IllegalArgumentException("stallWarning must be between 0 (off) and 1 day, got " + stallWarning);
+      }
       TaskSetup setup = TaskSetup.create(registry.config(), evalType == EvalType.NON_UDF ? functions
           : udfs.stream().flatMap(u -> u.chain().stream()).toList(), pythonExecutable, localDirs, faulthandler,
           memoryLimitMb);
       RunnerSpec spec = new RunnerSpec(evalType, functions, udfs, inputFormat, outputFormat, outputBatchSize,
           batchSize, killTimeout, taskIdleTimeout, conf, filesFolder, setup.localDirs(), setup.faulthandlerDir(),
           registry.config().bufferSize());
-      return new PythonRunner(registry, spec, setup);
+      return new PythonRunner(registry, spec, setup, new StallSettings(stallWarning, stallListener));
     }
 
     private static void range(String key, long v, long min, long max) {

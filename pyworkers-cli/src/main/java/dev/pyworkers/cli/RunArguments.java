@@ -6,6 +6,7 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -20,6 +21,8 @@ import picocli.CommandLine.ParameterException;
 final class RunArguments {
   private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
   private static final Pattern SIZE = Pattern.compile("(\\d+)([kmg]?)(i?b)?");
+  private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m|h)");
+  private static final Duration MAX_DURATION = Duration.ofDays(1);
 
   private final CommandLine cmd;
 
@@ -47,8 +50,10 @@ final class RunArguments {
     if (c.batchSize != null && c.batchSize < 1) throw bad("--batch-size must be at least 1, got " + c.batchSize);
     long partitionBytes = c.partitionSize == null ? 0 : size("--partition-size", c.partitionSize);
     checkPython(c.python);
+    Duration stallWarning = duration("--stall-warning", c.stallWarning);
+    Duration taskTimeout = duration("--task-timeout", c.taskTimeout);
     return new RunSettings(udfFile, function, c.input, c.output, format, c.workers,
-        c.batchSize == null ? 0 : c.batchSize, partitionBytes, c.python, c.showProgress());
+        c.batchSize == null ? 0 : c.batchSize, partitionBytes, c.python, c.showProgress(), stallWarning, taskTimeout);
   }
 
   private void readableFile(String option, Path p) {
@@ -110,6 +115,28 @@ final class RunArguments {
     };
     if (v < 1 || v > (1L << 40) >> shift) throw bad(option + " '" + text + "' must be between 1 byte and 1 TiB");
     return v << shift;
+  }
+
+  /** {@code 500ms}, {@code 5s}, {@code 2m}, {@code 1h}, or {@code 0} for off; at most 1 day. */
+  private Duration duration(String option, String text) {
+    String t = text.strip().toLowerCase(Locale.ROOT);
+    if (t.equals("0")) return Duration.ZERO;
+    Matcher m = DURATION.matcher(t);
+    if (!m.matches()) {
+      throw bad(option + " '" + text + "' is not a duration; give a whole number with ms, s, m or h (e.g. 500ms, 5s,"
+          + " 2m, 1h), or 0 to turn it off");
+    }
+    long n = Long.parseLong(m.group(1));
+    Duration d = switch (m.group(2)) {
+      case "ms" -> Duration.ofMillis(n);
+      case "s" -> Duration.ofSeconds(n);
+      case "m" -> Duration.ofMinutes(n);
+      default -> Duration.ofHours(n);
+    };
+    if (d.compareTo(MAX_DURATION) > 0) {
+      throw bad(option + " '" + text + "' is longer than the maximum of 1 day (24h); give 24h or less, or 0 for off");
+    }
+    return d;
   }
 
   private ParameterException bad(String message) {

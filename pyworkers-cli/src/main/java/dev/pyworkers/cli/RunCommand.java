@@ -59,6 +59,8 @@ import picocli.CommandLine.Spec;
       "3:a malformed input line (its number and first 80 characters are printed)",
       "4:a Python worker crashed (exited or was killed) in the middle of a partition",
       "5:another failure: OUT cannot be written, Python cannot be started, an internal error",
+      "6:a Python worker made no progress for --task-timeout and was killed (its pid, partition, input lines and"
+          + " last traceback are printed); OUT was not written",
       "130:interrupted by Ctrl-C (SIGINT) or SIGTERM: the workers were stopped within 2 s, OUT was not written"
     })
 final class RunCommand implements Callable<Integer> {
@@ -100,6 +102,18 @@ final class RunCommand implements Callable<Integer> {
       description = "Python executable, a path or a name on PATH (default: $PYWORKERS_PYTHON if set, else python3;"
           + " now ${DEFAULT-VALUE}).")
   String python;
+
+  @Option(names = "--stall-warning", paramLabel = "DURATION", defaultValue = "60s",
+      description = "When a worker has taken no input and sent no output for this long, print a WARN on stderr with"
+          + " its pid, the partition, the input lines, the process state and FUNC's Python traceback, and repeat it"
+          + " at this interval while the stall lasts. Like 500ms, 5s, 2m or 1h; 0 turns it off (default:"
+          + " ${DEFAULT-VALUE}).")
+  String stallWarning;
+
+  @Option(names = "--task-timeout", paramLabel = "DURATION", defaultValue = "0",
+      description = "Kill a worker that has taken no input and sent no output for this long, and fail the run"
+          + " (exit code 6). Like 500ms, 5s, 2m or 1h; 0 turns it off (default: ${DEFAULT-VALUE}, off).")
+  String taskTimeout;
 
   @Option(names = "--progress", negatable = true,
       description = "Draw the progress bar on stderr (default: only when stderr is a terminal).")

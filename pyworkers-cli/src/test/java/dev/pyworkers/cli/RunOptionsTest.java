@@ -85,6 +85,22 @@ class RunOptionsTest {
   }
 
   @Test
+  void badDurations_exitTwoNamingTheOptionTheValueAndTheAcceptedForms() throws Exception {
+    for (String[] bad : new String[][] {{"--stall-warning", "5x"}, {"--task-timeout", "-1s"},
+        {"--task-timeout", "1.5s"}, {"--stall-warning", "s"}}) {
+      err.getBuffer().setLength(0);
+      assertThat(run(valid(bad))).as(String.join(" ", bad)).isEqualTo(2);
+      assertThat(err.toString()).contains(bad[0] + " '" + bad[1] + "' is not a duration; give a whole number with ms,"
+          + " s, m or h (e.g. 500ms, 5s, 2m, 1h), or 0 to turn it off");
+    }
+    assertThat(run(valid("--task-timeout", "25h"))).isEqualTo(2);
+    assertThat(err.toString()).contains("--task-timeout '25h' is longer than the maximum of 1 day (24h)");
+    out.getBuffer().setLength(0);
+    assertThat(run("run", "--help")).isZero();
+    assertThat(out.toString()).contains("--stall-warning=DURATION", "--task-timeout=DURATION", "default: 60s");
+  }
+
+  @Test
   void badPaths_exitTwo() throws Exception {
     String[] noColon = valid();
     noColon[2] = dir.resolve("f.py").toString();

@@ -17,6 +17,8 @@ public enum ExitCode {
   WORKER_CRASH(4),
   /** Any other failure: OUT cannot be written, Python cannot be started, an internal error. */
   FAILURE(5),
+  /** A Python worker made no progress for --task-timeout and was killed. */
+  TASK_TIMEOUT(6),
   /** Ctrl-C (SIGINT) or SIGTERM. */
   INTERRUPTED(130);
 

@@ -2,6 +2,7 @@ package dev.pyworkers.cli.run;
 
 import dev.pyworkers.PythonException;
 import dev.pyworkers.TaskCancelledException;
+import dev.pyworkers.TaskIdleTimeoutException;
 import dev.pyworkers.WorkerCrashedException;
 import dev.pyworkers.WorkerStartException;
 import java.io.IOException;
@@ -29,6 +30,7 @@ public final class Failures {
           + ", which starts at input line " + partition.firstLine();
       return new RunFailure(ExitCode.WORKER_CRASH, "a Python worker crashed" + part + ":\n" + e.getMessage(), e);
     }
+    if (t instanceof TaskIdleTimeoutException e) return timeout(e, partition);
     if (t instanceof WorkerStartException e) {
       return new RunFailure(ExitCode.FAILURE, "cannot start a Python worker: " + e.getMessage(), e);
     }
@@ -52,6 +54,20 @@ public final class Failures {
     }
     return new RunFailure(ExitCode.UDF_ERROR, "Python raised " + type + where + ": " + e.pythonMessage() + "\n"
         + e.traceback().strip(), e);
+  }
+
+  private static RunFailure timeout(TaskIdleTimeoutException e, Partition partition) {
+    String where = partition == null ? "while loading FUNC (before any input)"
+        : "on partition " + partition.index() + " (input " + partition.lines() + ")";
+    String trace = e.traceback().isEmpty() ? "no traceback could be had:\n" + e.getMessage()
+        : "FUNC's last traceback (main thread, most recent call first):\n" + FuncTraceback.of(e.traceback());
+    return new RunFailure(ExitCode.TASK_TIMEOUT, "Python worker pid " + e.pid() + " made no progress " + where
+        + " for " + seconds(e.timeout()) + " (--task-timeout) and was killed; no output was written; " + trace
+        + "\n(raise --task-timeout if FUNC is just slow, or 0 to turn it off)", e);
+  }
+
+  private static String seconds(java.time.Duration d) {
+    return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
   }
 
   /** Matches {@code UdfLoadError} as well as {@code pyworkers.jobs.UdfLoadError}. */

@@ -72,7 +72,7 @@ public final class InputSplitter {
       bytes += frames.peekLast().length - 8;
     }
     if (records == 0) return null;
-    return new Partition(nextIndex++, firstLine, records, bytes, frames);
+    return new Partition(nextIndex++, firstLine, line - 1, records, bytes, frames);
   }
 
   /** Input bytes consumed into partitions so far (the byte order mark and the CSV header included). */

@@ -11,10 +11,16 @@ import java.util.NoSuchElementException;
  *
  * @param index the partition's position in the input, from 0
  * @param firstLine the input line number of its first record, from 1
+ * @param lastLine the input line number of its last record's last line
  * @param records the records (JSON or text lines, CSV records) it holds
  * @param bytes the input bytes it holds
  */
-public record Partition(int index, long firstLine, long records, long bytes, ArrayDeque<byte[]> frames) {
+public record Partition(int index, long firstLine, long lastLine, long records, long bytes, ArrayDeque<byte[]> frames) {
+  /** "lines 1-500" or "line 7": where its records are in the input, for messages. */
+  public String lines() {
+    return firstLine == lastLine ? "line " + firstLine : "lines " + firstLine + "-" + lastLine;
+  }
+
   /** The frames to send, in order; each is dropped from the partition as the iterator hands it out. */
   public Iterator<byte[]> drain() {
     return new Iterator<>() {

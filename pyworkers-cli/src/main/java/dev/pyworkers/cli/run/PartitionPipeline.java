@@ -35,6 +35,7 @@ public final class PartitionPipeline implements AutoCloseable {
   private final PythonRunner runner;
   private final int workers;
   private final Progress progress;
+  private final StallReporter stalls;
   private final ExecutorService pool;
   private final Set<TaskResults<Object>> running = ConcurrentHashMap.newKeySet();
   private final AtomicReference<RunFailure> firstFailure = new AtomicReference<>();
@@ -51,10 +52,11 @@ public final class PartitionPipeline implements AutoCloseable {
   /** Once true, always true. */
   private volatile boolean cancelled;
 
-  public PartitionPipeline(PythonRunner runner, int workers, Progress progress) {
+  public PartitionPipeline(PythonRunner runner, int workers, Progress progress, StallReporter stalls) {
     this.runner = runner;
     this.workers = workers;
     this.progress = progress;
+    this.stalls = stalls;
     AtomicInteger n = new AtomicInteger();
     this.pool = Executors.newFixedThreadPool(workers, r -> {
       Thread t = new Thread(r, "pyworkers-run-task-" + n.incrementAndGet());
@@ -150,6 +152,7 @@ public final class PartitionPipeline implements AutoCloseable {
       if (cancelled) throw new TaskCancelledException("the run was stopped before partition " + p.index() + " started");
       List<byte[]> frames = new ArrayList<>(p.frames().size());
       long t0 = System.nanoTime();
+      stalls.started(p);
       results = runner.compute(p.drain(), p.index(), TaskContext.of(p.index()));
       long acquired = System.nanoTime() - t0;
       running.add(results);
@@ -170,6 +173,7 @@ public final class PartitionPipeline implements AutoCloseable {
       failed.complete(null);
       throw e;
     } finally {
+      stalls.ended(p);
       if (results != null) {
         running.remove(results);
         results.close();

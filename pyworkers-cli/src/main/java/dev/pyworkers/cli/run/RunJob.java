@@ -26,6 +26,7 @@ import java.util.concurrent.TimeUnit;
 public final class RunJob {
   private final RunSettings settings;
   private final PrintStream progressStream;
+  private final StallReporter stalls;
   private final CountDownLatch finished = new CountDownLatch(1);
   /** Once true, always true. */
   private volatile boolean interrupted;
@@ -37,6 +38,7 @@ public final class RunJob {
   public RunJob(RunSettings settings, PrintStream progressStream) {
     this.settings = settings;
     this.progressStream = progressStream;
+    this.stalls = new StallReporter(progressStream, settings.showProgress());
   }
 
   /** Runs the job; throws the failure with its exit code. */
@@ -69,7 +71,7 @@ public final class RunJob {
     try (InputStream in = Files.newInputStream(settings.input());
         AtomicOutput out = AtomicOutput.create(settings.output());
         Progress progress = settings.showProgress() ? Progress.bar(progressStream) : Progress.none();
-        PartitionPipeline pipe = new PartitionPipeline(runner, settings.workers(), progress)) {
+        PartitionPipeline pipe = new PartitionPipeline(runner, settings.workers(), progress, stalls)) {
       output = out;
       pipeline = pipe;
       if (interrupted) throw interruptedFailure();
@@ -100,6 +102,8 @@ public final class RunJob {
         .inputFormat(RecordFormat.BYTES)
         .outputFormat(RecordFormat.BYTES)
         .killTimeout(Duration.ofMillis(500))
+        .stallWarning(settings.stallWarning(), stalls)
+        .taskIdleTimeout(settings.taskTimeout())
         .faulthandler(true)
         .build();
   }

@@ -129,6 +129,16 @@ public final class RealPythonWorker implements PythonWorker {
     return broadcastIds;
   }
 
+  /** The process, for signals; its {@code isAlive()} also checks the start time, so a reused pid is not it. */
+  public ProcessHandle processHandle() {
+    return handle;
+  }
+
+  /** Where this worker's stack dumps are caught (its own output pump, or its daemon's). */
+  public dev.pyworkers.internal.process.TracebackDumps dumps() {
+    return output != null ? output.dumps() : daemon.stderr().dumps();
+  }
+
   /** Recent output lines of this worker, for error messages. */
   public String outputTail() {
     if (output != null) return output.tail();

@@ -16,7 +16,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Copies a Python process's output lines into SLF4J, with the pid where it is known, and keeps the last lines for
  * error messages. Daemon lines carry {@code [pid N] } (a worker's output, relayed) or {@code [daemon] LEVEL }
- * prefixes. One daemon thread per stream, named for its process; it ends at end of stream. Thread-safe.
+ * prefixes. Stack dumps a worker writes when asked for a stall report go to its {@link TracebackDumps} instead
+ * (and to the log at debug level only), so they do not crowd the tail. One daemon thread per stream, named for its
+ * process; it ends at end of stream. Thread-safe.
  */
 public final class OutputPump {
   static final Logger WORKER_LOG = LoggerFactory.getLogger("dev.pyworkers.python.worker");
@@ -30,6 +32,7 @@ public final class OutputPump {
   private static final int MAX_LINE_CHARS = 2000;
 
   private final ArrayDeque<String> tail = new ArrayDeque<>();
+  private final TracebackDumps dumps = new TracebackDumps();
   /** @GuardedBy("this"): how recent workers of a daemon ended, as the daemon reported, newest last. */
   private final java.util.LinkedHashMap<Long, String> exits = new java.util.LinkedHashMap<>();
   private final CountDownLatch done = new CountDownLatch(1);
@@ -55,6 +58,7 @@ public final class OutputPump {
       String line;
       while ((line = r.readLine()) != null) {
         if (line.length() > MAX_LINE_CHARS) line = line.substring(0, MAX_LINE_CHARS) + "...";
+        if (takenAsDump(line)) continue;
         remember(line);
         log(line);
       }
@@ -66,6 +70,26 @@ public final class OutputPump {
         notifyAll();
       }
     }
+  }
+
+  /** A line of a requested stack dump goes to {@link #dumps()} and the debug log, not to the tail. */
+  private boolean takenAsDump(String line) {
+    long workerPid = pid;
+    String text = line;
+    if (daemon) {
+      Matcher w = WORKER_LINE.matcher(line);
+      if (!w.matches()) return false;
+      workerPid = Long.parseLong(w.group(1));
+      text = w.group(2);
+    }
+    if (!dumps.offer(workerPid, text, System.nanoTime())) return false;
+    WORKER_LOG.debug("pid {} (stack dump): {}", workerPid, text);
+    return true;
+  }
+
+  /** The stack dumps of this process (simple mode) or of the daemon's workers. */
+  public TracebackDumps dumps() {
+    return dumps;
   }
 
   private void log(String line) {

@@ -23,6 +23,7 @@ import net.razorvine.pickle.Pickler;
  * Thread-safe: the reader thread only calls the methods that touch volatile state and the batch-size queue.
  */
 final class InputWriter {
+  private static final int PROGRESS_BYTES = 64 << 10;
   private final RunnerSpec spec;
   private final TaskContext ctx;
   private final int partition;
@@ -41,6 +42,11 @@ final class InputWriter {
   private volatile boolean clean;
   private volatile Throwable failure;
   private volatile long recordsIn;
+  /**
+   * True while the input iterator is asked for the next element: the task then waits on the JVM side. Written with
+   * release stores (no fence per record); the stall watch's reads may lag by a moment, which does not matter.
+   */
+  private final java.util.concurrent.atomic.AtomicBoolean pulling = new java.util.concurrent.atomic.AtomicBoolean();
 
   InputWriter(RunnerSpec spec, TaskContext ctx, int partition, Iterator<?> input, RealPythonWorker worker,
       TaskHeader.Broadcasts broadcasts, List<String> includes, String pythonVersion, Consumer<Throwable> onFailure,
@@ -84,8 +90,9 @@ final class InputWriter {
 
   private void writeRecords(DataOutputStream out) throws IOException {
     long n = 0;
-    while (!stop && input.hasNext()) {
-      Object r = input.next();
+    long unmarked = 0; // bytes written since the last progress mark
+    while (!stop && hasNextInput()) {
+      Object r = nextInput();
       if (r == null) {
         out.writeInt(-5);
       } else {
@@ -98,9 +105,15 @@ final class InputWriter {
         }
         out.writeInt(b.length);
         out.write(b);
+        unmarked += b.length;
       }
       recordsIn = ++n;
-      if ((n & 1023) == 0) onProgress.run();
+      // every 1024 records, or sooner for large ones, so a worker that reads big records without answering yet
+      // is not taken for stalled
+      if ((n & 1023) == 0 || unmarked >= PROGRESS_BYTES) {
+        onProgress.run();
+        unmarked = 0;
+      }
     }
   }
 
@@ -109,8 +122,8 @@ final class InputWriter {
     List<Object> batch = new ArrayList<>(spec.batchSize());
     int bare = spec.bareColumn();
     long n = 0;
-    while (!stop && input.hasNext()) {
-      Object r = input.next();
+    while (!stop && hasNextInput()) {
+      Object r = nextInput();
       if (!(r instanceof Object[] row)) {
         throw new IllegalArgumentException("row " + n + " of partition " + partition + " is "
             + (r == null ? "null" : "a " + r.getClass().getName()) + "; SQL_BATCHED_UDF rows must be Object[]");
@@ -151,6 +164,29 @@ final class InputWriter {
     }
     batch.clear();
     onProgress.run();
+  }
+
+  private boolean hasNextInput() {
+    pulling.setRelease(true);
+    try {
+      return input.hasNext();
+    } finally {
+      pulling.setRelease(false);
+    }
+  }
+
+  private Object nextInput() {
+    pulling.setRelease(true);
+    try {
+      return input.next();
+    } finally {
+      pulling.setRelease(false);
+    }
+  }
+
+  /** Whether the writer is waiting for the input iterator (not for the worker). */
+  boolean isPulling() {
+    return pulling.getAcquire();
   }
 
   /** The row count of the oldest batch whose results have not been read yet. */

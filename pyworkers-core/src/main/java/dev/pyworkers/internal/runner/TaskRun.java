@@ -33,8 +33,11 @@ import net.razorvine.pickle.Unpickler;
  * the output, so large records can flow both ways at once and memory stays bounded by the buffers. The end-of-task
  * exchange decides, with one compare-and-set, whether the worker goes back to the pool or is killed.
  *
+ * <p>A {@link StallWatch} reports a worker that makes no progress (takes no input, sends no output) while the task
+ * waits on it, and kills it after the task idle timeout.
+ *
  * <p>Thread-safety: iteration is confined to one reading thread; {@link #close()}, interruption, the kill-timeout
- * and the idle-timeout tasks may run on other threads and only touch atomics and the worker's socket.
+ * and the stall-watch tasks may run on other threads and only touch atomics and the worker's socket.
  *
  * <p>This class is over 250 lines because it holds the whole read side of the task protocol and its failure
  * handling in one place; the writer, header, value conversion and crash report live in their own classes.
@@ -62,9 +65,11 @@ public final class TaskRun implements TaskResults<Object> {
   private final Unpickler unpickler = new ValueUnpickler();
   /** Why the worker was killed from another thread, if it was; read by the reader to name the failure. */
   private volatile String cancelReason;
-  private volatile boolean idleTimedOut;
-  private volatile long lastActivityNanos = System.nanoTime();
-  private ScheduledFuture<?> idleCheck;
+  /** What the stall watch saw just before it killed the worker for the idle timeout; null if it did not. */
+  private volatile StallWatch.Capture idleTimedOut;
+  /** True while the reading thread waits for the worker's next output; release stores, read by the stall watch. */
+  private final AtomicBoolean readerWaiting = new AtomicBoolean();
+  private final StallWatch stall;
   private boolean done;
   private long rowsOut;
   private long[] timing;
@@ -72,7 +77,7 @@ public final class TaskRun implements TaskResults<Object> {
 
   public TaskRun(RunnerSpec spec, TaskContext ctx, int partition, java.util.Iterator<?> input,
       WorkerFactory factory, RealPythonWorker worker, TaskHeader.Broadcasts broadcasts, List<String> includes,
-      String pythonVersion, ScheduledExecutorService scheduler) {
+      String pythonVersion, ScheduledExecutorService scheduler, StallSettings stallSettings) {
     this.spec = spec;
     this.ctx = ctx;
     this.partition = partition;
@@ -81,10 +86,12 @@ public final class TaskRun implements TaskResults<Object> {
     this.scheduler = scheduler;
     this.reused = worker.tasksServed() > 1;
     this.in = new DataInputStream(new BufferedInputStream(worker.input(), spec.bufferSize()));
+    this.stall = new StallWatch(worker, partition, stallSettings, spec.taskIdleTimeout(), scheduler,
+        this::waitsOnJvmSide, this::onIdleTimeout);
     this.writer = new InputWriter(spec, ctx, partition, input, worker, broadcasts, includes, pythonVersion,
-        this::onWriterFailure, () -> lastActivityNanos = System.nanoTime());
+        this::onWriterFailure, stall::progress);
     ctx.addInterruptListener(this::onInterrupt);
-    if (!spec.taskIdleTimeout().isZero()) scheduleIdleCheck(spec.taskIdleTimeout().toNanos());
+    stall.start();
     writer.start();
   }
 
@@ -92,7 +99,12 @@ public final class TaskRun implements TaskResults<Object> {
   public boolean hasNext() {
     while (pending.isEmpty() && !done) {
       if (ctx.isInterrupted()) throw fail(cancelled("it was interrupted (" + ctx.interruptReason() + ")"));
-      readFrame();
+      readerWaiting.setRelease(true);
+      try {
+        readFrame();
+      } finally {
+        readerWaiting.setRelease(false);
+      }
     }
     return !pending.isEmpty();
   }
@@ -113,7 +125,7 @@ public final class TaskRun implements TaskResults<Object> {
     int len;
     try {
       len = in.readInt();
-      lastActivityNanos = System.nanoTime();
+      stall.progress();
       if (len >= 0) {
         if (len > MAX_FRAME) throw protocol("output frame length " + len + " exceeds max " + MAX_FRAME);
         byte[] frame = new byte[len];
@@ -252,11 +264,8 @@ public final class TaskRun implements TaskResults<Object> {
 
   private RuntimeException readFailure(IOException e) {
     if (cancelReason != null) return cancelled(cancelReason);
-    if (idleTimedOut) {
-      return new TaskIdleTimeoutException("Python worker pid " + worker.pid() + " sent and took nothing for "
-          + spec.taskIdleTimeout().toMillis() + " ms (task idle timeout) while running partition " + partition
-          + " and was killed; recent output:\n" + worker.outputTail());
-    }
+    StallWatch.Capture timedOut = idleTimedOut;
+    if (timedOut != null) return idleTimeout(timedOut);
     Throwable w = writer.failure();
     if (w != null && !(w instanceof IOException)) {
       return new PythonWorkerException("input for partition " + partition + " could not be sent to Python worker"
@@ -264,6 +273,34 @@ public final class TaskRun implements TaskResults<Object> {
     }
     destroy();
     return CrashReport.of(worker, partition, spec.faulthandlerDir(), e);
+  }
+
+  private TaskIdleTimeoutException idleTimeout(StallWatch.Capture c) {
+    String traceback = c.traceback().isEmpty() ? stall.lastTraceback() : c.traceback();
+    StringBuilder sb = new StringBuilder("Python worker pid ").append(worker.pid())
+        .append(" took no input and sent no output for ").append(spec.taskIdleTimeout().toMillis())
+        .append(" ms (task idle timeout) while running partition ").append(partition)
+        .append(" and was killed; its process state was ").append(c.state().description()).append("; ");
+    if (!c.traceback().isEmpty()) {
+      sb.append("main thread traceback just before the kill (most recent call first):\n").append(traceback);
+    } else if (!traceback.isEmpty()) {
+      sb.append(c.unavailable()).append("; main thread traceback of an earlier stall report (most recent call first):\n")
+          .append(traceback);
+    } else {
+      sb.append(c.unavailable());
+    }
+    sb.append("\nrecent output:\n").append(worker.outputTail());
+    return new TaskIdleTimeoutException(sb.toString(), spec.taskIdleTimeout(), worker.pid(), partition, traceback);
+  }
+
+  /** The caller is not reading results, or the input iterator is producing the next element: not the worker's stall. */
+  private boolean waitsOnJvmSide() {
+    return !readerWaiting.getAcquire() || writer.isPulling();
+  }
+
+  private void onIdleTimeout(StallWatch.Capture c) {
+    idleTimedOut = c;
+    destroy();
   }
 
   private TaskCancelledException cancelled(String why) {
@@ -288,7 +325,7 @@ public final class TaskRun implements TaskResults<Object> {
   /** After the task ended badly: drops the results not yet read and waits (bounded) for the writer to stop. */
   private void discard() {
     pending.clear();
-    stopIdleCheck();
+    stall.stop();
     writer.join(spec.killTimeout().toMillis());
   }
 
@@ -312,30 +349,13 @@ public final class TaskRun implements TaskResults<Object> {
     if (!(t instanceof IOException)) destroy();
   }
 
-  private void scheduleIdleCheck(long delayNanos) {
-    idleCheck = scheduler.schedule(() -> {
-      long idle = System.nanoTime() - lastActivityNanos;
-      long limit = spec.taskIdleTimeout().toNanos();
-      if (idle >= limit) {
-        idleTimedOut = true;
-        destroy();
-      } else if (!releasedOrDestroyed.get()) {
-        scheduleIdleCheck(limit - idle);
-      }
-    }, delayNanos, TimeUnit.NANOSECONDS);
-  }
-
-  private void stopIdleCheck() {
-    ScheduledFuture<?> f = idleCheck;
-    if (f != null) f.cancel(false);
-  }
-
   private void release() {
-    stopIdleCheck();
+    stall.stop();
     if (releasedOrDestroyed.compareAndSet(false, true)) factory.release(worker);
   }
 
   private void destroy() {
+    stall.stop();
     if (releasedOrDestroyed.compareAndSet(false, true)) factory.stop(worker);
   }
 
