@@ -66,7 +66,7 @@ public final class InputSplitter {
     long records = 0;
     long bytes = 0;
     while (bytes < partitionBytes) {
-      int n = nextFrame(frames);
+      int n = nextFrame(frames, partitionBytes - bytes);
       if (n == 0) break;
       records += n;
       bytes += frames.peekLast().length - 8;
@@ -99,16 +99,19 @@ public final class InputSplitter {
     }
   }
 
-  /** Cuts the next frame into {@code frames}; returns its record count, 0 at the end of the input. */
-  private int nextFrame(ArrayDeque<byte[]> frames) throws IOException, RunFailure {
+  /**
+   * Cuts the next frame into {@code frames}; returns its record count, 0 at the end of the input. The frame ends
+   * with the record that brings it to {@code room} (what the partition still takes), so no frame makes a partition
+   * longer than its size plus one record.
+   */
+  private int nextFrame(ArrayDeque<byte[]> frames, long room) throws IOException, RunFailure {
     start = pos;
     long frameLine = line;
+    long maxBytes = Math.min(batchRecords > 0 ? MAX_BATCH_BYTES : DEFAULT_BATCH_BYTES, room);
     int n = 0;
     while (true) {
       int size = pos - start;
-      if (n > 0 && (batchRecords > 0 ? n >= batchRecords || size >= MAX_BATCH_BYTES : size >= DEFAULT_BATCH_BYTES)) {
-        break;
-      }
+      if (n > 0 && ((batchRecords > 0 && n >= batchRecords) || size >= maxBytes)) break;
       if (!nextRecord()) break;
       pos = recordEnd;
       line += recordLines;
