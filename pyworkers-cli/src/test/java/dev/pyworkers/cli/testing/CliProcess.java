@@ -39,10 +39,21 @@ public final class CliProcess {
     return start(dir, true, args);
   }
 
+  /** Starts {@code java <jvmOptions> ... pyworkers args...}, e.g. with bin/pyworkers's heap limit -Xmx512m. */
+  public static CliProcess startWithJvmOptions(Path dir, List<String> jvmOptions, String... args) throws IOException {
+    return start(dir, false, jvmOptions, args);
+  }
+
   private static CliProcess start(Path dir, boolean ownSession, String... args) throws IOException {
+    return start(dir, ownSession, List.of(), args);
+  }
+
+  private static CliProcess start(Path dir, boolean ownSession, List<String> jvmOptions, String... args)
+      throws IOException {
     List<String> cmd = new ArrayList<>();
     if (ownSession) cmd.add("setsid");
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.addAll(jvmOptions);
     cmd.add("-cp");
     cmd.add(classpath());
     cmd.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
