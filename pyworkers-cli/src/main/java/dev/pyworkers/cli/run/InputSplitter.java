@@ -29,6 +29,8 @@ public final class InputSplitter {
   private final InputFormat format;
   private final int batchRecords;
   private final long partitionBytes;
+  /** The most input bytes per frame, lowered when FUNC's output is much larger than its input (set by any thread). */
+  private volatile long frameCap = DEFAULT_BATCH_BYTES;
   private byte[] buf = new byte[BUFFER];
   /** First byte of the frame being cut; pos: first byte not yet in a record; limit: end of the bytes read. */
   private int start;
@@ -75,6 +77,14 @@ public final class InputSplitter {
     return new Partition(nextIndex++, firstLine, records, bytes, frames);
   }
 
+  /**
+   * Caps the input bytes per frame from the next frame on (at least one record per frame), so that a FUNC whose
+   * output is far larger than its input still gets output frames of bounded size. Any thread.
+   */
+  public void capFrameBytes(long bytes) {
+    frameCap = Math.max(1, bytes);
+  }
+
   /** Input bytes consumed into partitions so far (the byte order mark and the CSV header included). */
   public long consumedBytes() {
     return consumed + pos;
@@ -107,7 +117,7 @@ public final class InputSplitter {
   private int nextFrame(ArrayDeque<byte[]> frames, long room) throws IOException, RunFailure {
     start = pos;
     long frameLine = line;
-    long maxBytes = Math.min(batchRecords > 0 ? MAX_BATCH_BYTES : DEFAULT_BATCH_BYTES, room);
+    long maxBytes = Math.min(Math.min(batchRecords > 0 ? MAX_BATCH_BYTES : DEFAULT_BATCH_BYTES, frameCap), room);
     int n = 0;
     while (true) {
       int size = pos - start;

@@ -11,10 +11,13 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.util.ArrayDeque;
 import java.util.HashSet;
+import java.util.Iterator;
+import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -80,6 +83,7 @@ public final class PartitionPipeline implements AutoCloseable {
    */
   public long run(InputSplitter splitter, long inputBytes, AtomicOutput out) throws RunFailure, IOException {
     ArrayDeque<Slot> inFlight = new ArrayDeque<>();
+    FrameSizer sizer = new FrameSizer(splitter);
     byte[] copyBuffer = new byte[1 << 20];
     long read = 0;
     long written = 0;
@@ -97,7 +101,8 @@ public final class PartitionPipeline implements AutoCloseable {
           }
           PartitionOutput po = new PartitionOutput(p.index(), budget, out);
           outputs.add(po);
-          inFlight.add(new Slot(po, CompletableFuture.runAsync(() -> runTask(p, po), pool)));
+          boolean header = splitter.header() != null;
+          inFlight.add(new Slot(po, CompletableFuture.runAsync(() -> runTask(p, header, po, sizer), pool)));
         }
       }
       Slot head = inFlight.poll();
@@ -192,12 +197,32 @@ public final class PartitionPipeline implements AutoCloseable {
     head.join();
   }
 
-  private void runTask(Partition p, PartitionOutput output) {
+  /**
+   * Runs one partition; {@code header}: its first frame is the CSV header, which gets no output frame of its own
+   * (every other input frame gets one, whose size goes to {@code sizer}).
+   */
+  private void runTask(Partition p, boolean header, PartitionOutput output, FrameSizer sizer) {
     TaskResults<Object> results = null;
     try {
       if (cancelled) throw new TaskCancelledException("the run was stopped before partition " + p.index() + " started");
       long t0 = System.nanoTime();
-      results = runner.compute(p.drain(), p.index(), TaskContext.of(p.index()));
+      Queue<Integer> sent = new ConcurrentLinkedQueue<>();
+      Iterator<byte[]> frames = p.drain();
+      Iterator<byte[]> input = new Iterator<>() {
+        @Override
+        public boolean hasNext() {
+          return frames.hasNext();
+        }
+
+        @Override
+        public byte[] next() {
+          byte[] f = frames.next();
+          sent.add(f.length - 8);
+          return f;
+        }
+      };
+      if (header) sent.add(-1);
+      results = runner.compute(input, p.index(), TaskContext.of(p.index()));
       long acquired = System.nanoTime() - t0;
       running.add(results);
       if (cancelled) results.close();
@@ -207,6 +232,9 @@ public final class PartitionPipeline implements AutoCloseable {
           throw new IllegalStateException("partition " + p.index() + ": pyworkers.jobs sent an output record that is"
               + " not a counted block of JSON lines: " + next);
         }
+        Integer in = sent.poll();
+        if (in != null && in == -1) in = sent.poll(); // the header frame: nothing to compare with
+        if (in != null) sizer.observe(in, f.length - 4L);
         output.add(f);
         progress.add(PartitionOutput.count(f));
       }
@@ -217,8 +245,8 @@ public final class PartitionPipeline implements AutoCloseable {
           + p.firstLine() + ") spilled its output beside OUT: " + e.getMessage() + "; check the free space of"
           + " OUT's folder", e));
       throw new UncheckedIOException(e);
-    } catch (RuntimeException e) {
-      fail(Failures.of(e, p));
+    } catch (RuntimeException | Error e) {
+      fail(Failures.of(e, p)); // an Error too: the writing thread waits for this partition and must be woken
       throw e;
     } finally {
       output.closeQuietly();
