@@ -90,7 +90,8 @@ final class RunCommand implements Callable<Integer> {
 
   @Option(names = "--batch-size", paramLabel = "N",
       description = "Records sent to a worker in one message (default: as many whole records as fit in 64 KiB)."
-          + " A message never exceeds 64 MiB, nor what its partition still takes.")
+          + " A message never exceeds 64 MiB, nor what its partition still takes, and holds fewer records when"
+          + " FUNC's output is much larger than its input (about 1 MiB of output per message).")
   Integer batchSize;
 
   @Option(names = "--partition-size", paramLabel = "SIZE",
