@@ -209,6 +209,8 @@ public final class PartitionPipeline implements AutoCloseable {
       Queue<Integer> sent = new ConcurrentLinkedQueue<>();
       Iterator<byte[]> frames = p.drain();
       Iterator<byte[]> input = new Iterator<>() {
+        private boolean skipHeader = header;
+
         @Override
         public boolean hasNext() {
           return frames.hasNext();
@@ -217,11 +219,11 @@ public final class PartitionPipeline implements AutoCloseable {
         @Override
         public byte[] next() {
           byte[] f = frames.next();
-          sent.add(f.length - 8);
+          if (skipHeader) skipHeader = false; // the CSV header frame: answered by no output frame
+          else sent.add(f.length - 8);
           return f;
         }
       };
-      if (header) sent.add(-1);
       results = runner.compute(input, p.index(), TaskContext.of(p.index()));
       long acquired = System.nanoTime() - t0;
       running.add(results);
@@ -233,7 +235,6 @@ public final class PartitionPipeline implements AutoCloseable {
               + " not a counted block of JSON lines: " + next);
         }
         Integer in = sent.poll();
-        if (in != null && in == -1) in = sent.poll(); // the header frame: nothing to compare with
         if (in != null) sizer.observe(in, f.length - 4L);
         output.add(f);
         progress.add(PartitionOutput.count(f));
