@@ -45,7 +45,8 @@ final class RunArguments {
     checkOutput(c.input, c.output);
     if (c.workers < 1 || c.workers > 1024) throw bad("--workers must be between 1 and 1024, got " + c.workers);
     if (c.batchSize != null && c.batchSize < 1) throw bad("--batch-size must be at least 1, got " + c.batchSize);
-    long partitionBytes = c.partitionSize == null ? 0 : partitionSize(c.partitionSize);
+    if (c.partitionSize != null) checkPartitionSize(c.partitionSize);
+    long partitionBytes = c.partitionSize == null ? 0 : size("--partition-size", c.partitionSize);
     checkPython(c.python);
     return new RunSettings(udfFile, function, c.input, c.output, format, c.workers,
         c.batchSize == null ? 0 : c.batchSize, partitionBytes, c.python, c.showProgress());
@@ -94,8 +95,8 @@ final class RunArguments {
   }
 
   /** 1 byte (one record per partition) to {@link RunSettings#MAX_PARTITION_BYTES}. */
-  private long partitionSize(String text) {
-    return size("--partition-size", text, RunSettings.MAX_PARTITION_BYTES, "1 (one record per partition) and 64m;"
+  private void checkPartitionSize(String text) {
+    size("--partition-size", text, RunSettings.MAX_PARTITION_BYTES, "1 (one record per partition) and 64m;"
         + " leave it out to have it chosen from the input's size");
   }
 

@@ -29,8 +29,6 @@ public final class InputSplitter {
   private final InputFormat format;
   private final int batchRecords;
   private final long partitionBytes;
-  /** The most input bytes per frame, lowered when FUNC's output is much larger than its input (set by any thread). */
-  private volatile long frameCap = DEFAULT_BATCH_BYTES;
   private byte[] buf = new byte[BUFFER];
   /** First byte of the frame being cut; pos: first byte not yet in a record; limit: end of the bytes read. */
   private int start;
@@ -45,6 +43,8 @@ public final class InputSplitter {
   private int recordLines;
   private int nextIndex;
   private byte[] headerFrame;
+  /** The most input bytes per frame, lowered when FUNC's output is much larger than its input (set by any thread). */
+  private volatile long frameCap = DEFAULT_BATCH_BYTES;
 
   /**
    * @param batchRecords records per frame, or 0 for frames of about {@link #DEFAULT_BATCH_BYTES}

@@ -43,7 +43,7 @@ public final class PartitionPipeline implements AutoCloseable {
   private final int workers;
   private final Progress progress;
   private final ExecutorService pool;
-  private final OutputBudget budget;
+  private final OutputBudget budget = OutputBudget.forHeap();
   private final Set<PartitionOutput> outputs = ConcurrentHashMap.newKeySet();
   private final Set<TaskResults<Object>> running = ConcurrentHashMap.newKeySet();
   private final AtomicReference<RunFailure> firstFailure = new AtomicReference<>();
@@ -61,12 +61,7 @@ public final class PartitionPipeline implements AutoCloseable {
   private volatile boolean cancelled;
 
   public PartitionPipeline(PythonRunner runner, int workers, Progress progress) {
-    this(runner, workers, progress, OutputBudget.forHeap());
-  }
-
-  PartitionPipeline(PythonRunner runner, int workers, Progress progress, OutputBudget budget) {
     this.runner = runner;
-    this.budget = budget;
     this.workers = workers;
     this.progress = progress;
     AtomicInteger n = new AtomicInteger();
@@ -250,11 +245,11 @@ public final class PartitionPipeline implements AutoCloseable {
       fail(Failures.of(e, p)); // an Error too: the writing thread waits for this partition and must be woken
       throw e;
     } finally {
-      output.closeQuietly();
       if (results != null) {
         running.remove(results);
         results.close();
       }
+      output.closeQuietly();
     }
   }
 
