@@ -11,13 +11,10 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.util.ArrayDeque;
 import java.util.HashSet;
-import java.util.Iterator;
-import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -194,43 +191,26 @@ public final class PartitionPipeline implements AutoCloseable {
 
   /**
    * Runs one partition; {@code header}: its first frame is the CSV header, which gets no output frame of its own
-   * (every other input frame gets one, whose size goes to {@code sizer}).
+   * (every other input frame gets one, whose size against its input frame's goes to {@code sizer}).
    */
   private void runTask(Partition p, boolean header, PartitionOutput output, FrameSizer sizer) {
     TaskResults<Object> results = null;
     try {
       if (cancelled) throw new TaskCancelledException("the run was stopped before partition " + p.index() + " started");
+      int[] inputSizes = p.frames().stream().skip(header ? 1 : 0).mapToInt(f -> f.length - 8).toArray();
       long t0 = System.nanoTime();
-      Queue<Integer> sent = new ConcurrentLinkedQueue<>();
-      Iterator<byte[]> frames = p.drain();
-      Iterator<byte[]> input = new Iterator<>() {
-        private boolean skipHeader = header;
-
-        @Override
-        public boolean hasNext() {
-          return frames.hasNext();
-        }
-
-        @Override
-        public byte[] next() {
-          byte[] f = frames.next();
-          if (skipHeader) skipHeader = false; // the CSV header frame: answered by no output frame
-          else sent.add(f.length - 8);
-          return f;
-        }
-      };
-      results = runner.compute(input, p.index(), TaskContext.of(p.index()));
+      results = runner.compute(p.drain(), p.index(), TaskContext.of(p.index()));
       long acquired = System.nanoTime() - t0;
       running.add(results);
       if (cancelled) results.close();
+      int answered = 0; // output frames so far: the n-th answers the n-th input frame (the CSV header aside)
       while (results.hasNext()) {
         Object next = results.next();
         if (!(next instanceof byte[] f) || f.length < 4) {
           throw new IllegalStateException("partition " + p.index() + ": pyworkers.jobs sent an output record that is"
               + " not a counted block of JSON lines: " + next);
         }
-        Integer in = sent.poll();
-        if (in != null) sizer.observe(in, f.length - 4L);
+        if (answered < inputSizes.length) sizer.observe(inputSizes[answered++], f.length - 4L);
         output.add(f);
         progress.add(PartitionOutput.count(f));
       }
