@@ -14,7 +14,8 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     version = Main.VERSION,
     description = "Runs a benchmark harness and prints its results.",
-    subcommands = {BenchAcquireCommand.class, RunJobBenchCommand.class, BenchThroughputCommand.class})
+    subcommands = {BenchAcquireCommand.class, RunJobBenchCommand.class, BenchThroughputCommand.class,
+        RunWorkersBenchCommand.class})
 final class BenchCommand implements Runnable {
   @Spec CommandSpec spec;
 

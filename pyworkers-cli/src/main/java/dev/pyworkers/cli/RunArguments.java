@@ -48,6 +48,7 @@ final class RunArguments {
     checkOutput(c.input, c.output);
     if (c.workers < 1 || c.workers > 1024) throw bad("--workers must be between 1 and 1024, got " + c.workers);
     if (c.batchSize != null && c.batchSize < 1) throw bad("--batch-size must be at least 1, got " + c.batchSize);
+    if (c.partitionSize != null) checkPartitionSize(c.partitionSize);
     long partitionBytes = c.partitionSize == null ? 0 : size("--partition-size", c.partitionSize);
     checkPython(c.python);
     Duration stallWarning = duration("--stall-warning", c.stallWarning);
@@ -98,7 +99,17 @@ final class RunArguments {
     throw bad("--python " + python + " is not found on PATH; give its path or install it");
   }
 
+  /** 1 byte (one record per partition) to {@link RunSettings#MAX_PARTITION_BYTES}. */
+  private void checkPartitionSize(String text) {
+    size("--partition-size", text, RunSettings.MAX_PARTITION_BYTES, "1 (one record per partition) and 64m;"
+        + " leave it out to have it chosen from the input's size");
+  }
+
   private long size(String option, String text) {
+    return size(option, text, 1L << 40, "1 byte and 1 TiB");
+  }
+
+  private long size(String option, String text, long max, String range) {
     Matcher m = SIZE.matcher(text.strip().toLowerCase(Locale.ROOT));
     long v;
     try {
@@ -113,7 +124,7 @@ final class RunArguments {
       case "g" -> 30;
       default -> 0;
     };
-    if (v < 1 || v > (1L << 40) >> shift) throw bad(option + " '" + text + "' must be between 1 byte and 1 TiB");
+    if (v < 1 || v > max >> shift) throw bad(option + " '" + text + "' must be between " + range);
     return v << shift;
   }
 

@@ -41,7 +41,9 @@ import picocli.CommandLine.Spec;
       "",
       "The input is streamed: it is cut into partitions of whole records (one runner task each), at most"
           + " --workers + 2 partitions are held in memory at once, and OUT is written to a temporary file next to it"
-          + " and renamed when every record is done. A failure or Ctrl-C never leaves a partial OUT.",
+          + " and renamed when every record is done. A failure or Ctrl-C never leaves a partial OUT. Output waiting"
+          + " for its turn is held in memory up to an eighth of the heap (at most 64 MiB); the rest waits in spill"
+          + " files beside OUT. A later run in OUT's folder removes the temporary files of runs that were killed.",
       "",
       "Progress (records done, rate, ETA) is drawn on stderr when it is a terminal. At the end one summary line goes"
           + " to stderr: records, seconds, records/s, workers, partitions, the longest wait for a worker (boot; the"
@@ -90,12 +92,15 @@ final class RunCommand implements Callable<Integer> {
 
   @Option(names = "--batch-size", paramLabel = "N",
       description = "Records sent to a worker in one message (default: as many whole records as fit in 64 KiB)."
-          + " A message never exceeds 64 MiB.")
+          + " A message never exceeds 64 MiB, nor what its partition still takes, and holds fewer records when"
+          + " FUNC's output is much larger than its input (about 1 MiB of output per message).")
   Integer batchSize;
 
   @Option(names = "--partition-size", paramLabel = "SIZE",
-      description = "Input bytes per partition (one runner task), like 4m, 512k or 100000 (default: a sixteenth of"
-          + " each worker's share of IN, between 64 KiB and 2 MiB).")
+      description = "Input bytes per partition (one runner task), like 4m, 512k or 100000, from 1 (one record per"
+          + " partition) to 64m; a partition ends with the record that reaches it (default: a sixteenth of each"
+          + " worker's share of IN, between 64 KiB and 2 MiB, but at least 4 partitions per worker for a small IN,"
+          + " down to one record each).")
   String partitionSize;
 
   @Option(names = "--python", paramLabel = "EXE", defaultValue = "${env:PYWORKERS_PYTHON:-python3}",

@@ -7,6 +7,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -76,6 +77,11 @@ class RunOptionsTest {
     assertThat(err.toString()).contains("--batch-size must be at least 1, got 0");
     assertThat(run(valid("--partition-size", "lots"))).isEqualTo(2);
     assertThat(err.toString()).contains("--partition-size 'lots' is not a size");
+    for (String outOfRange : List.of("0", "65m", "1g")) {
+      assertThat(run(valid("--partition-size", outOfRange))).isEqualTo(2);
+      assertThat(err.toString()).contains("--partition-size '" + outOfRange + "' must be between 1 (one record per"
+          + " partition) and 64m");
+    }
     assertThat(run(valid("--format", "xml"))).isEqualTo(2);
     assertThat(err.toString()).contains("--format");
     assertThat(run(valid("--python", "/no/such/python"))).isEqualTo(2);

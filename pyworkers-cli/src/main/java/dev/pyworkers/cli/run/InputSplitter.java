@@ -43,6 +43,8 @@ public final class InputSplitter {
   private int recordLines;
   private int nextIndex;
   private byte[] headerFrame;
+  /** The most input bytes per frame, lowered when FUNC's output is much larger than its input (set by any thread). */
+  private volatile long frameCap = DEFAULT_BATCH_BYTES;
 
   /**
    * @param batchRecords records per frame, or 0 for frames of about {@link #DEFAULT_BATCH_BYTES}
@@ -66,13 +68,21 @@ public final class InputSplitter {
     long records = 0;
     long bytes = 0;
     while (bytes < partitionBytes) {
-      int n = nextFrame(frames);
+      int n = nextFrame(frames, partitionBytes - bytes);
       if (n == 0) break;
       records += n;
       bytes += frames.peekLast().length - 8;
     }
     if (records == 0) return null;
     return new Partition(nextIndex++, firstLine, line - 1, records, bytes, frames);
+  }
+
+  /**
+   * Caps the input bytes per frame from the next frame on (at least one record per frame), so that a FUNC whose
+   * output is far larger than its input still gets output frames of bounded size. Any thread.
+   */
+  public void capFrameBytes(long bytes) {
+    frameCap = Math.max(1, bytes);
   }
 
   /** Input bytes consumed into partitions so far (the byte order mark and the CSV header included). */
@@ -99,16 +109,19 @@ public final class InputSplitter {
     }
   }
 
-  /** Cuts the next frame into {@code frames}; returns its record count, 0 at the end of the input. */
-  private int nextFrame(ArrayDeque<byte[]> frames) throws IOException, RunFailure {
+  /**
+   * Cuts the next frame into {@code frames}; returns its record count, 0 at the end of the input. The frame ends
+   * with the record that brings it to {@code room} (what the partition still takes), so no frame makes a partition
+   * longer than its size plus one record.
+   */
+  private int nextFrame(ArrayDeque<byte[]> frames, long room) throws IOException, RunFailure {
     start = pos;
     long frameLine = line;
+    long maxBytes = Math.min(Math.min(batchRecords > 0 ? MAX_BATCH_BYTES : DEFAULT_BATCH_BYTES, frameCap), room);
     int n = 0;
     while (true) {
       int size = pos - start;
-      if (n > 0 && (batchRecords > 0 ? n >= batchRecords || size >= MAX_BATCH_BYTES : size >= DEFAULT_BATCH_BYTES)) {
-        break;
-      }
+      if (n > 0 && ((batchRecords > 0 && n >= batchRecords) || size >= maxBytes)) break;
       if (!nextRecord()) break;
       pos = recordEnd;
       line += recordLines;

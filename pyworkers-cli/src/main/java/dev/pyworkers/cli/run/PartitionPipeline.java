@@ -6,10 +6,11 @@ import dev.pyworkers.TaskContext;
 import dev.pyworkers.TaskMetrics;
 import dev.pyworkers.TaskResults;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -24,7 +25,10 @@ import java.util.concurrent.atomic.AtomicReference;
  * Runs partitions as runner tasks on up to {@code workers} task threads ({@code pyworkers-run-task-N}) and writes
  * their output in input order. The calling thread reads partitions and writes output; at most {@code workers + 2}
  * partitions are held at once (running, queued, or finished and waiting for their turn), so memory does not grow
- * with the input. The first failure of any task stops the others at once (their workers are killed).
+ * with the input. Their output is bounded too, whatever its size against the input ({@link PartitionOutput}): the
+ * partition at the head of the order streams to OUT while it runs, the others keep what fits in an {@link
+ * OutputBudget} in memory and spill the rest to files beside OUT. The first failure of any task stops the others at
+ * once (their workers are killed).
  *
  * <p>Thread-safety: {@link #run} is called by one thread; {@link #cancel} may be called from any thread (the
  * interrupt hook); task threads only touch the concurrent fields and {@code statsLock}.
@@ -37,6 +41,8 @@ public final class PartitionPipeline implements AutoCloseable {
   private final Progress progress;
   private final StallReporter stalls;
   private final ExecutorService pool;
+  private final OutputBudget budget = OutputBudget.forHeap();
+  private final Set<PartitionOutput> outputs = ConcurrentHashMap.newKeySet();
   private final Set<TaskResults<Object>> running = ConcurrentHashMap.newKeySet();
   private final AtomicReference<RunFailure> firstFailure = new AtomicReference<>();
   private final CompletableFuture<Void> failed = new CompletableFuture<>();
@@ -70,7 +76,9 @@ public final class PartitionPipeline implements AutoCloseable {
    * inputBytes} (0 if unknown) scales the progress bar's estimated total.
    */
   public long run(InputSplitter splitter, long inputBytes, AtomicOutput out) throws RunFailure, IOException {
-    ArrayDeque<CompletableFuture<List<byte[]>>> inFlight = new ArrayDeque<>();
+    ArrayDeque<Slot> inFlight = new ArrayDeque<>();
+    FrameSizer sizer = new FrameSizer(splitter);
+    byte[] copyBuffer = new byte[1 << 20];
     long read = 0;
     long written = 0;
     boolean more = true;
@@ -85,16 +93,17 @@ public final class PartitionPipeline implements AutoCloseable {
           if (inputBytes > 0) {
             progress.total((long) ((double) read * inputBytes / Math.max(splitter.consumedBytes(), 1)));
           }
-          inFlight.add(CompletableFuture.supplyAsync(() -> runTask(p), pool));
+          PartitionOutput po = new PartitionOutput(p.index(), budget, out);
+          outputs.add(po);
+          boolean header = splitter.header() != null;
+          inFlight.add(new Slot(po, CompletableFuture.runAsync(() -> runTask(p, header, po, sizer), pool)));
         }
       }
-      CompletableFuture<List<byte[]>> head = inFlight.poll();
+      Slot head = inFlight.poll();
       if (head == null) break;
-      List<byte[]> frames = await(head);
-      for (byte[] f : frames) {
-        out.write(f, 4, f.length - 4);
-        written += count(f);
-      }
+      written += writeInOrder(head.output(), out, copyBuffer);
+      await(head.done());
+      outputs.remove(head.output());
     }
     progress.total(written); // blank lines were counted as records while reading
     return written;
@@ -104,6 +113,7 @@ public final class PartitionPipeline implements AutoCloseable {
   public void cancel() {
     cancelled = true;
     for (TaskResults<Object> r : running) r.close();
+    for (PartitionOutput o : outputs) o.abort();
   }
 
   public int workersUsed() {
@@ -132,7 +142,42 @@ public final class PartitionPipeline implements AutoCloseable {
     }
   }
 
-  private List<byte[]> await(CompletableFuture<List<byte[]>> head) throws RunFailure {
+  /** A partition in flight: where its output goes, and its task. */
+  private record Slot(PartitionOutput output, CompletableFuture<Void> done) {}
+
+  /** Writes the head partition's output to OUT as it comes, spill files included; returns the records written. */
+  private long writeInOrder(PartitionOutput po, AtomicOutput out, byte[] buffer) throws RunFailure, IOException {
+    po.promote();
+    long written = 0;
+    try {
+      Object next;
+      while ((next = po.take()) != null) {
+        if (next instanceof PartitionOutput.Chunk c) {
+          out.write(c.frame(), 4, c.bytes());
+          written += c.records();
+          if (c.reserved()) budget.release(c.bytes());
+        } else {
+          PartitionOutput.Spill spill = (PartitionOutput.Spill) next;
+          try (InputStream in = Files.newInputStream(spill.path)) {
+            for (int n; (n = in.read(buffer)) > 0; ) out.write(buffer, 0, n);
+          }
+          out.release(spill.path);
+          written += spill.records;
+        }
+      }
+      return written;
+    } catch (TaskCancelledException e) {
+      RunFailure f = firstFailure.get();
+      cancel();
+      throw f != null ? f : new RunFailure(ExitCode.INTERRUPTED, "the run was stopped", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      cancel();
+      throw new RunFailure(ExitCode.INTERRUPTED, "the run was stopped", e);
+    }
+  }
+
+  private void await(CompletableFuture<Void> head) throws RunFailure {
     try {
       CompletableFuture.anyOf(head, failed).join();
     } catch (CompletionException | java.util.concurrent.CancellationException e) {
@@ -143,34 +188,44 @@ public final class PartitionPipeline implements AutoCloseable {
       cancel();
       throw f;
     }
-    return head.join();
+    head.join();
   }
 
-  private List<byte[]> runTask(Partition p) {
+  /**
+   * Runs one partition; {@code header}: its first frame is the CSV header, which gets no output frame of its own
+   * (every other input frame gets one, whose size against its input frame's goes to {@code sizer}).
+   */
+  private void runTask(Partition p, boolean header, PartitionOutput output, FrameSizer sizer) {
     TaskResults<Object> results = null;
     try {
       if (cancelled) throw new TaskCancelledException("the run was stopped before partition " + p.index() + " started");
-      List<byte[]> frames = new ArrayList<>(p.frames().size());
+      int[] inputSizes = p.frames().stream().skip(header ? 1 : 0).mapToInt(f -> f.length - 8).toArray();
       long t0 = System.nanoTime();
       stalls.started(p);
       results = runner.compute(p.drain(), p.index(), TaskContext.of(p.index()));
       long acquired = System.nanoTime() - t0;
       running.add(results);
       if (cancelled) results.close();
+      int answered = 0; // output frames so far: the n-th answers the n-th input frame (the CSV header aside)
       while (results.hasNext()) {
         Object next = results.next();
         if (!(next instanceof byte[] f) || f.length < 4) {
           throw new IllegalStateException("partition " + p.index() + ": pyworkers.jobs sent an output record that is"
               + " not a counted block of JSON lines: " + next);
         }
-        frames.add(f);
-        progress.add(count(f));
+        if (answered < inputSizes.length) sizer.observe(inputSizes[answered++], f.length - 4L);
+        output.add(f);
+        progress.add(PartitionOutput.count(f));
       }
+      output.finish();
       record(acquired, results.metrics());
-      return frames;
-    } catch (RuntimeException e) {
-      firstFailure.compareAndSet(null, Failures.of(e, p));
-      failed.complete(null);
+    } catch (IOException e) {
+      fail(new RunFailure(ExitCode.FAILURE, "I/O error while partition " + p.index() + " (from input line "
+          + p.firstLine() + ") spilled its output beside OUT: " + e.getMessage() + "; check the free space of"
+          + " OUT's folder", e));
+      throw new UncheckedIOException(e);
+    } catch (RuntimeException | Error e) {
+      fail(Failures.of(e, p)); // an Error too: the writing thread waits for this partition and must be woken
       throw e;
     } finally {
       stalls.ended(p);
@@ -178,7 +233,14 @@ public final class PartitionPipeline implements AutoCloseable {
         running.remove(results);
         results.close();
       }
+      output.closeQuietly();
     }
+  }
+
+  private void fail(RunFailure f) {
+    firstFailure.compareAndSet(null, f);
+    failed.complete(null);
+    for (PartitionOutput o : outputs) o.abort();
   }
 
   private void record(long acquiredNanos, TaskMetrics m) {
@@ -190,10 +252,6 @@ public final class PartitionPipeline implements AutoCloseable {
         maxInitMillis = Math.max(maxInitMillis, m.initTimeMillis());
       }
     }
-  }
-
-  private static int count(byte[] frame) {
-    return ((frame[0] & 0xff) << 24) | ((frame[1] & 0xff) << 16) | ((frame[2] & 0xff) << 8) | (frame[3] & 0xff);
   }
 
   /** Stops what still runs and ends the task threads (waiting up to 2 s). */

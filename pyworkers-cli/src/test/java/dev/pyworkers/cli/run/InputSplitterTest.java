@@ -51,12 +51,25 @@ class InputSplitterTest {
   }
 
   @Test
-  void jsonl_framesCarryTheirFirstLineNumber_andPartitionsEndAfterTheirSize() throws Exception {
+  void jsonl_framesCarryTheirFirstLineNumber_andPartitionsEndWithTheRecordThatReachesTheirSize() throws Exception {
     String text = IntStream.range(0, 10).mapToObj(i -> "{\"i\":" + i + "}").collect(Collectors.joining("\n", "", "\n"));
     List<List<Frame>> parts = split(bytes(text), InputFormat.JSONL, 2, 20);
-    assertThat(parts).hasSize(3);
-    assertThat(parts.get(0)).containsExactly(new Frame(1, "{\"i\":0}\n{\"i\":1}\n"), new Frame(3, "{\"i\":2}\n{\"i\":3}\n"));
-    assertThat(parts.get(2)).containsExactly(new Frame(9, "{\"i\":8}\n{\"i\":9}\n"));
+    assertThat(parts).hasSize(4);
+    assertThat(parts.get(0)).containsExactly(new Frame(1, "{\"i\":0}\n{\"i\":1}\n"), new Frame(3, "{\"i\":2}\n"));
+    assertThat(parts.get(2)).containsExactly(new Frame(7, "{\"i\":6}\n{\"i\":7}\n"), new Frame(9, "{\"i\":8}\n"));
+    assertThat(parts.get(3)).containsExactly(new Frame(10, "{\"i\":9}\n"));
+  }
+
+  @Test
+  void smallPartitions_withoutABatchSize_haveFramesNoLargerThanThePartition() throws Exception {
+    String text = IntStream.range(0, 1000).mapToObj(i -> "{\"i\": " + i + "}").collect(Collectors.joining("\n", "", "\n"));
+    List<List<Frame>> parts = split(bytes(text), InputFormat.JSONL, 0, 2048);
+    assertThat(parts).hasSize((text.length() + 2047) / 2048);
+    for (List<Frame> p : parts) {
+      assertThat(p).hasSize(1);
+      assertThat(p.get(0).text().length()).isLessThan(2048 + 12);
+    }
+    assertThat(split(bytes(text), InputFormat.JSONL, 0, 1)).as("one record per partition").hasSize(1000);
   }
 
   @Test

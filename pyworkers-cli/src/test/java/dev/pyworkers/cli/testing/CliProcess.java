@@ -36,7 +36,7 @@ public final class CliProcess {
    * java in the same process), so {@link #signalGroup} reaches it and its Python processes like a terminal's Ctrl-C.
    */
   public static CliProcess startInOwnSession(Path dir, String... args) throws IOException {
-    return start(dir, true, null, args);
+    return start(dir, true, null, List.of(), args);
   }
 
   /**
@@ -47,14 +47,30 @@ public final class CliProcess {
     return start(dir, true, tmpdir, args);
   }
 
+  /** Starts {@code java <jvmOptions> ... pyworkers args...}, e.g. with bin/pyworkers's heap limit -Xmx512m. */
+  public static CliProcess startWithJvmOptions(Path dir, List<String> jvmOptions, String... args) throws IOException {
+    return start(dir, false, jvmOptions, args);
+  }
+
   private static CliProcess start(Path dir, boolean ownSession, String... args) throws IOException {
-    return start(dir, ownSession, null, args);
+    return start(dir, ownSession, null, List.of(), args);
   }
 
   private static CliProcess start(Path dir, boolean ownSession, Path tmpdir, String... args) throws IOException {
+    return start(dir, ownSession, tmpdir, List.of(), args);
+  }
+
+  private static CliProcess start(Path dir, boolean ownSession, List<String> jvmOptions, String... args)
+      throws IOException {
+    return start(dir, ownSession, null, jvmOptions, args);
+  }
+
+  private static CliProcess start(Path dir, boolean ownSession, Path tmpdir, List<String> jvmOptions,
+      String... args) throws IOException {
     List<String> cmd = new ArrayList<>();
     if (ownSession) cmd.add("setsid");
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.addAll(jvmOptions);
     cmd.add("-cp");
     cmd.add(classpath());
     cmd.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
