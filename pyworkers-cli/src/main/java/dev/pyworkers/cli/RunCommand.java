@@ -1,6 +1,7 @@
 package dev.pyworkers.cli;
 
 import dev.pyworkers.cli.run.ExitCode;
+import dev.pyworkers.cli.run.Failures;
 import dev.pyworkers.cli.run.InputFormat;
 import dev.pyworkers.cli.run.InterruptHook;
 import dev.pyworkers.cli.run.Progress;
@@ -96,6 +97,20 @@ final class RunCommand implements Callable<Integer> {
           + " each worker's share of IN, between 64 KiB and 2 MiB).")
   String partitionSize;
 
+  @Option(names = "--max-record-size", paramLabel = "SIZE",
+      description = "The longest input record (a line; a CSV record may span lines), without its line end, and the"
+          + " longest JSON result of one record, like 16m or 512k, between 1k and 256m. A longer record is a"
+          + " malformed line (exit 3), a longer result a FUNC error (exit 1). Default: 16m, less when 4 copies per"
+          + " partition in memory (--workers + 2 of them) would not fit in the JVM's heap (12m for 8 workers with"
+          + " bin/pyworkers' -Xmx512m).")
+  String maxRecordSize;
+
+  @Option(names = "--allow-nan",
+      description = "Accept NaN, Infinity and -Infinity in JSONL input and write NaN or infinite results as those"
+          + " literals. They are not JSON (RFC 8259) and most JSON readers reject them; without this option an input"
+          + " line holding one is malformed (exit 3) and such a result is a FUNC error (exit 1).")
+  boolean allowNan;
+
   @Option(names = "--python", paramLabel = "EXE", defaultValue = "${env:PYWORKERS_PYTHON:-python3}",
       description = "Python executable, a path or a name on PATH (default: $PYWORKERS_PYTHON if set, else python3;"
           + " now ${DEFAULT-VALUE}).")
@@ -122,10 +137,20 @@ final class RunCommand implements Callable<Integer> {
         f.getCause().printStackTrace(err);
       }
       return f.exitCode().code();
+    } catch (RuntimeException | Error e) {
+      if (job.isInterrupted()) return ExitCode.INTERRUPTED.code();
+      return internalError(err, e);
     } finally {
       hook.remove();
       err.flush();
     }
+  }
+
+  /** An error that is none of the run's failures (a defect, or the JVM out of memory): one line, exit code 5. */
+  private int internalError(PrintWriter err, Throwable e) {
+    err.println(spec.qualifiedName() + ": internal error: " + Failures.describeInternal(e));
+    if (Main.isVerbose(spec.root().commandLine().getParseResult())) e.printStackTrace(err);
+    return ExitCode.FAILURE.code();
   }
 
   boolean showProgress() {

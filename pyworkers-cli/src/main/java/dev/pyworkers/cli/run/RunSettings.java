@@ -16,9 +16,10 @@ import java.util.Objects;
  * @param partitionBytes input bytes per partition (one runner task); 0: chosen from the input size
  * @param python the Python executable
  * @param showProgress whether to draw the progress bar on stderr
+ * @param records the record size limit and whether NaN and Infinity are allowed
  */
 public record RunSettings(Path udfFile, String function, Path input, Path output, InputFormat format, int workers,
-    int batchRecords, long partitionBytes, String python, boolean showProgress) {
+    int batchRecords, long partitionBytes, String python, boolean showProgress, RecordRules records) {
   public static final long MIN_AUTO_PARTITION = 64L << 10;
   public static final long MAX_AUTO_PARTITION = 2L << 20;
 
@@ -29,6 +30,7 @@ public record RunSettings(Path udfFile, String function, Path input, Path output
     Objects.requireNonNull(output, "output");
     Objects.requireNonNull(format, "format");
     Objects.requireNonNull(python, "python");
+    Objects.requireNonNull(records, "records");
     if (workers < 1) throw new IllegalArgumentException("workers must be >= 1, got " + workers);
     if (batchRecords < 0) throw new IllegalArgumentException("batchRecords must be >= 0, got " + batchRecords);
     if (partitionBytes < 0) throw new IllegalArgumentException("partitionBytes must be >= 0, got " + partitionBytes);
