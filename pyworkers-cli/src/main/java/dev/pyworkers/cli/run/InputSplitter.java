@@ -25,6 +25,8 @@ public final class InputSplitter {
   /** How far past the limit an over-long record is counted to report its size. */
   private static final long MEASURE_LIMIT = 4L << 30;
   private static final int EXCERPT_CHARS = 80;
+  /** Enough bytes for 80 characters of UTF-8. */
+  private static final int EXCERPT_BYTES = 4 * EXCERPT_CHARS;
   private static final int START_FIELD = 0;
   private static final int IN_FIELD = 1;
   private static final int IN_QUOTES = 2;
@@ -154,18 +156,14 @@ public final class InputSplitter {
     while (true) {
       int end = scan();
       if (end >= 0) {
-        long size = end - pos - lineEndLength(end);
-        if (size > maxRecordBytes) throw tooLong(end - pos, size);
+        if (end - pos - lineEndLength(end) > maxRecordBytes) throw tooLong(end);
         recordEnd = end;
         return true;
       }
-      if (limit - pos > maxRecordBytes + 1) {
-        int seen = limit - pos;
-        throw tooLong(seen, measureRest());
-      }
+      if (limit - pos > maxRecordBytes + 1) throw tooLongUnfinished();
       if (eof) {
         if (pos == limit) return false;
-        if (limit - pos > maxRecordBytes) throw tooLong(limit - pos, limit - pos);
+        if (limit - pos > maxRecordBytes) throw tooLong(buf, pos, Math.min(limit - pos, EXCERPT_BYTES), limit - pos);
         recordEnd = limit; // the last line, without a line end
         return true;
       }
@@ -222,42 +220,55 @@ public final class InputSplitter {
     return end - 2 >= pos && buf[end - 2] == '\r' ? 2 : 1;
   }
 
+  /** The failure for the record [pos, end) found in the buffer. */
+  private RunFailure tooLong(int end) {
+    long size = end - pos - lineEndLength(end);
+    return tooLong(buf, pos, (int) Math.min(size, EXCERPT_BYTES), size);
+  }
+
   /**
-   * Counts the rest of the over-long record at pos without keeping it (the buffer is reused from its start; only
-   * its first bytes are kept for the excerpt); returns the record's size without its line end, or -1 if it goes on
-   * past {@link #MEASURE_LIMIT}.
+   * The failure for the unfinished, already over-long record at pos: counts the rest of it without keeping it (the
+   * buffer is reused from its start), keeping only its first bytes for the excerpt.
    */
-  private long measureRest() throws IOException {
+  private RunFailure tooLongUnfinished() throws IOException {
+    byte[] head = new byte[EXCERPT_BYTES];
+    int headLength = Math.min(limit - pos, EXCERPT_BYTES);
+    System.arraycopy(buf, pos, head, 0, headLength);
     long size = limit - pos;
-    int keep = (int) Math.min(size, EXCERPT_CHARS * 4L);
-    System.arraycopy(buf, pos, buf, 0, keep);
-    pos = start = 0;
-    while (!eof) {
-      if (size > MEASURE_LIMIT) return -1;
-      scanAt = limit = keep;
-      int n = in.read(buf, keep, buf.length - keep);
+    byte last = buf[limit - 1];
+    while (!eof && size <= MEASURE_LIMIT) {
+      pos = start = scanAt = limit = 0;
+      int n = in.read(buf, 0, buf.length);
       if (n < 0) {
         eof = true;
         break;
       }
-      limit = keep + n;
+      limit = n;
       int end = scan();
-      if (end >= 0) return size + (end - keep) - (end - 2 >= keep && buf[end - 2] == '\r' ? 2 : 1);
+      int part = end >= 0 ? end : n;
+      int copy = Math.min(part, EXCERPT_BYTES - headLength);
+      System.arraycopy(buf, 0, head, headLength, copy);
+      headLength += copy;
+      if (end >= 0) {
+        boolean crlf = end >= 2 ? buf[end - 2] == '\r' : last == '\r';
+        size += end - (crlf ? 2 : 1);
+        return tooLong(head, 0, (int) Math.min(headLength, size), size);
+      }
       size += n;
+      last = buf[n - 1];
     }
-    return size;
+    return tooLong(head, 0, headLength, size > MEASURE_LIMIT ? -1 : size);
   }
 
-  /** The failure for the record at pos, of which the buffer holds {@code seen} bytes, {@code size} in all (-1: huge). */
-  private RunFailure tooLong(int seen, long size) {
-    String excerpt = excerpt(buf, pos, (int) Math.min(seen, EXCERPT_CHARS * 4L));
+  /** The failure for the record at line {@code line}, {@code size} bytes (-1: huge), starting with b[from, +len). */
+  private RunFailure tooLong(byte[] b, int from, int len, long size) {
     String what = format != InputFormat.CSV ? "input line " : headerFrame == null
         ? "the CSV header at input line " : "the CSV record at input line ";
     String howLong = size < 0 ? "longer than " + RecordRules.describe(MEASURE_LIMIT) : RecordRules.describe(size);
     return new RunFailure(ExitCode.BAD_INPUT, what + line + " is " + howLong + ", over the record size limit of "
         + RecordRules.describe(maxRecordBytes) + ": raise --max-record-size (and the heap, e.g."
         + " PYWORKERS_JAVA_OPTS=-Xmx2g), or check that the input is really " + format + "; it starts with "
-        + excerpt);
+        + excerpt(b, from, len));
   }
 
   /** The first 80 characters of the UTF-8 text in {@code b[from, from + len)}, quoted and escaped as Python's repr. */

@@ -36,13 +36,27 @@ public final class CliProcess {
    * java in the same process), so {@link #signalGroup} reaches it and its Python processes like a terminal's Ctrl-C.
    */
   public static CliProcess startInOwnSession(Path dir, String... args) throws IOException {
-    return start(dir, true, args);
+    return start(dir, true, List.of(), args);
+  }
+
+  /** Runs {@code pyworkers args...} in a JVM with {@code jvmOptions} (e.g. -Xmx512m) to its end (at most 60 s). */
+  public static CliProcess runWithJvmOptions(Path dir, List<String> jvmOptions, String... args)
+      throws IOException, InterruptedException {
+    CliProcess p = start(dir, false, jvmOptions, args);
+    p.waitFor(Duration.ofSeconds(60));
+    return p;
   }
 
   private static CliProcess start(Path dir, boolean ownSession, String... args) throws IOException {
+    return start(dir, ownSession, List.of(), args);
+  }
+
+  private static CliProcess start(Path dir, boolean ownSession, List<String> jvmOptions, String... args)
+      throws IOException {
     List<String> cmd = new ArrayList<>();
     if (ownSession) cmd.add("setsid");
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.addAll(jvmOptions);
     cmd.add("-cp");
     cmd.add(classpath());
     cmd.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
