@@ -38,7 +38,8 @@ import picocli.CommandLine.Spec;
           + " of column name to string, from a header line and then one record per line (Python's csv module, excel"
           + " dialect: ',' separates fields, '\"' quotes them, quoted fields may span lines; blank lines are"
           + " skipped); text: the line as a str, without its line ending. Input must be UTF-8; a UTF-8 byte order"
-          + " mark is dropped. FUNC returns one value, written with json.dumps.",
+          + " mark is dropped. FUNC returns one value, written with json.dumps. JSON is strict: NaN and Infinity are"
+          + " neither read nor written unless --allow-nan.",
       "",
       "The input is streamed: it is cut into partitions of whole records (one runner task each), at most"
           + " --workers + 2 partitions are held in memory at once, and OUT is written to a temporary file next to it"
@@ -53,14 +54,18 @@ import picocli.CommandLine.Spec;
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
       "0:success: OUT holds one JSON line per input record, in input order",
-      "1:FUNC raised an exception (its traceback and the input line are printed), or returned a value json.dumps"
-          + " cannot write",
+      "1:FUNC raised an exception, KeyboardInterrupt and SystemExit included (its traceback and the input line are"
+          + " printed), or returned a value that is not JSON (not serialisable, NaN or infinite without --allow-nan,"
+          + " longer than --max-record-size)",
       "2:bad arguments: an invalid option, a missing input, or a bad --udf (missing file, syntax error, missing or"
           + " non-callable function); nothing was read",
-      "3:a malformed input line (its number and first 80 characters are printed)",
+      "3:a malformed input line: not JSON (NaN and Infinity included, without --allow-nan), not CSV, not UTF-8, or"
+          + " longer than --max-record-size (its number and first 80 characters are printed)",
       "4:a Python worker crashed (exited or was killed) in the middle of a partition",
-      "5:another failure: OUT cannot be written, Python cannot be started, an internal error",
-      "130:interrupted by Ctrl-C (SIGINT) or SIGTERM: the workers were stopped within 2 s, OUT was not written"
+      "5:another failure: OUT cannot be written, Python cannot be started, an internal error (out of memory"
+          + " included; --verbose prints its stack trace)",
+      "130:interrupted by Ctrl-C (SIGINT) or SIGTERM sent by the user: the workers were stopped within 2 s, OUT was"
+          + " not written"
     })
 final class RunCommand implements Callable<Integer> {
   @Spec CommandSpec spec;

@@ -61,6 +61,7 @@ public final class Failures {
     if (is(type, "UdfRecordError")) return new RunFailure(ExitCode.UDF_ERROR, e.pythonMessage(), e);
     if (is(type, "MalformedRecordError")) return new RunFailure(ExitCode.BAD_INPUT, e.pythonMessage(), e);
     if (is(type, "UdfLoadError")) return new RunFailure(ExitCode.BAD_ARGUMENT, "bad --udf: " + e.pythonMessage(), e);
+    // A SIGINT the worker received: pyworkers.jobs reports a KeyboardInterrupt that FUNC raised itself as a UDF error.
     if (is(type, "KeyboardInterrupt")) {
       return new RunFailure(ExitCode.INTERRUPTED, "interrupted: a Python worker got Ctrl-C (SIGINT)" + where, e);
     }

@@ -21,7 +21,7 @@ public record RecordRules(long maxRecordBytes, boolean allowNan) {
   public static final long DEFAULT_MAX_RECORD_BYTES = 16L << 20;
   /** The smallest limit given with {@code --max-record-size}. */
   public static final long MIN_RECORD_BYTES = 1L << 10;
-  /** The largest limit given with {@code --max-record-size}: a frame of records stays far below the protocol's 1 GiB. */
+  /** The largest limit of {@code --max-record-size}: a frame of records stays far below the protocol's 1 GiB. */
   public static final long MAX_RECORD_BYTES = InputSplitter.MAX_RECORD_BYTES;
   /** Copies of a record held per partition in memory, counted by the default limit. */
   static final int COPIES_PER_PARTITION = 4;
