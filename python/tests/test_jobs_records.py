@@ -19,6 +19,10 @@ def f(r):
         return float("inf")
     if kind == "big":
         return "x" * 100
+    if kind == "circular":
+        loop = [1]
+        loop.append(loop)
+        return loop
     if kind == "KeyboardInterrupt":
         raise KeyboardInterrupt("raised by f")
     if kind == "SystemExit":
@@ -87,6 +91,16 @@ def test_nanResult_isAUdfError_namingTheLineAndThePath_unlessAllowed(udf, own_si
         "Infinity as non-standard JSON. The line: %r" % (line, excerpt))
     out = run(udf, fmt, text, first_line=5, header=header, allow_nan=True)
     assert out[-1] == '{"a": [1, {"b": NaN}]}'
+
+
+def test_theWordsNanAndInfinityInStrings_areJustStrings(udf, own_sigint):
+    assert run(udf, "jsonl", '{"s": "NaN"}\n["Infinity"]\n') == ['{"s": "NaN"}', '["Infinity"]']
+
+
+def test_circularResult_isTheEncodersOwnError_andTheSearchForNanEnds(udf, own_sigint):
+    with pytest.raises(jobs.UdfRecordError, match=r"input line 1 cannot be written as JSON: ValueError: Circular "
+                                                  r"reference detected"):
+        run(udf, "text", "circular\n")
 
 
 def test_infiniteResult_asTheWholeResult(udf, own_sigint):

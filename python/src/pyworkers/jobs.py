@@ -458,21 +458,27 @@ def _encoded_value(e: BaseException) -> Any:
 
 
 def _non_finite(value: Any) -> Any:
-    """Where the first NaN or infinite float in ``value`` is, as "the float nan at result['a'][2]", or None."""
+    """Where the first NaN or infinite float in ``value`` is, as "the float nan at result['a'][2]", or None. Each
+    list or dict is looked at once, so a circular one (which the encoder rejects too) ends the walk."""
     stack: List[Tuple[Any, str]] = [(value, "result")]
+    seen = set()
     while stack:
         item, path = stack.pop()
         if isinstance(item, float):
             if not math.isfinite(item):
                 return "the float %r %s" % (item, "as the result" if path == "result" else "at " + path)
-        elif isinstance(item, dict):
-            for key in reversed(list(item)):
-                if isinstance(key, float) and not math.isfinite(key):
-                    return "the float %r as a key of %s" % (key, path)
-                stack.append((item[key], "%s[%r]" % (path, key)))
-        elif isinstance(item, (list, tuple)):
-            for i in range(len(item) - 1, -1, -1):
-                stack.append((item[i], "%s[%d]" % (path, i)))
+        elif isinstance(item, (dict, list, tuple)):
+            if id(item) in seen:
+                continue
+            seen.add(id(item))
+            if isinstance(item, dict):
+                for key in reversed(list(item)):
+                    if isinstance(key, float) and not math.isfinite(key):
+                        return "the float %r as a key of %s" % (key, path)
+                    stack.append((item[key], "%s[%r]" % (path, key)))
+            else:
+                for i in range(len(item) - 1, -1, -1):
+                    stack.append((item[i], "%s[%d]" % (path, i)))
     return None
 
 

@@ -50,9 +50,4 @@ public record RecordRules(long maxRecordBytes, boolean allowNan) {
     double scaled = bytes / (double) (bytes >= 1L << 30 ? 1L << 30 : bytes >= 1L << 20 ? 1L << 20 : 1L << 10);
     return String.format(java.util.Locale.ROOT, "%.1f %s (%d bytes)", scaled, unit, bytes);
   }
-
-  /** The defaults for {@code workers} workers in this JVM. */
-  public static RecordRules defaults(int workers) {
-    return new RecordRules(defaultMaxRecordBytes(workers, Runtime.getRuntime().maxMemory()), false);
-  }
 }
