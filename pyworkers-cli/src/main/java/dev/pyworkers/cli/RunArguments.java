@@ -59,7 +59,13 @@ final class RunArguments {
       long limit = RecordRules.defaultMaxRecordBytes(c.workers, Runtime.getRuntime().maxMemory());
       return new RecordRules(limit, c.allowNan);
     }
-    long limit = size("--max-record-size", c.maxRecordSize);
+    long limit;
+    try {
+      limit = size("--max-record-size", c.maxRecordSize);
+    } catch (ParameterException e) {
+      if (!SIZE.matcher(c.maxRecordSize.strip().toLowerCase(Locale.ROOT)).matches()) throw e;
+      limit = 0; // a size, but out of any size's range: say this option's range
+    }
     if (limit < RecordRules.MIN_RECORD_BYTES || limit > RecordRules.MAX_RECORD_BYTES) {
       throw bad("--max-record-size '" + c.maxRecordSize + "' must be between 1k and "
           + (RecordRules.MAX_RECORD_BYTES >> 20) + "m; give e.g. 16m");

@@ -28,8 +28,10 @@ class CliErrorLineTest {
           + " --help')",
       "--format|xml|pyworkers run: Invalid value for option '--format': expected one of [JSONL, CSV, TEXT]"
           + " (case-insensitive) but was 'xml' (see 'pyworkers run --help')",
-      "--max-record-size|0|pyworkers run: --max-record-size '0' must be between 1 byte and 1 TiB (see 'pyworkers run"
-          + " --help')",
+      "--max-record-size|0|pyworkers run: --max-record-size '0' must be between 1k and 256m; give e.g. 16m (see"
+          + " 'pyworkers run --help')",
+      "--max-record-size|2048g|pyworkers run: --max-record-size '2048g' must be between 1k and 256m; give e.g. 16m"
+          + " (see 'pyworkers run --help')",
       "--max-record-size|512m|pyworkers run: --max-record-size '512m' must be between 1k and 256m; give e.g. 16m"
           + " (see 'pyworkers run --help')",
       "--max-record-size|big|pyworkers run: --max-record-size 'big' is not a size; give bytes or a number with k, m"
