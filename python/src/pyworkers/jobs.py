@@ -12,29 +12,45 @@ The JVM runs :func:`make_job`'s result as a NON_UDF function with raw-bytes fram
 
 A record is, per format: ``jsonl`` the parsed JSON value (blank lines are skipped); ``csv`` a dict of column name to
 string (excel dialect, ``,`` delimiter, quoted fields may span lines; blank lines are skipped); ``text`` the line as a
-``str`` without its line ending. Input must be UTF-8. FUNC's result is written with the default ``json.dumps``.
+``str`` without its line ending. Input must be UTF-8. FUNC's result is written with ``json.dumps``.
+
+JSON is strict both ways unless ``allow_nan`` is set: ``NaN``, ``Infinity`` and ``-Infinity`` in an input line make it
+malformed, and a result holding a NaN or infinite float is a UDF error (RFC 8259 has neither). With ``allow_nan`` both
+are accepted and written as those non-standard literals, as Python's ``json`` module does by default.
+``max_record_bytes`` (0: no limit) bounds the JSON of one record's result, so that one huge result is a UDF error
+here instead of a frame that exhausts the JVM's heap; it is also the CSV field size limit.
 
 Failures are exceptions whose message the JVM prints as is; their type names tell it the exit code:
 
 * :class:`UdfLoadError`: FILE.py cannot be loaded, or FUNC is missing or not callable;
-* :class:`UdfRecordError`: FUNC raised on a record, or returned a value that is not JSON-serialisable; the message
-  names the input line and carries FUNC's own traceback (the frames of this module left out);
+* :class:`UdfRecordError`: FUNC raised on a record (any ``BaseException``: ``SystemExit``, ``GeneratorExit`` and a
+  ``KeyboardInterrupt`` that FUNC raised itself included), or returned a value that is not JSON (not serialisable,
+  NaN or infinite, or longer than ``max_record_bytes``); the message names the input line and carries FUNC's own
+  traceback (the frames of this module left out);
 * :class:`MalformedRecordError`: an input line cannot be parsed; the message names the line and shows its start.
 
-A ``KeyboardInterrupt`` (Ctrl-C reaches the workers too) is raised as it is: the run is being interrupted.
+A ``KeyboardInterrupt`` that comes from a SIGINT this process received (Ctrl-C reaches the workers too) is raised as
+it is: the run is being interrupted. The job tells the two apart with a SIGINT handler of its own that notes the
+signal before it raises ``KeyboardInterrupt``, as Python's default handler does.
 
 FILE.py is loaded once per worker process (keyed by path, size and modification time), as a module named
 ``_pyworkers_udf_<stem>`` with its folder on ``sys.path``, like ``python FILE.py`` would see it. Standard library only.
 Not thread-safe: a worker runs one task at a time.
+
+Why one module of some 500 lines: loading FUNC, the three formats' hot loops and the errors that name a line all
+share the frame layout and the line numbering, and the hot loops stay flat (no calls between modules per record).
 """
 import csv
 import importlib.util
 import inspect
 import io
 import json
+import math
 import os
+import signal
 import struct
 import sys
+import threading
 import time
 import traceback
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Tuple, cast
@@ -49,10 +65,11 @@ _EXCERPT_CHARS = 80
 _MAX_NAMES_SHOWN = 30
 # A loaded FUNC, or the UdfLoadError loading it raised, per (path, name, size, mtime); one entry per run in practice.
 _loaded: Dict[Tuple[str, str, int, int], Tuple[Any, float]] = {}
-_decode = json.JSONDecoder().decode  # what json.loads(str) runs, minus its keyword checks
-_encode = json.JSONEncoder().encode  # what json.dumps(value) runs, minus its keyword checks
 _DECODE_CODE = json.JSONDecoder.decode.__code__
 _ENCODE_CODE = json.JSONEncoder.encode.__code__
+_NON_FINITE = {"NaN": "NaN", "Infinity": "Infinity", "-Infinity": "-Infinity"}
+# Set by the job's SIGINT handler: a KeyboardInterrupt is then a Ctrl-C, not something FUNC raised.
+_sigint_received = False
 
 
 class JobError(Exception):
@@ -71,15 +88,40 @@ class MalformedRecordError(JobError):
     """An input line is not valid in the input format."""
 
 
-def make_job(udf_path: str, func_name: str, fmt: str) -> Callable[[int, Iterator[bytes]], Iterator[bytes]]:
+class _Codec:
+    """The JSON decoder and encoder of a run (what ``json.loads(str)`` and ``json.dumps(value)`` run, minus their
+    keyword checks), strict or not about NaN and Infinity, and the longest result allowed. Immutable."""
+
+    __slots__ = ("decode", "encode", "allow_nan", "max_result")
+
+    def __init__(self, allow_nan: bool, max_result: int) -> None:
+        if allow_nan:
+            self.decode = json.JSONDecoder().decode
+        else:
+            self.decode = json.JSONDecoder(parse_constant=_reject_constant).decode
+        self.encode = json.JSONEncoder(allow_nan=allow_nan).encode
+        self.allow_nan = allow_nan
+        self.max_result = max_result
+
+
+def make_job(udf_path: str, func_name: str, fmt: str, allow_nan: bool = False,
+             max_record_bytes: int = 0) -> Callable[[int, Iterator[bytes]], Iterator[bytes]]:
     """The NON_UDF function of a run. Loads FUNC now, so a task's init time covers it; a load failure is raised when
-    the task calls the job, with its own message."""
+    the task calls the job, with its own message. ``allow_nan``: accept and write NaN and Infinity (non-standard
+    JSON); ``max_record_bytes``: the record size limit (0: none), which bounds the JSON of one result and lifts the
+    ``csv`` module's field size limit (128 KiB by default) to the record's, since the JVM already bounds records."""
     if fmt not in FORMATS:
         raise ValueError("unknown input format %r; expected one of %s" % (fmt, ", ".join(FORMATS)))
+    if max_record_bytes < 0:
+        raise ValueError("max_record_bytes must be >= 0 (0: no limit), got %d" % max_record_bytes)
     _entry(udf_path, func_name)  # a failure stays in the cache and is raised when the task calls the job
+    _note_sigint()
+    codec = _Codec(bool(allow_nan), int(max_record_bytes))
+    if fmt == "csv":
+        csv.field_size_limit(max(csv.field_size_limit(), max_record_bytes or sys.maxsize))
 
     def job(partition_index: int, frames: Iterator[bytes]) -> Iterator[bytes]:
-        return _run(udf_path, func_name, fmt, frames)
+        return _run(udf_path, func_name, fmt, codec, frames)
 
     return job
 
@@ -89,7 +131,9 @@ def load_udf(udf_path: str, func_name: str) -> Callable[[Any], Any]:
     return cast(Callable[[Any], Any], _load_cached(udf_path, func_name)[0])
 
 
-def _run(udf_path: str, func_name: str, fmt: str, frames: Iterator[bytes]) -> Iterator[bytes]:
+def _run(udf_path: str, func_name: str, fmt: str, codec: _Codec, frames: Iterator[bytes]) -> Iterator[bytes]:
+    global _sigint_received
+    _sigint_received = False
     func, load_ms = _load_cached(udf_path, func_name)
     first = next(frames, None)
     if first is None:
@@ -97,12 +141,12 @@ def _run(udf_path: str, func_name: str, fmt: str, frames: Iterator[bytes]) -> It
         yield json.dumps(info).encode("utf-8")
         return
     if fmt == "csv":
-        yield from _csv_frames(func, func_name, _csv_header(first), frames)
+        yield from _csv_frames(func, func_name, codec, _csv_header(first), frames)
         return
     mapper = _jsonl_block if fmt == "jsonl" else _text_block
     for frame in _chain(first, frames):
         line, text = _open_frame(frame)
-        yield mapper(func, func_name, line, text)
+        yield mapper(func, func_name, codec, line, text)
 
 
 def _chain(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
@@ -209,25 +253,40 @@ def _lines(text: str) -> List[str]:
     return lines
 
 
-def _frame(out: List[str]) -> bytes:
+def _frame(out: List[str], max_result: int) -> bytes:
+    """The output frame of ``out``; raises :class:`_ResultTooLarge` naming the first result over ``max_result``."""
     if not out:
         return _COUNT.pack(0)
-    return _COUNT.pack(len(out)) + ("\n".join(out) + "\n").encode("utf-8")
+    body = "\n".join(out)
+    if max_result and len(body) > max_result:  # ASCII (json's ensure_ascii): characters are bytes
+        for index, result in enumerate(out):
+            if len(result) > max_result:
+                raise _ResultTooLarge(index, len(result))
+    return _COUNT.pack(len(out)) + (body + "\n").encode("utf-8")
 
 
-def _jsonl_block(func: Callable[[Any], Any], func_name: str, first_line: int, text: str) -> bytes:
+class _ResultTooLarge(Exception):
+    """Result ``index`` of a frame is ``size`` bytes of JSON, over the limit; the caller names its input line."""
+
+    def __init__(self, index: int, size: int) -> None:
+        super().__init__(index, size)
+        self.index = index
+        self.size = size
+
+
+def _jsonl_block(func: Callable[[Any], Any], func_name: str, codec: _Codec, first_line: int, text: str) -> bytes:
     lines = _lines(text)
     out: List[str] = []
-    append, decode, encode = out.append, _decode, _encode
+    append, decode, encode = out.append, codec.decode, codec.encode
     skipped = 0
     rest = iter(lines)
     while True:
         try:
             for line in rest:
                 append(encode(func(decode(line))))
-            return _frame(out)
+            break
         except BaseException as e:
-            if isinstance(e, KeyboardInterrupt):
+            if isinstance(e, KeyboardInterrupt) and _sigint_received:
                 raise  # Ctrl-C reached the worker too: the run is being interrupted, not failing on a record
             index = len(out) + skipped
             line = lines[index]
@@ -235,24 +294,33 @@ def _jsonl_block(func: Callable[[Any], Any], func_name: str, first_line: int, te
             if stage == "decode" and not line.strip():
                 skipped += 1  # a blank line: not a record
                 continue
-            raise _record_error(e, stage, func_name, first_line + index, line, "JSON") from None
+            raise _record_error(e, stage, func_name, codec, first_line + index, line, "JSON") from None
+    try:
+        return _frame(out, codec.max_result)
+    except _ResultTooLarge as e:
+        # out[k] is the result of the k-th line that is not blank (only blank lines are skipped)
+        index = [i for i, line in enumerate(lines) if line.strip()][e.index]
+        raise _too_large(e, func_name, codec, first_line + index, lines[index]) from None
 
 
-def _text_block(func: Callable[[Any], Any], func_name: str, first_line: int, text: str) -> bytes:
+def _text_block(func: Callable[[Any], Any], func_name: str, codec: _Codec, first_line: int, text: str) -> bytes:
     lines = _lines(text)
     if "\r" in text:
         lines = [line[:-1] if line.endswith("\r") else line for line in lines]
     out: List[str] = []
-    append, encode = out.append, _encode
+    append, encode = out.append, codec.encode
     try:
         for line in lines:
             append(encode(func(line)))
     except BaseException as e:
-        if isinstance(e, KeyboardInterrupt):
+        if isinstance(e, KeyboardInterrupt) and _sigint_received:
             raise
         index = len(out)
-        raise _record_error(e, _failed_stage(e), func_name, first_line + index, lines[index], "text") from None
-    return _frame(out)
+        raise _record_error(e, _failed_stage(e), func_name, codec, first_line + index, lines[index], "text") from None
+    try:
+        return _frame(out, codec.max_result)
+    except _ResultTooLarge as e:
+        raise _too_large(e, func_name, codec, first_line + e.index, lines[e.index]) from None
 
 
 def _csv_header(frame: bytes) -> List[str]:
@@ -272,10 +340,10 @@ def _csv_header(frame: bytes) -> List[str]:
     return header
 
 
-def _csv_frames(func: Callable[[Any], Any], func_name: str, header: List[str],
+def _csv_frames(func: Callable[[Any], Any], func_name: str, codec: _Codec, header: List[str],
                 frames: Iterable[bytes]) -> Iterator[bytes]:
     width = len(header)
-    encode = _encode
+    encode = codec.encode
     for frame in frames:
         first_line, text = _open_frame(frame)
         reader = csv.reader(io.StringIO(text, newline=""))
@@ -300,10 +368,27 @@ def _csv_frames(func: Callable[[Any], Any], func_name: str, header: List[str],
             try:
                 append(encode(func(dict(zip(header, row)))))
             except BaseException as e:
-                if isinstance(e, KeyboardInterrupt):
+                if isinstance(e, KeyboardInterrupt) and _sigint_received:
                     raise
-                raise _record_error(e, _failed_stage(e), func_name, line, _line_of(text, start), "CSV") from None
-        yield _frame(out)
+                raise _record_error(e, _failed_stage(e), func_name, codec, line, _line_of(text, start),
+                                    "CSV") from None
+        try:
+            yield _frame(out, codec.max_result)
+        except _ResultTooLarge as e:
+            start = _csv_record_start(text, e.index)
+            raise _too_large(e, func_name, codec, first_line + start, _line_of(text, start)) from None
+
+
+def _csv_record_start(text: str, index: int) -> int:
+    """The 0-based line in ``text`` where its record ``index`` starts (blank lines are not records)."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    seen = 0
+    while True:
+        start = reader.line_num
+        if next(reader):
+            if seen == index:
+                return start
+            seen += 1
 
 
 def _line_of(text: str, index: int) -> str:
@@ -328,16 +413,90 @@ def _failed_stage(e: BaseException) -> str:
     return "func"
 
 
-def _record_error(e: BaseException, stage: str, func_name: str, line_number: int, line: str,
+def _record_error(e: BaseException, stage: str, func_name: str, codec: _Codec, line_number: int, line: str,
                   fmt: str) -> JobError:
     if stage == "decode":
         return MalformedRecordError("input line %d is not valid %s (%s): %s" % (line_number, fmt, e, _excerpt(line)))
     if stage == "encode":
+        where = None if codec.allow_nan or not isinstance(e, ValueError) else _non_finite(_encoded_value(e))
+        if where is not None:
+            return UdfRecordError("the result of %s for input line %d is not JSON: it holds %s; JSON (RFC 8259) has "
+                                  "no NaN or Infinity: return None for a missing number, or pass --allow-nan to "
+                                  "write NaN and Infinity as non-standard JSON. The line: %s"
+                                  % (func_name, line_number, where, _excerpt(line)))
         return UdfRecordError("the result of %s for input line %d cannot be written as JSON: %s: %s; return "
                               "dicts, lists, strings, numbers, booleans or None. The line: %s"
                               % (func_name, line_number, _type_name(e), e, _excerpt(line)))
     return UdfRecordError("%s raised %s on input line %d: %s\nThe line: %s\n%s"
                           % (func_name, _type_name(e), line_number, e, _excerpt(line), _user_traceback(e)))
+
+
+def _too_large(e: _ResultTooLarge, func_name: str, codec: _Codec, line_number: int, line: str) -> UdfRecordError:
+    return UdfRecordError("the result of %s for input line %d is %s of JSON, over the record size limit of %s; "
+                          "return less per record, or raise --max-record-size. The line: %s"
+                          % (func_name, line_number, _size(e.size), _size(codec.max_result), _excerpt(line)))
+
+
+def _size(size: int) -> str:
+    """``1536`` as "1.5 KiB (1536 bytes)"; below 1 KiB just "12 bytes"."""
+    if size < 1 << 10:
+        return "%d bytes" % size
+    unit, name = (1 << 20, "MiB") if size >= 1 << 20 else (1 << 10, "KiB")
+    return "%.1f %s (%d bytes)" % (size / float(unit), name, size)
+
+
+def _reject_constant(name: str) -> Any:
+    """``parse_constant`` of the strict decoder: NaN, Infinity and -Infinity are not JSON."""
+    raise ValueError("%s is not JSON: RFC 8259 has no NaN or Infinity; fix the input, or pass --allow-nan to accept "
+                     "them as non-standard JSON" % name)
+
+
+def _encoded_value(e: BaseException) -> Any:
+    """The value the failed ``JSONEncoder.encode`` call was given: its first argument after ``self``."""
+    tb = e.__traceback__
+    below = tb.tb_next if tb is not None else None
+    if below is None or below.tb_frame.f_code is not _ENCODE_CODE:
+        return None
+    return below.tb_frame.f_locals.get(_ENCODE_CODE.co_varnames[1])
+
+
+def _non_finite(value: Any) -> Any:
+    """Where the first NaN or infinite float in ``value`` is, as "the float nan at result['a'][2]", or None. Each
+    list or dict is looked at once, so a circular one (which the encoder rejects too) ends the walk."""
+    stack: List[Tuple[Any, str]] = [(value, "result")]
+    seen = set()
+    while stack:
+        item, path = stack.pop()
+        if isinstance(item, float):
+            if not math.isfinite(item):
+                return "the float %r %s" % (item, "as the result" if path == "result" else "at " + path)
+        elif isinstance(item, (dict, list, tuple)):
+            if id(item) in seen:
+                continue
+            seen.add(id(item))
+            if isinstance(item, dict):
+                for key in reversed(list(item)):
+                    if isinstance(key, float) and not math.isfinite(key):
+                        return "the float %r as a key of %s" % (key, path)
+                    stack.append((item[key], "%s[%r]" % (path, key)))
+            else:
+                for i in range(len(item) - 1, -1, -1):
+                    stack.append((item[i], "%s[%d]" % (path, i)))
+    return None
+
+
+def _note_sigint() -> None:
+    """Replace Python's default SIGINT handler (the worker's, in the main thread) by one that notes the signal."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        signal.signal(signal.SIGINT, _on_sigint)
+
+
+def _on_sigint(signum: int, frame: Any) -> None:
+    global _sigint_received
+    _sigint_received = True
+    raise KeyboardInterrupt
 
 
 def _bad_utf8(frame: bytes, first_line: int) -> MalformedRecordError:

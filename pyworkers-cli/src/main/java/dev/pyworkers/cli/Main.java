@@ -1,6 +1,8 @@
 package dev.pyworkers.cli;
 
+import dev.pyworkers.cli.run.Failures;
 import java.io.PrintWriter;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -9,11 +11,16 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
  * The {@code pyworkers} command. Subcommands are groups of their own ({@code bench} now; {@code run} is meant to sit
  * beside it), each listed in {@code subcommands} below, so adding one is adding a class. Exit codes: 0 success,
- * 2 bad arguments, 1 failure, reported as one line on stderr ({@code --verbose} adds the stack trace).
+ * 2 bad arguments, 1 failure ({@code run} has its own, see {@link dev.pyworkers.cli.run.ExitCode}), each reported as
+ * one line on stderr ({@code --verbose} adds the stack trace). No stack trace reaches the user otherwise: a bad
+ * argument is one line (with picocli's suggestions, not the usage help), an error that escapes a command (an {@link
+ * Error} such as {@link OutOfMemoryError} included) is one line with exit code 5, and so is an exception that
+ * ends another thread.
  *
  * <p>Logging (slf4j-simple, on stderr) stays at warn unless {@code --verbose} raises it to info or the
  * {@code org.slf4j.simpleLogger.defaultLogLevel} system property says otherwise. Not thread-safe: one command line
@@ -37,8 +44,33 @@ public final class Main implements Runnable {
       description = "Print stack traces of failures and log at info level.")
   boolean verbose;
 
+  /** Exit code of an error that escaped a command: {@code run}'s code for an internal error. */
+  static final int INTERNAL_ERROR = 5;
+
   public static void main(String[] args) {
-    System.exit(commandLine().execute(args));
+    boolean verbose = List.of(args).contains("-v") || List.of(args).contains("--verbose");
+    Thread.setDefaultUncaughtExceptionHandler((thread, e) -> internalError("in thread " + thread.getName(), e,
+        verbose));
+    int code;
+    try {
+      code = commandLine().execute(args);
+    } catch (Throwable e) {
+      internalError("", e, verbose);
+      code = INTERNAL_ERROR;
+    }
+    System.exit(code);
+  }
+
+  /** One line on stderr for {@code e} ({@code --verbose}: and its stack trace). Never throws. */
+  private static void internalError(String where, Throwable e, boolean verbose) {
+    try {
+      System.err.println("pyworkers: internal error" + (where.isEmpty() ? "" : " " + where) + ": "
+          + Failures.describeInternal(e));
+      if (verbose) e.printStackTrace();
+      System.err.flush();
+    } catch (Throwable ignored) {
+      // nothing left to report with: stderr itself failed
+    }
   }
 
   /** The configured command line, without running it; tests set its out and err writers. */
@@ -50,7 +82,25 @@ public final class Main implements Runnable {
       return new CommandLine.RunLast().execute(parseResult);
     });
     cmd.setExecutionExceptionHandler(Main::reportFailure);
+    cmd.setParameterExceptionHandler(Main::reportBadArguments);
     return cmd;
+  }
+
+  /**
+   * A bad argument: one line naming the command, the problem and picocli's suggestions, then where the help is;
+   * not the whole usage help, which would bury the message.
+   */
+  private static int reportBadArguments(ParameterException e, String[] args) {
+    CommandLine failed = e.getCommandLine();
+    PrintWriter err = failed.getErr();
+    String name = failed.getCommandSpec().qualifiedName();
+    String message = String.valueOf(e.getMessage()).strip().replaceAll("\\s*\\R\\s*", " ");
+    if (e instanceof UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
+      message += "; did you mean " + String.join(" or ", u.getSuggestions()) + "?";
+    }
+    err.println(name + ": " + message + " (see '" + name + " --help')");
+    err.flush();
+    return failed.getCommandSpec().exitCodeOnInvalidInput();
   }
 
   /** {@code pyworkers} alone is a usage error: a subcommand is required. */

@@ -1,6 +1,7 @@
 package dev.pyworkers.cli;
 
 import dev.pyworkers.cli.run.InputFormat;
+import dev.pyworkers.cli.run.RecordRules;
 import dev.pyworkers.cli.run.RunSettings;
 import java.io.File;
 import java.io.IOException;
@@ -50,11 +51,33 @@ final class RunArguments {
     if (c.batchSize != null && c.batchSize < 1) throw bad("--batch-size must be at least 1, got " + c.batchSize);
     if (c.partitionSize != null) checkPartitionSize(c.partitionSize);
     long partitionBytes = c.partitionSize == null ? 0 : size("--partition-size", c.partitionSize);
+    RecordRules records = records(c);
     checkPython(c.python);
     Duration stallWarning = duration("--stall-warning", c.stallWarning);
     Duration taskTimeout = duration("--task-timeout", c.taskTimeout);
     return new RunSettings(udfFile, function, c.input, c.output, format, c.workers,
-        c.batchSize == null ? 0 : c.batchSize, partitionBytes, c.python, c.showProgress(), stallWarning, taskTimeout);
+        c.batchSize == null ? 0 : c.batchSize, partitionBytes, c.python, c.showProgress(), stallWarning, taskTimeout,
+        records);
+  }
+
+  /** --max-record-size and --allow-nan. */
+  private RecordRules records(RunCommand c) {
+    if (c.maxRecordSize == null) {
+      long limit = RecordRules.defaultMaxRecordBytes(c.workers, Runtime.getRuntime().maxMemory());
+      return new RecordRules(limit, c.allowNan);
+    }
+    long limit;
+    try {
+      limit = size("--max-record-size", c.maxRecordSize);
+    } catch (ParameterException e) {
+      if (!SIZE.matcher(c.maxRecordSize.strip().toLowerCase(Locale.ROOT)).matches()) throw e;
+      limit = 0; // a size, but out of any size's range: say this option's range
+    }
+    if (limit < RecordRules.MIN_RECORD_BYTES || limit > RecordRules.MAX_RECORD_BYTES) {
+      throw bad("--max-record-size '" + c.maxRecordSize + "' must be between 1k and "
+          + (RecordRules.MAX_RECORD_BYTES >> 20) + "m; give e.g. 16m");
+    }
+    return new RecordRules(limit, c.allowNan);
   }
 
   private void readableFile(String option, Path p) {

@@ -1,6 +1,7 @@
 package dev.pyworkers.cli;
 
 import dev.pyworkers.cli.run.ExitCode;
+import dev.pyworkers.cli.run.Failures;
 import dev.pyworkers.cli.run.InputFormat;
 import dev.pyworkers.cli.run.InterruptHook;
 import dev.pyworkers.cli.run.Progress;
@@ -37,7 +38,8 @@ import picocli.CommandLine.Spec;
           + " of column name to string, from a header line and then one record per line (Python's csv module, excel"
           + " dialect: ',' separates fields, '\"' quotes them, quoted fields may span lines; blank lines are"
           + " skipped); text: the line as a str, without its line ending. Input must be UTF-8; a UTF-8 byte order"
-          + " mark is dropped. FUNC returns one value, written with json.dumps.",
+          + " mark is dropped. FUNC returns one value, written with json.dumps. JSON is strict: NaN and Infinity are"
+          + " neither read nor written unless --allow-nan.",
       "",
       "The input is streamed: it is cut into partitions of whole records (one runner task each), at most"
           + " --workers + 2 partitions are held in memory at once, and OUT is written to a temporary file next to it"
@@ -54,16 +56,20 @@ import picocli.CommandLine.Spec;
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
       "0:success: OUT holds one JSON line per input record, in input order",
-      "1:FUNC raised an exception (its traceback and the input line are printed), or returned a value json.dumps"
-          + " cannot write",
+      "1:FUNC raised an exception, KeyboardInterrupt and SystemExit included (its traceback and the input line are"
+          + " printed), or returned a value that is not JSON (not serialisable, NaN or infinite without --allow-nan,"
+          + " longer than --max-record-size)",
       "2:bad arguments: an invalid option, a missing input, or a bad --udf (missing file, syntax error, missing or"
           + " non-callable function); nothing was read",
-      "3:a malformed input line (its number and first 80 characters are printed)",
+      "3:a malformed input line: not JSON (NaN and Infinity included, without --allow-nan), not CSV, not UTF-8, or"
+          + " longer than --max-record-size (its number and first 80 characters are printed)",
       "4:a Python worker crashed (exited or was killed) in the middle of a partition",
-      "5:another failure: OUT cannot be written, Python cannot be started, an internal error",
+      "5:another failure: OUT cannot be written, Python cannot be started, an internal error (out of memory"
+          + " included; --verbose prints its stack trace)",
       "6:a Python worker made no progress for --task-timeout and was killed (its pid, partition, input lines and"
           + " last traceback are printed); OUT was not written",
-      "130:interrupted by Ctrl-C (SIGINT) or SIGTERM: the workers were stopped within 2 s, OUT was not written"
+      "130:interrupted by Ctrl-C (SIGINT) or SIGTERM sent by the user: the workers were stopped within 2 s, OUT was"
+          + " not written"
     })
 final class RunCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -103,6 +109,20 @@ final class RunCommand implements Callable<Integer> {
           + " down to one record each).")
   String partitionSize;
 
+  @Option(names = "--max-record-size", paramLabel = "SIZE",
+      description = "The longest input record (a line; a CSV record may span lines), without its line end, and the"
+          + " longest JSON result of one record, like 16m or 512k, between 1k and 256m. A longer record is a"
+          + " malformed line (exit 3), a longer result a FUNC error (exit 1). Default: 16m, less when 4 copies per"
+          + " partition in memory (--workers + 2 of them) would not fit in the JVM's heap (12m for 8 workers with"
+          + " bin/pyworkers' -Xmx512m).")
+  String maxRecordSize;
+
+  @Option(names = "--allow-nan",
+      description = "Accept NaN, Infinity and -Infinity in JSONL input and write NaN or infinite results as those"
+          + " literals. They are not JSON (RFC 8259) and most JSON readers reject them; without this option an input"
+          + " line holding one is malformed (exit 3) and such a result is a FUNC error (exit 1).")
+  boolean allowNan;
+
   @Option(names = "--python", paramLabel = "EXE", defaultValue = "${env:PYWORKERS_PYTHON:-python3}",
       description = "Python executable, a path or a name on PATH (default: $PYWORKERS_PYTHON if set, else python3;"
           + " now ${DEFAULT-VALUE}).")
@@ -141,10 +161,20 @@ final class RunCommand implements Callable<Integer> {
         f.getCause().printStackTrace(err);
       }
       return f.exitCode().code();
+    } catch (RuntimeException | Error e) {
+      if (job.isInterrupted()) return ExitCode.INTERRUPTED.code();
+      return internalError(err, e);
     } finally {
       hook.remove();
       err.flush();
     }
+  }
+
+  /** An error that is none of the run's failures (a defect, or the JVM out of memory): one line, exit code 5. */
+  private int internalError(PrintWriter err, Throwable e) {
+    err.println(spec.qualifiedName() + ": internal error: " + Failures.describeInternal(e));
+    if (Main.isVerbose(spec.root().commandLine().getParseResult())) e.printStackTrace(err);
+    return ExitCode.FAILURE.code();
   }
 
   boolean showProgress() {

@@ -40,8 +40,22 @@ public final class Failures {
     if (t instanceof IOException || t instanceof UncheckedIOException) {
       return new RunFailure(ExitCode.FAILURE, "I/O error" + where + ": " + t.getMessage(), t);
     }
-    String message = t.getMessage() == null ? t.toString() : t.getClass().getSimpleName() + ": " + t.getMessage();
-    return new RunFailure(ExitCode.FAILURE, "internal error" + where + ": " + message, t);
+    return new RunFailure(ExitCode.FAILURE, "internal error" + where + ": " + describeInternal(t), t);
+  }
+
+  /**
+   * An unexpected throwable for a one-line message: its type and message, and what to do. For an {@link
+   * OutOfMemoryError}, the knobs that bound memory; for a {@link StackOverflowError} or any other, that it is a
+   * defect and {@code --verbose} shows where.
+   */
+  public static String describeInternal(Throwable t) {
+    String message = t.getMessage() == null || t.getMessage().isBlank() ? t.getClass().getSimpleName()
+        : t.getClass().getSimpleName() + ": " + t.getMessage().strip().replaceAll("\\s*\\R\\s*", " ");
+    if (t instanceof OutOfMemoryError) {
+      return message + "; the JVM ran out of memory: lower --workers, --partition-size or --max-record-size, or"
+          + " give it a larger heap (PYWORKERS_JAVA_OPTS=-Xmx2g with bin/pyworkers, else java -Xmx2g)";
+    }
+    return message + "; this is a defect of pyworkers: please report it with the output of --verbose";
   }
 
   private static RunFailure python(PythonException e, String where) {
@@ -49,6 +63,7 @@ public final class Failures {
     if (is(type, "UdfRecordError")) return new RunFailure(ExitCode.UDF_ERROR, e.pythonMessage(), e);
     if (is(type, "MalformedRecordError")) return new RunFailure(ExitCode.BAD_INPUT, e.pythonMessage(), e);
     if (is(type, "UdfLoadError")) return new RunFailure(ExitCode.BAD_ARGUMENT, "bad --udf: " + e.pythonMessage(), e);
+    // A SIGINT the worker received: pyworkers.jobs reports a KeyboardInterrupt that FUNC raised itself as a UDF error.
     if (is(type, "KeyboardInterrupt")) {
       return new RunFailure(ExitCode.INTERRUPTED, "interrupted: a Python worker got Ctrl-C (SIGINT)" + where, e);
     }

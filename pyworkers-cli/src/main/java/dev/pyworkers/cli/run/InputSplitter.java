@@ -9,17 +9,24 @@ import java.util.ArrayDeque;
  * line ends (and, for CSV, tracks quotes the way Python's {@code csv} module does, so a quoted field that spans lines
  * stays in one frame). Each frame starts with the 8-byte big-endian line number of its first record. A UTF-8 byte
  * order mark at the start is dropped. For CSV the first record is the header, sent as the first frame of every
- * partition. Memory: one read buffer (4 MiB, more only for a longer record) plus the partition being filled.
- * Not thread-safe: one reader thread.
+ * partition. A record longer than the record size limit ({@link RecordRules}) is a malformed input line, found while
+ * scanning: the buffer never grows past the limit, and the rest of the record is only counted, to report its size.
+ * Memory: one read buffer (4 MiB, more only for a longer record, at most the unfinished frame plus the limit) plus
+ * the partition being filled. Not thread-safe: one reader thread.
  */
 public final class InputSplitter {
   /** Frames end after this many bytes of records when no record count is given. */
   public static final int DEFAULT_BATCH_BYTES = 64 << 10;
   /** No frame grows past this, whatever the record count asked for (the protocol's frame bound is 1 GiB). */
   public static final int MAX_BATCH_BYTES = 64 << 20;
-  /** The longest record accepted. */
+  /** The largest record size limit that may be set. */
   public static final int MAX_RECORD_BYTES = 256 << 20;
   private static final int BUFFER = 4 << 20;
+  /** How far past the limit an over-long record is counted to report its size. */
+  private static final long MEASURE_LIMIT = 4L << 30;
+  private static final int EXCERPT_CHARS = 80;
+  /** Enough bytes for 80 characters of UTF-8. */
+  private static final int EXCERPT_BYTES = 4 * EXCERPT_CHARS;
   private static final int START_FIELD = 0;
   private static final int IN_FIELD = 1;
   private static final int IN_QUOTES = 2;
@@ -29,6 +36,7 @@ public final class InputSplitter {
   private final InputFormat format;
   private final int batchRecords;
   private final long partitionBytes;
+  private final long maxRecordBytes;
   private byte[] buf = new byte[BUFFER];
   /** First byte of the frame being cut; pos: first byte not yet in a record; limit: end of the bytes read. */
   private int start;
@@ -41,6 +49,9 @@ public final class InputSplitter {
   private long consumed;
   private int recordEnd;
   private int recordLines;
+  /** Scanning the record at pos: the first byte not yet looked at, and the CSV quote state there. */
+  private int scanAt;
+  private int csvState;
   private int nextIndex;
   private byte[] headerFrame;
   /** The most input bytes per frame, lowered when FUNC's output is much larger than its input (set by any thread). */
@@ -51,12 +62,23 @@ public final class InputSplitter {
    * @param partitionBytes a partition ends with the frame that brings it to this many bytes
    */
   public InputSplitter(InputStream in, InputFormat format, int batchRecords, long partitionBytes) {
+    this(in, format, batchRecords, partitionBytes, RecordRules.DEFAULT_MAX_RECORD_BYTES);
+  }
+
+  /** @param maxRecordBytes the longest record, in bytes without its line end (1 to {@link #MAX_RECORD_BYTES}) */
+  public InputSplitter(InputStream in, InputFormat format, int batchRecords, long partitionBytes,
+      long maxRecordBytes) {
     if (batchRecords < 0) throw new IllegalArgumentException("batchRecords must be >= 0, got " + batchRecords);
     if (partitionBytes < 1) throw new IllegalArgumentException("partitionBytes must be >= 1, got " + partitionBytes);
+    if (maxRecordBytes < 1 || maxRecordBytes > MAX_RECORD_BYTES) {
+      throw new IllegalArgumentException("maxRecordBytes must be between 1 and " + MAX_RECORD_BYTES + ", got "
+          + maxRecordBytes);
+    }
     this.in = in;
     this.format = format;
     this.batchRecords = batchRecords;
     this.partitionBytes = partitionBytes;
+    this.maxRecordBytes = maxRecordBytes;
   }
 
   /** The next partition, or null at the end of the input. */
@@ -141,55 +163,149 @@ public final class InputSplitter {
 
   /** Finds the record at pos: sets recordEnd and recordLines and returns true, or returns false at the end. */
   private boolean nextRecord() throws IOException, RunFailure {
+    scanAt = pos;
+    csvState = START_FIELD;
+    recordLines = 1;
     while (true) {
-      int end = format == InputFormat.CSV ? csvRecordEnd() : lineEnd();
+      int end = scan();
       if (end >= 0) {
+        if (end - pos - lineEndLength(end) > maxRecordBytes) throw tooLong(end);
         recordEnd = end;
         return true;
       }
+      if (limit - pos > maxRecordBytes + 1) throw tooLongUnfinished();
       if (eof) {
         if (pos == limit) return false;
+        if (limit - pos > maxRecordBytes) throw tooLong(buf, pos, Math.min(limit - pos, EXCERPT_BYTES), limit - pos);
         recordEnd = limit; // the last line, without a line end
-        recordLines = 1;
         return true;
       }
       fill();
     }
   }
 
+  /** Scans from scanAt for the end of the record at pos; returns the index after its line end, or -1 for now. */
+  private int scan() {
+    int end = format == InputFormat.CSV ? csvRecordEnd() : lineEnd();
+    scanAt = end >= 0 ? end : limit;
+    return end;
+  }
+
   private int lineEnd() {
     byte[] b = buf;
-    for (int i = pos, end = limit; i < end; i++) {
-      if (b[i] == '\n') {
-        recordLines = 1;
-        return i + 1;
-      }
+    for (int i = scanAt, end = limit; i < end; i++) {
+      if (b[i] == '\n') return i + 1;
     }
     return -1;
   }
 
-  /** The end of the CSV record at pos, with Python's csv (excel dialect) rules for quotes; -1 if not all read. */
+  /**
+   * The end of the CSV record at pos, with Python's csv (excel dialect) rules for quotes, going on from scanAt in
+   * the quote state csvState and counting lines in recordLines; -1 if not all read.
+   */
   private int csvRecordEnd() {
     byte[] b = buf;
-    int state = START_FIELD;
-    int lines = 1;
-    for (int i = pos, end = limit; i < end; i++) {
-      byte c = b[i];
-      if (c == '\n' && state != IN_QUOTES) {
-        recordLines = lines;
-        return i + 1;
-      }
-      switch (state) {
-        case START_FIELD -> state = c == '"' ? IN_QUOTES : c == ',' ? START_FIELD : IN_FIELD;
-        case IN_FIELD -> state = c == ',' ? START_FIELD : IN_FIELD;
-        case IN_QUOTES -> {
-          if (c == '"') state = QUOTE_IN_QUOTES;
-          else if (c == '\n') lines++;
+    int state = csvState;
+    int lines = recordLines;
+    try {
+      for (int i = scanAt, end = limit; i < end; i++) {
+        byte c = b[i];
+        if (c == '\n' && state != IN_QUOTES) return i + 1;
+        switch (state) {
+          case START_FIELD -> state = c == '"' ? IN_QUOTES : c == ',' ? START_FIELD : IN_FIELD;
+          case IN_FIELD -> state = c == ',' ? START_FIELD : IN_FIELD;
+          case IN_QUOTES -> {
+            if (c == '"') state = QUOTE_IN_QUOTES;
+            else if (c == '\n') lines++;
+          }
+          default -> state = c == '"' ? IN_QUOTES : c == ',' ? START_FIELD : IN_FIELD;
         }
-        default -> state = c == '"' ? IN_QUOTES : c == ',' ? START_FIELD : IN_FIELD;
+      }
+      return -1;
+    } finally {
+      csvState = state;
+      recordLines = lines;
+    }
+  }
+
+  /** 2 for a record ending in CRLF, 1 for LF. */
+  private int lineEndLength(int end) {
+    return end - 2 >= pos && buf[end - 2] == '\r' ? 2 : 1;
+  }
+
+  /** The failure for the record [pos, end) found in the buffer. */
+  private RunFailure tooLong(int end) {
+    long size = end - pos - lineEndLength(end);
+    return tooLong(buf, pos, (int) Math.min(size, EXCERPT_BYTES), size);
+  }
+
+  /**
+   * The failure for the unfinished, already over-long record at pos: counts the rest of it without keeping it (the
+   * buffer is reused from its start), keeping only its first bytes for the excerpt.
+   */
+  private RunFailure tooLongUnfinished() throws IOException {
+    byte[] head = new byte[EXCERPT_BYTES];
+    int headLength = Math.min(limit - pos, EXCERPT_BYTES);
+    System.arraycopy(buf, pos, head, 0, headLength);
+    long size = limit - pos;
+    byte last = buf[limit - 1];
+    while (!eof && size <= MEASURE_LIMIT) {
+      pos = start = scanAt = limit = 0;
+      int n = in.read(buf, 0, buf.length);
+      if (n < 0) {
+        eof = true;
+        break;
+      }
+      limit = n;
+      int end = scan();
+      int part = end >= 0 ? end : n;
+      int copy = Math.min(part, EXCERPT_BYTES - headLength);
+      System.arraycopy(buf, 0, head, headLength, copy);
+      headLength += copy;
+      if (end >= 0) {
+        boolean crlf = end >= 2 ? buf[end - 2] == '\r' : last == '\r';
+        size += end - (crlf ? 2 : 1);
+        return tooLong(head, 0, (int) Math.min(headLength, size), size);
+      }
+      size += n;
+      last = buf[n - 1];
+    }
+    return tooLong(head, 0, headLength, size > MEASURE_LIMIT ? -1 : size);
+  }
+
+  /** The failure for the record at line {@code line}, {@code size} bytes (-1: huge), starting with b[from, +len). */
+  private RunFailure tooLong(byte[] b, int from, int len, long size) {
+    String what = format != InputFormat.CSV ? "input line " : headerFrame == null
+        ? "the CSV header at input line " : "the CSV record at input line ";
+    String howLong = size < 0 ? "longer than " + RecordRules.describe(MEASURE_LIMIT) : RecordRules.describe(size);
+    return new RunFailure(ExitCode.BAD_INPUT, what + line + " is " + howLong + ", over the record size limit of "
+        + RecordRules.describe(maxRecordBytes) + ": raise --max-record-size (and the heap, e.g."
+        + " PYWORKERS_JAVA_OPTS=-Xmx2g), or check that the input is really " + format + "; it starts with "
+        + excerpt(b, from, len));
+  }
+
+  /** The first 80 characters of the UTF-8 text in {@code b[from, from + len)}, quoted and escaped as Python's repr. */
+  static String excerpt(byte[] b, int from, int len) {
+    String text = new String(b, from, len, java.nio.charset.StandardCharsets.UTF_8);
+    StringBuilder sb = new StringBuilder("'");
+    int chars = 0;
+    for (int i = 0; i < text.length() && chars < EXCERPT_CHARS; chars++) {
+      int cp = text.codePointAt(i);
+      i += Character.charCount(cp);
+      switch (cp) {
+        case '\\' -> sb.append("\\\\");
+        case '\'' -> sb.append("\\'");
+        case '\n' -> sb.append("\\n");
+        case '\r' -> sb.append("\\r");
+        case '\t' -> sb.append("\\t");
+        default -> {
+          if (cp < 0x20 || cp == 0x7f) sb.append(String.format("\\x%02x", cp));
+          else sb.appendCodePoint(cp);
+        }
       }
     }
-    return -1;
+    sb.append('\'');
+    return chars < EXCERPT_CHARS ? sb.toString() : sb + "...";
   }
 
   /** Reads more input, first moving the unfinished frame to the front or growing the buffer for a long record. */
@@ -198,15 +314,14 @@ public final class InputSplitter {
       System.arraycopy(buf, start, buf, 0, limit - start);
       consumed += start;
       pos -= start;
+      scanAt -= start;
       limit -= start;
       start = 0;
     }
     if (limit == buf.length) {
-      if (limit - pos >= MAX_RECORD_BYTES) {
-        throw new RunFailure(ExitCode.BAD_INPUT, "input line " + line + " is longer than "
-            + (MAX_RECORD_BYTES >> 20) + " MiB (no line end found); is the input really " + format + "?");
-      }
-      buf = java.util.Arrays.copyOf(buf, (int) Math.min((long) buf.length * 2, MAX_RECORD_BYTES + (long) BUFFER));
+      // nextRecord saw at most maxRecordBytes + 1 bytes of the record: room for the rest and its line end is enough
+      long needed = (long) pos - start + maxRecordBytes + 2;
+      buf = java.util.Arrays.copyOf(buf, (int) Math.min((long) buf.length * 2, Math.max(needed, BUFFER)));
     }
     int n = in.read(buf, limit, buf.length - limit);
     if (n < 0) eof = true;

@@ -3,8 +3,9 @@ package dev.pyworkers.cli.run;
 import java.nio.file.Path;
 
 /**
- * The Python source text of a run's NON_UDF function: {@code job = pyworkers.jobs.make_job(FILE, FUNC, FORMAT)}.
- * The values travel as Python string literals, so any path or name is passed exactly. Stateless.
+ * The Python source text of a run's NON_UDF function: {@code job = pyworkers.jobs.make_job(FILE, FUNC, FORMAT,
+ * allow_nan=..., max_record_bytes=...)}. The values travel as Python literals, so any path or name is passed exactly.
+ * Stateless.
  */
 public final class JobSource {
   /** The name the source defines. */
@@ -12,10 +13,11 @@ public final class JobSource {
 
   private JobSource() {}
 
-  public static String of(Path udfFile, String function, InputFormat format) {
+  public static String of(Path udfFile, String function, InputFormat format, RecordRules records) {
     return "from pyworkers.jobs import make_job\n"
         + FUNCTION + " = make_job(" + literal(udfFile.toAbsolutePath().normalize().toString()) + ", "
-        + literal(function) + ", " + literal(format.pythonName()) + ")\n";
+        + literal(function) + ", " + literal(format.pythonName()) + ", allow_nan="
+        + (records.allowNan() ? "True" : "False") + ", max_record_bytes=" + records.maxRecordBytes() + ")\n";
   }
 
   /** A Python str literal of {@code s}: ASCII only, every other character escaped. */

@@ -77,7 +77,7 @@ public final class RunJob {
       if (interrupted) throw interruptedFailure();
       long size = Files.size(settings.input());
       InputSplitter splitter = new InputSplitter(in, settings.format(), settings.batchRecords(),
-          settings.partitionBytesFor(size));
+          settings.partitionBytesFor(size), settings.records().maxRecordBytes());
       long records;
       try {
         records = pipe.run(splitter, size, out);
@@ -96,7 +96,7 @@ public final class RunJob {
   }
 
   private PythonRunner runner(WorkerRegistry reg) {
-    String source = JobSource.of(settings.udfFile(), settings.function(), settings.format());
+    String source = JobSource.of(settings.udfFile(), settings.function(), settings.format(), settings.records());
     return PythonRunner.builder(reg)
         .nonUdf(PythonFunction.source(source, JobSource.FUNCTION).withPythonExecutable(settings.python()))
         .inputFormat(RecordFormat.BYTES)

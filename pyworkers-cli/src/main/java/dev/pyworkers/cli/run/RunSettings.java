@@ -21,10 +21,11 @@ import java.util.Objects;
  * @param stallWarning how long a worker may make no progress before a stall WARN (repeated at that interval);
  *     zero: off
  * @param taskTimeout how long a worker may make no progress before it is killed and the run fails; zero: off
+ * @param records the record size limit and whether NaN and Infinity are allowed
  */
 public record RunSettings(Path udfFile, String function, Path input, Path output, InputFormat format, int workers,
     int batchRecords, long partitionBytes, String python, boolean showProgress, Duration stallWarning,
-    Duration taskTimeout) {
+    Duration taskTimeout, RecordRules records) {
   public static final long MIN_AUTO_PARTITION = 64L << 10;
   public static final long MAX_AUTO_PARTITION = 2L << 20;
   /** The largest --partition-size: workers + 2 partitions are held at once, and must fit the default heap. */
@@ -41,6 +42,7 @@ public record RunSettings(Path udfFile, String function, Path input, Path output
     Objects.requireNonNull(python, "python");
     Objects.requireNonNull(stallWarning, "stallWarning");
     Objects.requireNonNull(taskTimeout, "taskTimeout");
+    Objects.requireNonNull(records, "records");
     if (workers < 1) throw new IllegalArgumentException("workers must be >= 1, got " + workers);
     if (batchRecords < 0) throw new IllegalArgumentException("batchRecords must be >= 0, got " + batchRecords);
     if (partitionBytes < 0 || partitionBytes > MAX_PARTITION_BYTES) {

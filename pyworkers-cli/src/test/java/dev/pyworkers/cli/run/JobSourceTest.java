@@ -15,8 +15,11 @@ class JobSourceTest {
   }
 
   @Test
-  void of_callsMakeJobWithTheAbsolutePathTheFunctionAndTheFormat() {
-    String src = JobSource.of(Path.of("/tmp/x/../udf.py"), "f", InputFormat.CSV);
-    assertThat(src).isEqualTo("from pyworkers.jobs import make_job\njob = make_job('/tmp/udf.py', 'f', 'csv')\n");
+  void of_callsMakeJobWithTheAbsolutePathTheFunctionTheFormatAndTheRecordRules() {
+    String src = JobSource.of(Path.of("/tmp/x/../udf.py"), "f", InputFormat.CSV, new RecordRules(1 << 20, false));
+    assertThat(src).isEqualTo("from pyworkers.jobs import make_job\njob = make_job('/tmp/udf.py', 'f', 'csv',"
+        + " allow_nan=False, max_record_bytes=1048576)\n");
+    assertThat(JobSource.of(Path.of("/u.py"), "g", InputFormat.JSONL, new RecordRules(2048, true)))
+        .endsWith("make_job('/u.py', 'g', 'jsonl', allow_nan=True, max_record_bytes=2048)\n");
   }
 }

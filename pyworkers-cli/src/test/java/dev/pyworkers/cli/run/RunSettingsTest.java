@@ -4,13 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 /** The automatic partition size: a sixteenth of a worker's share in 64 KiB..2 MiB, but 4 per worker for small IN. */
 class RunSettingsTest {
   static RunSettings settings(int workers, long partitionBytes) {
     Path p = Path.of("x");
-    return new RunSettings(p, "f", p, p, InputFormat.JSONL, workers, 0, partitionBytes, "python3", false);
+    return new RunSettings(p, "f", p, p, InputFormat.JSONL, workers, 0, partitionBytes, "python3", false,
+        Duration.ZERO, Duration.ZERO, new RecordRules(RecordRules.DEFAULT_MAX_RECORD_BYTES, false));
   }
 
   @Test

@@ -60,6 +60,14 @@ public final class CliProcess {
     return start(dir, ownSession, tmpdir, List.of(), args);
   }
 
+  /** Runs {@code pyworkers args...} in a JVM with {@code jvmOptions} (e.g. -Xmx512m) to its end (at most 60 s). */
+  public static CliProcess runWithJvmOptions(Path dir, List<String> jvmOptions, String... args)
+      throws IOException, InterruptedException {
+    CliProcess p = start(dir, false, jvmOptions, args);
+    p.waitFor(Duration.ofSeconds(60));
+    return p;
+  }
+
   private static CliProcess start(Path dir, boolean ownSession, List<String> jvmOptions, String... args)
       throws IOException {
     return start(dir, ownSession, null, jvmOptions, args);
