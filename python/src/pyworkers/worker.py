@@ -218,6 +218,8 @@ def _watch_stdin(fd: int) -> None:
             # No flush and no log line: the JVM that would read our output is gone, and flushing could block on a
             # stream lock that the main thread holds.
             _proctree.kill_tree_below(os.getpid())
+            if not _proctree.LINUX and os.getpgrp() == os.getpid():
+                _proctree.kill_group(os.getpid())  # no /proc to walk: at least its group, this process included
             os._exit(ExitCode.OK)
         _log("WARN", "ignoring %d unexpected bytes on stdin after the init block" % len(data))
 
