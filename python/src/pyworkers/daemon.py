@@ -32,6 +32,7 @@ import selectors
 import signal
 import socket
 import sys
+import time
 import traceback
 from typing import Callable, Dict, FrozenSet, Iterable, List, NamedTuple, Optional, Tuple, Union
 
@@ -49,6 +50,7 @@ _GARBAGE_HEX_LIMIT = 64
 _ACCEPT_RESOURCE_ERRORS = (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM)
 _PR_SET_PDEATHSIG = 1
 _SIGNALS_BLOCKED_AROUND_FORK = {signal.SIGCHLD, signal.SIGTERM, signal.SIGHUP, signal.SIGINT}
+_SHUTDOWN_REAP_S = 2.0
 
 _ServeFn = Callable[[socket.socket, bytes, float, int], int]
 
@@ -602,18 +604,40 @@ class _Daemon:
             self._log.info("killed %d processes left behind by workers that ended: pids %s" % (len(killed), killed))
 
     def _kill_every_descendant(self) -> None:
-        """At shutdown, with every worker reaped: SIGKILL what is left below the daemon and reap its children."""
+        """At shutdown, with every worker reaped: SIGKILL what is left below the daemon and reap its children, waiting
+        for them at most 2 s (a process that could not be signalled, or one in uninterruptible sleep, is left)."""
         killed = _proctree.kill_tree_below(self._pid)
         if killed:
             self._log.info("killed %d processes left behind by workers: pids %s" % (len(killed), killed))
+        deadline = time.monotonic() + _SHUTDOWN_REAP_S
         while True:
             try:
-                pid, status = os.waitpid(-1, 0 if killed else os.WNOHANG)
+                pid, status = os.waitpid(-1, os.WNOHANG)
             except ChildProcessError:
                 return
-            if pid == 0:
+            if pid != 0:
+                self._on_child_exit(pid, status)
+                continue
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                self._log.warn("children %s still run %g s after SIGKILL; exiting without them"
+                               % (_proctree.process_table().children_of(self._pid), _SHUTDOWN_REAP_S))
                 return
-            self._on_child_exit(pid, status)
+            self._await_signal(remaining)
+
+    def _await_signal(self, timeout_s: float) -> None:
+        """Wait up to ``timeout_s`` for a signal byte on the wakeup pipe (a SIGCHLD at shutdown), then drain it."""
+        if self._wakeup_fds[0] < 0:
+            return  # the loop never got its wakeup pipe: nothing to wait on
+        with selectors.DefaultSelector() as selector:
+            selector.register(self._wakeup_fds[0], selectors.EVENT_READ)
+            selector.select(timeout_s)
+        while True:
+            try:
+                if not os.read(self._wakeup_fds[0], 512):
+                    return
+            except (BlockingIOError, InterruptedError):
+                return
 
     def _on_child_exit(self, pid: int, status: int) -> None:
         relay = self._children.pop(pid, None)
