@@ -98,3 +98,21 @@ def test_orphanOfALiveWorker_outlivesOtherWorkers_andItsTasks_thenEndsWithItsWor
     assert_gone(procs, sleeper, "its worker ended")
     daemon.stderr.wait_for(r"^\[daemon\] INFO killed 1 processes left behind by workers that ended: pids \[%d\]$"
                            % sleeper)
+
+
+def test_processTable_readsTheParent_evenWhenTheNameHoldsSpacesAndParentheses(procs, tmp_path):
+    import shutil
+    import subprocess
+    from pyworkers import _proctree
+
+    odd = tmp_path / "s) (1 Z"
+    odd.symlink_to(shutil.which("sleep"))
+    child = subprocess.Popen([str(odd), "1000"])
+    procs.track_popen(child, "sleep with an odd name")
+    try:
+        table = _proctree.process_table()
+        assert table.parents[child.pid] == os.getpid()
+        assert child.pid in _proctree.descendants([os.getpid()], table)
+        assert child.pid not in table.zombies
+    finally:
+        child.kill()

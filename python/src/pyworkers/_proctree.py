@@ -100,12 +100,17 @@ def process_table() -> ProcessTable:
         if not name.isdigit():
             continue
         try:
-            with open("/proc/%s/stat" % name, "rb") as f:
-                stat = f.read()
+            fd = os.open("/proc/%s/stat" % name, os.O_RDONLY)
         except OSError:
             continue  # it ended while we looked
+        try:
+            stat = os.read(fd, 4096)  # one read: the kernel renders the whole line at once, well under 4 KiB
+        except OSError:
+            continue
+        finally:
+            os.close(fd)
         # "pid (comm) state ppid ...": comm may hold spaces and parentheses, so split after the last ')'.
-        fields = stat[stat.rfind(b")") + 2:].split()
+        fields = stat[stat.rfind(b")") + 2:].split(None, 2)
         if len(fields) >= 2:
             pid = int(name)
             parents[pid] = int(fields[1])
