@@ -309,7 +309,7 @@ public final class RealWorkerFactory implements WorkerFactory {
         ProcessHandle.of(w.pid()).ifPresent(ProcessStopper::killTree);
       }
     } else {
-      ProcessStopper.killTree(w.process().toHandle());
+      ProcessStopper.killTree(w.process());
     }
     w.closeChannel();
   }

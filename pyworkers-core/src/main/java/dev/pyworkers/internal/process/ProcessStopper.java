@@ -26,7 +26,7 @@ public final class ProcessStopper {
     }
     boolean graceful = waitFor(process, grace.toMillis());
     if (!graceful) {
-      killTree(process.toHandle());
+      killTree(process);
       waitFor(process, 5_000);
     }
     return graceful;
@@ -40,6 +40,19 @@ public final class ProcessStopper {
    * is guaranteed. Returns how many descendants were signalled.
    */
   public static int killTree(ProcessHandle root) {
+    int descendants = killDescendants(root);
+    root.destroyForcibly();
+    return descendants;
+  }
+
+  /** {@link #killTree(ProcessHandle)} for a child of this JVM, whose pipes to the JVM are closed as it is killed. */
+  public static int killTree(Process process) {
+    int descendants = killDescendants(process.toHandle());
+    process.destroyForcibly();
+    return descendants;
+  }
+
+  private static int killDescendants(ProcessHandle root) {
     Set<Long> signalled = new HashSet<>();
     for (int round = 0; round < KILL_ROUNDS && root.isAlive(); round++) {
       List<ProcessHandle> fresh = root.descendants().filter(h -> !signalled.contains(h.pid())).toList();
@@ -49,7 +62,6 @@ public final class ProcessStopper {
         signalled.add(h.pid());
       }
     }
-    root.destroyForcibly();
     return signalled.size();
   }
 
