@@ -116,3 +116,18 @@ def test_processTable_readsTheParent_evenWhenTheNameHoldsSpacesAndParentheses(pr
         assert child.pid not in table.zombies
     finally:
         child.kill()
+
+
+def test_helperStartedByAPreloadedModule_outlivesWorkers_andEndsWhenTheDaemonStops(procs, sock_dir):
+    daemon = DaemonProcess(procs, sock_dir, preload=["pwfake_preload_spawner"])
+    line = daemon.stderr.wait_for(r"^pwfake_preload_spawner started helper pid \d+$")[0]
+    helper = int(line.rsplit(" ", 1)[1])
+    procs.track_pid(helper, "helper of a preloaded module")
+    worker = daemon.open_worker()
+    worker.close()
+    daemon.worker_exit_line(worker.pid, "exited with code 0")
+    daemon.open_worker().ping()  # served after the daemon handled that exit, its kills included
+    assert is_running(helper), "the daemon killed a process that a preloaded module started"
+    daemon.close_stdin()
+    assert daemon.wait() == 0
+    assert_gone(procs, helper, "the daemon stopped")
