@@ -33,7 +33,8 @@ def start_sleeper(procs, worker, spawner):
 
 
 def assert_gone(procs, pid, after):
-    assert procs.wait_gone(pid, GONE_WITHIN_S), "sleeper pid %d still runs %.0f s after %s" % (pid, GONE_WITHIN_S, after)
+    assert procs.wait_gone(pid, GONE_WITHIN_S), \
+        "sleeper pid %d still runs %.0f s after %s" % (pid, GONE_WITHIN_S, after)
 
 
 @pytest.fixture

@@ -27,8 +27,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * A UDF that starts {@code sleep 1000} in a new session (so it left the worker's process group) does not leave it
  * running once its worker ends, for every way a worker ends: the task done without reuse, recycled, evicted, killed
- * by the task idle timeout, the registry closed, the JVM SIGKILLed. {@link NoLeaks} then finds nothing: the sleeper
- * inherits the marker variable, and the check counts every marked process, not only Python ones.
+ * by the task idle timeout, the registry closed (also with a daemon too stuck to stop), the JVM SIGKILLed.
+ * {@link NoLeaks} then finds nothing: the sleeper inherits the marker variable, and the check counts every marked
+ * process, not only Python ones.
  */
 @ExtendWith(NoLeaks.class)
 class ProcessLifetimeTest {
@@ -120,6 +121,20 @@ class ProcessLifetimeTest {
       await("the sleeper of the killed worker ends").atMost(GONE_WITHIN).pollInterval(Duration.ofMillis(20))
           .until(() -> sleepers().isEmpty());
     }
+  }
+
+  @Test
+  void daemonThatDoesNotStopWithinStopTimeout_isKilledWithEveryProcessBelowIt() throws Exception {
+    WorkerRegistry registry = WorkerRegistry.create(TestPython.config().stopTimeout(Duration.ofMillis(300)).build());
+    long sleeper;
+    try (registry; PythonRunner runner = PythonRunner.builder(registry).udf(spawner()).build()) {
+      sleeper = (Long) drain(runner.compute(oneRow().iterator(), 0, TaskContext.of(0))).get(0);
+      long worker = ProcessHandle.of(sleeper).flatMap(ProcessHandle::parent).orElseThrow().pid();
+      long daemon = ProcessHandle.of(worker).flatMap(ProcessHandle::parent).orElseThrow().pid();
+      // A stopped daemon cannot act on its closed stdin: the JVM must SIGKILL it and everything below it.
+      assertThat(new ProcessBuilder("kill", "-STOP", Long.toString(daemon)).start().waitFor()).isZero();
+    }
+    awaitGone(sleeper, "the registry closed and SIGKILLed the stopped daemon");
   }
 
   @Test
