@@ -619,6 +619,8 @@ class _Daemon:
                 self._on_child_exit(pid, status)
                 continue
             remaining = deadline - time.monotonic()
+            if not killed:
+                return  # nothing was signalled (nothing left, or no /proc to find it): nothing to wait for
             if remaining <= 0:
                 self._log.warn("children %s still run %g s after SIGKILL; exiting without them"
                                % (_proctree.process_table().children_of(self._pid), _SHUTDOWN_REAP_S))
