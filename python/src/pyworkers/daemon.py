@@ -14,6 +14,10 @@ Then one event loop on ``selectors.DefaultSelector`` (never ``select()``, which 
 * signals, through a wakeup pipe (``signal.set_wakeup_fd``): SIGCHLD reaps children, SIGTERM shuts down like EOF,
   SIGHUP is ignored.
 
+Process lifetime (:mod:`pyworkers._proctree`): each worker leads its own process group and is a child subreaper, and
+so is the daemon (Linux). When a worker ends, the daemon kills its group before reaping it, then every process
+re-parented to the daemon that is not a worker; at shutdown it kills everything below it.
+
 The daemon's own lines on stderr are ``[daemon] LEVEL message``. Standard library only. Single-threaded: everything
 runs on the main thread (a forked child never returns into the loop).
 
@@ -28,11 +32,12 @@ import selectors
 import signal
 import socket
 import sys
+import time
 import traceback
-from typing import Callable, Dict, Iterable, List, NamedTuple, Optional, Tuple, Union
+from typing import Callable, Dict, FrozenSet, Iterable, List, NamedTuple, Optional, Tuple, Union
 
 from ._process import flush_std_streams
-from . import protocol
+from . import _proctree, protocol
 from .protocol import DaemonHello, DaemonInit, ExitCode, Transport
 
 __all__ = ["main", "DEFAULT_WORKER_MODULE"]
@@ -45,6 +50,7 @@ _GARBAGE_HEX_LIMIT = 64
 _ACCEPT_RESOURCE_ERRORS = (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM)
 _PR_SET_PDEATHSIG = 1
 _SIGNALS_BLOCKED_AROUND_FORK = {signal.SIGCHLD, signal.SIGTERM, signal.SIGHUP, signal.SIGINT}
+_SHUTDOWN_REAP_S = 2.0
 
 _ServeFn = Callable[[socket.socket, bytes, float, int], int]
 
@@ -282,21 +288,16 @@ def _unlink_quietly(path: str) -> Optional[OSError]:
 
 def _pdeathsig_setter(log: _Log) -> Optional[Callable[[], None]]:
     """On Linux, a function that makes the calling process receive SIGKILL when its parent dies."""
-    if not sys.platform.startswith("linux"):
+    if not _proctree.LINUX:
         return None
-    import ctypes  # loaded before any fork, so children do not pay for it
-
-    try:
-        prctl = ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError) as e:
-        log.warn("prctl is unavailable (%s); workers will not die with the daemon if it is killed" % (e,))
+    prctl = _proctree.prctl()
+    if prctl is None:
+        log.warn("prctl is unavailable; workers will not die with the daemon if it is killed")
         return None
-    prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
-    prctl.restype = ctypes.c_int
 
     def set_pdeathsig() -> None:
-        if prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
-            err = ctypes.get_errno()
+        err = prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if err:
             log.warn("prctl(PR_SET_PDEATHSIG) failed in worker pid %d: [Errno %d] %s; it will not die with the "
                      "daemon" % (os.getpid(), err, os.strerror(err)))
 
@@ -445,6 +446,8 @@ class _Daemon:
         self._wakeup_fds: Tuple[int, int] = (-1, -1)
         self._accept_paused = False
         self._stopping = False  # once true, always true
+        self._subreaper = False  # set once by _install: orphans of ended workers are re-parented to the daemon
+        self._own_children: FrozenSet[int] = frozenset()  # children a preloaded module started, never killed
 
     # -- lifecycle -----------------------------------------------------------------------------------------------
 
@@ -473,7 +476,18 @@ class _Daemon:
         self._selector.register(read_fd, selectors.EVENT_READ, self._on_signals)
         self._selector.register(0, selectors.EVENT_READ, self._on_stdin)
         self._selector.register(self._listener, selectors.EVENT_READ, self._on_accept)
+        self._become_subreaper()
         self._reap()  # a child of a preloaded module may have ended before the handler existed
+
+    def _become_subreaper(self) -> None:
+        if not _proctree.LINUX:
+            return  # no subreaper: only each worker's process group is killed (docs/configuration.md)
+        why_not = _proctree.become_subreaper()
+        if why_not is not None:
+            self._log.warn("%s; processes that workers start outside their process group may outlive them" % why_not)
+            return
+        self._subreaper = True
+        self._own_children = frozenset(_proctree.process_table().children_of(self._pid))
 
     def _shutdown(self) -> None:
         if self._children:
@@ -488,6 +502,7 @@ class _Daemon:
                 self._children.pop(pid, None)
                 continue
             self._on_child_exit(pid, status)
+        self._kill_every_descendant()
         for relay in list(self._relays.values()):
             relay.pump(1024)
             self._close_relay(relay)
@@ -543,14 +558,88 @@ class _Daemon:
             self._stopping = True
 
     def _reap(self) -> None:
+        reaped = False
+        while True:
+            try:
+                peeked = self._next_exited_child()
+                if peeked == 0:
+                    break
+                if peeked in self._children:
+                    # Still a zombie, so its pid (its group's id) cannot have been reused: kill what is left of the
+                    # group, the processes it started that stayed in it.
+                    _proctree.kill_group(peeked)
+                pid, status = os.waitpid(peeked, os.WNOHANG)
+            except ChildProcessError:
+                break
+            if pid == 0:
+                break
+            if peeked == -1 and pid in self._children:
+                _proctree.kill_group(pid)  # no waitid: right after the reap (a pid is not reused while its group lives)
+            reaped = True
+            self._on_child_exit(pid, status)
+        if reaped:
+            self._kill_orphans()
+
+    @staticmethod
+    def _next_exited_child() -> int:
+        """The pid of a child that has exited, left unreaped (0 if none); raises ChildProcessError if none is left.
+        Without ``waitid`` (or off Linux) it reaps nothing and returns -1, so the caller reaps any child."""
+        if not _proctree.LINUX or not hasattr(os, "waitid"):
+            return -1
+        info = os.waitid(os.P_ALL, 0, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+        return 0 if info is None else info.si_pid
+
+    def _kill_orphans(self) -> None:
+        """SIGKILL every process re-parented to the daemon, and all below it. A worker is a subreaper too, so what
+        its user code starts stays below the worker while it lives; a child of the daemon that is not a worker
+        (nor started by a preloaded module) was left behind by a worker that ended."""
+        if not self._subreaper:
+            return
+        table = _proctree.process_table()
+        orphans = [pid for pid in table.children_of(self._pid)
+                   if pid not in self._children and pid not in self._own_children]
+        below = orphans + _proctree.descendants(orphans, table)
+        killed = _proctree.kill_pids(pid for pid in below if pid not in table.zombies)
+        if killed:
+            self._log.info("killed %d processes left behind by workers that ended: pids %s" % (len(killed), killed))
+
+    def _kill_every_descendant(self) -> None:
+        """At shutdown, with every worker reaped: SIGKILL what is left below the daemon and reap its children, waiting
+        for them at most 2 s (a process that could not be signalled, or one in uninterruptible sleep, is left)."""
+        killed = _proctree.kill_tree_below(self._pid)
+        if killed:
+            self._log.info("killed %d processes left behind by workers: pids %s" % (len(killed), killed))
+        deadline = time.monotonic() + _SHUTDOWN_REAP_S
         while True:
             try:
                 pid, status = os.waitpid(-1, os.WNOHANG)
             except ChildProcessError:
                 return
-            if pid == 0:
+            if pid != 0:
+                self._on_child_exit(pid, status)
+                continue
+            remaining = deadline - time.monotonic()
+            if not killed:
+                return  # nothing was signalled (nothing left, or no /proc to find it): nothing to wait for
+            if remaining <= 0:
+                self._log.warn("children %s still run %g s after SIGKILL; exiting without them"
+                               % (_proctree.process_table().children_of(self._pid), _SHUTDOWN_REAP_S))
                 return
-            self._on_child_exit(pid, status)
+            self._await_signal(remaining)
+
+    def _await_signal(self, timeout_s: float) -> None:
+        """Wait up to ``timeout_s`` for a signal byte on the wakeup pipe (a SIGCHLD at shutdown), then drain it."""
+        if self._wakeup_fds[0] < 0:
+            return  # the loop never got its wakeup pipe: nothing to wait on
+        with selectors.DefaultSelector() as selector:
+            selector.register(self._wakeup_fds[0], selectors.EVENT_READ)
+            selector.select(timeout_s)
+        while True:
+            try:
+                if not os.read(self._wakeup_fds[0], 512):
+                    return
+            except (BlockingIOError, InterruptedError):
+                return
 
     def _on_child_exit(self, pid: int, status: int) -> None:
         relay = self._children.pop(pid, None)
@@ -614,9 +703,12 @@ class _Daemon:
             self._log.debug("sent SIGKILL to worker pid %d as the JVM asked" % pid)
 
     def _send_kill(self, pid: int) -> bool:
-        """SIGKILL a worker we have not reaped yet (so its pid cannot have been reused)."""
+        """SIGKILL a worker we have not reaped yet (so its pid cannot have been reused), with its process group: the
+        processes it started that stayed in its group die with it."""
+        if _proctree.kill_group(pid):
+            return True
         try:
-            os.kill(pid, signal.SIGKILL)
+            os.kill(pid, signal.SIGKILL)  # not a group leader (setpgid failed): the worker alone
             return True
         except ProcessLookupError:
             self._log.warn("worker pid %d is already gone (reaped outside the daemon)" % pid)
@@ -660,6 +752,10 @@ class _Daemon:
             self._refuse(conn, e, "fork failed")
             return
         os.close(relay_w)
+        try:
+            os.setpgid(pid, pid)  # the child does it too; whichever runs first, the group exists before any kill
+        except OSError:
+            pass  # the child already did it (EACCES after exec never applies: it does not exec) or is gone
         os.set_blocking(relay_r, False)
         relay = _Relay(pid, relay_r, self._log)
         self._children[pid] = relay
@@ -715,6 +811,11 @@ class _Daemon:
             signal.signal(sig, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.default_int_handler)
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # a signal sent meanwhile is delivered now, by default rules
+        # Its own process group, so the daemon can kill the worker with what it started; and a subreaper, so an
+        # orphan of its user code stays below it (docs/configuration.md, "Process lifetime").
+        for problem in (_proctree.join_own_group(), _proctree.become_subreaper() if _proctree.LINUX else None):
+            if problem is not None:
+                self._log.warn("worker pid %d: %s; processes it starts may outlive it" % (os.getpid(), problem))
         if self._set_pdeathsig is not None:
             self._set_pdeathsig()
             if os.getppid() != self._pid:

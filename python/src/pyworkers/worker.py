@@ -5,7 +5,8 @@ Two ways in:
 * daemon mode: ``pyworkers.daemon`` forks and calls :func:`serve_forked` in the child with the accepted connection;
   the daemon turns the returned int into the child's exit code.
 * simple mode: ``python -m pyworkers.worker`` reads a ``PWKS`` init block on stdin, connects back to the JVM and
-  serves one session; EOF on the (moved) stdin ends the process at once.
+  serves one session; EOF on the (moved) stdin ends the process at once. It leads its own process group and is a
+  child subreaper (Linux); every process still below it when it leaves is killed.
 
 A session answers PING and runs tasks (any command >= 0 is a partition index; see :mod:`pyworkers.task`). Input is
 read through :class:`~pyworkers.protocol.SocketInput`, which flushes the buffered output before it blocks for more
@@ -30,7 +31,7 @@ import traceback
 from typing import BinaryIO, Callable, Dict, Optional, Tuple, Union, cast
 
 from ._process import flush_std_streams
-from . import auth, protocol
+from . import _proctree, auth, protocol
 from .protocol import Command, ExitCode, Transport
 from .task import TaskRunner
 
@@ -227,8 +228,11 @@ def _watch_stdin(fd: int) -> None:
             _log("ERROR", "reading stdin failed (%s); assuming the JVM is gone and exiting" % (e,))
             data = b""
         if not data:
-            # No flush: the JVM that would read our output is gone, and flushing could block on a stream lock that
-            # the main thread holds.
+            # No flush and no log line: the JVM that would read our output is gone, and flushing could block on a
+            # stream lock that the main thread holds.
+            _proctree.kill_tree_below(os.getpid())
+            if not _proctree.LINUX and os.getpgrp() == os.getpid():
+                _proctree.kill_group(os.getpid())  # no /proc to walk: at least its group, this process included
             os._exit(ExitCode.OK)
         _log("WARN", "ignoring %d unexpected bytes on stdin after the init block" % len(data))
 
@@ -259,8 +263,30 @@ def _connect(init: protocol.SimpleInit) -> socket.socket:
 
 
 
+def _own_process_tree() -> None:
+    """Simple mode: lead a process group of its own (so user code signalling its group cannot reach the JVM) and,
+    on Linux, become a child subreaper, so every process user code starts stays below this worker, orphans included,
+    and ends with it (docs/configuration.md, "Process lifetime")."""
+    problems = []
+    if os.getpgrp() != os.getpid():
+        problems.append(_proctree.join_own_group())
+    if _proctree.LINUX:
+        problems.append(_proctree.become_subreaper())
+    for problem in problems:
+        if problem is not None:
+            _log("WARN", "%s; processes that this worker starts may outlive it" % problem)
+
+
+def _kill_left_behind() -> None:
+    """Simple mode, on the way out: SIGKILL every process still below this worker (Linux; see _own_process_tree)."""
+    killed = _proctree.kill_tree_below(os.getpid())
+    if killed:
+        _log("INFO", "killed %d processes that user code left running: pids %s" % (len(killed), killed))
+
+
 def main() -> int:
     """Simple mode: init block from stdin, connect back, handshake, session. Returns the exit code."""
+    _own_process_tree()
     try:
         init = _read_simple_init()
     except (protocol.ProtocolError, EOFError) as e:
@@ -284,8 +310,11 @@ def _run_main_and_exit() -> None:
     except BaseException:
         traceback.print_exc()
     finally:
-        flush_std_streams()
-        os._exit(int(code))
+        try:
+            _kill_left_behind()
+        finally:
+            flush_std_streams()
+            os._exit(int(code))
 
 
 if __name__ == "__main__":

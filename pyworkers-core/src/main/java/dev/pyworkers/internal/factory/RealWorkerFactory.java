@@ -13,6 +13,7 @@ import dev.pyworkers.internal.auth.Handshake;
 import dev.pyworkers.internal.auth.Secret;
 import dev.pyworkers.internal.daemon.DaemonProcess;
 import dev.pyworkers.internal.pool.IdlePool;
+import dev.pyworkers.internal.process.ProcessStopper;
 import dev.pyworkers.internal.transport.SocketFolder;
 import java.io.IOException;
 import java.nio.channels.SocketChannel;
@@ -365,17 +366,20 @@ public final class RealWorkerFactory implements WorkerFactory {
     kill(w);
   }
 
-  /** Kills the process (through its daemon when it has one) and closes the socket. */
+  /**
+   * Kills the process with every process its user code started (through its daemon when it has one, which kills the
+   * worker's group and what it left behind) and closes the socket.
+   */
   private void kill(RealPythonWorker w) {
     w.state.set(RealPythonWorker.State.DEAD);
     if (!live.remove(w)) return;
     killed.incrementAndGet();
     if (w.daemon() != null) {
       if (!w.daemon().kill(w.pid())) {
-        ProcessHandle.of(w.pid()).ifPresent(ProcessHandle::destroyForcibly);
+        ProcessHandle.of(w.pid()).ifPresent(ProcessStopper::killTree);
       }
     } else {
-      w.process().destroyForcibly();
+      ProcessStopper.killTree(w.process());
     }
     w.closeChannel();
   }
