@@ -29,8 +29,9 @@ Failures are exceptions whose message the JVM prints as is; their type names tel
   traceback (the frames of this module left out);
 * :class:`MalformedRecordError`: an input line cannot be parsed; the message names the line and shows its start.
 
-A ``KeyboardInterrupt`` that comes from a SIGINT this process received (Ctrl-C reaches the workers too) is raised as
-it is: the run is being interrupted. The job tells the two apart with a SIGINT handler of its own that notes the
+A ``KeyboardInterrupt`` that comes from a SIGINT this process received is raised as it is: the run is being
+interrupted. (Workers lead process groups of their own, so a terminal's Ctrl-C reaches the JVM, which stops them;
+this covers a SIGINT sent to a worker itself.) The job tells the two apart with a SIGINT handler of its own that notes the
 signal before it raises ``KeyboardInterrupt``, as Python's default handler does.
 
 FILE.py is loaded once per worker process (keyed by path, size and modification time), as a module named
@@ -287,7 +288,7 @@ def _jsonl_block(func: Callable[[Any], Any], func_name: str, codec: _Codec, firs
             break
         except BaseException as e:
             if isinstance(e, KeyboardInterrupt) and _sigint_received:
-                raise  # Ctrl-C reached the worker too: the run is being interrupted, not failing on a record
+                raise  # a SIGINT reached the worker: the run is being interrupted, not failing on a record
             index = len(out) + skipped
             line = lines[index]
             stage = _failed_stage(e)

@@ -32,7 +32,8 @@ class RunStallTest {
         + "def f(r):\n    if r['i'] == 5:\n        time.sleep(3)\n    return r['i']\n");
     Path in = input(10);
     Path out = dir.resolve("out.jsonl");
-    CliProcess p = CliProcess.run(dir, "run", "--udf", dir.resolve("sleepy.py") + ":f", "--input", in.toString(),
+    CliProcess p = CliProcess.run(dir, "run", "--partition-size", "1m",
+        "--udf", dir.resolve("sleepy.py") + ":f", "--input", in.toString(),
         "--output", out.toString(), "--workers", "1", "--stall-warning", "1s", "--python", RunCommandTest.PYTHON);
     assertThat(p.exitCode()).as(p.stderr()).isZero();
     assertThat(Files.readAllLines(out)).containsExactly("0", "1", "2", "3", "4", "5", "6", "7", "8", "9");
@@ -50,7 +51,8 @@ class RunStallTest {
         + "def f(r):\n    if r['i'] == 2:\n        os.kill(os.getpid(), signal.SIGSTOP)\n    return r\n");
     Path in = input(10);
     Path out = dir.resolve("out.jsonl");
-    CliProcess p = CliProcess.start(dir, "run", "--udf", dir.resolve("halt.py") + ":f", "--input", in.toString(),
+    CliProcess p = CliProcess.start(dir, "run", "--partition-size", "1m",
+        "--udf", dir.resolve("halt.py") + ":f", "--input", in.toString(),
         "--output", out.toString(), "--workers", "1", "--stall-warning", "500ms", "--task-timeout", "2s",
         "--python", RunCommandTest.PYTHON);
     int code = p.waitFor(Duration.ofSeconds(30));
@@ -72,7 +74,8 @@ class RunStallTest {
     Files.writeString(dir.resolve("spin.py"), "def f(r):\n    while r['i'] == 3:\n        pass\n    return r\n");
     Path in = input(10);
     Path out = dir.resolve("out.jsonl");
-    CliProcess p = CliProcess.start(dir, "run", "--udf", dir.resolve("spin.py") + ":f", "--input", in.toString(),
+    CliProcess p = CliProcess.start(dir, "run", "--partition-size", "1m",
+        "--udf", dir.resolve("spin.py") + ":f", "--input", in.toString(),
         "--output", out.toString(), "--workers", "1", "--task-timeout", "2s", "--python", RunCommandTest.PYTHON);
     int code = p.waitFor(Duration.ofSeconds(30));
     String err = p.stderr();

@@ -65,7 +65,7 @@ public final class Failures {
     if (is(type, "UdfLoadError")) return new RunFailure(ExitCode.BAD_ARGUMENT, "bad --udf: " + e.pythonMessage(), e);
     // A SIGINT the worker received: pyworkers.jobs reports a KeyboardInterrupt that FUNC raised itself as a UDF error.
     if (is(type, "KeyboardInterrupt")) {
-      return new RunFailure(ExitCode.INTERRUPTED, "interrupted: a Python worker got Ctrl-C (SIGINT)" + where, e);
+      return new RunFailure(ExitCode.INTERRUPTED, "interrupted: a Python worker got SIGINT" + where, e);
     }
     return new RunFailure(ExitCode.UDF_ERROR, "Python raised " + type + where + ": " + e.pythonMessage() + "\n"
         + e.traceback().strip(), e);

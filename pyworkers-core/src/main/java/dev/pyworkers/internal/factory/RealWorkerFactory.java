@@ -135,6 +135,7 @@ public final class RealWorkerFactory implements WorkerFactory {
       return forkFrom(d);
     } catch (DaemonProcess.Unreachable e) {
       if (isClosed()) throw closedError(e);
+      if (callerInterrupted(e)) throw callerWasInterrupted(d, e);
       if (d.endedByInterrupt(INTERRUPT_WAIT_MS)) throw interrupted(d, e);
       LOG.warn("Python {} is unreachable ({}); restarting it and retrying once", d, e.getMessage());
       DaemonProcess fresh = restart(d);
@@ -164,6 +165,7 @@ public final class RealWorkerFactory implements WorkerFactory {
     } catch (WorkerAuthException e) {
       SimpleLauncher.closeQuietly(ch);
       if (isClosed()) throw closedError(e);
+      if (callerInterrupted(e)) throw callerWasInterrupted(d, e);
       if (d.endedByInterrupt(INTERRUPT_WAIT_MS)) throw interrupted(d, e);
       LOG.warn("{}", e.getMessage());
       throw e;
@@ -283,6 +285,23 @@ public final class RealWorkerFactory implements WorkerFactory {
       because = closedBecause;
     }
     return new IllegalStateException(because + "; no more workers are started for " + env, cause);
+  }
+
+  /**
+   * The thread asking for a worker was interrupted (a cancelled task, a program being stopped): its socket was
+   * closed by the interrupt, so the failure says nothing about the daemon, which is neither restarted nor blamed.
+   */
+  private static boolean callerInterrupted(Throwable e) {
+    if (Thread.currentThread().isInterrupted()) return true;
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof java.nio.channels.ClosedByInterruptException || t instanceof InterruptedException) return true;
+    }
+    return false;
+  }
+
+  private static WorkerStartException callerWasInterrupted(DaemonProcess d, RuntimeException cause) {
+    return new WorkerStartException("interrupted while asking Python " + d + " for a worker; the daemon is left "
+        + "as it is", cause);
   }
 
   /** The daemon died of SIGINT: a Ctrl-C reached its process group, so the program is being interrupted. */
