@@ -809,13 +809,16 @@ class _Daemon:
         signal.set_wakeup_fd(-1)
         for sig in (signal.SIGCHLD, signal.SIGTERM, signal.SIGHUP):
             signal.signal(sig, signal.SIG_DFL)
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-        signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # a signal sent meanwhile is delivered now, by default rules
         # Its own process group, so the daemon can kill the worker with what it started; and a subreaper, so an
         # orphan of its user code stays below it (docs/configuration.md, "Process lifetime").
         for problem in (_proctree.join_own_group(), _proctree.become_subreaper() if _proctree.LINUX else None):
             if problem is not None:
                 self._log.warn("worker pid %d: %s; processes it starts may outlive it" % (os.getpid(), problem))
+        # A SIGINT still pending from before the child left the daemon's group (a Ctrl-C sent to the JVM's group, which
+        # stops the workers itself) is dropped: SIGINT is ignored while the mask is lifted, then handled as usual.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # other signals sent meanwhile arrive now
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         if self._set_pdeathsig is not None:
             self._set_pdeathsig()
             if os.getppid() != self._pid:

@@ -155,6 +155,7 @@ final class RunCommand implements Callable<Integer> {
       err.println(summary.line());
       return ExitCode.OK.code();
     } catch (RunFailure f) {
+      if (Failures.mayEchoASignal(f)) awaitInterrupt(job);
       if (job.isInterrupted()) return ExitCode.INTERRUPTED.code(); // the interrupt hook reports it
       err.println(spec.qualifiedName() + ": " + f.getMessage());
       if (Main.isVerbose(spec.root().commandLine().getParseResult()) && f.getCause() != null) {
@@ -167,6 +168,20 @@ final class RunCommand implements Callable<Integer> {
     } finally {
       hook.remove();
       err.flush();
+    }
+  }
+
+  /**
+   * A process of the run died of SIGINT or SIGTERM: if the user sent it to the process group, the JVM got it too and
+   * its interrupt hook is about to run (it then ends the JVM with exit code 130). Waits up to a second for it, so that
+   * such a run is reported as interrupted and not as failed.
+   */
+  private static void awaitInterrupt(RunJob job) {
+    long deadline = System.nanoTime() + 1_000_000_000L;
+    try {
+      while (!job.isInterrupted() && System.nanoTime() < deadline) Thread.sleep(10);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 

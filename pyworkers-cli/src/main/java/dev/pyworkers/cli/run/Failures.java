@@ -44,6 +44,21 @@ public final class Failures {
   }
 
   /**
+   * Whether {@code t} may be the echo of a Ctrl-C or SIGTERM sent to the whole process group: a process the run was
+   * starting or talking to (the JDK's spawn helper, a daemon, a worker) died of SIGINT or SIGTERM before the JVM's own
+   * handler had run. The caller then gives the interrupt hook a moment before it reports a failure.
+   */
+  public static boolean mayEchoASignal(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      String m = String.valueOf(c.getMessage());
+      if (m.contains("SIGINT") || m.contains("SIGTERM") || m.contains("signal: 2") || m.contains("signal: 15")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
    * An unexpected throwable for a one-line message: its type and message, and what to do. For an {@link
    * OutOfMemoryError}, the knobs that bound memory; for a {@link StackOverflowError} or any other, that it is a
    * defect and {@code --verbose} shows where.

@@ -142,7 +142,28 @@ public final class CliProcess {
 
   /** Sends {@code signal} to the process group of a {@link #startInOwnSession} process, as Ctrl-C does. */
   public void signalGroup(String signal) throws IOException, InterruptedException {
+    awaitOwnGroup();
     kill("-" + signal, "--", "-" + process.pid());
+  }
+
+  /**
+   * Waits (up to 5 s) until setsid(1) has made the process the leader of its own group, so that a signal sent to the
+   * group right after the start reaches it instead of failing with "no such process".
+   */
+  private void awaitOwnGroup() throws IOException, InterruptedException {
+    Path stat = Path.of("/proc", Long.toString(process.pid()), "stat");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (System.nanoTime() < deadline && process.isAlive()) {
+      String s;
+      try {
+        s = Files.readString(stat);
+      } catch (IOException e) {
+        return;  // no /proc here, or the process is gone: let kill(1) say what it finds
+      }
+      String[] fields = s.substring(s.lastIndexOf(')') + 2).split(" ");
+      if (fields.length > 2 && fields[2].equals(Long.toString(process.pid()))) return;  // pgrp == pid
+      Thread.sleep(1);
+    }
   }
 
   private static void kill(String... args) throws IOException, InterruptedException {
