@@ -122,6 +122,24 @@ class FileSecurityTest {
   }
 
   @Test
+  void killedWorker_itsFaulthandlerFileIsDeletedWithTheTask_notOnlyWhenTheRunnerCloses() throws IOException {
+    try (WorkerRegistry registry = WorkerRegistry.create(TestPython.config().build());
+        PythonRunner runner = PythonRunner.builder(registry).faulthandler(true).localDirs(List.of(shared))
+            .taskIdleTimeout(java.time.Duration.ofMillis(500)).stallWarning(java.time.Duration.ZERO)
+            .udf(PythonUdf.of(new int[] {0}, TestPython.source(
+                "import time\ndef f(x):\n    time.sleep(60)\n", "f"))).build()) {
+      assertThatThrownBy(() -> drain(runner.compute(List.<Object[]>of(new Object[] {0L}).iterator(), 0,
+          TaskContext.of(0))))
+          .isInstanceOf(TaskIdleTimeoutException.class);
+      List<String> folders = names(shared);
+      assertThat(folders).hasSize(1);
+      assertThat(names(shared.resolve(folders.get(0)).resolve("faulthandler")))
+          .as("the killed worker's file, which nothing will read").isEmpty();
+    }
+    assertThat(names(shared)).isEmpty();
+  }
+
+  @Test
   void socketFolder_plantedPywFoldersAndLinks_areNeitherUsedNorFollowedNorRemoved() throws IOException {
     Path victim = Files.createDirectory(shared.resolve("victim"));
     Files.writeString(victim.resolve("keep.txt"), "precious");

@@ -18,6 +18,8 @@ import dev.pyworkers.internal.factory.RealPythonWorker;
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.List;
@@ -67,6 +69,8 @@ public final class TaskRun implements TaskResults<Object> {
   private volatile String cancelReason;
   /** What the stall watch saw just before it killed the worker for the idle timeout; null if it did not. */
   private volatile StallWatch.Capture idleTimedOut;
+  /** Set by {@link #destroy} when it killed the worker; once true, always true. */
+  private volatile boolean killed;
   /** True while the reading thread waits for the worker's next output; release stores, read by the stall watch. */
   private final AtomicBoolean readerWaiting = new AtomicBoolean();
   private final StallWatch stall;
@@ -318,6 +322,7 @@ public final class TaskRun implements TaskResults<Object> {
       destroy();
     }
     discard();
+    dropFaulthandlerFile();
     ctx.markCompleted();
     return e;
   }
@@ -356,7 +361,25 @@ public final class TaskRun implements TaskResults<Object> {
 
   private void destroy() {
     stall.stop();
-    if (releasedOrDestroyed.compareAndSet(false, true)) factory.stop(worker);
+    if (releasedOrDestroyed.compareAndSet(false, true)) {
+      killed = true;
+      factory.stop(worker);
+    }
+  }
+
+  /**
+   * A worker this task killed never deletes its faulthandler file, and once the task's error is made (a crash report
+   * has read the file) nothing will read it: it goes now, not when the runner closes. The link itself, never what it
+   * may point to.
+   */
+  private void dropFaulthandlerFile() {
+    Path dir = spec.faulthandlerDir();
+    if (dir == null || !killed) return;
+    try {
+      Files.deleteIfExists(dir.resolve(Long.toString(worker.pid())));
+    } catch (IOException e) {
+      // the runner's close() removes its whole folder
+    }
   }
 
   @Override
@@ -366,6 +389,7 @@ public final class TaskRun implements TaskResults<Object> {
       done = true;
       destroy();
       discard();
+      dropFaulthandlerFile();
     }
     ctx.markCompleted();
   }
