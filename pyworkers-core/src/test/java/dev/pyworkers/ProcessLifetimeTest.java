@@ -154,12 +154,8 @@ class ProcessLifetimeTest {
 
   @Test
   void childJvmKilledWithSigkill_leavesNoProcessThatItsUdfsStarted() throws Exception {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    ProcessBuilder pb = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-        "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-        ChildJvm.class.getName(), TestPython.executable(), TestPython.RUN_ID, TestPython.FAKES.toString());
-    pb.redirectError(ProcessBuilder.Redirect.INHERIT);
-    Process child = pb.start();
+    Process child = TestPython.childJvm(
+        ChildJvm.class, TestPython.executable(), TestPython.RUN_ID, TestPython.FAKES.toString()).start();
     try (BufferedReader r = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
       assertThat(r.readLine()).isEqualTo("READY");
       // One sleeper below the pooled daemon worker, one below the simple worker still inside its task.

@@ -47,12 +47,7 @@ class RegistryLeftoversTest {
   }
 
   Process child() throws IOException {
-    String java = ProcessHandle.current().info().command().orElse("java");
-    Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-        "-Dpyworkers.test.python=" + TestPython.executable(), "-Dpyworkers.test.runId=" + TestPython.RUN_ID,
-        "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-        RegistryChild.class.getName(), sockets.toString(), local.toString())
-        .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    Process p = TestPython.childJvm(RegistryChild.class, sockets.toString(), local.toString()).start();
     String line = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8)).readLine();
     assertThat(line).as("child JVM pid %d started its registry", p.pid()).isEqualTo("ready");
     return p;

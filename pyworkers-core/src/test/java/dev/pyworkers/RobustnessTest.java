@@ -111,12 +111,8 @@ class RobustnessTest {
 
   @Test
   void childJvmKilledWithSigkill_leavesNoPythonBehindAfterTwoSeconds() throws Exception {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    ProcessBuilder pb = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-        "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-        ChildJvm.class.getName(), TestPython.executable(), TestPython.RUN_ID, TestPython.FAKES.toString());
-    pb.redirectError(ProcessBuilder.Redirect.INHERIT);
-    Process child = pb.start();
+    Process child = TestPython.childJvm(
+        ChildJvm.class, TestPython.executable(), TestPython.RUN_ID, TestPython.FAKES.toString()).start();
     List<Long> pids = new ArrayList<>();
     try (BufferedReader r = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
       String line = r.readLine();

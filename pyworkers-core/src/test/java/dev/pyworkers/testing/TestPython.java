@@ -5,7 +5,9 @@ import dev.pyworkers.WorkerConfig;
 import java.io.File;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
@@ -64,5 +66,19 @@ public final class TestPython {
         .connectTimeout(java.time.Duration.ofSeconds(10))
         .authTimeout(java.time.Duration.ofSeconds(5))
         .cacheFolder(Paths.get("target/pyworkers-cache").toAbsolutePath());
+  }
+
+  /**
+   * A child JVM running {@code main} with {@code args}, on this test JVM's class path, with this run's Python and
+   * marker ({@code -Dpyworkers.test.python}, {@code -Dpyworkers.test.runId}), logging at warn, its stderr inherited.
+   */
+  public static ProcessBuilder childJvm(Class<?> main, String... args) {
+    List<String> cmd = new ArrayList<>(List.of(
+        Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"),
+        "-Dpyworkers.test.python=" + executable(), "-Dpyworkers.test.runId=" + RUN_ID,
+        "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", main.getName()));
+    cmd.addAll(List.of(args));
+    return new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
   }
 }
