@@ -82,7 +82,7 @@ class RunStallTest {
     assertThat(code).as(err).isEqualTo(6);
     assertThat(err).containsPattern("pyworkers run: Python worker pid \\d+ made no progress on partition 0 \\(input"
         + " lines 1-10\\) for 2 s \\(--task-timeout\\) and was killed; no output was written; FUNC's last traceback \\(main"
-        + " thread, most recent call first\\):\n  File \"[^\"]*spin\\.py\", line 2 in f\n  \\(\\d+ frames of pyworkers"
+        + " thread, most recent call first\\):\n  File \"[^\"]*spin\\.py\", line [23] in f\n  \\(\\d+ frames of pyworkers"
         + " itself below FUNC\\)\n");
     assertThat(err).doesNotContain("Exception in thread").doesNotContain("\tat ");
     await("no process of the run is alive").atMost(Duration.ofSeconds(10))
