@@ -229,11 +229,20 @@ public final class DaemonProcess {
     }
   }
 
-  /** Closes the daemon's stdin (it kills its children and exits), waits up to {@code grace}, then SIGKILLs it. */
+  /**
+   * Closes the daemon's stdin (it kills its children and exits), waits up to {@code grace}, then SIGKILLs it. The
+   * stdin lock is held only to close stdin, not through the waits: a {@link #kill} racing the stop returns at once
+   * (false: stdin is closed) instead of waiting up to {@code grace} + 5 s.
+   */
   public void stop(Duration grace) {
     synchronized (stdinLock) {
-      ProcessStopper.stop(process, grace);
+      try {
+        process.getOutputStream().close();
+      } catch (IOException e) {
+        // its stdin is already closed: the daemon is exiting or gone
+      }
     }
+    ProcessStopper.awaitOrKill(process, grace);
     stderr.awaitEnd(2000);
     if (endpoint instanceof Endpoint.Unix u) SocketFolder.deleteQuietly(u.path());
   }

@@ -24,6 +24,15 @@ public final class ProcessStopper {
     } catch (java.io.IOException e) {
       // its stdin is already closed: the process is exiting or gone
     }
+    return awaitOrKill(process, grace);
+  }
+
+  /**
+   * The second half of {@link #stop}, for a caller that already asked the process to end (closed its stdin under its
+   * own lock): waits up to {@code grace}, then SIGKILLs it with every process below it and waits up to 5 s more.
+   * Returns true when the process ended within the grace period without being killed.
+   */
+  public static boolean awaitOrKill(Process process, Duration grace) {
     boolean graceful = waitFor(process, grace.toMillis());
     if (!graceful) {
       killTree(process);
