@@ -64,7 +64,7 @@ public final class PythonRunner implements AutoCloseable {
     RealPythonWorker worker = (RealPythonWorker) factory.create();
     try {
       return new TaskRun(spec, context, partitionIndex, input, factory, worker, setup.broadcastsFor(worker),
-          setup.includes(), setup.pythonVersion(), registry.scheduler(), stall);
+          setup.includes(), setup.pythonVersion(), registry.scheduler(), registry.killer(), stall);
     } catch (RuntimeException e) {
       factory.stop(worker);
       throw e;

@@ -3,6 +3,7 @@ package dev.pyworkers;
 import dev.pyworkers.internal.bundle.PythonBundle;
 import dev.pyworkers.internal.factory.RealWorkerFactory;
 import dev.pyworkers.internal.files.Leftovers;
+import dev.pyworkers.internal.process.KillerExecutor;
 import dev.pyworkers.internal.runner.TaskSetup;
 import dev.pyworkers.internal.transport.SocketFolder;
 import java.nio.file.Path;
@@ -17,8 +18,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Hands out one {@link WorkerFactory} per {@link PythonEnvironment} and owns what they share: the configuration, the
- * extracted Python package, the private socket folder and one scheduler thread ({@code pyworkers-scheduler}) for
- * timeouts and idle eviction. Closing it stops every factory, daemon and worker and removes the socket folder; a JVM
+ * extracted Python package, the private socket folder, one scheduler thread ({@code pyworkers-scheduler}) for
+ * timeouts and idle eviction, and the killer threads ({@code pyworkers-killer-N}) on which those deadlines' kills run,
+ * so that a slow kill never delays another deadline. Closing it stops every factory, daemon and worker and removes the socket folder; a JVM
  * shutdown hook does the same if the program forgets (or is interrupted). Closing is one-way: once it began, no
  * daemon is started or restarted and a racing {@code create()} fails with "the worker registry is closed". A new
  * registry first removes the socket and runner folders that dead processes of this user left in its socket folder.
@@ -37,6 +39,7 @@ public final class WorkerRegistry implements AutoCloseable {
   private final WorkerConfig config;
   private final SocketFolder folder;
   private final ScheduledThreadPoolExecutor scheduler;
+  private final KillerExecutor killer = new KillerExecutor();
   private final ConcurrentHashMap<PythonEnvironment, RealWorkerFactory> factories = new ConcurrentHashMap<>();
   private final Thread shutdownHook;
   private final Object bundleLock = new Object();
@@ -86,7 +89,7 @@ public final class WorkerRegistry implements AutoCloseable {
   public WorkerFactory factory(PythonEnvironment environment) {
     if (closing.get()) throw closedError();
     RealWorkerFactory f = factories.computeIfAbsent(
-        environment, e -> new RealWorkerFactory(e, config, this::bundle, folder, scheduler));
+        environment, e -> new RealWorkerFactory(e, config, this::bundle, folder, scheduler, killer));
     if (closing.get()) {
       f.closeWithRegistry();  // the close may have listed the factories before this one was added
       throw closedError();
@@ -115,12 +118,18 @@ public final class WorkerRegistry implements AutoCloseable {
     return scheduler;
   }
 
+  /** Where the deadlines of the scheduler and of the runners built on it run their kills. */
+  KillerExecutor killer() {
+    return killer;
+  }
+
   private static IllegalStateException closedError() {
     return new IllegalStateException("the worker registry is closed; create a new WorkerRegistry to start workers");
   }
 
   /**
-   * Stops every factory (their workers and daemons, one still starting included), then the scheduler, and removes
+   * Stops every factory (their workers and daemons, one still starting included), then the scheduler and the killer
+   * threads (letting the kills already handed to them run), and removes
    * the socket folder. Idempotent; a second caller (the shutdown hook, another thread) waits up to 30 s for the first
    * to finish, so that when any close returns nothing is left.
    */
@@ -138,6 +147,7 @@ public final class WorkerRegistry implements AutoCloseable {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
+      killer.shutdown(5_000);
     } finally {
       folder.close();
       closed.countDown();

@@ -24,6 +24,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -47,6 +48,8 @@ public final class RealWorkerFactory implements WorkerFactory {
   private final Supplier<Path> bundle;
   private final SocketFolder folder;
   private final ScheduledExecutorService scheduler;
+  /** Runs the kills of the scheduler's deadlines (idle eviction), so that the scheduler thread never blocks on one. */
+  private final Executor killer;
   private final Secret secret = Secret.generate();
   private final Set<RealPythonWorker> live = ConcurrentHashMap.newKeySet();
 
@@ -75,12 +78,13 @@ public final class RealWorkerFactory implements WorkerFactory {
 
   public RealWorkerFactory(
       PythonEnvironment env, WorkerConfig config, Supplier<Path> bundle, SocketFolder folder,
-      ScheduledExecutorService scheduler) {
+      ScheduledExecutorService scheduler, Executor killer) {
     this.env = env;
     this.config = config;
     this.bundle = bundle;
     this.folder = folder;
     this.scheduler = scheduler;
+    this.killer = killer;
     this.pool = new IdlePool<>(config.idlePoolSize(), config.idleTimeout().toNanos());
   }
 
@@ -355,6 +359,7 @@ public final class RealWorkerFactory implements WorkerFactory {
     evictionTask = scheduler.schedule(this::evictExpired, delayNanos, TimeUnit.NANOSECONDS);
   }
 
+  /** On the scheduler thread: takes the expired workers out of the pool and hands their kills to the killer. */
   private void evictExpired() {
     List<RealPythonWorker> expired;
     synchronized (lock) {
@@ -368,7 +373,7 @@ public final class RealWorkerFactory implements WorkerFactory {
     for (RealPythonWorker w : expired) {
       evicted.incrementAndGet();
       LOG.debug("Python worker pid {} idle past {}; killing it", w.pid(), config.idleTimeout());
-      stop(w);
+      killer.execute(() -> stop(w));
     }
   }
 

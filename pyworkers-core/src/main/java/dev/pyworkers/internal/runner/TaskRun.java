@@ -24,6 +24,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.NoSuchElementException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -39,7 +40,8 @@ import net.razorvine.pickle.Unpickler;
  * waits on it, and kills it after the task idle timeout.
  *
  * <p>Thread-safety: iteration is confined to one reading thread; {@link #close()}, interruption, the kill-timeout
- * and the stall-watch tasks may run on other threads and only touch atomics and the worker's socket.
+ * and the stall-watch tasks may run on other threads and only touch atomics and the worker's socket; the kills that
+ * deadlines decide on the scheduler thread run on the registry's killer threads.
  *
  * <p>This class is over 250 lines because it holds the whole read side of the task protocol and its failure
  * handling in one place; the writer, header, value conversion and crash report live in their own classes.
@@ -59,6 +61,8 @@ public final class TaskRun implements TaskResults<Object> {
   private final WorkerFactory factory;
   private final RealPythonWorker worker;
   private final ScheduledExecutorService scheduler;
+  /** Runs the kills decided by deadlines on the scheduler thread, which must never block on a kill. */
+  private final Executor killer;
   private final DataInputStream in;
   private final InputWriter writer;
   private final ArrayDeque<Object> pending = new ArrayDeque<>();
@@ -81,13 +85,14 @@ public final class TaskRun implements TaskResults<Object> {
 
   public TaskRun(RunnerSpec spec, TaskContext ctx, int partition, java.util.Iterator<?> input,
       WorkerFactory factory, RealPythonWorker worker, TaskHeader.Broadcasts broadcasts, List<String> includes,
-      String pythonVersion, ScheduledExecutorService scheduler, StallSettings stallSettings) {
+      String pythonVersion, ScheduledExecutorService scheduler, Executor killer, StallSettings stallSettings) {
     this.spec = spec;
     this.ctx = ctx;
     this.partition = partition;
     this.factory = factory;
     this.worker = worker;
     this.scheduler = scheduler;
+    this.killer = killer;
     this.reused = worker.tasksServed() > 1;
     this.in = new DataInputStream(new BufferedInputStream(worker.input(), spec.bufferSize()));
     this.stall = new StallWatch(worker, partition, stallSettings, spec.taskIdleTimeout(), scheduler,
@@ -242,7 +247,7 @@ public final class TaskRun implements TaskResults<Object> {
 
   /** The worker reported an exception: let it finish the exchange (bounded by the kill timeout) to keep it. */
   private PythonException afterException(PythonException e) {
-    ScheduledFuture<?> bound = scheduler.schedule(() -> destroy(), spec.killTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    ScheduledFuture<?> bound = scheduler.schedule(this::destroyLater, spec.killTimeout().toMillis(), TimeUnit.MILLISECONDS);
     try {
       int marker;
       while ((marker = in.readInt()) == TIMING) {
@@ -304,7 +309,7 @@ public final class TaskRun implements TaskResults<Object> {
 
   private void onIdleTimeout(StallWatch.Capture c) {
     idleTimedOut = c;
-    destroy();
+    destroyLater();
   }
 
   private TaskCancelledException cancelled(String why) {
@@ -340,7 +345,7 @@ public final class TaskRun implements TaskResults<Object> {
       if (!ctx.isCompleted()) {
         cancelReason = "it was interrupted (" + reason + ") and did not finish within the kill timeout of "
             + spec.killTimeout().toMillis() + " ms";
-        destroy();
+        destroyLater();
       }
     };
     try {
@@ -364,6 +369,18 @@ public final class TaskRun implements TaskResults<Object> {
     if (releasedOrDestroyed.compareAndSet(false, true)) {
       killed = true;
       factory.stop(worker);
+    }
+  }
+
+  /**
+   * {@link #destroy} for a deadline on the scheduler thread: decides at once (the same compare-and-set), and hands
+   * the kill itself to the killer threads, so that a slow kill delays no other deadline.
+   */
+  private void destroyLater() {
+    stall.stop();
+    if (releasedOrDestroyed.compareAndSet(false, true)) {
+      killed = true;
+      killer.execute(() -> factory.stop(worker));
     }
   }
 
