@@ -400,7 +400,8 @@ public final class RealWorkerFactory implements WorkerFactory {
     killed.incrementAndGet();
     if (w.daemon() != null) {
       if (!w.daemon().kill(w.pid())) {
-        ProcessHandle.of(w.pid()).ifPresent(ProcessStopper::killTree);
+        // the handle taken right after the handshake: its start time is checked, so a reused pid is not hit
+        ProcessStopper.killTree(w.processHandle());
       }
     } else {
       ProcessStopper.killTree(w.process());
