@@ -18,12 +18,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Hands out one {@link WorkerFactory} per {@link PythonEnvironment} and owns what they share: the configuration, the
- * extracted Python package, the private socket folder, one scheduler thread ({@code pyworkers-scheduler}) for
- * timeouts and idle eviction, and the killer threads ({@code pyworkers-killer-N}) on which those deadlines' kills run,
- * so that a slow kill never delays another deadline. Closing it stops every factory, daemon and worker and removes the socket folder; a JVM
- * shutdown hook does the same if the program forgets (or is interrupted). Closing is one-way: once it began, no
- * daemon is started or restarted and a racing {@code create()} fails with "the worker registry is closed". A new
- * registry first removes the socket and runner folders that dead processes of this user left in its socket folder.
+ * extracted Python package, the private socket folder, one scheduler thread ({@code pyworkers-scheduler}) for timeouts
+ * and idle eviction, and the killer threads ({@code pyworkers-killer-N}) on which those deadlines' kills run, so that
+ * a slow kill never delays another deadline. Closing it stops every factory, daemon and worker and removes the socket
+ * folder; a JVM shutdown hook does the same if the program forgets (or is interrupted). Closing is one-way: once it
+ * began, no daemon is started or restarted and a racing {@code create()} fails with "the worker registry is closed". A
+ * new registry first removes the socket and runner folders that dead processes of this user left in its socket folder.
  * Thread-safe.
  *
  * <pre>{@code
@@ -129,9 +129,9 @@ public final class WorkerRegistry implements AutoCloseable {
 
   /**
    * Stops every factory (their workers and daemons, one still starting included), then the scheduler and the killer
-   * threads (letting the kills already handed to them run), and removes
-   * the socket folder. Idempotent; a second caller (the shutdown hook, another thread) waits up to 30 s for the first
-   * to finish, so that when any close returns nothing is left.
+   * threads (letting the kills already handed to them run), and removes the socket folder. Idempotent; a second caller
+   * (the shutdown hook, another thread) waits up to 30 s for the first to finish, so that when any close returns
+   * nothing is left.
    */
   @Override
   public void close() {

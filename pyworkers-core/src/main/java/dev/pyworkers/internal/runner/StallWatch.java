@@ -21,8 +21,9 @@ import org.slf4j.LoggerFactory;
  * Watches one task for a stalled worker: one that took no input and sent no output while the task waited on it.
  * After each stall-warning interval without progress it reports a {@link StallEvent} (process state, main-thread
  * traceback); after the task idle timeout it takes one last traceback and calls {@code onTimeout}, which decides to
- * kill the worker and hands the kill to the killer threads (the scheduler thread never blocks on a kill). The traceback is asked for with {@link DumpSignal} and waited for without blocking: the check polls the
- * worker's {@link TracebackDumps} every {@value #POLL_MS} ms for up to {@value #DUMP_WAIT_MS} ms.
+ * kill the worker and hands the kill to the killer threads (the scheduler thread never blocks on a kill). The
+ * traceback is asked for with {@link DumpSignal} and waited for without blocking: the check polls the worker's
+ * {@link TracebackDumps} every {@value #POLL_MS} ms for up to {@value #DUMP_WAIT_MS} ms.
  *
  * <p>Thread-safety: {@link #progress} and {@link #stop} are called from the task's threads; the checks, the captures
  * and the listener run on the registry's scheduler thread, one step at a time, and only they touch the report count.

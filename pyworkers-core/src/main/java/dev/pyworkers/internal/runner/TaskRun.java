@@ -247,7 +247,8 @@ public final class TaskRun implements TaskResults<Object> {
 
   /** The worker reported an exception: let it finish the exchange (bounded by the kill timeout) to keep it. */
   private PythonException afterException(PythonException e) {
-    ScheduledFuture<?> bound = scheduler.schedule(this::destroyLater, spec.killTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    ScheduledFuture<?> bound =
+        scheduler.schedule(this::destroyLater, spec.killTimeout().toMillis(), TimeUnit.MILLISECONDS);
     try {
       int marker;
       while ((marker = in.readInt()) == TIMING) {
