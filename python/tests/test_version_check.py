@@ -1,4 +1,5 @@
-"""The interpreter-version gate: in the daemon and worker entry points, and in pyworkers/__init__.py only for an\nold interpreter locating a ``-m`` module; importing the package never exits."""
+"""The interpreter-version gate: in the daemon and worker entry points, and in pyworkers/__init__.py only for an
+old interpreter locating a ``-m`` module; importing the package never exits."""
 import ast
 import glob
 import os
