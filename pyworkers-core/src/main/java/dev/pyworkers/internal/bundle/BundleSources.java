@@ -1,12 +1,11 @@
 package dev.pyworkers.internal.bundle;
 
 import java.io.IOException;
-import java.net.URI;
+import java.io.InputStream;
+import java.net.JarURLConnection;
 import java.net.URISyntaxException;
 import java.net.URL;
-import java.nio.file.FileSystem;
-import java.nio.file.FileSystemAlreadyExistsException;
-import java.nio.file.FileSystems;
+import java.net.URLConnection;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -14,15 +13,17 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
 import java.util.stream.Stream;
 
 /**
  * Reads the Python files that every pyworkers jar (or class folder) on a class path contributes to the bundle. A
- * contributor holds the marker resource {@value #MARKER} (its text names the module, for people reading the jar) and its
- * Python files under {@value #ROOT}{@code /} beside it: core has the {@code pyworkers} package itself (daemon, worker,
- * protocol, task, ...), the CLI adds {@code pyworkers/jobs.py}, later modules their handlers. The bundle is the union
- * of them all, keyed by relative path; the same path from two contributors must be byte-identical (a jar that is on
- * the class path twice, or shaded into another). Stateless; thread-safe.
+ * contributor holds the marker resource {@value #MARKER} (its text names the module, for people reading the jar)
+ * and its Python files under {@value #ROOT}{@code /} beside it: core has the {@code pyworkers} package itself
+ * (daemon, worker, protocol, task, ...), the CLI adds {@code pyworkers/jobs.py}, later modules their handlers. The
+ * bundle is the union of them all, keyed by relative path; the same path from two contributors must be
+ * byte-identical (a jar that is on the class path twice, say). Stateless; thread-safe.
  */
 final class BundleSources {
   /** The resource every contributor holds; {@link ClassLoader#getResources} finds one per jar or class folder. */
@@ -61,31 +62,42 @@ final class BundleSources {
   }
 
   private static Map<String, byte[]> readOne(URL marker) throws IOException, URISyntaxException {
-    URI uri = marker.toURI();
-    if ("jar".equals(uri.getScheme())) {
-      FileSystem fs;
-      boolean mine = false;
-      try {
-        fs = FileSystems.newFileSystem(uri, Map.of());
-        mine = true;
-      } catch (FileSystemAlreadyExistsException e) {
-        fs = FileSystems.getFileSystem(uri);
-      }
-      try {
-        return collect(fs.getPath("/" + ROOT), marker);
-      } finally {
-        if (mine) fs.close();
+    URLConnection connection = marker.openConnection();
+    if (connection instanceof JarURLConnection jarConnection) {
+      // A JarFile of our own (not the shared cached one, and no zip file system another thread may close): read it
+      // and close it.
+      jarConnection.setUseCaches(false);
+      try (JarFile jar = jarConnection.getJarFile()) {
+        return collect(jar, marker);
       }
     }
     // a class folder: <folder>/META-INF/pyworkers/python-bundle
-    return collect(Path.of(uri).getParent().getParent().getParent().resolve(ROOT), marker);
+    return collect(Path.of(marker.toURI()).getParent().getParent().getParent().resolve(ROOT));
   }
 
-  private static Map<String, byte[]> collect(Path root, URL marker) throws IOException {
-    if (!Files.isDirectory(root)) {
-      throw new IOException(marker + " has no " + ROOT + " folder beside it; that pyworkers jar is broken");
-    }
+  private static Map<String, byte[]> collect(JarFile jar, URL marker) throws IOException {
     Map<String, byte[]> files = new TreeMap<>();
+    String prefix = ROOT + "/";
+    for (JarEntry e : Collections.list(jar.entries())) {
+      String name = e.getName();
+      if (e.isDirectory() || !name.startsWith(prefix) || !name.endsWith(".py")) continue;
+      String path = name.substring(prefix.length());
+      for (String part : path.split("/", -1)) {
+        if (part.isEmpty() || part.equals(".") || part.equals("..") || part.contains("\\")) {
+          throw new IOException(marker + ": the jar entry " + name + " is not a plain relative path; that jar is"
+              + " broken");
+        }
+      }
+      try (InputStream in = jar.getInputStream(e)) {
+        files.put(path, in.readAllBytes());
+      }
+    }
+    return files;
+  }
+
+  private static Map<String, byte[]> collect(Path root) throws IOException {
+    Map<String, byte[]> files = new TreeMap<>();
+    if (!Files.isDirectory(root)) return files;  // a contributor with no Python (yet), as a jar without entries
     List<Path> paths;
     try (Stream<Path> s = Files.walk(root)) {
       paths = s.filter(Files::isRegularFile).filter(p -> p.toString().endsWith(".py")).toList();

@@ -128,6 +128,18 @@ class PythonBundleTest {
   }
 
   @Test
+  void extract_withAJarEntryThatLeavesTheFolder_isRefusedBeforeAnythingIsWritten() throws Exception {
+    Path bad = jar("bad.jar", "bad", "pyworkers/../../escaped.py", "VALUE = 1\n");
+    try (URLClassLoader loader = loader(bad)) {
+      assertThatThrownBy(() -> PythonBundle.extract(tmp.resolve("cache"), loader))
+          .isInstanceOf(WorkerStartException.class)
+          .hasMessageContaining("the jar entry dev/pyworkers/python/pyworkers/../../escaped.py is not a plain relative"
+              + " path");
+    }
+    assertThat(tmp.resolve("cache")).doesNotExist();
+  }
+
+  @Test
   void extract_withNoContributor_saysTheCoreJarIsBroken() throws Exception {
     try (URLClassLoader loader = new URLClassLoader(new URL[] {tmp.toUri().toURL()}, null)) {
       assertThatThrownBy(() -> PythonBundle.extract(tmp.resolve("cache"), loader))
