@@ -6,11 +6,18 @@ import tempfile
 
 import pytest
 
-from harness import FAKES_DIR, ProcessTracker, WorkerSource
+import pyworkers
+from harness import CLI_SRC_DIR, FAKES_DIR, ProcessTracker, WorkerSource
 
 # The differential task tests evaluate the fakes' functions in-process too.
 if str(FAKES_DIR) not in sys.path:
     sys.path.append(str(FAKES_DIR))
+
+# The package pyworkers spans two source folders: core's (python/src, on pytest's pythonpath) and the CLI's
+# (pyworkers-cli/src/main/python, with pyworkers/jobs.py). The jars' bundle extracts both into one tree; here the
+# CLI's folder joins the package's path, so that `from pyworkers import jobs` finds it in these tests.
+if str(CLI_SRC_DIR / "pyworkers") not in pyworkers.__path__:
+    pyworkers.__path__.append(str(CLI_SRC_DIR / "pyworkers"))
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ from pyworkers import auth, protocol
 from pyworkers.protocol import Command, DaemonError, DaemonHello, DaemonInit, SimpleInit, Transport
 
 __all__ = [
-    "PYTHON", "SRC_DIR", "FAKES_DIR", "TIMEOUT", "child_env", "Deadline", "ProcessTracker", "OutputCollector",
+    "PYTHON", "SRC_DIR", "CLI_SRC_DIR", "FAKES_DIR", "TIMEOUT", "child_env", "Deadline", "ProcessTracker", "OutputCollector",
     "DeadlineReader", "DaemonProcess", "WorkerClient", "SimpleWorkerProcess", "loopback_listener", "ipv6_available",
     "Fn", "fn_pickled", "fn_payload", "fn_ref", "fn_source", "TaskSpec", "encode_task", "task_fields",
     "task_with_bad_field", "TaskResult",
@@ -34,6 +34,8 @@ __all__ = [
 
 PYTHON = os.environ.get("PYWORKERS_TEST_PYTHON", sys.executable)
 SRC_DIR = Path(__file__).resolve().parents[1] / "src"
+# The CLI's Python (pyworkers/jobs.py), which the CLI jar bundles; see conftest.py.
+CLI_SRC_DIR = Path(__file__).resolve().parents[2] / "pyworkers-cli" / "src" / "main" / "python"
 FAKES_DIR = Path(__file__).resolve().parent / "fakes"
 TIMEOUT = 10.0  # generous bound for anything that normally takes milliseconds
 

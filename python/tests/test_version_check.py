@@ -1,4 +1,5 @@
-"""The interpreter-version gate in pyworkers/__init__.py."""
+"""The interpreter-version gate: in the daemon and worker entry points, and in pyworkers/__init__.py only for an
+old interpreter locating a ``-m`` module; importing the package never exits."""
 import ast
 import glob
 import os
@@ -41,17 +42,63 @@ def test_init_module_parsesWithOldestGrammar_soOldInterpretersReachTheCheck():
                 assert arg.annotation is None, "annotation on %s in %s" % (arg.arg, node.name)
 
 
-def test_import_withFakedOldVersion_exits6WithMessage():
-    code = "import sys; sys.version_info = (3, 7, 1, 'final', 0); import pyworkers"
-    result = subprocess.run(
-        [sys.executable, "-c", code], env=child_env(), capture_output=True, timeout=TIMEOUT, text=True
-    )
-    assert result.returncode == 6
+def _assert_too_old_message(result):
+    assert result.returncode == 6, result.stderr
     # The child names its own sys.executable, which Python normalises from argv[0]; compare the fixed parts.
     assert result.stderr.startswith("pyworkers requires Python 3.8 or newer, but /")
     assert result.stderr.endswith(
         " is 3.7.1; point the python executable setting at a newer interpreter\n"
     ), result.stderr
+    assert result.stdout == ""
+
+
+def test_import_withFakedOldVersion_neverExits():
+    code = "import sys; sys.version_info = (3, 7, 1, 'final', 0); import pyworkers; print('imported')"
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=child_env(), capture_output=True, timeout=TIMEOUT, text=True
+    )
+    assert (result.returncode, result.stdout, result.stderr) == (0, "imported\n", "")
+
+
+@pytest.mark.parametrize("module", ["pyworkers.daemon", "pyworkers.worker"])
+def test_entryPoint_withFakedOldVersion_exits6WithMessage_beforeReadingStdin(module):
+    # The entry module is imported (it compiles on this interpreter) and its main refuses to run.
+    code = (
+        "import runpy, sys; sys.version_info = (3, 7, 1, 'final', 0); "
+        "runpy.run_module(%r, run_name='__main__', alter_sys=True)" % module
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=child_env(), input="", capture_output=True, timeout=TIMEOUT, text=True
+    )
+    _assert_too_old_message(result)
+
+
+@pytest.mark.parametrize("module", ["pyworkers.daemon", "pyworkers.worker"])
+def test_dashM_withFakedOldVersion_exitsInThePackageBeforeTheEntryModuleIsCompiled(module, tmp_path):
+    # An interpreter too old to compile the entry modules reaches only the package. sitecustomize fakes the version
+    # before `-m` imports pyworkers, and makes the entry modules fail to load as they would there.
+    (tmp_path / "sitecustomize.py").write_text(
+        "import sys\n"
+        "sys.version_info = (3, 7, 1, 'final', 0)\n"
+        "class TooNew:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name in ('pyworkers.daemon', 'pyworkers.worker'):\n"
+        "            raise SyntaxError(name + ' needs a newer Python')\n"
+        "        return None\n"
+        "sys.meta_path.insert(0, TooNew())\n"
+    )
+    env = child_env({"PYTHONPATH": os.pathsep.join([str(tmp_path), child_env()["PYTHONPATH"]])})
+    result = subprocess.run(
+        [sys.executable, "-m", module], env=env, input="", capture_output=True, timeout=TIMEOUT, text=True
+    )
+    _assert_too_old_message(result)
+
+
+@pytest.mark.parametrize("argv, major, expected", [
+    (["-m"], 3, True), (["-c"], 2, True), (["-c"], 3, False), (["/usr/bin/app.py"], 3, False), ([], 3, False),
+])
+def test_locating_main_module_isTrueOnlyForTheDashMPlaceholder(argv, major, expected):
+    assert pyworkers._locating_main_module(argv, major) is expected
 
 
 def _old_interpreters():

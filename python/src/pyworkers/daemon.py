@@ -36,6 +36,7 @@ import time
 import traceback
 from typing import Callable, Dict, FrozenSet, Iterable, List, NamedTuple, Optional, Tuple, Union
 
+from . import _refuse_old_python
 from ._process import flush_std_streams
 from . import _proctree, protocol
 from .protocol import DaemonHello, DaemonInit, ExitCode, Transport
@@ -338,7 +339,11 @@ def _start_failed(log: _Log, channel: _HelloChannel, message: str) -> int:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    """Run the daemon; returns its exit code (0 after a clean shutdown, 3 when it could not start)."""
+    """Run the daemon; returns its exit code (0 after a clean shutdown, 3 when it could not start, 6 on a Python
+    older than 3.8)."""
+    too_old = _refuse_old_python()
+    if too_old is not None:
+        return too_old
     args = sys.argv[1:] if argv is None else list(argv)
     log = _Log()
     channel = _HelloChannel()

@@ -30,6 +30,7 @@ import time
 import traceback
 from typing import BinaryIO, Callable, Dict, Optional, Tuple, Union, cast
 
+from . import _refuse_old_python
 from ._process import flush_std_streams
 from . import _proctree, auth, protocol
 from .protocol import Command, ExitCode, Transport
@@ -285,7 +286,11 @@ def _kill_left_behind() -> None:
 
 
 def main() -> int:
-    """Simple mode: init block from stdin, connect back, handshake, session. Returns the exit code."""
+    """Simple mode: init block from stdin, connect back, handshake, session. Returns the exit code (6 on a Python
+    older than 3.8)."""
+    too_old = _refuse_old_python()
+    if too_old is not None:
+        return too_old
     _own_process_tree()
     try:
         init = _read_simple_init()
