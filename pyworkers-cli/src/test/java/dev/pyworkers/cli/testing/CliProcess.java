@@ -63,7 +63,7 @@ public final class CliProcess {
   /** Runs {@code pyworkers args...} in a JVM with {@code jvmOptions} (e.g. -Xmx512m) to its end (at most 60 s). */
   public static CliProcess runWithJvmOptions(Path dir, List<String> jvmOptions, String... args)
       throws IOException, InterruptedException {
-    CliProcess p = start(dir, false, jvmOptions, args);
+    CliProcess p = startWithJvmOptions(dir, jvmOptions, args);
     p.waitFor(Duration.ofSeconds(60));
     return p;
   }
