@@ -21,6 +21,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.ScheduledExecutorService;
@@ -42,6 +43,11 @@ public final class DaemonProcess {
   private final PythonCommand command;
   private final OutputPump stderr;
   private final DaemonHello hello;
+  /** How long a failed fork waits for the daemon to end of SIGINT before it calls the daemon unreachable. */
+  private static final long INTERRUPT_WAIT_MS = 300;
+  /** The same wait once the daemon has removed its socket file, which it does only when stopping. */
+  private static final long STOPPING_WAIT_MS = 5000;
+
   private final Endpoint endpoint;
   private final Object stdinLock = new Object();
 
@@ -248,10 +254,13 @@ public final class DaemonProcess {
   }
 
   /**
-   * Whether the daemon ended (or ends within {@code waitMillis}) of SIGINT: a Ctrl-C reached its process group. Then
-   * the JVM is being interrupted too, and a failed fork is no reason to warn or restart.
+   * Whether the daemon ended, or ends soon, of SIGINT: a Ctrl-C reached its process group. Then the JVM is being
+   * interrupted too, and a failed fork is no reason to warn or restart. It waits {@value #INTERRUPT_WAIT_MS} ms for
+   * the daemon to end; when the daemon has already removed its socket file, it is stopping, and on a loaded machine
+   * killing its workers can take longer, so the wait is up to {@value #STOPPING_WAIT_MS} ms (ended at the exit).
    */
-  public boolean endedByInterrupt(long waitMillis) {
+  public boolean endedByInterrupt() {
+    long waitMillis = socketFileRemoved() ? STOPPING_WAIT_MS : INTERRUPT_WAIT_MS;
     try {
       if (!process.waitFor(waitMillis, TimeUnit.MILLISECONDS)) return false;
     } catch (InterruptedException e) {
@@ -259,6 +268,11 @@ public final class DaemonProcess {
       return false;
     }
     return process.exitValue() == 128 + 2;
+  }
+
+  /** Whether this daemon listens on a Unix socket whose file is gone: the daemon removes it only when it stops. */
+  private boolean socketFileRemoved() {
+    return endpoint instanceof Endpoint.Unix u && !Files.exists(u.path(), LinkOption.NOFOLLOW_LINKS);
   }
 
   /** The daemon's exit, for messages: "exit code 0", "signal 9 (SIGKILL)", or "running". */

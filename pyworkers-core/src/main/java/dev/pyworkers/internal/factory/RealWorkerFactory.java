@@ -40,8 +40,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class RealWorkerFactory implements WorkerFactory {
   private static final Logger LOG = LoggerFactory.getLogger(WorkerFactory.class);
-  /** How long a failed fork waits to see whether the daemon is dying of SIGINT (a Ctrl-C) before warning. */
-  private static final long INTERRUPT_WAIT_MS = 300;
 
   private final PythonEnvironment env;
   private final WorkerConfig config;
@@ -140,7 +138,7 @@ public final class RealWorkerFactory implements WorkerFactory {
     } catch (DaemonProcess.Unreachable e) {
       if (isClosed()) throw closedError(e);
       if (callerInterrupted(e)) throw callerWasInterrupted(d, e);
-      if (d.endedByInterrupt(INTERRUPT_WAIT_MS)) throw interrupted(d, e);
+      if (d.endedByInterrupt()) throw interrupted(d, e);
       LOG.warn("Python {} is unreachable ({}); restarting it and retrying once", d, e.getMessage());
       DaemonProcess fresh = restart(d);
       try {
@@ -170,7 +168,7 @@ public final class RealWorkerFactory implements WorkerFactory {
       SimpleLauncher.closeQuietly(ch);
       if (isClosed()) throw closedError(e);
       if (callerInterrupted(e)) throw callerWasInterrupted(d, e);
-      if (d.endedByInterrupt(INTERRUPT_WAIT_MS)) throw interrupted(d, e);
+      if (d.endedByInterrupt()) throw interrupted(d, e);
       LOG.warn("{}", e.getMessage());
       throw e;
     } catch (RuntimeException e) {
