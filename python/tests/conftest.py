@@ -13,9 +13,9 @@ from harness import CLI_SRC_DIR, FAKES_DIR, ProcessTracker, WorkerSource
 if str(FAKES_DIR) not in sys.path:
     sys.path.append(str(FAKES_DIR))
 
-# The package pyworkers spans two source folders: core's (python/src, on pytest's pythonpath) and the CLI's
-# (pyworkers-cli/src/main/python, with pyworkers/jobs.py). The jars' bundle extracts both into one tree; here the
-# CLI's folder joins the package's path, so that `from pyworkers import jobs` finds it in these tests.
+# The package pyworkers spans two source folders: core's (pyworkers-core/src/main/python, on pytest's pythonpath)
+# and the CLI's (pyworkers-cli/src/main/python, with pyworkers/jobs.py). The jars' bundle extracts both into one
+# tree; here the CLI's folder joins the package's path, so that `from pyworkers import jobs` finds it in these tests.
 if str(CLI_SRC_DIR / "pyworkers") not in pyworkers.__path__:
     pyworkers.__path__.append(str(CLI_SRC_DIR / "pyworkers"))
 

@@ -33,7 +33,8 @@ __all__ = [
 ]
 
 PYTHON = os.environ.get("PYWORKERS_TEST_PYTHON", sys.executable)
-SRC_DIR = Path(__file__).resolve().parents[1] / "src"
+# Core's Python (the worker runtime), which the core jar bundles.
+SRC_DIR = Path(__file__).resolve().parents[2] / "pyworkers-core" / "src" / "main" / "python"
 # The CLI's Python (pyworkers/jobs.py), which the CLI jar bundles; see conftest.py.
 CLI_SRC_DIR = Path(__file__).resolve().parents[2] / "pyworkers-cli" / "src" / "main" / "python"
 FAKES_DIR = Path(__file__).resolve().parent / "fakes"

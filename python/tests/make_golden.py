@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Dict, List, Tuple
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "pyworkers-core" / "src" / "main" / "python"))
 
 from pyworkers import auth, protocol  # noqa: E402
 from pyworkers.protocol import Transport  # noqa: E402
