@@ -439,6 +439,7 @@ class DaemonProcess:
         auth_timeout_ms: int = 5000,
         close_stdin_after_init: bool = False,
         env: Optional[Dict[str, str]] = None,
+        python: str = PYTHON,
     ) -> None:
         self.tracker = tracker
         self.secret = secrets.token_bytes(32)
@@ -447,9 +448,9 @@ class DaemonProcess:
         self.init = DaemonInit(self.secret, transport, self.socket_path, auth_timeout_ms, 65536, tuple(preload))
         args = [] if worker_module is None else [worker_module]
         if launcher is None:
-            command = [PYTHON, "-m", "pyworkers.daemon"] + args
+            command = [python, "-m", "pyworkers.daemon"] + args
         else:
-            command = [PYTHON, "-c", launcher] + args
+            command = [python, "-c", launcher] + args
         self.popen = subprocess.Popen(
             command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=child_env(env),
             bufsize=0,

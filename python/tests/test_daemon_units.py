@@ -4,7 +4,7 @@ import os
 import pytest
 
 from pyworkers import daemon
-from pyworkers.daemon import _Garbage, _Kill, _Log, _Relay, _StdinCommands
+from pyworkers._daemon import _Garbage, _Kill, _Log, _Relay, _StdinCommands
 
 
 def kill(pid: int) -> bytes:
@@ -91,3 +91,8 @@ def test_relay_invalidUtf8_isReplaced(relay_and_log):
 
 def test_daemonModule_exposesMain():
     assert callable(daemon.main) and daemon.__all__ == ["main", "DEFAULT_WORKER_MODULE"]
+
+
+def test_workerModule_exposesWhatTheDaemonCalls():
+    from pyworkers import _worker, worker
+    assert worker.serve_forked is _worker.serve_forked and worker.__all__ == ["serve", "serve_forked", "main"]

@@ -1,5 +1,5 @@
-"""The interpreter-version gate: in the daemon and worker entry points, and in pyworkers/__init__.py only for an
-old interpreter locating a ``-m`` module; importing the package never exits."""
+"""The interpreter-version gate: in the entry modules ``pyworkers.daemon`` and ``pyworkers.worker`` when they run as
+``__main__``, never at import time (a driver's REPL imports the package)."""
 import ast
 import glob
 import os
@@ -9,15 +9,16 @@ from pathlib import Path
 
 import pytest
 
-import pyworkers
+from pyworkers import _version_gate
 from harness import SRC_DIR, TIMEOUT, child_env
 
-INIT_FILE = SRC_DIR / "pyworkers" / "__init__.py"
+# Imported or run by every interpreter before the version is checked, so they must parse with the oldest grammar.
+GATE_FILES = ["__init__.py", "_version_gate.py", "daemon.py", "worker.py"]
 
 
 @pytest.mark.parametrize("version", [(2, 7, 18), (3, 7, 0)])
 def test_check_version_rejectsOldPython_withMessageNamingInterpreterAndVersion(version):
-    error = pyworkers._check_version(version + ("final", 0), "/opt/old/bin/python")
+    error = _version_gate.check_version(version + ("final", 0), "/opt/old/bin/python")
     expected_version = "%d.%d.%d" % version
     assert error == (
         "pyworkers requires Python 3.8 or newer, but /opt/old/bin/python is %s; "
@@ -27,11 +28,12 @@ def test_check_version_rejectsOldPython_withMessageNamingInterpreterAndVersion(v
 
 @pytest.mark.parametrize("version", [(3, 8, 0), (3, 12, 1), (4, 0, 0)])
 def test_check_version_acceptsPython38AndNewer(version):
-    assert pyworkers._check_version(version, "/usr/bin/python3") is None
+    assert _version_gate.check_version(version, "/usr/bin/python3") is None
 
 
-def test_init_module_parsesWithOldestGrammar_soOldInterpretersReachTheCheck():
-    source = INIT_FILE.read_text(encoding="utf-8")
+@pytest.mark.parametrize("name", GATE_FILES)
+def test_gateModules_parseWithOldestGrammar_soOldInterpretersReachTheCheck(name):
+    source = (SRC_DIR / "pyworkers" / name).read_text(encoding="utf-8")
     tree = ast.parse(source, feature_version=(3, 4))  # no f-strings, no variable annotations
     for node in ast.walk(tree):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -52,17 +54,41 @@ def _assert_too_old_message(result):
     assert result.stdout == ""
 
 
-def test_import_withFakedOldVersion_neverExits():
-    code = "import sys; sys.version_info = (3, 7, 1, 'final', 0); import pyworkers; print('imported')"
+def _faked_old_env(tmp_path, unloadable=()):
+    """An environment whose sitecustomize fakes Python 3.7.1 before anything imports pyworkers, and makes the
+    modules named in ``unloadable`` fail to compile, as every module that needs Python 3.8 would on a real 3.7."""
+    (tmp_path / "sitecustomize.py").write_text(
+        "import sys\n"
+        "sys.version_info = (3, 7, 1, 'final', 0)\n"
+        "class TooNew:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name in %r:\n"
+        "            raise SyntaxError(name + ' needs a newer Python')\n"
+        "        return None\n"
+        "sys.meta_path.insert(0, TooNew())\n" % (tuple(unloadable),)
+    )
+    return child_env({"PYTHONPATH": os.pathsep.join([str(tmp_path), child_env()["PYTHONPATH"]])})
+
+
+def test_import_withFakedOldVersion_neverExits(tmp_path):
+    code = "import pyworkers, pyworkers.daemon, pyworkers.worker, pyworkers.context; print('imported')"
     result = subprocess.run(
-        [sys.executable, "-c", code], env=child_env(), capture_output=True, timeout=TIMEOUT, text=True
+        [sys.executable, "-c", code], env=_faked_old_env(tmp_path), capture_output=True, timeout=TIMEOUT, text=True
     )
     assert (result.returncode, result.stdout, result.stderr) == (0, "imported\n", "")
 
 
+def test_dashM_ofAModuleThatIsNotAnEntryPoint_withFakedOldVersion_neverExitsInThePackage(tmp_path):
+    # Before, the package's __init__ exited 6 whenever `python -m` located any of its modules on an old Python.
+    result = subprocess.run(
+        [sys.executable, "-m", "pyworkers.context"], env=_faked_old_env(tmp_path), capture_output=True,
+        timeout=TIMEOUT, text=True,
+    )
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+
+
 @pytest.mark.parametrize("module", ["pyworkers.daemon", "pyworkers.worker"])
 def test_entryPoint_withFakedOldVersion_exits6WithMessage_beforeReadingStdin(module):
-    # The entry module is imported (it compiles on this interpreter) and its main refuses to run.
     code = (
         "import runpy, sys; sys.version_info = (3, 7, 1, 'final', 0); "
         "runpy.run_module(%r, run_name='__main__', alter_sys=True)" % module
@@ -74,31 +100,16 @@ def test_entryPoint_withFakedOldVersion_exits6WithMessage_beforeReadingStdin(mod
 
 
 @pytest.mark.parametrize("module", ["pyworkers.daemon", "pyworkers.worker"])
-def test_dashM_withFakedOldVersion_exitsInThePackageBeforeTheEntryModuleIsCompiled(module, tmp_path):
-    # An interpreter too old to compile the entry modules reaches only the package. sitecustomize fakes the version
-    # before `-m` imports pyworkers, and makes the entry modules fail to load as they would there.
-    (tmp_path / "sitecustomize.py").write_text(
-        "import sys\n"
-        "sys.version_info = (3, 7, 1, 'final', 0)\n"
-        "class TooNew:\n"
-        "    def find_spec(self, name, path=None, target=None):\n"
-        "        if name in ('pyworkers.daemon', 'pyworkers.worker'):\n"
-        "            raise SyntaxError(name + ' needs a newer Python')\n"
-        "        return None\n"
-        "sys.meta_path.insert(0, TooNew())\n"
-    )
-    env = child_env({"PYTHONPATH": os.pathsep.join([str(tmp_path), child_env()["PYTHONPATH"]])})
+def test_dashM_withFakedOldVersion_exits6InTheEntryModule_beforeAnyNewerModuleIsCompiled(module, tmp_path):
+    # An interpreter too old to compile the runtime reaches only the package and the entry module (both parse on
+    # Python 2.7); every other module of the package fails to load here, as it would there.
+    runtime = ["pyworkers." + p.stem for p in (SRC_DIR / "pyworkers").glob("*.py")
+               if p.name not in GATE_FILES]
+    env = _faked_old_env(tmp_path, unloadable=runtime)
     result = subprocess.run(
         [sys.executable, "-m", module], env=env, input="", capture_output=True, timeout=TIMEOUT, text=True
     )
     _assert_too_old_message(result)
-
-
-@pytest.mark.parametrize("argv, major, expected", [
-    (["-m"], 3, True), (["-c"], 2, True), (["-c"], 3, False), (["/usr/bin/app.py"], 3, False), ([], 3, False),
-])
-def test_locating_main_module_isTrueOnlyForTheDashMPlaceholder(argv, major, expected):
-    assert pyworkers._locating_main_module(argv, major) is expected
 
 
 def _old_interpreters():

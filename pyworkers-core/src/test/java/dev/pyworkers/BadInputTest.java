@@ -87,6 +87,33 @@ class BadInputTest {
     }
   }
 
+  /**
+   * Real interpreters older than 3.8 (pyenv's newest 2.7, 3.6 and 3.7, when installed): the entry modules parse on
+   * each and refuse to run with exit code 6 and the one message, in both modes.
+   */
+  @Test
+  void realOldPython_27_36_37_isRejectedWithItsVersion_inBothModes() throws IOException {
+    Path versions = Path.of(System.getenv().getOrDefault("PYENV_ROOT", System.getProperty("user.home") + "/.pyenv"))
+        .resolve("versions");
+    List<Path> olds = new java.util.ArrayList<>();
+    for (String prefix : List.of("2.7.", "3.6.", "3.7.")) {
+      if (!Files.isDirectory(versions)) break;
+      try (var dirs = Files.list(versions)) {
+        dirs.filter(d -> d.getFileName().toString().startsWith(prefix)).map(d -> d.resolve("bin/python"))
+            .filter(Files::isExecutable).sorted().reduce((a, b) -> b).ifPresent(olds::add);
+      }
+    }
+    org.junit.jupiter.api.Assumptions.assumeFalse(olds.isEmpty(), "no Python 2.7, 3.6 or 3.7 under " + versions);
+    for (Path python : olds) {
+      for (WorkerMode mode : WorkerMode.values()) {
+        Throwable e = createFails(TestPython.config().mode(mode).build(), TestPython.envFor(python.toString(), Map.of()));
+        assertThat(e).as("%s in %s mode", python, mode).isInstanceOf(WorkerStartException.class)
+            .hasMessageContaining("pyworkers requires Python 3.8 or newer, but " + python + " is ")
+            .hasMessageContaining("exit code 6");
+      }
+    }
+  }
+
   @Test
   void missingDaemonModule_saysSo() {
     Throwable e = createFails(TestPython.config().daemonModule("no_such_daemon_module").build(), TestPython.env());
