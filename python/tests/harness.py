@@ -488,8 +488,27 @@ class DaemonProcess:
         return self.popen.wait(timeout)
 
     def stdout_rest(self) -> bytes:
-        """Everything the daemon wrote on stdout after its reply (must be nothing)."""
-        return self._stdout.read_to_eof()
+        """Everything the daemon wrote on stdout after its reply and the exit reports read so far."""
+        return DeadlineReader(self.popen.stdout.fileno(), Deadline(TIMEOUT)).read_to_eof()
+
+    def worker_exit(self, pid: int) -> protocol.WorkerExit:
+        """Read the daemon's ``PWKX`` reports on stdout until the one for worker ``pid`` (the JVM's role)."""
+        reader = DeadlineReader(self.popen.stdout.fileno(), Deadline(TIMEOUT))
+        while True:
+            report = protocol.read_worker_exit(reader)
+            assert report is not None, "the daemon's stdout ended before worker pid %d's exit report" % pid
+            if report.pid == pid:
+                return report
+
+    def worker_exits_to_eof(self) -> List[protocol.WorkerExit]:
+        """Every exit report left on the daemon's stdout, up to its end."""
+        reader = DeadlineReader(self.popen.stdout.fileno(), Deadline(TIMEOUT))
+        reports = []
+        while True:
+            report = protocol.read_worker_exit(reader)
+            if report is None:
+                return reports
+            reports.append(report)
 
     def connect(self) -> socket.socket:
         return self.tracker.track_socket(_connect(self.transport, self.hello.address, TIMEOUT))

@@ -34,6 +34,8 @@ PID = 4242
 PORT = 40000
 PRELOAD_ERROR = "failed to preload module 'nope': ModuleNotFoundError: No module named 'nope'"
 FORK_ERROR = "fork failed: [Errno 11] Resource temporarily unavailable"
+EXIT_CODE = protocol.WorkerExit(PID, protocol.ExitHow.EXITED, 3, "", 5)
+EXIT_SIGNAL = protocol.WorkerExit(PID, protocol.ExitHow.SIGNALED, 9, "SIGKILL", 17)
 
 DAEMON_INIT = protocol.DaemonInit(SECRET, Transport.UNIX, SOCKET_PATH, 10000, 65536, ("json", "os.path"))
 HELLO_UNIX = protocol.DaemonHello(PID, 3, 11, Transport.UNIX, SOCKET_PATH)
@@ -125,6 +127,10 @@ _DESCRIPTIONS: List[Tuple[str, str]] = [
     ("simple_init.bin", "PWKS simple worker init block: version 1, secret S, transport 2 (TCP 127.0.0.1), port 40000, "
                         "auth timeout 10000 ms, buffer size 65536"),
     ("fork_failed.bin", "daemon could not fork: PWKW, pid -11 (-EAGAIN), message `%s`" % FORK_ERROR),
+    ("worker_exit_code.bin", "daemon stdout, worker exit report: PWKX, pid 4242, how 1 (exited), code 3, signal name "
+                             "empty, 5 log lines"),
+    ("worker_exit_signal.bin", "daemon stdout, worker exit report: PWKX, pid 4242, how 2 (killed by a signal), "
+                               "signal 9, signal name `SIGKILL`, 17 log lines"),
     ("task_header_udf.bin", "task command 7 and SQL_BATCHED_UDF header: python 3.11, stage 3, partition 7, attempt 1, "
                             "task attempt 42, cpus 2, resource gpu=[0, 1], local property who=golden, files folder "
                             "`/tmp/files`, faulthandler folder `/tmp/fault`, include `lib`, removed broadcast 3, added "
@@ -158,6 +164,8 @@ def golden_files() -> Dict[str, bytes]:
         "worker_proof.bin": auth.encode_worker_proof(SECRET, JVM_NONCE, WORKER_NONCE),
         "simple_init.bin": protocol.encode_simple_init(SIMPLE_INIT),
         "fork_failed.bin": protocol.encode_fork_failure(-11, FORK_ERROR),
+        "worker_exit_code.bin": protocol.encode_worker_exit(EXIT_CODE),
+        "worker_exit_signal.bin": protocol.encode_worker_exit(EXIT_SIGNAL),
         "task_header_udf.bin": encode_task(TASK_UDF),
         "task_header_non_udf.bin": encode_task(TASK_NON_UDF),
         "typed_batch_q.bin": _little_endian(encode_typed_batch(TYPED_LONGS), len(TYPED_LONGS)),

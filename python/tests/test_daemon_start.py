@@ -40,10 +40,14 @@ def test_start_sendsHelloWithPidVersionAndAddress(procs, sock_dir, transport):
         assert stat.S_ISSOCK(mode) and stat.S_IMODE(mode) == 0o600
     else:
         assert 1 <= hello.address <= 65535
-    daemon.open_worker().ping()
+    worker = daemon.open_worker()
+    worker.ping()
     daemon.close_stdin()
     assert daemon.wait() == 0
-    assert daemon.stdout_rest() == b""
+    # The only bytes after the hello: the exit report of the worker the shutdown killed.
+    assert [(r.pid, r.describe()) for r in daemon.worker_exits_to_eof()] == [
+        (worker.pid, "killed by signal 9 (SIGKILL)")
+    ]
 
 
 def test_preload_missingModule_repliesPWKEWithTypeAndMessage_exits3(procs, sock_dir):

@@ -144,6 +144,20 @@ def test_kill_killsExactlyThatWorker(daemon):
     assert daemon.popen.poll() is None
 
 
+def test_workerExits_areReportedOnStdout_inOrder_withHowValueAndLogLines(daemon):
+    closed, killed = daemon.open_worker(), daemon.open_worker()
+    closed.close()
+    first = daemon.worker_exit(closed.pid)
+    daemon.kill_worker(killed.pid)
+    second = daemon.worker_exit(killed.pid)  # read after the first: the reports come in the order workers end
+    assert (first.how, first.value, first.signal_name) == (protocol.ExitHow.EXITED, 0, "")
+    assert (second.how, second.value, second.signal_name) == (protocol.ExitHow.SIGNALED, 9, "SIGKILL")
+    for report in (first, second):
+        line = daemon.worker_exit_line(report.pid, report.describe())  # the same words on the log line
+        assert report.log_lines == daemon.stderr.lines().index(line) + 1
+    assert daemon.popen.poll() is None
+
+
 @pytest.mark.parametrize("target", ["daemon", "init", "minus-one", "zero", "stranger"])
 def test_killForPidNotAChild_isIgnoredAndLogged(procs, daemon, target):
     pids = {"daemon": daemon.pid, "init": 1, "minus-one": -1, "zero": 0, "stranger": os.getpid()}
@@ -215,6 +229,9 @@ def test_workerOutput_isRelayedAsPidLines_andNeverReachesTheProtocol(procs, sock
     last = daemon.stderr.wait_for(prefix + "goodbye without a newline$")[0]
     lines = daemon.stderr.lines()
     assert lines.index(last) < lines.index(exit_line)  # a worker's last output comes before its exit line
+    report = daemon.worker_exit(worker.pid)
+    assert report.describe() == "exited with code 0"
+    assert report.log_lines == lines.index(exit_line) + 1  # it counts every line up to its exit line
     daemon.close_stdin()
     assert daemon.wait() == 0
     assert daemon.stdout_rest() == b""

@@ -84,6 +84,26 @@ def test_forkFailed_decodesGoldenFile_asNegativeCodeAndMessage(make_stream):
     assert reply == protocol.ForkFailure(-11, "fork failed: [Errno 11] Resource temporarily unavailable")
 
 
+@stream_kinds()
+@pytest.mark.parametrize("name, expected, words", [
+    ("worker_exit_code.bin", make_golden.EXIT_CODE, "exited with code 3"),
+    ("worker_exit_signal.bin", make_golden.EXIT_SIGNAL, "killed by signal 9 (SIGKILL)"),
+])
+def test_workerExit_decodesGoldenFile(make_stream, name, expected, words):
+    report = protocol.read_worker_exit(make_stream(golden(name)))
+    assert report == expected and report.describe() == words
+
+
+def test_workerExit_atEndOfStream_isNone_andBadBytesAreProtocolErrors():
+    assert protocol.read_worker_exit(OneByteAtATime(b"")) is None
+    with pytest.raises(protocol.ProtocolError, match=r"bad magic 4b494c4c \(b'KILL'\) in worker exit report"):
+        protocol.read_worker_exit(OneByteAtATime(golden("kill_cmd.bin")))
+    bad_how = bytearray(golden("worker_exit_code.bin"))
+    bad_how[8] = 7
+    with pytest.raises(protocol.ProtocolError, match=r"how 7 is not 1, 2 or 3 in worker exit report"):
+        protocol.read_worker_exit(OneByteAtATime(bytes(bad_how)))
+
+
 def test_killCommand_isTagAndPid():
     assert golden("kill_cmd.bin") == b"KILL" + (4242).to_bytes(4, "big")
 
@@ -110,6 +130,8 @@ DECODERS = {
     "simple_init.bin": protocol.read_simple_init,
     "worker_hello.bin": protocol.read_worker_hello,
     "fork_failed.bin": protocol.read_worker_hello,
+    "worker_exit_code.bin": protocol.read_worker_exit,
+    "worker_exit_signal.bin": protocol.read_worker_exit,
 }
 
 

@@ -2,14 +2,16 @@
 
 Start-up (``docs/protocol.md`` section 1): read the init block from stdin, import the worker module and the preload
 modules, bind the Unix or loopback TCP socket, write the ``PWKD`` hello (or ``PWKE`` + message and exit 3) on stdout.
-From the first line of :func:`main` on, fd 1 points at stderr; the hello goes through a private copy of the original
-stdout, so nothing that a module prints can reach the JVM's stdout reader.
+From the first line of :func:`main` on, fd 1 points at stderr; the hello, and then a ``PWKX`` report each time a
+worker ends, go through a private copy of the original stdout, so nothing that a module prints can reach the JVM's
+stdout reader.
 
 Then one event loop on ``selectors.DefaultSelector`` (never ``select()``, which fails above fd 1024) serves:
 
 * the listening socket: accept, fork; the child calls the worker module's ``serve_forked`` and leaves through
   ``os._exit``; a failed fork is answered on that connection with ``PWKW``, ``-errno`` and a message;
-* each child's stdout+stderr pipe, relayed line by line to the daemon's stderr as ``[pid N] line``;
+* each child's stdout+stderr pipe, relayed line by line to the daemon's stderr as ``[pid N] line``; when the child
+  ends, its last lines, then the log line saying how it ended, then its ``PWKX`` exit report on stdout;
 * stdin: 8-byte ``KILL`` commands; EOF means the JVM is gone, so every child is killed and the daemon exits 0;
 * signals, through a wakeup pipe (``signal.set_wakeup_fd``): SIGCHLD reaps children, SIGTERM shuts down like EOF,
   SIGHUP is ignored.
@@ -71,12 +73,13 @@ def _write_all(fd: int, data: bytes) -> None:
 
 
 class _Log:
-    """Writes the daemon's lines to fd 2 unbuffered. Confined to the daemon's main thread (and, after a fork, the
-    child's), so lines never interleave mid-line."""
+    """Writes the daemon's lines to fd 2 unbuffered, and counts them (``lines``, for the exit reports). Confined to
+    the daemon's main thread (and, after a fork, the child's), so lines never interleave mid-line."""
 
     def __init__(self, fd: int = 2) -> None:
         self._fd = fd
         self._broken = False  # once true, always true: stderr is gone and there is nowhere to write
+        self.lines = 0  # lines written so far, each ending in its newline
 
     def debug(self, message: str) -> None:
         self.write("[daemon] DEBUG ", message)
@@ -99,6 +102,8 @@ class _Log:
             _write_all(self._fd, text.encode("utf-8", "replace"))
         except OSError:
             self._broken = True
+            return
+        self.lines += text.count("\n")
 
 
 
@@ -305,9 +310,10 @@ def _pdeathsig_setter(log: _Log) -> Optional[Callable[[], None]]:
     return set_pdeathsig
 
 
-class _HelloChannel:
-    """The daemon's original stdout, kept on a private fd for the one hello or error reply; fd 1 points at stderr
-    from the start. Confined to the main thread."""
+class _StdoutChannel:
+    """The daemon's original stdout, kept on a private fd (fd 1 points at stderr from the start): the one hello or
+    error reply, then a ``PWKX`` report each time a worker ends, until the daemon exits (docs/protocol.md, 1.4).
+    Confined to the main thread; a forked child closes its copy."""
 
     def __init__(self) -> None:
         flush_std_streams()  # anything printed before us reaches the JVM first, where it is reported as bad bytes
@@ -315,13 +321,23 @@ class _HelloChannel:
         os.dup2(2, 1)
 
     def send(self, data: bytes) -> None:
-        """Write the reply and close the channel (so the JVM's stdout reader sees EOF right after it)."""
+        """Write one message; on an error the channel is closed and the error raised."""
         if self._fd is None:
-            raise OSError(errno.EBADF, "the hello was already sent")
+            raise OSError(errno.EBADF, "the daemon's stdout channel is closed")
         try:
             _write_all(self._fd, data)
-        finally:
+        except OSError:
             self.close()
+            raise
+
+    def report_exit(self, report: protocol.WorkerExit, log: "_Log") -> None:
+        """Send a worker's exit report; a JVM that stopped reading gets no more, and one WARN line says so."""
+        if self._fd is None:
+            return
+        try:
+            self.send(protocol.encode_worker_exit(report))
+        except OSError as e:
+            log.warn("cannot send worker exit reports on stdout any more: %s; the JVM stopped reading them" % (e,))
 
     def close(self) -> None:
         if self._fd is not None:
@@ -329,7 +345,7 @@ class _HelloChannel:
             os.close(fd)
 
 
-def _start_failed(log: _Log, channel: _HelloChannel, message: str) -> int:
+def _start_failed(log: _Log, channel: _StdoutChannel, message: str) -> int:
     log.error(message)
     try:
         channel.send(protocol.encode_daemon_error(message))
@@ -346,14 +362,14 @@ def main(argv: Optional[List[str]] = None) -> int:
         return too_old
     args = sys.argv[1:] if argv is None else list(argv)
     log = _Log()
-    channel = _HelloChannel()
+    channel = _StdoutChannel()
     try:
         return _start_and_run(args, log, channel)
     finally:
         channel.close()
 
 
-def _start_and_run(args: List[str], log: _Log, channel: _HelloChannel) -> int:
+def _start_and_run(args: List[str], log: _Log, channel: _StdoutChannel) -> int:
     try:
         init = protocol.read_daemon_init(protocol.FdReader(0))
     except (protocol.ProtocolError, EOFError, OSError) as e:
@@ -370,7 +386,7 @@ def _start_and_run(args: List[str], log: _Log, channel: _HelloChannel) -> int:
     except _StartError as e:
         return _start_failed(log, channel, str(e))
     try:
-        daemon = _Daemon(init, serve, listener, identity, log)
+        daemon = _Daemon(init, serve, listener, identity, log, channel)
     except OSError as e:
         listener.close()
         if identity is not None:
@@ -404,16 +420,8 @@ def _ignore_signal_frame(signum: int, frame: object) -> None:
 
 
 def _describe_status(status: int) -> str:
-    if os.WIFSIGNALED(status):
-        number = os.WTERMSIG(status)
-        try:
-            name = signal.Signals(number).name
-        except ValueError:
-            name = "unknown"
-        return "killed by signal %d (%s)" % (number, name)
-    if os.WIFEXITED(status):
-        return "exited with code %d" % os.WEXITSTATUS(status)
-    return "ended with wait status 0x%x" % status
+    """``exited with code 1``, ``killed by signal 9 (SIGKILL)``: the words of the exit report, for the log."""
+    return protocol.WorkerExit.of_status(0, status, 0).describe()
 
 
 def _exit_code(value: object) -> int:
@@ -435,12 +443,14 @@ class _Daemon:
         listener: socket.socket,
         socket_identity: Optional[Tuple[int, int]],
         log: _Log,
+        reports: _StdoutChannel,
     ) -> None:
         self._init = init
         self._serve = serve
         self._listener = listener
         self._socket_identity = socket_identity
         self._log = log
+        self._reports = reports
         self._pid = os.getpid()
         self._auth_timeout_s = init.auth_timeout_ms / 1000.0
         self._set_pdeathsig = _pdeathsig_setter(log)
@@ -653,7 +663,9 @@ class _Daemon:
             return
         if not relay.closed and relay.pump(1024) == _Relay.EOF:
             self._close_relay(relay)  # its last lines come before the exit line
-        self._log.debug("worker pid %d %s" % (pid, _describe_status(status)))
+        self._log.debug("worker pid %d %s" % (pid, _describe_status(status)))  # for people; the JVM reads the report
+        # After that line, so the count covers it and every line the worker wrote (docs/protocol.md, 1.4).
+        self._reports.report_exit(protocol.WorkerExit.of_status(pid, status, self._log.lines), self._log)
         if self._accept_paused:
             self._accept_paused = False
             self._selector.register(self._listener, selectors.EVENT_READ, self._on_accept)
@@ -835,6 +847,7 @@ class _Daemon:
             os.close(fd)
         for fd in self._relays:
             os.close(fd)
+        self._reports.close()
         os.close(relay_r)
         devnull = os.open(os.devnull, os.O_RDONLY)
         os.dup2(devnull, 0)

@@ -15,6 +15,7 @@ Standard library only. Stateless and thread-safe; a reader object is confined to
 """
 import enum
 import os
+import signal
 import socket
 import struct
 import time
@@ -86,6 +87,12 @@ __all__ = [
     "encode_daemon_error",
     "read_daemon_reply",
     "encode_kill",
+    "TAG_WORKER_EXIT",
+    "MAX_SIGNAL_NAME",
+    "ExitHow",
+    "WorkerExit",
+    "encode_worker_exit",
+    "read_worker_exit",
     "encode_simple_init",
     "read_simple_init",
     "encode_worker_hello",
@@ -101,6 +108,7 @@ TAG_DAEMON_ERROR = b"PWKE"
 TAG_SIMPLE_INIT = b"PWKS"
 TAG_WORKER_HELLO = b"PWKW"
 TAG_KILL = b"KILL"
+TAG_WORKER_EXIT = b"PWKX"
 
 MAX_CONTROL_STR = 4096
 SECRET_LENGTH = 32
@@ -721,6 +729,97 @@ def read_daemon_reply(stream: Readable) -> Union[DaemonHello, DaemonError]:
 
 def encode_kill(pid: int) -> bytes:
     return TAG_KILL + pack_int(pid)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# 1.4 Worker exit reports (daemon stdout -> JVM, after the hello)
+
+_WORKER_EXIT = "worker exit report"
+MAX_SIGNAL_NAME = 32
+
+
+class ExitHow(enum.IntEnum):
+    """How a worker ended, from its wait status: what the ``value`` of a :class:`WorkerExit` is."""
+
+    EXITED = 1  # value: the exit code
+    SIGNALED = 2  # value: the signal number
+    OTHER = 3  # value: the raw wait status
+
+
+@dataclass(frozen=True)
+class WorkerExit:
+    """A worker of the daemon ended: how, and how many lines the daemon had written to its stderr before it said so
+    (every line the worker wrote among them), so that the JVM can wait for those before it quotes the tail."""
+
+    pid: int
+    how: ExitHow
+    value: int
+    signal_name: str
+    log_lines: int
+
+    @classmethod
+    def of_status(cls, pid: int, status: int, log_lines: int) -> "WorkerExit":
+        """The report for a wait status from ``os.waitpid``."""
+        if os.WIFSIGNALED(status):
+            number = os.WTERMSIG(status)
+            try:
+                name = signal.Signals(number).name
+            except ValueError:
+                name = "unknown"
+            return cls(pid, ExitHow.SIGNALED, number, name, log_lines)
+        if os.WIFEXITED(status):
+            return cls(pid, ExitHow.EXITED, os.WEXITSTATUS(status), "", log_lines)
+        return cls(pid, ExitHow.OTHER, status, "", log_lines)
+
+    def describe(self) -> str:
+        """``exited with code 1``, ``killed by signal 9 (SIGKILL)`` or ``ended with wait status 0x137f``."""
+        if self.how is ExitHow.EXITED:
+            return "exited with code %d" % self.value
+        if self.how is ExitHow.SIGNALED:
+            return "killed by signal %d (%s)" % (self.value, self.signal_name)
+        return "ended with wait status 0x%x" % self.value
+
+
+def encode_worker_exit(report: WorkerExit) -> bytes:
+    """PWKX, pid, how, value, signal name (empty unless SIGNALED), log lines."""
+    return b"".join([
+        TAG_WORKER_EXIT,
+        pack_int(report.pid),
+        pack_u8(ExitHow(report.how)),
+        pack_int(report.value),
+        pack_str(_check_signal_name(report.signal_name)),
+        pack_long(report.log_lines),
+    ])
+
+
+def _check_signal_name(name: str) -> str:
+    if len(name.encode("utf-8")) > MAX_SIGNAL_NAME:
+        raise ProtocolError("signal name %r is longer than %d bytes in %s" % (name, MAX_SIGNAL_NAME, _WORKER_EXIT))
+    return name
+
+
+def read_worker_exit(stream: Readable) -> Optional[WorkerExit]:
+    """Read one report (the JVM role); None at end of stream before its tag."""
+    first = stream.read(4)
+    if not first:
+        return None
+    tag = first + (read_exact(stream, 4 - len(first), "magic of %s" % _WORKER_EXIT) if len(first) < 4 else b"")
+    if tag != TAG_WORKER_EXIT:
+        raise ProtocolError("bad magic %s (%r) in %s: expected PWKX" % (_hex(tag), tag, _WORKER_EXIT))
+    pid = read_int(stream, "pid in %s" % _WORKER_EXIT)
+    if pid <= 0:
+        raise ProtocolError("worker pid %d must be positive in %s" % (pid, _WORKER_EXIT))
+    how_code = read_u8(stream, "how in %s" % _WORKER_EXIT)
+    try:
+        how = ExitHow(how_code)
+    except ValueError:
+        raise ProtocolError("how %d is not 1, 2 or 3 in %s" % (how_code, _WORKER_EXIT)) from None
+    value = read_int(stream, "value in %s" % _WORKER_EXIT)
+    name = read_str(stream, MAX_SIGNAL_NAME, _WORKER_EXIT, "signal name")
+    lines = read_long(stream, "log lines in %s" % _WORKER_EXIT)
+    if lines < 0:
+        raise ProtocolError("log lines %d must not be negative in %s" % (lines, _WORKER_EXIT))
+    return WorkerExit(pid, how, value, name, lines)
 
 
 # ---------------------------------------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ import dev.pyworkers.internal.protocol.ControlMessages;
 import dev.pyworkers.internal.protocol.ControlMessages.DaemonHello;
 import dev.pyworkers.internal.protocol.Tag;
 import dev.pyworkers.internal.protocol.WireInput;
+import dev.pyworkers.internal.protocol.WorkerExit;
 import dev.pyworkers.internal.transport.Endpoint;
 import dev.pyworkers.internal.transport.SocketFolder;
 import java.io.IOException;
@@ -42,6 +43,7 @@ public final class DaemonProcess {
   private final Process process;
   private final PythonCommand command;
   private final OutputPump stderr;
+  private final DaemonReports reports;
   private final DaemonHello hello;
   /** How long a failed fork waits for the daemon to end of SIGINT before it calls the daemon unreachable. */
   private static final long INTERRUPT_WAIT_MS = 300;
@@ -51,10 +53,13 @@ public final class DaemonProcess {
   private final Endpoint endpoint;
   private final Object stdinLock = new Object();
 
-  private DaemonProcess(Process process, PythonCommand command, OutputPump stderr, DaemonHello hello, Endpoint ep) {
+  private DaemonProcess(
+      Process process, PythonCommand command, OutputPump stderr, DaemonReports reports, DaemonHello hello,
+      Endpoint ep) {
     this.process = process;
     this.command = command;
     this.stderr = stderr;
+    this.reports = reports;
     this.hello = hello;
     this.endpoint = ep;
   }
@@ -108,12 +113,9 @@ public final class DaemonProcess {
             "Python daemon reported socket path " + u.path() + " but was asked to bind "
                 + requested + " (or the file does not exist); " + cmd.describe());
       }
-      try {
-        p.getInputStream().close();
-      } catch (IOException e) {
-        // the daemon points its stdout at stderr after the hello; nothing more arrives here
-      }
-      return new DaemonProcess(p, cmd, pump, hello, ep);
+      // After the hello, the daemon's stdout carries only its workers' exit reports (docs/protocol.md, 1.4).
+      DaemonReports reports = DaemonReports.start(p.getInputStream(), p.pid());
+      return new DaemonProcess(p, cmd, pump, reports, hello, ep);
     } catch (RuntimeException e) {
       watchdog.cancel(false);
       p.destroyForcibly();
@@ -213,6 +215,14 @@ public final class DaemonProcess {
 
   public OutputPump stderr() {
     return stderr;
+  }
+
+  /**
+   * How worker {@code workerPid} of this daemon ended, from the daemon's exit report, waiting up to {@code millis}
+   * for it; null if none came (the daemon is gone, or the worker has not ended).
+   */
+  public WorkerExit awaitWorkerExit(long workerPid, long millis) {
+    return reports.awaitExit(workerPid, millis);
   }
 
   /** Opens a connection; the daemon forks a worker for it. */

@@ -6,6 +6,7 @@ import dev.pyworkers.WorkerMode;
 import dev.pyworkers.internal.daemon.DaemonProcess;
 import dev.pyworkers.internal.process.OutputPump;
 import dev.pyworkers.internal.protocol.WireInput;
+import dev.pyworkers.internal.protocol.WorkerExit;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -117,8 +118,12 @@ public final class RealPythonWorker implements PythonWorker {
       String how = dev.pyworkers.internal.process.ProcessStopper.describeExit(process.exitValue());
       return how.startsWith("signal") ? "killed by " + how : how.replace("exit code", "exited with code");
     }
-    String how = daemon.stderr().awaitWorkerExit(pid, millis);
-    return how != null ? how : "(exit status unknown)";
+    long deadline = System.nanoTime() + millis * 1_000_000L;
+    WorkerExit exit = daemon.awaitWorkerExit(pid, millis);
+    if (exit == null) return "(exit status unknown)";
+    // The report counts the daemon's stderr lines up to it: wait until they are read, so the tail has the last ones.
+    daemon.stderr().awaitLines(exit.logLines(), Math.max(0, (deadline - System.nanoTime()) / 1_000_000L));
+    return exit.describe();
   }
 
   /**

@@ -1,9 +1,8 @@
 package dev.pyworkers.internal.process;
 
-import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.concurrent.CountDownLatch;
@@ -17,24 +16,26 @@ import org.slf4j.LoggerFactory;
  * Copies a Python process's output lines into SLF4J, with the pid where it is known, and keeps the last lines for
  * error messages. Daemon lines carry {@code [pid N] } (a worker's output, relayed) or {@code [daemon] LEVEL }
  * prefixes. Stack dumps a worker writes when asked for a stall report go to its {@link TracebackDumps} instead
- * (and to the log at debug level only), so they do not crowd the tail. One daemon thread per stream, named for its
- * process; it ends at end of stream. Thread-safe.
+ * (and to the log at debug level only), so they do not crowd the tail. Lines end at {@code \n}, {@code \r} or
+ * {@code \r\n}, as {@link java.io.BufferedReader#readLine()} has them; the pump counts the {@code \n}s it has
+ * handled, so that a daemon's exit report, which counts the lines the daemon wrote before it, can be waited for
+ * ({@link #awaitLines}). One daemon thread per stream, named for its process; it ends at end of stream.
+ * Thread-safe.
  */
 public final class OutputPump {
   static final Logger WORKER_LOG = LoggerFactory.getLogger("dev.pyworkers.python.worker");
   static final Logger DAEMON_LOG = LoggerFactory.getLogger("dev.pyworkers.python.daemon");
   private static final Pattern WORKER_LINE = Pattern.compile("^\\[pid (\\d+)] (.*)$", Pattern.DOTALL);
   private static final Pattern DAEMON_LINE = Pattern.compile("^\\[daemon] (DEBUG|INFO|WARN|ERROR) (.*)$", Pattern.DOTALL);
-  private static final Pattern WORKER_EXIT =
-      Pattern.compile("^worker pid (\\d+) ((exited with code|killed by signal|ended with wait status) .*)$");
   private static final int TAIL_LINES = 40;
-  private static final int MAX_EXITS = 4096;
   private static final int MAX_LINE_CHARS = 2000;
+  /** Bytes of a line kept: enough for {@value #MAX_LINE_CHARS} characters of UTF-8 and the cut's marker. */
+  private static final int MAX_LINE_BYTES = 4 * MAX_LINE_CHARS + 4;
 
   private final ArrayDeque<String> tail = new ArrayDeque<>();
   private final TracebackDumps dumps = new TracebackDumps();
-  /** @GuardedBy("this"): how recent workers of a daemon ended, as the daemon reported, newest last. */
-  private final java.util.LinkedHashMap<Long, String> exits = new java.util.LinkedHashMap<>();
+  /** @GuardedBy("this"): the {@code \n}-ended lines handled so far (logged or taken as a dump). */
+  private long newlines;
   private final CountDownLatch done = new CountDownLatch(1);
   private final boolean daemon;
   private final long pid;
@@ -54,14 +55,28 @@ public final class OutputPump {
   }
 
   private void run(InputStream in) {
-    try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
-      String line;
-      while ((line = r.readLine()) != null) {
-        if (line.length() > MAX_LINE_CHARS) line = line.substring(0, MAX_LINE_CHARS) + "...";
-        if (takenAsDump(line)) continue;
-        remember(line);
-        log(line);
+    byte[] buf = new byte[8192];
+    ByteArrayOutputStream line = new ByteArrayOutputStream();
+    boolean afterCr = false;
+    try (in) {
+      int n;
+      while ((n = in.read(buf)) >= 0) {
+        for (int i = 0; i < n; i++) {
+          byte b = buf[i];
+          if (b == '\n') {
+            if (!afterCr) handle(line);
+            afterCr = false;
+            countNewline();
+          } else if (b == '\r') {
+            handle(line);
+            afterCr = true;
+          } else {
+            afterCr = false;
+            if (line.size() < MAX_LINE_BYTES) line.write(b);
+          }
+        }
       }
+      if (line.size() > 0) handle(line);
     } catch (IOException e) {
       // the process is gone and the stream closed under us; nothing more to copy
     } finally {
@@ -70,6 +85,38 @@ public final class OutputPump {
         notifyAll();
       }
     }
+  }
+
+  private void handle(ByteArrayOutputStream bytes) {
+    String line = bytes.toString(StandardCharsets.UTF_8);
+    bytes.reset();
+    if (line.length() > MAX_LINE_CHARS) line = line.substring(0, MAX_LINE_CHARS) + "...";
+    if (takenAsDump(line)) return;
+    remember(line);
+    log(line);
+  }
+
+  private synchronized void countNewline() {
+    newlines++;
+    notifyAll();
+  }
+
+  /**
+   * Waits up to {@code millis} until {@code count} lines ended by {@code \n} have been handled (logged and kept in
+   * the tail), or the stream has ended; returns whether they have.
+   */
+  public synchronized boolean awaitLines(long count, long millis) {
+    long deadline = System.nanoTime() + millis * 1_000_000L;
+    try {
+      while (newlines < count && done.getCount() > 0) {
+        long left = (deadline - System.nanoTime()) / 1_000_000L;
+        if (left <= 0) break;
+        wait(left);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return newlines >= count;
   }
 
   /** A line of a requested stack dump goes to {@link #dumps()} and the debug log, not to the tail. */
@@ -107,8 +154,6 @@ public final class OutputPump {
       DAEMON_LOG.info("daemon pid {}: {}", pid, line);
       return;
     }
-    Matcher exit = WORKER_EXIT.matcher(d.group(2));
-    if (exit.matches()) recordExit(Long.parseLong(exit.group(1)), exit.group(2));
     switch (d.group(1)) {
       case "DEBUG" -> DAEMON_LOG.debug("daemon pid {}: {}", pid, d.group(2));
       case "INFO" -> DAEMON_LOG.info("daemon pid {}: {}", pid, d.group(2));
@@ -120,30 +165,6 @@ public final class OutputPump {
   private synchronized void remember(String line) {
     if (tail.size() == TAIL_LINES) tail.removeFirst();
     tail.addLast(line);
-  }
-
-  private synchronized void recordExit(long workerPid, String how) {
-    exits.put(workerPid, how);
-    if (exits.size() > MAX_EXITS) exits.remove(exits.keySet().iterator().next());
-    notifyAll();
-  }
-
-  /**
-   * How a daemon's worker ended ("exited with code 1", "killed by signal 11 (SIGSEGV)"), waiting up to {@code
-   * millis} for the daemon to report it; null if it did not.
-   */
-  public synchronized String awaitWorkerExit(long workerPid, long millis) {
-    long deadline = System.nanoTime() + millis * 1_000_000L;
-    try {
-      while (!exits.containsKey(workerPid)) {
-        long left = (deadline - System.nanoTime()) / 1_000_000L;
-        if (left <= 0 || done.getCount() == 0) break;
-        wait(left);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    return exits.get(workerPid);
   }
 
   /** Waits up to {@code millis} for the stream to end, so that the tail is complete. */

@@ -11,6 +11,8 @@ public enum Tag {
   DAEMON_HELLO("PWKD"),
   /** Daemon stdout → JVM: start failed, with a message. */
   DAEMON_ERROR("PWKE"),
+  /** Daemon stdout → JVM, after the hello: how one of its workers ended. */
+  WORKER_EXIT("PWKX"),
   /** Worker → JVM: first bytes on a worker socket (pid and nonce). */
   WORKER_HELLO("PWKW"),
   /** JVM → simple worker stdin: init block. */

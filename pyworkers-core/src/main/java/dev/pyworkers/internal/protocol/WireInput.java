@@ -46,6 +46,13 @@ public final class WireInput {
     return ((b[0] & 0xff) << 24) | ((b[1] & 0xff) << 16) | ((b[2] & 0xff) << 8) | (b[3] & 0xff);
   }
 
+  public long readLong(String field) throws IOException {
+    byte[] b = readExact(8, field);
+    long v = 0;
+    for (byte x : b) v = (v << 8) | (x & 0xff);
+    return v;
+  }
+
   public byte[] readBytes(String field, int min, int max) throws IOException {
     int len = readInt(field + " length");
     if (len < min || len > max) {

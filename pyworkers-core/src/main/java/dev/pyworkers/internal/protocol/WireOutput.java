@@ -25,6 +25,11 @@ public final class WireOutput {
     return this;
   }
 
+  public WireOutput i64(long v) {
+    i32((int) (v >>> 32));
+    return i32((int) v);
+  }
+
   public WireOutput raw(byte[] b) {
     out.writeBytes(b);
     return this;

@@ -9,6 +9,7 @@ import dev.pyworkers.internal.protocol.ControlMessages.DaemonHello;
 import dev.pyworkers.internal.protocol.Tag;
 import dev.pyworkers.internal.protocol.TransportCode;
 import dev.pyworkers.internal.protocol.WireInput;
+import dev.pyworkers.internal.protocol.WorkerExit;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -110,6 +111,44 @@ class GoldenBytesTest {
       assertThat(h.pid()).isEqualTo(-11);
       assertThat(h.forkError()).isEqualTo("fork failed: [Errno 11] Resource temporarily unavailable");
     }
+  }
+
+  @Test
+  void workerExitReports_matchAndDecodeTheGoldenFiles_evenOneByteAtATime() throws IOException {
+    WorkerExit code = new WorkerExit(4242, WorkerExit.How.EXITED, 3, "", 5);
+    WorkerExit signal = new WorkerExit(4242, WorkerExit.How.SIGNALED, 9, "SIGKILL", 17);
+    assertThat(code.encode()).isEqualTo(golden("worker_exit_code.bin"));
+    assertThat(signal.encode()).isEqualTo(golden("worker_exit_signal.bin"));
+    for (boolean slow : new boolean[] {false, true}) {
+      byte[] both = concat(golden("worker_exit_code.bin"), golden("worker_exit_signal.bin"));
+      java.io.InputStream in = slow ? oneByteAtATime(both) : new ByteArrayInputStream(both);
+      assertThat(WorkerExit.read(in)).isEqualTo(code).extracting(WorkerExit::describe).isEqualTo("exited with code 3");
+      assertThat(WorkerExit.read(in)).isEqualTo(signal)
+          .extracting(WorkerExit::describe).isEqualTo("killed by signal 9 (SIGKILL)");
+      assertThat(WorkerExit.read(in)).isNull();
+    }
+  }
+
+  @Test
+  void badWorkerExitReports_areProtocolErrorsNamingTheValue() throws IOException {
+    assertThatThrownBy(() -> WorkerExit.read(new ByteArrayInputStream(golden0("kill_cmd.bin"))))
+        .isInstanceOf(WorkerProtocolException.class)
+        .hasMessageStartingWith("expected tag 'PWKX' at the start of worker exit report but read ");
+    byte[] badHow = golden("worker_exit_code.bin");
+    badHow[8] = 7;
+    assertThatThrownBy(() -> WorkerExit.read(new ByteArrayInputStream(badHow)))
+        .isInstanceOf(WorkerProtocolException.class)
+        .hasMessage("how 7 is not 1, 2 or 3 in worker exit report");
+    byte[] cut = Arrays.copyOf(golden("worker_exit_signal.bin"), 20);
+    assertThatThrownBy(() -> WorkerExit.read(new ByteArrayInputStream(cut)))
+        .isInstanceOf(java.io.EOFException.class)
+        .hasMessage("end of stream after 3 of 7 bytes of signal name in worker exit report");
+  }
+
+  private static byte[] concat(byte[] a, byte[] b) {
+    byte[] out = Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
   }
 
   @Test
