@@ -653,6 +653,10 @@ class TaskSpec:
     removed_broadcasts: Sequence[int] = ()
     added_broadcasts: Sequence[Tuple[int, str]] = ()
     conf: Dict[str, str] = field(default_factory=dict)
+    #: the handler name in the eval type's block; None: the built-in one for 0 and 100, else empty
+    handler: Optional[str] = None
+    #: another eval type's command bytes (0 and 100 encode theirs from the fields above)
+    command: bytes = b""
 
     @classmethod
     def non_udf(cls, *functions: Fn, **kwargs: Any) -> "TaskSpec":
@@ -689,9 +693,24 @@ def task_fields(t: TaskSpec) -> List[Tuple[str, bytes]]:
     f.append(("added broadcast count", _i(len(t.added_broadcasts))))
     for n, (broadcast_id, path) in enumerate(t.added_broadcasts):
         f += [("added broadcast %d id" % n, _q(broadcast_id)), ("added broadcast %d path" % n, _s(path))]
-    f += [("eval type", _i(t.eval_type)), ("conf count", _i(len(t.conf)))]
+    f.append(("conf count", _i(len(t.conf))))
     for n, (key, value) in enumerate(t.conf.items()):
         f += [("conf %d key" % n, _s(key)), ("conf %d value" % n, _s(value))]
+    handler = t.handler if t.handler is not None else BUILT_IN_HANDLERS.get(t.eval_type, "")
+    command = command_fields(t)
+    f += [("eval type", _i(t.eval_type)), ("handler", _s(handler)),
+          ("command length", _i(sum(len(data) for _, data in command)))]
+    return f + command
+
+
+BUILT_IN_HANDLERS = {0: "pyworkers.evaltypes.non_udf:HANDLER", 100: "pyworkers.evaltypes.batched:HANDLER"}
+
+
+def command_fields(t: TaskSpec) -> List[Tuple[str, bytes]]:
+    """The eval type's command as named fields (section 5.1, "the eval type's block")."""
+    f: List[Tuple[str, bytes]] = []
+    if t.eval_type not in BUILT_IN_HANDLERS:
+        return [("command", t.command)]
     if t.eval_type == 0:
         f.append(("chain count", _i(len(t.functions))))
         f += [("fn %d" % n, fn.data) for n, fn in enumerate(t.functions)]
@@ -710,11 +729,16 @@ def task_fields(t: TaskSpec) -> List[Tuple[str, bytes]]:
 
 
 def task_with_bad_field(t: TaskSpec, name: str, data: bytes) -> bytes:
-    """The header up to the field ``name``, with ``data`` in its place (what follows would not be read)."""
+    """The header up to the field ``name``, with ``data`` in its place (what follows would not be read). A field of
+    the command is cut the same way inside the command, whose length then counts up to ``data``."""
     fields = task_fields(t)
     names = [n for n, _ in fields]
     index = names.index(name)
-    return b"".join(d for _, d in fields[:index]) + data
+    block = names.index("command length")
+    if index <= block:
+        return b"".join(d for _, d in fields[:index]) + data
+    command = b"".join(d for _, d in fields[block + 1:index]) + data
+    return b"".join(d for _, d in fields[:block]) + _i(len(command)) + command
 
 
 @dataclass

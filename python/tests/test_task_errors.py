@@ -32,6 +32,7 @@ def test_udfRaising_isReportedWithTypeMessageTraceback_andTheWorkerIsReused(work
     assert (got_kind, got_message) == (kind, message)
     assert tb.startswith("Traceback (most recent call last):\n") and "pwfake_task_functions.py" in tb
     assert "pyworkers/task.py" not in tb  # the worker's own frames above user code are left out
+    assert "pyworkers/evaltypes/" not in tb  # its handlers' too
     assert tb.rstrip().endswith("%s: %s" % (kind, message))
     assert result.frames == []
     assert_reusable(worker, worker.pid)

@@ -53,23 +53,24 @@ def test_nonUdfHeader_everyFieldDecodes(stream):
     assert h.resources == {"gpu": ["0", "1"], "fpga": []} and h.local_properties == {"user": "ünï", "": ""}
     assert (h.files_folder, h.includes) == ("/tmp/files", ("a.zip", "b.egg"))
     assert h.removed_broadcasts == (1, -2 ** 63) and h.added_broadcasts == ((3, "/tmp/b3"), (2 ** 62, ""))
-    assert h.eval_type is EvalType.NON_UDF and h.conf == {"k": "v"} and h.udfs == ()
-    assert h.non_udf.functions == (
+    assert h.eval_type is EvalType.NON_UDF and h.conf == {"k": "v"}
+    assert h.handler_name == "pyworkers.evaltypes.non_udf:HANDLER"
+    assert h.command.functions == (
         FunctionSpec(FunctionKind.CLOUDPICKLE, payload=b"\x80\x04payload"),
         FunctionSpec(FunctionKind.REFERENCE, reference="m.n:a.b"),
         FunctionSpec(FunctionKind.SOURCE, file_name="f.py", source="def f(i, it):\n    return it\n", name="f"),
     )
-    assert h.non_udf.input_serializer is SerializerKind.UTF8 and h.non_udf.output_serializer is SerializerKind.RAW_BYTES
-    assert h.non_udf.output_batch_size == 77
+    assert h.command.input_serializer is SerializerKind.UTF8 and h.command.output_serializer is SerializerKind.RAW_BYTES
+    assert h.command.output_batch_size == 77
 
 
 @pytest.mark.parametrize("stream", [io.BytesIO, OneByteAtATime], ids=["whole", "one-byte"])
 def test_udfHeader_offsetsAndChainsDecode(stream):
     spec = TaskSpec.udf(([0, 3, 3], [fn_ref("a:b"), fn_ref("c:d")]), ([], [fn_ref("e:f")]))
     h = decode(encode_task(spec), stream)
-    assert h.eval_type is EvalType.SQL_BATCHED_UDF and h.non_udf is None
-    assert [u.offsets for u in h.udfs] == [(0, 3, 3), ()]
-    assert [[f.reference for f in u.functions] for u in h.udfs] == [["a:b", "c:d"], ["e:f"]]
+    assert h.eval_type is EvalType.SQL_BATCHED_UDF and h.handler_name == "pyworkers.evaltypes.batched:HANDLER"
+    assert [u.offsets for u in h.command.udfs] == [(0, 3, 3), ()]
+    assert [[f.reference for f in u.functions] for u in h.command.udfs] == [["a:b", "c:d"], ["e:f"]]
 
 
 NON_UDF = TaskSpec.non_udf(fn_ref("a:b"), resources={"gpu": ["0"]})
@@ -88,8 +89,8 @@ BAD_FIELDS = [
     (NON_UDF, "removed broadcast count", i32(100001),
      "removed broadcast count 100001 is outside 0..100000 in task header"),
     (NON_UDF, "added broadcast count", i32(100001), "added broadcast count 100001 is outside 0..100000 in task header"),
-    (NON_UDF, "eval type", i32(7),
-     "eval type 7 is unknown in task header: expected 0 (NON_UDF) or 100 (SQL_BATCHED_UDF)"),
+    (NON_UDF, "eval type", i32(7) + i32(0),
+     "eval type 7 is unknown in task header: expected 0 (NON_UDF) or 100 (SQL_BATCHED_UDF), or a handler name"),
     (NON_UDF, "conf count", i32(10001), "conf count 10001 is outside 0..10000 in task header"),
     (NON_UDF, "chain count", i32(0), "chained function count of the NON_UDF chain 0 is outside 1..100 in task header"),
     (NON_UDF, "chain count", i32(101),
@@ -158,7 +159,7 @@ def test_rowLayout_mustBeKnown_andBareRowsOnlyWithOffsetZero():
         decode(encode_task(TaskSpec.udf(([0], [identity]), ([1], [identity]), row_layout=2)))
     assert str(info.value).startswith("UDF 2 has argument offsets [1], but with row layout 2 (bare values) every "
                                       "offset must be 0")
-    assert decode(encode_task(TaskSpec.udf(([0, 0], [identity]), ([], [identity]), row_layout=2))).bare_rows
+    assert decode(encode_task(TaskSpec.udf(([0, 0], [identity]), ([], [identity]), row_layout=2))).command.bare_rows
 
 
 def test_resultLayout_mustBeKnown_and64BitIntsOnlyWithOneUdf():
@@ -170,5 +171,5 @@ def test_resultLayout_mustBeKnown_and64BitIntsOnlyWithOneUdf():
     with pytest.raises(ProtocolError) as info:
         decode(encode_task(TaskSpec.udf(([0], [identity]), ([0], [identity]), result_layout=2)))
     assert str(info.value) == "result layout 2 (64-bit ints) needs exactly one UDF, but task header has 2"
-    assert decode(encode_task(TaskSpec.udf(([0], [identity]), result_layout=2))).int64_results
-    assert not decode(encode_task(TaskSpec.udf(([0], [identity])))).int64_results
+    assert decode(encode_task(TaskSpec.udf(([0], [identity]), result_layout=2))).command.int64_results
+    assert not decode(encode_task(TaskSpec.udf(([0], [identity])))).command.int64_results

@@ -1,7 +1,8 @@
 """Worker module whose forked child runs the real worker but drops its second SQL_BATCHED_UDF output frame."""
-from pyworkers import task, worker
+from pyworkers import worker
+from pyworkers.evaltypes import batched
 
-_real_write_frame = task.write_frame
+_real_write_frame = batched.write_frame
 _frames = [0]
 
 
@@ -11,7 +12,7 @@ def _drop_the_second(write, data):
         _real_write_frame(write, data)
 
 
-task.write_frame = _drop_the_second
+batched.write_frame = _drop_the_second
 
 
 def serve_forked(sock, secret, auth_timeout_s, buffer_size):

@@ -2,14 +2,16 @@
 
 The session calls :meth:`TaskRunner.run` with the partition index (the command). The runner reads and bounds-checks
 the whole header, applies its worker-level state (broadcasts, ``sys.path``), sets the task context, checks the Python
-version, loads the functions, and streams: it reads input frames only as the functions ask for them and writes
+version, and hands the rest to the eval type's handler (``pyworkers.evaltypes``: a table from eval type number to
+handler, each imported on the first task of its type), which loads the functions and streams: it reads input frames only as the functions ask for them and writes
 output frames as they are produced. Then it sends timing and the end block (with the accumulator updates), drains
 the input up to ``-1`` and answers the JVM's ``-4`` with ``-4``, and the session goes on.
 
 Outcomes, and what the session does next:
 
-* success, or any ``BaseException`` from user code or from loading the functions, or a Python version mismatch:
-  the exception frame (when there is one), timing, end, drain, ``-4``/``-4``; the worker stays in the session;
+* success, or any ``BaseException`` from user code or from loading the functions, or a Python version mismatch, or
+  an eval type handler that cannot be imported (``HandlerUnavailable``, with an install hint): the exception frame
+  (when there is one), timing, end, drain, ``-4``/``-4``; the worker stays in the session;
 * a protocol error in the header or the data (a bound, an unknown kind, a bad frame length): an exception frame of
   type ``ProtocolError`` (or, once the end block is out, ``-1``), then exit 4: the stream is out of sync;
 * the connection ends inside the task: logged, exit 4; reset or broken: the session's own handling (exit 0).
@@ -25,24 +27,22 @@ import traceback
 from dataclasses import dataclass
 from typing import Any, BinaryIO, Callable, Dict, List, Optional, Tuple
 
-from . import context, protocol
-from .functions import (
-    FunctionSpec, Udf, batch_mapper, chain_label, compose_non_udf, load_function, stop_iteration_error,
-)
+from . import context, evaltypes, protocol
+from .functions import stop_iteration_error
 from .protocol import (
-    END_OF_DATA, MAX_CLOUDPICKLE_PAYLOAD, MAX_EXCEPTION_STR, MAX_HEADER_STR, MAX_SOURCE_STR, EvalType, ExitCode,
-    FunctionKind, ProtocolError, SerializerKind, SocketInput, SpecialLength,
+    MAX_EXCEPTION_STR, MAX_HEADER_STR, EvalType, ExitCode, ProtocolError, SocketInput, SpecialLength,
 )
-from .serializers import BatchPickler, Int64BatchPickler, loads_batch, read_records, write_frame, write_records
 
 __all__ = [
-    "PythonVersionMismatch", "NonUdfCommand", "UdfCommand", "TaskHeader", "read_task_header", "encode_exception",
+    "PythonVersionMismatch", "TaskHeader", "read_task_header", "encode_exception",
     "encode_timing", "encode_end", "TaskRunner",
 ]
 
 _HEADER = "task header"
 _INT_MAX = 2 ** 31 - 1
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+#: Bound of the eval type's command, as of a data frame.
+MAX_COMMAND = 1 << 30
 _Log = Callable[[str, str], None]
 
 
@@ -52,20 +52,6 @@ class PythonVersionMismatch(Exception):
 
 # ---------------------------------------------------------------------------------------------------------------------
 # 5.1 Header
-
-
-@dataclass(frozen=True)
-class NonUdfCommand:
-    functions: Tuple[FunctionSpec, ...]
-    input_serializer: SerializerKind
-    output_serializer: SerializerKind
-    output_batch_size: int
-
-
-@dataclass(frozen=True)
-class UdfCommand:
-    offsets: Tuple[int, ...]
-    functions: Tuple[FunctionSpec, ...]
 
 
 @dataclass(frozen=True)
@@ -83,19 +69,17 @@ class TaskHeader:
     includes: Tuple[str, ...]
     removed_broadcasts: Tuple[int, ...]
     added_broadcasts: Tuple[Tuple[int, str], ...]
-    eval_type: EvalType
     conf: Dict[str, str]
-    non_udf: Optional[NonUdfCommand]
-    udfs: Tuple[UdfCommand, ...]
-    bare_rows: bool = False
-    int64_results: bool = False
+    #: the eval type number: an :class:`EvalType` for the built-in ones, else the ``int``
+    eval_type: int
+    #: the handler's ``module:attribute``
+    handler_name: str
+    #: the handler object, or None when it cannot be imported (then ``handler_error`` says why)
+    handler: Any
+    #: what the handler's ``read_command`` returned (None without a handler)
+    command: Any
+    handler_error: Optional[BaseException] = None
     faulthandler_folder: str = ""
-
-
-ROW_LAYOUT_TUPLES = 1
-ROW_LAYOUT_BARE = 2
-RESULT_LAYOUT_PICKLED = 1
-RESULT_LAYOUT_INT64 = 2
 
 
 def _str(inp: protocol.Readable, what: str, max_length: int = MAX_HEADER_STR) -> str:
@@ -106,57 +90,46 @@ def _count(inp: protocol.Readable, high: int, what: str, low: int = 0) -> int:
     return protocol.read_count(inp, low, high, what, _HEADER)
 
 
-def _read_function(inp: protocol.Readable, where: str) -> FunctionSpec:
-    kind = protocol.read_u8(inp, "function kind of %s in %s" % (where, _HEADER))
-    if kind == FunctionKind.CLOUDPICKLE:
-        payload = protocol.read_bytes(inp, MAX_CLOUDPICKLE_PAYLOAD, _HEADER, "cloudpickle payload of %s" % where)
-        return FunctionSpec(FunctionKind.CLOUDPICKLE, payload=payload)
-    if kind == FunctionKind.REFERENCE:
-        return FunctionSpec(FunctionKind.REFERENCE, reference=_str(inp, "function reference of %s" % where))
-    if kind == FunctionKind.SOURCE:
-        file_name = _str(inp, "source file name of %s" % where)
-        source = _str(inp, "source text of %s" % where, MAX_SOURCE_STR)
-        name = _str(inp, "source function name of %s" % where)
-        return FunctionSpec(FunctionKind.SOURCE, file_name=file_name, source=source, name=name)
-    raise ProtocolError(
-        "function kind %d of %s is unknown in %s: expected 1 (cloudpickle), 2 (reference) or 3 (source)"
-        % (kind, where, _HEADER)
-    )
-
-
-def _read_chain(inp: protocol.Readable, owner: str) -> Tuple[FunctionSpec, ...]:
-    count = _count(inp, 100, "chained function count of %s" % owner, low=1)
-    return tuple(_read_function(inp, "function %d of %d of %s" % (i + 1, count, owner)) for i in range(count))
-
-
-def _read_serializer(inp: protocol.Readable, what: str) -> SerializerKind:
-    value = protocol.read_u8(inp, "%s in %s" % (what, _HEADER))
-    try:
-        return SerializerKind(value)
-    except ValueError:
-        raise ProtocolError(
-            "%s %d is unknown in %s: expected 1 (pickled batches), 2 (UTF-8) or 3 (raw bytes)" % (what, value, _HEADER)
-        ) from None
-
-
-def _read_udf(inp: protocol.Readable, owner: str) -> UdfCommand:
-    count = _count(inp, 1000, "argument count of %s" % owner)
-    offsets = []
-    for _ in range(count):
-        offset = protocol.read_int(inp, "argument offset of %s in %s" % (owner, _HEADER))
-        if offset < 0:
-            raise ProtocolError("argument offset %d of %s must be >= 0 in %s" % (offset, owner, _HEADER))
-        offsets.append(offset)
-    return UdfCommand(tuple(offsets), _read_chain(inp, owner))
-
-
 def _read_pairs(inp: protocol.Readable, high: int, what: str) -> Dict[str, str]:
     count = _count(inp, high, "%s count" % what)
     return dict((_str(inp, "%s key" % what), _str(inp, "%s value" % what)) for _ in range(count))
 
 
+class _Bytes:
+    """A readable over the command bytes; ``read`` never blocks, ``b""`` at the end."""
+
+    def __init__(self, data: bytes) -> None:
+        self._view = memoryview(data)
+        self._offset = 0
+
+    def read(self, n: int) -> bytes:
+        start = self._offset
+        self._offset = min(start + n, len(self._view))
+        return bytes(self._view[start:self._offset])
+
+    def left(self) -> int:
+        return len(self._view) - self._offset
+
+
+def _read_command(eval_type: int, handler: Any, data: bytes) -> Any:
+    """The handler reads its command from exactly ``data``; running out or leaving bytes is a protocol error."""
+    inp = _Bytes(data)
+    try:
+        command = handler.read_command(inp)
+    except EOFError as e:
+        raise ProtocolError("the command of eval type %d (%d bytes) in %s ends too early: %s" % (
+            eval_type, len(data), _HEADER, e)) from None
+    if inp.left():
+        raise ProtocolError("the command of eval type %d in %s has %d of its %d bytes left over after its handler "
+                            "read it" % (eval_type, _HEADER, inp.left(), len(data)))
+    return command
+
+
 def read_task_header(inp: protocol.Readable, partition_index: int) -> TaskHeader:
-    """Read the rest of the header (the partition index was the command); every bound is checked as it is read."""
+    """Read the rest of the header (the partition index was the command); every bound is checked as it is read.
+
+    The eval type's handler is imported here, on the first task of its type; one that cannot be imported leaves
+    ``handler`` None and ``handler_error`` set (its command is skipped), so that only this task fails."""
     python_version = _str(inp, "python version")
     stage_id = protocol.read_int(inp, "stage id in %s" % _HEADER)
     partition_id = protocol.read_int(inp, "partition id in %s" % _HEADER)
@@ -180,50 +153,27 @@ def read_task_header(inp: protocol.Readable, partition_index: int) -> TaskHeader
         (protocol.read_long(inp, "added broadcast id in %s" % _HEADER), _str(inp, "broadcast path"))
         for _ in range(_count(inp, 100000, "added broadcast count"))
     )
-    eval_value = protocol.read_int(inp, "eval type in %s" % _HEADER)
-    try:
-        eval_type = EvalType(eval_value)
-    except ValueError:
-        raise ProtocolError(
-            "eval type %d is unknown in %s: expected 0 (NON_UDF) or 100 (SQL_BATCHED_UDF)" % (eval_value, _HEADER)
-        ) from None
     conf = _read_pairs(inp, 10000, "conf")
-    non_udf: Optional[NonUdfCommand] = None
-    udfs: Tuple[UdfCommand, ...] = ()
-    if eval_type is EvalType.NON_UDF:
-        functions = _read_chain(inp, "the NON_UDF chain")
-        input_serializer = _read_serializer(inp, "input serializer")
-        output_serializer = _read_serializer(inp, "output serializer")
-        batch_size = _count(inp, 1000000, "output batch size", low=1)
-        non_udf = NonUdfCommand(functions, input_serializer, output_serializer, batch_size)
-    else:
-        count = _count(inp, 1000, "UDF count", low=1)
-        udfs = tuple(_read_udf(inp, "UDF %d" % (i + 1)) for i in range(count))
-        layout = protocol.read_u8(inp, "row layout in %s" % _HEADER)
-        if layout not in (ROW_LAYOUT_TUPLES, ROW_LAYOUT_BARE):
-            raise ProtocolError("row layout %d is unknown in %s: expected 1 (tuples) or 2 (bare values)" % (
-                layout, _HEADER))
-        bare_rows = layout == ROW_LAYOUT_BARE
-        if bare_rows:
-            for i, udf in enumerate(udfs):
-                if any(offset != 0 for offset in udf.offsets):
-                    raise ProtocolError("UDF %d has argument offsets %s, but with row layout 2 (bare values) every "
-                                        "offset must be 0 in %s" % (i + 1, list(udf.offsets), _HEADER))
-        results = protocol.read_u8(inp, "result layout in %s" % _HEADER)
-        if results not in (RESULT_LAYOUT_PICKLED, RESULT_LAYOUT_INT64):
-            raise ProtocolError("result layout %d is unknown in %s: expected 1 (pickled) or 2 (64-bit ints)" % (
-                results, _HEADER))
-        if results == RESULT_LAYOUT_INT64 and len(udfs) != 1:
-            raise ProtocolError("result layout 2 (64-bit ints) needs exactly one UDF, but %s has %d" % (
-                _HEADER, len(udfs)))
-        return TaskHeader(
-            partition_index, python_version, stage_id, partition_id, attempt_number, task_attempt_id, cpus,
-            resources, local_properties, files_folder, includes, removed, added, eval_type, conf, non_udf, udfs,
-            bare_rows, results == RESULT_LAYOUT_INT64, faulthandler_folder=faulthandler_folder,
-        )
+    # the eval type's block: number, handler name, command
+    eval_value = protocol.read_int(inp, "eval type in %s" % _HEADER)
+    name = evaltypes.handler_name(eval_value, _str(inp, "handler of eval type %d" % eval_value))
+    data = protocol.read_bytes(inp, MAX_COMMAND, _HEADER, "command of eval type %d" % eval_value)
+    try:
+        eval_type: int = EvalType(eval_value)
+    except ValueError:
+        eval_type = eval_value
+    handler: Any = None
+    command: Any = None
+    error: Optional[BaseException] = None
+    try:
+        handler = evaltypes.resolve(eval_value, name)
+    except evaltypes.HandlerUnavailable as e:
+        error = e
+    if handler is not None:
+        command = _read_command(eval_value, handler, data)
     return TaskHeader(
         partition_index, python_version, stage_id, partition_id, attempt_number, task_attempt_id, cpus, resources,
-        local_properties, files_folder, includes, removed, added, eval_type, conf, non_udf, udfs,
+        local_properties, files_folder, includes, removed, added, conf, eval_type, name, handler, command, error,
         faulthandler_folder=faulthandler_folder,
     )
 
@@ -263,11 +213,17 @@ def _message(error: BaseException) -> str:
         return "<str() of the %s failed: %s: %r>" % (type(error).__name__, type(e).__name__, e)
 
 
+def _is_own(file_name: str) -> bool:
+    """Whether a frame's file is this package's (its built-in eval type handlers included)."""
+    folder = os.path.dirname(os.path.abspath(file_name))
+    return folder == _PACKAGE_DIR or folder.startswith(_PACKAGE_DIR + os.sep)
+
+
 def _traceback_text(error: BaseException) -> str:
     """The traceback without this package's frames at its head (they only show how the task called user code)."""
     tb = error.__traceback__
     head = tb
-    while head is not None and os.path.dirname(os.path.abspath(head.tb_frame.f_code.co_filename)) == _PACKAGE_DIR:
+    while head is not None and _is_own(head.tb_frame.f_code.co_filename):
         head = head.tb_next
     if head is not None:
         tb = head
@@ -475,75 +431,20 @@ class TaskRunner:
         return self._end_handshake(header, task)
 
     def _load(self, header: TaskHeader) -> Callable[[], None]:
-        """Load the functions; returns the body that streams the task's data through them."""
-        if header.non_udf is not None:
-            command = header.non_udf
-            count = len(command.functions)
-            chain = [
-                load_function(spec, "function %d of %d of the NON_UDF chain" % (i + 1, count))
-                for i, spec in enumerate(command.functions)
-            ]
-            return self._non_udf_body(header.partition_index, compose_non_udf(chain), command)
-        udfs = []
-        for i, udf in enumerate(header.udfs):
-            count = len(udf.functions)
-            functions = tuple(
-                load_function(spec, "function %d of %d of UDF %d" % (j + 1, count, i + 1))
-                for j, spec in enumerate(udf.functions)
-            )
-            udfs.append(Udf(udf.offsets, functions, chain_label(i + 1, functions)))
-        dumps = Int64BatchPickler().dumps if header.int64_results else BatchPickler().dumps
-        return self._udf_body(batch_mapper(udfs, bare=header.bare_rows), dumps)
-
-    def _non_udf_body(self, index: int, function: Callable[[int, Any], Any], command: NonUdfCommand
-                      ) -> Callable[[], None]:
-        def body() -> None:
-            records = read_records(self._inp, command.input_serializer)
-            output = None
-            try:
-                output = function(index, records)
-                if output is None:
-                    raise TypeError("the NON_UDF function returned None; it must return an iterable of records "
-                                    "(a list, a generator, ...)")
-                try:
-                    iterator = iter(output)
-                except TypeError:
-                    raise TypeError("the NON_UDF function returned %s, which is not iterable; it must return an "
-                                    "iterable of records" % type(output).__name__) from None
-                write_records(self._out.write, iterator, command.output_serializer, command.output_batch_size)
-            finally:
-                close = getattr(output, "close", None)
-                if close is not None:
-                    close()
-                close = getattr(records, "close", None)
-                if close is not None:
-                    close()
-
-        return body
-
-    def _udf_body(self, mapper: Callable[[List[Any]], List[Any]], dumps: Callable[[List[Any]], bytes]
-                  ) -> Callable[[], None]:
-        def body() -> None:
-            read_frame, loads, write = self._inp.read_frame, loads_batch, self._out.write
-            while True:
-                frame = read_frame()
-                if frame is END_OF_DATA:
-                    return
-                if frame is None:
-                    self._inp.failure = ProtocolError(
-                        "NULL frame (-5) in the data of a SQL_BATCHED_UDF task: its frames are pickled lists of rows")
-                    raise self._inp.failure
-                write_frame(write, dumps(mapper(loads(frame))))
-
-        return body
+        """Load the functions through the eval type's handler; returns the body that streams the task's data."""
+        if header.handler is None:
+            assert header.handler_error is not None
+            raise header.handler_error
+        return header.handler.load(header.command, evaltypes.TaskIO(header.partition_index, self._inp, self._out))
 
     def _end_handshake(self, header: TaskHeader, task: str) -> Optional[int]:
         """Drain the input to ``-1``, then read the JVM's verdict: ``-4`` keeps the worker."""
-        allow_null = header.eval_type is EvalType.NON_UDF
+        handler = header.handler
+        allow_null = handler is None or handler.accepts_null_input
         try:
             while not self._inp.data_ended:
                 if self._inp.read_frame() is None and not allow_null:
-                    raise ProtocolError("NULL frame (-5) in the data of a SQL_BATCHED_UDF task")
+                    raise ProtocolError("NULL frame (-5) in the data of a %s task" % handler.name)
             verdict = protocol.read_int_or_eof(self._inp, "end of stream marker")
         except ProtocolError as e:
             return self._not_reusable("protocol error while draining the input of %s: %s" % (task, e))

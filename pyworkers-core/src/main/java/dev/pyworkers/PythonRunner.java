@@ -1,10 +1,13 @@
 package dev.pyworkers;
 
+import dev.pyworkers.internal.evaltype.batched.BatchedUdfCodec;
+import dev.pyworkers.internal.evaltype.nonudf.NonUdfCodec;
 import dev.pyworkers.internal.factory.RealPythonWorker;
 import dev.pyworkers.internal.runner.RunnerSpec;
 import dev.pyworkers.internal.runner.StallSettings;
 import dev.pyworkers.internal.runner.TaskRun;
 import dev.pyworkers.internal.runner.TaskSetup;
+import dev.pyworkers.spi.EvalTypeCodec;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Iterator;
@@ -18,6 +21,9 @@ import java.util.function.Consumer;
  * functions with {@link #builder(WorkerRegistry)}, then call {@link #compute} once per partition, from any number of
  * threads at once: each task holds its own worker. Close it to delete the broadcast files and faulthandler folder it
  * made. Thread-safe.
+ *
+ * <p>The eval type is NON_UDF ({@link Builder#nonUdf}), SQL_BATCHED_UDF ({@link Builder#udf}, the default) or one a
+ * module brings with its own {@link EvalTypeCodec} ({@link Builder#evalType(EvalTypeCodec)}; docs/spi.md).
  *
  * <pre>{@code
  * PythonRunner runner = PythonRunner.builder(registry)
@@ -49,7 +55,7 @@ public final class PythonRunner implements AutoCloseable {
   /**
    * Starts one task: gets a worker, sends the header and streams {@code input} while the returned results stream
    * back. NON_UDF input elements are {@code byte[]}, {@code String} or null; SQL_BATCHED_UDF input elements are
-   * rows ({@code Object[]}).
+   * rows ({@code Object[]}); another eval type's are what its codec takes.
    *
    * @throws WorkerStartException no worker could be had
    */
@@ -72,7 +78,7 @@ public final class PythonRunner implements AutoCloseable {
   }
 
   public EvalType evalType() {
-    return spec.evalType();
+    return spec.codec().evalType();
   }
 
   /** Deletes the broadcast files and the faulthandler folder this runner made. Running tasks are not stopped. */
@@ -87,6 +93,7 @@ public final class PythonRunner implements AutoCloseable {
     private EvalType evalType = EvalType.SQL_BATCHED_UDF;
     private List<PythonFunction> functions = List.of();
     private List<PythonUdf> udfs = List.of();
+    private EvalTypeCodec codec;
     private RecordFormat inputFormat = RecordFormat.PICKLED_BATCHES;
     private RecordFormat outputFormat = RecordFormat.PICKLED_BATCHES;
     private int outputBatchSize = 1000;
@@ -109,6 +116,7 @@ public final class PythonRunner implements AutoCloseable {
     /** NON_UDF: the functions {@code func(partition_index, iterator)}, innermost first. Sets the eval type. */
     public Builder nonUdf(PythonFunction... chain) {
       this.evalType = EvalType.NON_UDF;
+      this.codec = null;
       this.functions = List.of(chain);
       return this;
     }
@@ -121,6 +129,7 @@ public final class PythonRunner implements AutoCloseable {
     /** SQL_BATCHED_UDF: several UDFs evaluated in one pass over each row. Sets the eval type. */
     public Builder udfs(List<PythonUdf> list) {
       this.evalType = EvalType.SQL_BATCHED_UDF;
+      this.codec = null;
       this.udfs = List.copyOf(list);
       return this;
     }
@@ -137,6 +146,29 @@ public final class PythonRunner implements AutoCloseable {
       List<PythonUdf> list = new java.util.ArrayList<>();
       for (int i = 0; i < chains.size(); i++) list.add(PythonUdf.of(argOffsets.get(i), chains.get(i)));
       return udfs(list);
+    }
+
+    /**
+     * An eval type of a module's own (docs/spi.md): its codec writes the command and the data frames and reads the
+     * results. Sets the eval type; the settings of the built-in ones ({@link #inputFormat}, {@link #batchSize}, ...)
+     * then do not apply. Its {@code evalType()} must not be a built-in one: use {@link #nonUdf} or {@link #udf}.
+     */
+    public Builder evalType(EvalTypeCodec codec) {
+      Objects.requireNonNull(codec, "codec");
+      EvalType type = Objects.requireNonNull(codec.evalType(), "codec.evalType()");
+      if (type.isBuiltIn()) {
+        throw new IllegalArgumentException("eval type " + type + " is built in; build it with "
+            + (type == EvalType.NON_UDF ? "nonUdf(...)" : "udf(...) or udfs(...)") + ", not evalType(codec)");
+      }
+      String handler = codec.handler();
+      if (handler == null || !handler.matches("[A-Za-z_][\\w.]*:[A-Za-z_][\\w.]*")) {
+        throw new IllegalArgumentException("the handler of eval type " + type + " is '" + handler + "'; it must"
+            + " be 'module:attribute', e.g. 'mypkg.handler:HANDLER'");
+      }
+      Objects.requireNonNull(codec.functions(), "codec.functions()");
+      this.evalType = type;
+      this.codec = codec;
+      return this;
     }
 
     /** NON_UDF input record format. Default PICKLED_BATCHES. */
@@ -191,16 +223,9 @@ public final class PythonRunner implements AutoCloseable {
     public Builder pythonExecutable(String exe) { this.pythonExecutable = exe; return this; }
 
     public PythonRunner build() {
-      if (evalType == EvalType.NON_UDF && functions.isEmpty()) {
-        throw new IllegalArgumentException("NON_UDF needs at least one function; call nonUdf(f...)");
-      }
-      if (evalType == EvalType.NON_UDF && functions.size() > 100) {
-        throw new IllegalArgumentException("NON_UDF chains at most 100 functions, got " + functions.size());
-      }
-      if (evalType == EvalType.SQL_BATCHED_UDF && (udfs.isEmpty() || udfs.size() > 1000)) {
-        throw new IllegalArgumentException("SQL_BATCHED_UDF needs 1 to 1000 UDFs, got " + udfs.size()
-            + "; call udf(...) or udfs(...)");
-      }
+      EvalTypeCodec c = codec != null ? codec
+          : evalType == EvalType.NON_UDF ? NonUdfCodec.of(functions, inputFormat, outputFormat, outputBatchSize)
+          : BatchedUdfCodec.of(udfs, batchSize);
       range("outputBatchSize", outputBatchSize, 1, 1_000_000);
       range("batchSize", batchSize, 1, 1_000_000);
       range("memoryLimitMb", memoryLimitMb, 0, Integer.MAX_VALUE);
@@ -213,12 +238,11 @@ public final class PythonRunner implements AutoCloseable {
       if (stallWarning.isNegative() || stallWarning.compareTo(Duration.ofDays(1)) > 0) {
         throw new IllegalArgumentException("stallWarning must be between 0 (off) and 1 day, got " + stallWarning);
       }
-      TaskSetup setup = TaskSetup.create(registry.config(), evalType == EvalType.NON_UDF ? functions
-          : udfs.stream().flatMap(u -> u.chain().stream()).toList(), pythonExecutable, localDirs, faulthandler,
-          memoryLimitMb);
-      RunnerSpec spec = new RunnerSpec(evalType, functions, udfs, inputFormat, outputFormat, outputBatchSize,
-          batchSize, killTimeout, taskIdleTimeout, conf, filesFolder, setup.localDirs(), setup.faulthandlerDir(),
-          registry.config().bufferSize());
+      byte[] command = RunnerSpec.command(c);
+      TaskSetup setup = TaskSetup.create(registry.config(), List.copyOf(c.functions()), pythonExecutable, localDirs,
+          faulthandler, memoryLimitMb);
+      RunnerSpec spec = new RunnerSpec(c, command, killTimeout, taskIdleTimeout, conf, filesFolder,
+          setup.localDirs(), setup.faulthandlerDir(), registry.config().bufferSize());
       return new PythonRunner(registry, spec, setup, new StallSettings(stallWarning, stallListener));
     }
 

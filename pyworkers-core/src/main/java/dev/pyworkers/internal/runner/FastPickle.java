@@ -321,7 +321,7 @@ public final class FastPickle {
   }
 
   /** {@link #decodeList}, or null also when the bytes are cut short (the general unpickler then says why). */
-  static List<Object> tryDecode(byte[] pickled) {
+  public static List<Object> tryDecode(byte[] pickled) {
     try {
       return decodeList(pickled);
     } catch (RuntimeException e) {

@@ -1,29 +1,29 @@
 package dev.pyworkers.internal.runner;
 
-import dev.pyworkers.EvalType;
 import dev.pyworkers.TaskContext;
+import dev.pyworkers.WorkerProtocolException;
 import dev.pyworkers.internal.factory.RealPythonWorker;
+import dev.pyworkers.spi.TaskExchange;
+import dev.pyworkers.spi.TaskInfo;
+import dev.pyworkers.spi.TaskInput;
 import java.io.BufferedOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import net.razorvine.pickle.Pickler;
 
 /**
  * The writer side of a task, on its own thread ({@code pyworkers-writer-pid<N>}): the header, then the input as
- * frames, then {@code -1, -4}. It stops feeding early when asked (the worker reported an exception, or the task
- * ended) and then still closes the data section cleanly. Memory is bounded by one batch and the socket buffer.
- * Thread-safe: the reader thread only calls the methods that touch volatile state and the batch-size queue.
+ * frames (written by the eval type's {@link TaskExchange}, through this class as its {@link TaskInput}), then
+ * {@code -1, -4}. It stops feeding early when asked (the worker reported an exception, or the task ended) and then
+ * still closes the data section cleanly. Memory is bounded by one batch and the socket buffer. Thread-safe: the
+ * reader thread only calls the methods that touch volatile state; the {@link TaskInput} methods are the writer
+ * thread's.
  */
-final class InputWriter {
-  private static final int PROGRESS_BYTES = 64 << 10;
+final class InputWriter implements TaskInput {
   private final RunnerSpec spec;
   private final TaskContext ctx;
   private final int partition;
@@ -32,12 +32,14 @@ final class InputWriter {
   private final TaskHeader.Broadcasts broadcasts;
   private final List<String> includes;
   private final String pythonVersion;
+  private final TaskExchange exchange;
+  private final TaskInfo task;
   private final Consumer<Throwable> onFailure;
   private final Runnable onProgress;
-  private final ConcurrentLinkedQueue<Integer> batchSizes = new ConcurrentLinkedQueue<>();
-  private final FastPickle fast = new FastPickle();
   private final CountDownLatch finished = new CountDownLatch(1);
   private final Thread thread;
+  /** The writer thread's stream; set when it starts. */
+  private DataOutputStream out;
   private volatile boolean stop;
   private volatile boolean clean;
   private volatile Throwable failure;
@@ -49,8 +51,8 @@ final class InputWriter {
   private final java.util.concurrent.atomic.AtomicBoolean pulling = new java.util.concurrent.atomic.AtomicBoolean();
 
   InputWriter(RunnerSpec spec, TaskContext ctx, int partition, Iterator<?> input, RealPythonWorker worker,
-      TaskHeader.Broadcasts broadcasts, List<String> includes, String pythonVersion, Consumer<Throwable> onFailure,
-      Runnable onProgress) {
+      TaskHeader.Broadcasts broadcasts, List<String> includes, String pythonVersion, TaskExchange exchange,
+      TaskInfo task, Consumer<Throwable> onFailure, Runnable onProgress) {
     this.spec = spec;
     this.ctx = ctx;
     this.partition = partition;
@@ -59,6 +61,8 @@ final class InputWriter {
     this.broadcasts = broadcasts;
     this.includes = includes;
     this.pythonVersion = pythonVersion;
+    this.exchange = exchange;
+    this.task = task;
     this.onFailure = onFailure;
     this.onProgress = onProgress;
     this.thread = new Thread(this::run, "pyworkers-writer-pid" + worker.pid());
@@ -71,11 +75,10 @@ final class InputWriter {
 
   private void run() {
     try {
-      DataOutputStream out = new DataOutputStream(new BufferedOutputStream(worker.output(), spec.bufferSize()));
+      out = new DataOutputStream(new BufferedOutputStream(worker.output(), spec.bufferSize()));
       TaskHeader.write(out, partition, pythonVersion, ctx, spec, includes, broadcasts);
       out.flush();
-      if (spec.evalType() == EvalType.NON_UDF) writeRecords(out);
-      else writeBatches(out);
+      exchange.writeInput(this);
       out.writeInt(-1);
       out.writeInt(-4);
       out.flush();
@@ -88,85 +91,9 @@ final class InputWriter {
     }
   }
 
-  private void writeRecords(DataOutputStream out) throws IOException {
-    long n = 0;
-    long unmarked = 0; // bytes written since the last progress mark
-    while (!stop && hasNextInput()) {
-      Object r = nextInput();
-      if (r == null) {
-        out.writeInt(-5);
-      } else {
-        byte[] b = r instanceof byte[] bytes ? bytes
-            : r instanceof String s ? s.getBytes(StandardCharsets.UTF_8)
-            : null;
-        if (b == null) {
-          throw new IllegalArgumentException("record " + n + " of partition " + partition + " is a "
-              + r.getClass().getName() + "; NON_UDF input records must be byte[], String or null");
-        }
-        out.writeInt(b.length);
-        out.write(b);
-        unmarked += b.length;
-      }
-      recordsIn = ++n;
-      // every 1024 records, or sooner for large ones, so a worker that reads big records without answering yet
-      // is not taken for stalled
-      if ((n & 1023) == 0 || unmarked >= PROGRESS_BYTES) {
-        onProgress.run();
-        unmarked = 0;
-      }
-    }
-  }
-
-  private void writeBatches(DataOutputStream out) throws IOException {
-    Pickler pickler = new ValuePickler();
-    List<Object> batch = new ArrayList<>(spec.batchSize());
-    int bare = spec.bareColumn();
-    long n = 0;
-    while (!stop && hasNextInput()) {
-      Object r = nextInput();
-      if (!(r instanceof Object[] row)) {
-        throw new IllegalArgumentException("row " + n + " of partition " + partition + " is "
-            + (r == null ? "null" : "a " + r.getClass().getName()) + "; SQL_BATCHED_UDF rows must be Object[]");
-      }
-      if (bare < 0) {
-        batch.add(JavaValues.row(row, n));
-      } else if (bare < row.length) {
-        batch.add(JavaValues.value(row[bare], n, bare));
-      } else {
-        throw new IllegalArgumentException("row " + n + " of partition " + partition + " has " + row.length
-            + " column(s) but a UDF reads column " + bare);
-      }
-      n++;
-      if (batch.size() == spec.batchSize()) {
-        flushBatch(out, pickler, batch);
-        recordsIn = n;
-      }
-    }
-    if (!batch.isEmpty()) flushBatch(out, pickler, batch);
-    recordsIn = n;
-  }
-
-  private void flushBatch(DataOutputStream out, Pickler pickler, List<Object> batch) throws IOException {
-    batchSizes.add(batch.size());
-    if (fast.encodeList(batch)) {
-      out.writeInt(fast.length());
-      out.write(fast.buffer(), 0, fast.length());
-    } else {
-      byte[] pickled;
-      try {
-        pickled = pickler.dumps(batch);
-      } catch (net.razorvine.pickle.PickleException e) {
-        throw new IllegalArgumentException("a batch of partition " + partition + " cannot be pickled: "
-            + e.getMessage(), e);
-      }
-      out.writeInt(pickled.length);
-      out.write(pickled);
-    }
-    batch.clear();
-    onProgress.run();
-  }
-
-  private boolean hasNextInput() {
+  @Override
+  public boolean hasNext() {
+    if (stop) return false;
     pulling.setRelease(true);
     try {
       return input.hasNext();
@@ -175,7 +102,8 @@ final class InputWriter {
     }
   }
 
-  private Object nextInput() {
+  @Override
+  public Object next() {
     pulling.setRelease(true);
     try {
       return input.next();
@@ -184,15 +112,50 @@ final class InputWriter {
     }
   }
 
+  @Override
+  public boolean stopRequested() {
+    return stop;
+  }
+
+  @Override
+  public void writeFrame(byte[] data, int offset, int length) throws IOException {
+    out.writeInt(length);
+    out.write(data, offset, length);
+  }
+
+  @Override
+  public void writeNull() throws IOException {
+    out.writeInt(-5);
+  }
+
+  @Override
+  public void recordsIn(long count) {
+    recordsIn = count;
+  }
+
+  @Override
+  public void progress() {
+    onProgress.run();
+  }
+
+  @Override
+  public int partition() {
+    return partition;
+  }
+
+  @Override
+  public long workerPid() {
+    return worker.pid();
+  }
+
+  @Override
+  public WorkerProtocolException protocolError(String message) {
+    return task.protocolError(message);
+  }
+
   /** Whether the writer is waiting for the input iterator (not for the worker). */
   boolean isPulling() {
     return pulling.getAcquire();
-  }
-
-  /** The row count of the oldest batch whose results have not been read yet. */
-  int takeBatchSize() {
-    Integer n = batchSizes.poll();
-    return n == null ? -1 : n;
   }
 
   void stopFeeding() {

@@ -21,11 +21,11 @@ import java.util.Map;
  * microsecond (nanoseconds truncated toward the past), List/Object[] → list/tuple, Map → dict, nested. The table with
  * the way back is {@code docs/protocol.md} section 5.5.
  */
-final class JavaValues {
+public final class JavaValues {
   private JavaValues() {}
 
   /** The row as a tuple of picklable values; {@code row} itself when it needs no conversion (the common case). */
-  static Object[] row(Object[] row, long rowIndex) {
+  public static Object[] row(Object[] row, long rowIndex) {
     Object[] out = row;
     for (int i = 0; i < row.length; i++) {
       Object v = row[i];
@@ -43,7 +43,7 @@ final class JavaValues {
   }
 
   /** One value as it is sent (row layout 2). */
-  static Object value(Object v, long row, int column) {
+  public static Object value(Object v, long row, int column) {
     if (v == null || v instanceof Long || v instanceof String || v instanceof Integer || v instanceof Double
         || v instanceof Boolean) {
       return v;

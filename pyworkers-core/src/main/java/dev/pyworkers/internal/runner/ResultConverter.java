@@ -18,10 +18,10 @@ import java.util.Map;
  * Converts unpickled UDF results ({@link ValueUnpickler}'s values) to their declared {@link ReturnType}; a result
  * that does not fit fails naming UDF, row and value, or becomes null ({@link OnMismatch#NULL}). Stateless.
  */
-final class ResultConverter {
+public final class ResultConverter {
   private ResultConverter() {}
 
-  static Object convert(Object v, ReturnType type, OnMismatch onMismatch, int udf, long row) {
+  public static Object convert(Object v, ReturnType type, OnMismatch onMismatch, int udf, long row) {
     if (v == null) return null;
     Object out = fit(v, type);
     if (out != null) return out;

@@ -1,30 +1,26 @@
 package dev.pyworkers.internal.runner;
 
-import dev.pyworkers.EvalType;
-import dev.pyworkers.PythonFunction;
-import dev.pyworkers.PythonUdf;
-import dev.pyworkers.RecordFormat;
+import dev.pyworkers.spi.EvalTypeCodec;
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Everything a runner fixes for all its tasks. Immutable.
+ * Everything a runner fixes for all its tasks: its eval type's codec with the command it wrote once, and the settings
+ * of the generic task lifecycle. Immutable (the command array is never handed out).
  *
- * @param functions NON_UDF: the chain, innermost first; empty for SQL_BATCHED_UDF
- * @param udfs SQL_BATCHED_UDF: the UDFs; empty for NON_UDF
+ * @param command the codec's command, as {@link #command(EvalTypeCodec)} wrote it
  * @param taskIdleTimeout zero: off
  * @param faulthandlerDir null: off
  */
 public record RunnerSpec(
-    EvalType evalType,
-    List<PythonFunction> functions,
-    List<PythonUdf> udfs,
-    RecordFormat inputFormat,
-    RecordFormat outputFormat,
-    int outputBatchSize,
-    int batchSize,
+    EvalTypeCodec codec,
+    byte[] command,
     Duration killTimeout,
     Duration taskIdleTimeout,
     Map<String, String> conf,
@@ -33,25 +29,22 @@ public record RunnerSpec(
     Path faulthandlerDir,
     int bufferSize) {
 
-  /**
-   * The one row column every UDF reads when there is exactly one (row layout 2: the JVM sends that column's bare
-   * values and every offset becomes 0); -1 when rows go as tuples (layout 1).
-   */
-  public int bareColumn() {
-    if (evalType != EvalType.SQL_BATCHED_UDF) return -1;
-    int column = -1;
-    for (PythonUdf u : udfs) {
-      for (int o : u.argOffsets()) {
-        if (column == -1) column = o;
-        else if (column != o) return -1;
-      }
-    }
-    return column;
-  }
+  /** Bound of a command (docs/protocol.md section 5.1), as of a data frame. */
+  public static final int MAX_COMMAND = 1 << 30;
 
-  /** Every function the runner ships, in wire order. */
-  public List<PythonFunction> allFunctions() {
-    if (evalType == EvalType.NON_UDF) return functions;
-    return udfs.stream().flatMap(u -> u.chain().stream()).toList();
+  /** The codec's command bytes; fails naming the eval type when the codec cannot write it or it is too long. */
+  public static byte[] command(EvalTypeCodec codec) {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (DataOutputStream out = new DataOutputStream(bytes)) {
+      codec.writeCommand(out);
+    } catch (IOException e) {
+      throw new UncheckedIOException("the codec of eval type " + codec.evalType() + " could not write its command: "
+          + e.getMessage(), e);
+    }
+    if (bytes.size() > MAX_COMMAND) {
+      throw new IllegalArgumentException("the command of eval type " + codec.evalType() + " is " + bytes.size()
+          + " bytes, over the max of " + MAX_COMMAND + "; ship large data as broadcasts or files instead");
+    }
+    return bytes.toByteArray();
   }
 }

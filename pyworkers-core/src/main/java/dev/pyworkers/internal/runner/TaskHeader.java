@@ -1,9 +1,5 @@
 package dev.pyworkers.internal.runner;
 
-import dev.pyworkers.EvalType;
-import dev.pyworkers.PythonFunction;
-import dev.pyworkers.PythonUdf;
-import dev.pyworkers.ReturnType;
 import dev.pyworkers.TaskContext;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -11,7 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 
-/** Writes the task header of docs/protocol.md section 5.1. Stateless. */
+/** Writes the task header of docs/protocol.md section 5.1: the common part, then the eval type's block. Stateless. */
 final class TaskHeader {
   private TaskHeader() {}
 
@@ -44,53 +40,13 @@ final class TaskHeader {
       out.writeLong(b.getKey());
       str(out, b.getValue());
     }
-    out.writeInt(spec.evalType().code());
     strMap(out, spec.conf());
-    if (spec.evalType() == EvalType.NON_UDF) {
-      chain(out, spec.functions());
-      out.writeByte(spec.inputFormat().code());
-      out.writeByte(spec.outputFormat().code());
-      out.writeInt(spec.outputBatchSize());
-    } else {
-      boolean bare = spec.bareColumn() >= 0;
-      out.writeInt(spec.udfs().size());
-      for (PythonUdf udf : spec.udfs()) {
-        int[] offsets = udf.argOffsets();
-        out.writeInt(offsets.length);
-        for (int o : offsets) out.writeInt(bare ? 0 : o);
-        chain(out, udf.chain());
-      }
-      out.writeByte(bare ? 2 : 1);
-      out.writeByte(int64Results(spec) ? 2 : 1);
-    }
-  }
-
-  /**
-   * Result layout 2: the one UDF returns {@link ReturnType#LONG}, so the worker may send a batch of int-like results
-   * as raw 64-bit ints (the typed form of protocol section 5.2) instead of one pickle opcode per value.
-   */
-  private static boolean int64Results(RunnerSpec spec) {
-    return spec.udfs().size() == 1 && spec.udfs().get(0).returnType() == ReturnType.LONG;
-  }
-
-  private static void chain(DataOutputStream out, List<PythonFunction> chain) throws IOException {
-    out.writeInt(chain.size());
-    for (PythonFunction f : chain) {
-      out.writeByte(f.kind().code());
-      switch (f.kind()) {
-        case CLOUDPICKLE -> {
-          byte[] p = f.pickled();
-          out.writeInt(p.length);
-          out.write(p);
-        }
-        case REFERENCE -> str(out, f.text());
-        case SOURCE -> {
-          str(out, "<udf " + f.functionName() + ">");
-          str(out, f.text());
-          str(out, f.functionName());
-        }
-      }
-    }
+    // the eval type's block: number, handler, command (length-prefixed, so a worker that cannot load the handler
+    // can still skip it and fail only the task)
+    out.writeInt(spec.codec().evalType().code());
+    str(out, spec.codec().handler());
+    out.writeInt(spec.command().length);
+    out.write(spec.command());
   }
 
   private static void strMap(DataOutputStream out, Map<String, String> map) throws IOException {

@@ -1,12 +1,9 @@
 package dev.pyworkers.internal.runner;
 
-import dev.pyworkers.EvalType;
 import dev.pyworkers.PythonAccumulator;
 import dev.pyworkers.PythonException;
 import dev.pyworkers.PythonFunction;
-import dev.pyworkers.PythonUdf;
 import dev.pyworkers.PythonWorkerException;
-import dev.pyworkers.RecordFormat;
 import dev.pyworkers.TaskCancelledException;
 import dev.pyworkers.TaskContext;
 import dev.pyworkers.TaskIdleTimeoutException;
@@ -15,6 +12,8 @@ import dev.pyworkers.TaskResults;
 import dev.pyworkers.WorkerFactory;
 import dev.pyworkers.WorkerProtocolException;
 import dev.pyworkers.internal.factory.RealPythonWorker;
+import dev.pyworkers.spi.TaskExchange;
+import dev.pyworkers.spi.TaskOutput;
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
@@ -29,12 +28,13 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import net.razorvine.pickle.Unpickler;
 
 /**
  * One task on one worker: a writer thread sends the header and the input while the caller's thread reads and decodes
  * the output, so large records can flow both ways at once and memory stays bounded by the buffers. The end-of-task
- * exchange decides, with one compare-and-set, whether the worker goes back to the pool or is killed.
+ * exchange decides, with one compare-and-set, whether the worker goes back to the pool or is killed. It knows no eval
+ * type: the runner's {@link dev.pyworkers.spi.EvalTypeCodec} gives each task a {@link TaskExchange} that writes the
+ * input frames (on the writer thread) and reads the data frames and its own markers into results (here).
  *
  * <p>A {@link StallWatch} reports a worker that makes no progress (takes no input, sends no output) while the task
  * waits on it, and kills it after the task idle timeout.
@@ -68,7 +68,8 @@ public final class TaskRun implements TaskResults<Object> {
   private final ArrayDeque<Object> pending = new ArrayDeque<>();
   private final AtomicBoolean releasedOrDestroyed = new AtomicBoolean();
   private final boolean reused;
-  private final Unpickler unpickler = new ValueUnpickler();
+  private final TaskExchange exchange;
+  private final Output output = new Output();
   /** Why the worker was killed from another thread, if it was; read by the reader to name the failure. */
   private volatile String cancelReason;
   /** What the stall watch saw just before it killed the worker for the idle timeout; null if it did not. */
@@ -97,8 +98,9 @@ public final class TaskRun implements TaskResults<Object> {
     this.in = new DataInputStream(new BufferedInputStream(worker.input(), spec.bufferSize()));
     this.stall = new StallWatch(worker, partition, stallSettings, spec.taskIdleTimeout(), scheduler,
         this::waitsOnJvmSide, this::onIdleTimeout);
+    this.exchange = spec.codec().newExchange(output);
     this.writer = new InputWriter(spec, ctx, partition, input, worker, broadcasts, includes, pythonVersion,
-        this::onWriterFailure, stall::progress);
+        exchange, output, this::onWriterFailure, stall::progress);
     ctx.addInterruptListener(this::onInterrupt);
     stall.start();
     writer.start();
@@ -139,15 +141,11 @@ public final class TaskRun implements TaskResults<Object> {
         if (len > MAX_FRAME) throw protocol("output frame length " + len + " exceeds max " + MAX_FRAME);
         byte[] frame = new byte[len];
         in.readFully(frame);
-        decode(frame);
+        exchange.onFrame(frame, output);
         return;
       }
       switch (len) {
-        case NULL -> {
-          if (spec.evalType() != EvalType.NON_UDF) throw protocol("NULL frame (-5) is only valid for NON_UDF output");
-          pending.add(NullMarker.NULL);
-          rowsOut++;
-        }
+        case NULL -> exchange.onNull(output);
         case TIMING -> timing = new long[] {in.readLong(), in.readLong(), in.readLong(), in.readLong()};
         case END_OF_DATA -> finish(null);
         case EXCEPTION -> {
@@ -156,7 +154,9 @@ public final class TaskRun implements TaskResults<Object> {
           writer.stopFeeding();
           throw fail(afterException(e));
         }
-        default -> throw protocol("unknown output frame marker " + len);
+        default -> {
+          if (!exchange.onMarker(len, output)) throw protocol("unknown output frame marker " + len);
+        }
       }
     } catch (IOException e) {
       throw fail(readFailure(e));
@@ -165,55 +165,11 @@ public final class TaskRun implements TaskResults<Object> {
     }
   }
 
-  private void decode(byte[] frame) throws IOException {
-    if (spec.evalType() == EvalType.NON_UDF) {
-      pending.add(spec.outputFormat() == RecordFormat.UTF8 ? new String(frame, StandardCharsets.UTF_8) : frame);
-      rowsOut++;
-      return;
-    }
-    List<Object> fast = FastPickle.tryDecode(frame);
-    Object batch = fast != null ? fast : unpickleResults(frame);
-    if (!(batch instanceof List<?> results)) {
-      throw protocol("SQL_BATCHED_UDF output frame holds a " + batch.getClass().getSimpleName() + ", not a list");
-    }
-    int expected = writer.takeBatchSize();
-    if (results.size() != expected) {
-      throw protocol("Python returned " + results.size() + " results for a batch of " + expected + " rows");
-    }
-    List<PythonUdf> udfs = spec.udfs();
-    for (Object r : results) {
-      if (udfs.size() == 1) {
-        Object v = ResultConverter.convert(r, udfs.get(0).returnType(), udfs.get(0).onMismatch(), 0, rowsOut);
-        pending.add(v == null ? NullMarker.NULL : v);
-      } else {
-        if (!(r instanceof Object[] t) || t.length != udfs.size()) {
-          throw protocol("row " + rowsOut + " result is not a tuple of " + udfs.size() + " values");
-        }
-        Object[] out = new Object[t.length];
-        for (int i = 0; i < t.length; i++) {
-          out[i] = ResultConverter.convert(t[i], udfs.get(i).returnType(), udfs.get(i).onMismatch(), i, rowsOut);
-        }
-        pending.add(out);
-      }
-      rowsOut++;
-    }
-  }
-
-  /** A pickled batch of results through the runner's unpickler; what it cannot read names the task. */
-  private Object unpickleResults(byte[] frame) throws IOException {
-    try {
-      return unpickler.loads(frame);
-    } catch (net.razorvine.pickle.PickleException e) {
-      throw new PythonWorkerException("a batch of results of partition " + partition + " from Python worker pid "
-          + worker.pid() + " cannot be read: " + e.getMessage(), e);
-    }
-  }
-
   /** After -1: accumulator updates, then the end-of-stream exchange; release only if it is exact. */
   private void finish(PythonException failure) throws IOException {
     int n = in.readInt();
     if (n < 0 || n > 1_000_000) throw protocol("accumulator update count " + n + " is outside 0..1000000");
-    List<PythonAccumulator> accs = spec.allFunctions().stream().map(PythonFunction::accumulator)
+    List<PythonAccumulator> accs = spec.codec().functions().stream().map(PythonFunction::accumulator)
         .filter(a -> a != null).distinct().toList();
     for (int i = 0; i < n; i++) {
       int len = in.readInt();
@@ -228,17 +184,14 @@ public final class TaskRun implements TaskResults<Object> {
     writer.stopFeeding();
     int last = in.readInt();
     boolean clean = last == END_OF_STREAM && writer.awaitClean(spec.killTimeout().toMillis());
-    // After a clean end every input batch must have had its answer; after an exception the rest are moot.
-    int unanswered = failure == null ? writer.takeBatchSize() : -1;
+    // After a clean end every input must have had its answer; after an exception the rest are moot.
+    String unanswered = failure == null && clean ? exchange.unanswered() : null;
     done = true;
-    if (clean && unanswered < 0) release();
+    if (clean && unanswered == null) release();
     else destroy();
     if (failure == null) {
       if (!clean) throw protocol("task ended with " + last + " instead of the end-of-stream answer -4");
-      if (unanswered >= 0) {
-        throw protocol("Python ended the task without answering every input batch (one of " + unanswered
-            + " rows and any after it); no result was returned for them");
-      }
+      if (unanswered != null) throw protocol(unanswered);
       long[] t = timing == null ? new long[4] : timing;
       metrics = new TaskMetrics(t[0], t[1], t[2], t[3], writer.recordsIn(), rowsOut, worker.pid(), reused);
       ctx.markCompleted();
@@ -410,6 +363,50 @@ public final class TaskRun implements TaskResults<Object> {
       dropFaulthandlerFile();
     }
     ctx.markCompleted();
+  }
+
+  /** The reading thread's {@link TaskOutput}: results go to the pending queue, counted. */
+  private final class Output implements TaskOutput {
+    @Override
+    public void emit(Object result) {
+      pending.add(result == null ? NullMarker.NULL : result);
+      rowsOut++;
+    }
+
+    @Override
+    public long resultsOut() {
+      return rowsOut;
+    }
+
+    @Override
+    public int readInt() throws IOException {
+      return in.readInt();
+    }
+
+    @Override
+    public long readLong() throws IOException {
+      return in.readLong();
+    }
+
+    @Override
+    public void readFully(byte[] b) throws IOException {
+      in.readFully(b);
+    }
+
+    @Override
+    public int partition() {
+      return partition;
+    }
+
+    @Override
+    public long workerPid() {
+      return worker.pid();
+    }
+
+    @Override
+    public WorkerProtocolException protocolError(String message) {
+      return protocol(message);
+    }
   }
 
   /** Stands for a null result in the pending queue, which does not take nulls. */

@@ -32,7 +32,7 @@ import net.razorvine.pickle.Pickler;
  * {@link #save(Object)}, which Pyrolite also calls for the members of lists, tuples and maps. Not thread-safe: one
  * instance per writer.
  */
-final class ValuePickler extends Pickler {
+public final class ValuePickler extends Pickler {
   private static final byte[] DECIMAL = global("decimal", "Decimal");
   private static final byte[] DATE = global("datetime", "date");
   private static final byte[] DATETIME = global("datetime", "datetime");
@@ -43,7 +43,7 @@ final class ValuePickler extends Pickler {
   private static final byte[] UTC = concat(global("datetime", "timezone"), global("datetime", "timedelta"),
       new byte[] {'K', 0, 'K', 0, 'K', 0, (byte) 0x87, 'R', (byte) 0x85, 'R'});
 
-  ValuePickler() {
+  public ValuePickler() {
     super(false);
   }
 

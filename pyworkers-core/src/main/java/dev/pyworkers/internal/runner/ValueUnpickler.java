@@ -36,7 +36,7 @@ import net.razorvine.pickle.objects.TimeDelta;
  *
  * Not thread-safe: one instance per reader.
  */
-final class ValueUnpickler extends Unpickler {
+public final class ValueUnpickler extends Unpickler {
   /** A {@code decimal.Decimal} that BigDecimal cannot hold: NaN, sNaN or an infinity; {@link #toDouble()}. */
   record NonFinite(String text) {
     double toDouble() {

@@ -2,11 +2,13 @@ package dev.pyworkers.internal.runner;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.pyworkers.EvalType;
 import dev.pyworkers.PythonFunction;
 import dev.pyworkers.PythonUdf;
 import dev.pyworkers.RecordFormat;
 import dev.pyworkers.TaskContext;
+import dev.pyworkers.internal.evaltype.batched.BatchedUdfCodec;
+import dev.pyworkers.internal.evaltype.nonudf.NonUdfCodec;
+import dev.pyworkers.spi.EvalTypeCodec;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -26,10 +28,9 @@ class TaskHeaderGoldenTest {
     }
   }
 
-  static RunnerSpec spec(EvalType type, List<PythonFunction> functions, List<PythonUdf> udfs, RecordFormat in,
-      RecordFormat out, int outputBatch, Map<String, String> conf, String files, Path faulthandler) {
-    return new RunnerSpec(type, functions, udfs, in, out, outputBatch, 1000, Duration.ofSeconds(2), Duration.ZERO,
-        conf, files, List.of(Path.of("/tmp")), faulthandler, 65536);
+  static RunnerSpec spec(EvalTypeCodec codec, Map<String, String> conf, String files, Path faulthandler) {
+    return new RunnerSpec(codec, RunnerSpec.command(codec), Duration.ofSeconds(2), Duration.ZERO, conf, files,
+        List.of(Path.of("/tmp")), faulthandler, 65536);
   }
 
   static byte[] encode(RunnerSpec spec, int partition, String version, TaskContext ctx, List<String> includes,
@@ -44,8 +45,8 @@ class TaskHeaderGoldenTest {
     PythonUdf inc = PythonUdf.of(new int[] {0}, PythonFunction.reference("udfs:inc"));
     PythonUdf addThenNeg = PythonUdf.of(new int[] {0, 0},
         PythonFunction.source("def add(a, b):\n    return a + b\n", "add"), PythonFunction.reference("operator:neg"));
-    RunnerSpec spec = spec(EvalType.SQL_BATCHED_UDF, List.of(), List.of(inc, addThenNeg), RecordFormat.PICKLED_BATCHES,
-        RecordFormat.PICKLED_BATCHES, 1000, Map.of("k", "v"), "/tmp/files", Path.of("/tmp/fault"));
+    RunnerSpec spec = spec(BatchedUdfCodec.of(List.of(inc, addThenNeg), 1000), Map.of("k", "v"), "/tmp/files",
+        Path.of("/tmp/fault"));
     TaskContext ctx = TaskContext.builder().stageId(3).partitionId(7).attemptNumber(1).taskAttemptId(42).cpus(2)
         .resources(Map.of("gpu", List.of("0", "1"))).localProperties(Map.of("who", "golden")).build();
     byte[] header = encode(spec, 7, "3.11", ctx, List.of("lib"),
@@ -55,8 +56,8 @@ class TaskHeaderGoldenTest {
 
   @Test
   void nonUdfHeader_matchesTheGoldenFile() throws IOException {
-    RunnerSpec spec = spec(EvalType.NON_UDF, List.of(PythonFunction.reference("pyworkers.jobs:run")), List.of(),
-        RecordFormat.BYTES, RecordFormat.UTF8, 500, Map.of(), "", null);
+    RunnerSpec spec = spec(NonUdfCodec.of(List.of(PythonFunction.reference("pyworkers.jobs:run")), RecordFormat.BYTES,
+        RecordFormat.UTF8, 500), Map.of(), "", null);
     TaskContext ctx = TaskContext.builder().stageId(0).partitionId(0).taskAttemptId(0).build();
     byte[] header = encode(spec, 0, "", ctx, List.of(), new TaskHeader.Broadcasts(List.of(), Map.of()));
     assertThat(header).isEqualTo(golden("task_header_non_udf.bin"));
