@@ -8,12 +8,12 @@ import sys
 
 import pytest
 
-from harness import TaskSpec, encode_task, fn_ref, task_fields, udf_frames
+from harness import SRC_DIR, TaskSpec, encode_task, fn_ref, task_fields, udf_frames
 from pyworkers import protocol
 from pyworkers import task as task_module
 from pyworkers.protocol import ProtocolError
 
-SRC = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "src")
+SRC = str(SRC_DIR)
 IDENTITY = TaskSpec.udf(([0], [fn_ref("pwfake_task_functions:identity")]))
 
 
