@@ -22,7 +22,7 @@ public final class DumpSignal {
    */
   public static String send(ProcessHandle handle) {
     if (!handle.isAlive()) return "the process has ended";
-    if (ProcessStates.catchesSignal(handle.pid(), SIGUSR2_LINUX) == Boolean.FALSE) {
+    if (Boolean.FALSE.equals(ProcessStates.catchesSignal(handle.pid(), SIGUSR2_LINUX))) {
       return "the process does not catch SIGUSR2 (FUNC or a library replaced pyworkers' handler), and the signal"
           + " would end it";
     }
