@@ -3,6 +3,7 @@ package dev.pyworkers.internal.runner;
 import dev.pyworkers.EvalType;
 import dev.pyworkers.TaskContext;
 import dev.pyworkers.internal.factory.RealPythonWorker;
+import dev.pyworkers.internal.protocol.TaskFrameWriter;
 import java.io.BufferedOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -74,11 +75,11 @@ final class InputWriter {
       DataOutputStream out = new DataOutputStream(new BufferedOutputStream(worker.output(), spec.bufferSize()));
       TaskHeader.write(out, partition, pythonVersion, ctx, spec, includes, broadcasts);
       out.flush();
-      if (spec.evalType() == EvalType.NON_UDF) writeRecords(out);
-      else writeBatches(out);
-      out.writeInt(-1);
-      out.writeInt(-4);
-      out.flush();
+      TaskFrameWriter frames = new TaskFrameWriter(out);
+      if (spec.evalType() == EvalType.NON_UDF) writeRecords(frames);
+      else writeBatches(frames);
+      frames.endOfDataAndStream();
+      frames.flush();
       clean = true;
     } catch (Throwable t) {
       failure = t;
@@ -88,13 +89,13 @@ final class InputWriter {
     }
   }
 
-  private void writeRecords(DataOutputStream out) throws IOException {
+  private void writeRecords(TaskFrameWriter out) throws IOException {
     long n = 0;
     long unmarked = 0; // bytes written since the last progress mark
     while (!stop && hasNextInput()) {
       Object r = nextInput();
       if (r == null) {
-        out.writeInt(-5);
+        out.nullRecord();
       } else {
         byte[] b = r instanceof byte[] bytes ? bytes
             : r instanceof String s ? s.getBytes(StandardCharsets.UTF_8)
@@ -103,8 +104,7 @@ final class InputWriter {
           throw new IllegalArgumentException("record " + n + " of partition " + partition + " is a "
               + r.getClass().getName() + "; NON_UDF input records must be byte[], String or null");
         }
-        out.writeInt(b.length);
-        out.write(b);
+        out.data(b);
         unmarked += b.length;
       }
       recordsIn = ++n;
@@ -117,7 +117,7 @@ final class InputWriter {
     }
   }
 
-  private void writeBatches(DataOutputStream out) throws IOException {
+  private void writeBatches(TaskFrameWriter out) throws IOException {
     Pickler pickler = new ValuePickler();
     List<Object> batch = new ArrayList<>(spec.batchSize());
     int bare = spec.bareColumn();
@@ -146,11 +146,10 @@ final class InputWriter {
     recordsIn = n;
   }
 
-  private void flushBatch(DataOutputStream out, Pickler pickler, List<Object> batch) throws IOException {
+  private void flushBatch(TaskFrameWriter out, Pickler pickler, List<Object> batch) throws IOException {
     batchSizes.add(batch.size());
     if (fast.encodeList(batch)) {
-      out.writeInt(fast.length());
-      out.write(fast.buffer(), 0, fast.length());
+      out.data(fast.buffer(), 0, fast.length());
     } else {
       byte[] pickled;
       try {
@@ -159,8 +158,7 @@ final class InputWriter {
         throw new IllegalArgumentException("a batch of partition " + partition + " cannot be pickled: "
             + e.getMessage(), e);
       }
-      out.writeInt(pickled.length);
-      out.write(pickled);
+      out.data(pickled);
     }
     batch.clear();
     onProgress.run();

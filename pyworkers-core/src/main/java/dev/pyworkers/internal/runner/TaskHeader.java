@@ -5,6 +5,8 @@ import dev.pyworkers.PythonFunction;
 import dev.pyworkers.PythonUdf;
 import dev.pyworkers.ReturnType;
 import dev.pyworkers.TaskContext;
+import dev.pyworkers.internal.protocol.ResultLayout;
+import dev.pyworkers.internal.protocol.RowLayout;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -60,8 +62,8 @@ final class TaskHeader {
         for (int o : offsets) out.writeInt(bare ? 0 : o);
         chain(out, udf.chain());
       }
-      out.writeByte(bare ? 2 : 1);
-      out.writeByte(int64Results(spec) ? 2 : 1);
+      out.writeByte((bare ? RowLayout.BARE : RowLayout.TUPLES).code());
+      out.writeByte((int64Results(spec) ? ResultLayout.INT64 : ResultLayout.PICKLED).code());
     }
   }
 
