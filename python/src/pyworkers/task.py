@@ -31,7 +31,7 @@ from .functions import (
 )
 from .protocol import (
     END_OF_DATA, MAX_CLOUDPICKLE_PAYLOAD, MAX_EXCEPTION_STR, MAX_HEADER_STR, MAX_SOURCE_STR, EvalType, ExitCode,
-    FunctionKind, ProtocolError, SerializerKind, SocketInput, SpecialLength,
+    FunctionKind, ProtocolError, ResultLayout, RowLayout, SerializerKind, SocketInput, SpecialLength,
 )
 from .serializers import BatchPickler, Int64BatchPickler, loads_batch, read_records, write_frame, write_records
 
@@ -92,10 +92,6 @@ class TaskHeader:
     faulthandler_folder: str = ""
 
 
-ROW_LAYOUT_TUPLES = 1
-ROW_LAYOUT_BARE = 2
-RESULT_LAYOUT_PICKLED = 1
-RESULT_LAYOUT_INT64 = 2
 
 
 def _str(inp: protocol.Readable, what: str, max_length: int = MAX_HEADER_STR) -> str:
@@ -200,26 +196,26 @@ def read_task_header(inp: protocol.Readable, partition_index: int) -> TaskHeader
         count = _count(inp, 1000, "UDF count", low=1)
         udfs = tuple(_read_udf(inp, "UDF %d" % (i + 1)) for i in range(count))
         layout = protocol.read_u8(inp, "row layout in %s" % _HEADER)
-        if layout not in (ROW_LAYOUT_TUPLES, ROW_LAYOUT_BARE):
+        if layout not in (RowLayout.TUPLES, RowLayout.BARE):
             raise ProtocolError("row layout %d is unknown in %s: expected 1 (tuples) or 2 (bare values)" % (
                 layout, _HEADER))
-        bare_rows = layout == ROW_LAYOUT_BARE
+        bare_rows = layout == RowLayout.BARE
         if bare_rows:
             for i, udf in enumerate(udfs):
                 if any(offset != 0 for offset in udf.offsets):
                     raise ProtocolError("UDF %d has argument offsets %s, but with row layout 2 (bare values) every "
                                         "offset must be 0 in %s" % (i + 1, list(udf.offsets), _HEADER))
         results = protocol.read_u8(inp, "result layout in %s" % _HEADER)
-        if results not in (RESULT_LAYOUT_PICKLED, RESULT_LAYOUT_INT64):
+        if results not in (ResultLayout.PICKLED, ResultLayout.INT64):
             raise ProtocolError("result layout %d is unknown in %s: expected 1 (pickled) or 2 (64-bit ints)" % (
                 results, _HEADER))
-        if results == RESULT_LAYOUT_INT64 and len(udfs) != 1:
+        if results == ResultLayout.INT64 and len(udfs) != 1:
             raise ProtocolError("result layout 2 (64-bit ints) needs exactly one UDF, but %s has %d" % (
                 _HEADER, len(udfs)))
         return TaskHeader(
             partition_index, python_version, stage_id, partition_id, attempt_number, task_attempt_id, cpus,
             resources, local_properties, files_folder, includes, removed, added, eval_type, conf, non_udf, udfs,
-            bare_rows, results == RESULT_LAYOUT_INT64, faulthandler_folder=faulthandler_folder,
+            bare_rows, results == ResultLayout.INT64, faulthandler_folder=faulthandler_folder,
         )
     return TaskHeader(
         partition_index, python_version, stage_id, partition_id, attempt_number, task_attempt_id, cpus, resources,
@@ -279,14 +275,14 @@ def _traceback_text(error: BaseException) -> str:
 
 def encode_exception(type_name: str, message: str, traceback_text: str) -> bytes:
     return b"".join([
-        protocol.pack_int(SpecialLength.EXCEPTION), _pack_text(type_name), _pack_text(message),
+        protocol.pack_int(SpecialLength.PYTHON_EXCEPTION_THROWN), _pack_text(type_name), _pack_text(message),
         _pack_text(traceback_text),
     ])
 
 
 def encode_timing(boot: int, start: int, ready: int, finish: int) -> bytes:
     times = (boot, start, ready, finish)
-    return protocol.pack_int(SpecialLength.TIMING) + b"".join(protocol.pack_long(t) for t in times)
+    return protocol.pack_int(SpecialLength.TIMING_DATA) + b"".join(protocol.pack_long(t) for t in times)
 
 
 def encode_end(updates: List[bytes]) -> bytes:
