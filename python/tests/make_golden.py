@@ -15,14 +15,15 @@ from typing import Dict, List, Tuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "pyworkers-core" / "src" / "main" / "python"))
 
-from pyworkers import auth, protocol  # noqa: E402
-from pyworkers.protocol import Transport  # noqa: E402
+from pyworkers import auth, protocol, serializers, task  # noqa: E402
+from pyworkers.protocol import SerializerKind, SpecialLength, Transport  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from harness import TaskSpec, encode_task, encode_typed_batch, fn_ref, fn_source  # noqa: E402
 
-__all__ = ["GOLDEN_DIR", "SECRET", "WORKER_NONCE", "JVM_NONCE", "JVM_VALUES", "encode_jvm_values", "golden_files",
-           "readme_text", "main"]
+__all__ = ["GOLDEN_DIR", "SECRET", "WORKER_NONCE", "JVM_NONCE", "JVM_VALUES", "DATA_RECORDS", "OUTPUT_RECORD",
+           "OUTPUT_EXCEPTION", "OUTPUT_TIMING", "OUTPUT_UPDATES", "encode_jvm_values", "encode_data_section",
+           "golden_files", "readme_text", "main"]
 
 GOLDEN_DIR = Path(__file__).resolve().parents[2] / "protocol" / "golden"
 
@@ -66,6 +67,31 @@ TYPED_DOUBLES = [-0.0, 0.5, -2.5, 1e300, float("inf"), float("-inf")] + [i / 4 f
 JVM_VALUES = [None, True, -1, 2 ** 40, -0.0, "a\ud800\u00e9", b"\x00\xff", decimal.Decimal("1E-100"),
               datetime.date(1582, 10, 10), datetime.datetime(9999, 12, 31, 23, 59, 59, 999999),
               datetime.datetime(1969, 12, 31, 23, 59, 59, 999999, tzinfo=datetime.timezone.utc)]
+
+
+# A NON_UDF data section, JVM -> worker (section 5.2): records (None is a NULL frame), then -1, -4.
+DATA_RECORDS = [b"ab", None, b"", "h\u00e9".encode("utf-8")]
+
+# Task output, worker -> JVM (section 5.3): a UTF-8 record, the exception frame, timing, and the end block.
+OUTPUT_RECORD = "h\u00e9llo"
+OUTPUT_EXCEPTION = ("ValueError", "bad record 3: '\u00e9'",
+                    "Traceback (most recent call last):\n  File \"job.py\", line 2, in f\nValueError: bad record 3\n")
+OUTPUT_TIMING = (1764633600000, 1764633600100, 1764633600250, 1764633600900)
+OUTPUT_UPDATES = [pickle.dumps(5, protocol=4), pickle.dumps("x", protocol=4)]
+
+
+def encode_data_section(records: List[object]) -> bytes:
+    """A data section as the JVM writes it, independent of the worker's reader: each record ``int`` length + bytes,
+    ``None`` as ``int -5``, then ``int -1``, ``int -4``."""
+    parts = [struct.pack(">i", -5) if r is None else struct.pack(">i", len(r)) + r for r in records]
+    return b"".join(parts) + struct.pack(">ii", -1, -4)
+
+
+def _written(records: List[object], kind: SerializerKind) -> bytes:
+    """What the worker's output serializer writes for ``records``."""
+    chunks: List[bytes] = []
+    serializers.write_records(chunks.append, records, kind, 1)
+    return b"".join(chunks)
 
 
 def encode_jvm_values(values: List[object]) -> bytes:
@@ -148,6 +174,18 @@ _DESCRIPTIONS: List[Tuple[str, str]] = [
                        "'a\\ud800é' (a lone surrogate), b'\\x00\\xff', Decimal('1E-100'), date(1582, 10, 10), "
                        "naive datetime(9999, 12, 31, 23, 59, 59, 999999), datetime(1969, 12, 31, 23, 59, 59, 999999, "
                        "tzinfo=timezone.utc)"),
+    ("data_section_records.bin", "NON_UDF data section, JVM to worker: records b'ab', None (-5), b'', 'hé' as "
+                                 "UTF-8, then -1 (END_OF_DATA_SECTION), -4 (END_OF_STREAM)"),
+    ("output_data.bin", "worker to JVM: one data frame of the UTF-8 output serializer, the record `%s`" % OUTPUT_RECORD),
+    ("output_null.bin", "worker to JVM: a `None` record of the UTF-8 output serializer, -5 (NULL)"),
+    ("output_exception.bin", "worker to JVM: -2 (PYTHON_EXCEPTION_THROWN), type `%s`, message `%s`, traceback of "
+                             "%d characters ending `%s`" % (OUTPUT_EXCEPTION[0], OUTPUT_EXCEPTION[1],
+                                                           len(OUTPUT_EXCEPTION[2]), "ValueError: bad record 3\\n")),
+    ("output_timing.bin", "worker to JVM: -3 (TIMING_DATA), worker boot %d, task start %d, functions ready %d, "
+                          "finish %d (epoch ms)" % OUTPUT_TIMING),
+    ("output_end.bin", "worker to JVM: -1 (END_OF_DATA_SECTION) end block with 2 accumulator updates, "
+                       "pickle.dumps(5, protocol=4) and pickle.dumps('x', protocol=4)"),
+    ("output_end_of_stream.bin", "worker to JVM: the answer -4 (END_OF_STREAM) to the JVM's -4: the worker is reusable"),
 ]
 
 
@@ -171,6 +209,13 @@ def golden_files() -> Dict[str, bytes]:
         "typed_batch_q.bin": _little_endian(encode_typed_batch(TYPED_LONGS), len(TYPED_LONGS)),
         "typed_batch_d.bin": _little_endian(encode_typed_batch(TYPED_DOUBLES), len(TYPED_DOUBLES)),
         "jvm_values.bin": encode_jvm_values(JVM_VALUES),
+        "data_section_records.bin": encode_data_section(DATA_RECORDS),
+        "output_data.bin": _written([OUTPUT_RECORD], SerializerKind.UTF8),
+        "output_null.bin": _written([None], SerializerKind.UTF8),
+        "output_exception.bin": task.encode_exception(*OUTPUT_EXCEPTION),
+        "output_timing.bin": task.encode_timing(*OUTPUT_TIMING),
+        "output_end.bin": task.encode_end(OUTPUT_UPDATES),
+        "output_end_of_stream.bin": protocol.pack_int(SpecialLength.END_OF_STREAM),
     }
 
 
@@ -189,10 +234,12 @@ def readme_text(files: Dict[str, bytes]) -> str:
     lines = [
         "# Golden protocol bytes",
         "",
-        "Exact bytes of each message in `docs/protocol.md`, written by `python/tests/make_golden.py` with the Python",
-        "encoders. The Python tests (`python/tests/test_golden.py`) and the Java tests both encode the values below and",
-        "compare with these files, and decode the files back (also one byte at a time). Do not edit the files by hand:",
-        "change the protocol, then run `cd python && python tests/make_golden.py`.",
+        "Exact bytes of each message in `docs/protocol.md` (both directions; section 6 there lists them by direction),",
+        "written by `python/tests/make_golden.py` with the Python encoders. The Python tests",
+        "(`python/tests/test_golden.py`, `test_one_byte_readers.py`) check that the encoders produce exactly these",
+        "bytes; the Java tests encode what the JVM sends and compare with these files, and each side's readers decode",
+        "the files it receives (also one byte at a time). Do not edit the files by hand: change the protocol, then run",
+        "`cd python && python tests/make_golden.py`.",
         "",
         "Values shared by several files:",
         "",

@@ -37,8 +37,8 @@ __all__ = [
 
 JVM_LABEL = b"pyworkers-jvm"
 WORKER_LABEL = b"pyworkers-worker"
-ACCEPTED = 0
-REJECTED = 1
+ACCEPTED = protocol.ProofStatus.ACCEPTED
+REJECTED = protocol.ProofStatus.REJECTED
 
 _PROOF_LENGTH = protocol.NONCE_LENGTH + protocol.MAC_LENGTH
 

@@ -44,6 +44,9 @@ __all__ = [
     "Transport",
     "Command",
     "SpecialLength",
+    "ProofStatus",
+    "RowLayout",
+    "ResultLayout",
     "EvalType",
     "SerializerKind",
     "FunctionKind",
@@ -158,13 +161,35 @@ class Command(enum.IntEnum):
 
 
 class SpecialLength(enum.IntEnum):
-    """Negative ``int`` values that stand where a frame length would be (section 5)."""
+    """Negative ``int`` values that stand where a frame length would be (section 5), in both directions; Spark's
+    ``SpecialLengths`` by name and value. The JVM's twin is ``dev.pyworkers.internal.protocol.SpecialLength``."""
 
     END_OF_DATA_SECTION = -1
-    EXCEPTION = -2
-    TIMING = -3
+    PYTHON_EXCEPTION_THROWN = -2
+    TIMING_DATA = -3
     END_OF_STREAM = -4
     NULL = -5
+
+
+class ProofStatus(enum.IntEnum):
+    """The ``u8`` a worker sends in step 3 of the handshake (section 2)."""
+
+    ACCEPTED = 0
+    REJECTED = 1
+
+
+class RowLayout(enum.IntEnum):
+    """SQL_BATCHED_UDF header: what one row of the data is."""
+
+    TUPLES = 1  # a tuple (or list) of column values
+    BARE = 2  # the bare value of the one column every UDF reads
+
+
+class ResultLayout(enum.IntEnum):
+    """SQL_BATCHED_UDF header: how output batches travel."""
+
+    PICKLED = 1  # every batch pickled
+    INT64 = 2  # one UDF returning 64-bit ints: int-like batches in the typed form (code ``q``)
 
 
 class EvalType(enum.IntEnum):

@@ -235,14 +235,14 @@ def _traceback_text(error: BaseException) -> str:
 
 def encode_exception(type_name: str, message: str, traceback_text: str) -> bytes:
     return b"".join([
-        protocol.pack_int(SpecialLength.EXCEPTION), _pack_text(type_name), _pack_text(message),
+        protocol.pack_int(SpecialLength.PYTHON_EXCEPTION_THROWN), _pack_text(type_name), _pack_text(message),
         _pack_text(traceback_text),
     ])
 
 
 def encode_timing(boot: int, start: int, ready: int, finish: int) -> bytes:
     times = (boot, start, ready, finish)
-    return protocol.pack_int(SpecialLength.TIMING) + b"".join(protocol.pack_long(t) for t in times)
+    return protocol.pack_int(SpecialLength.TIMING_DATA) + b"".join(protocol.pack_long(t) for t in times)
 
 
 def encode_end(updates: List[bytes]) -> bytes:

@@ -8,17 +8,11 @@ from typing import Any, Callable, List, Tuple
 
 from .. import protocol
 from ..functions import FunctionSpec, Udf, batch_mapper, chain_label, load_function
-from ..protocol import END_OF_DATA, ProtocolError
+from ..protocol import END_OF_DATA, ProtocolError, ResultLayout, RowLayout
 from ..serializers import BatchPickler, Int64BatchPickler, loads_batch, write_frame
 from . import HEADER, TaskIO, read_chain, read_count, read_int, read_u8
 
-__all__ = ["UdfCommand", "BatchedCommand", "BatchedUdfHandler", "HANDLER", "ROW_LAYOUT_TUPLES", "ROW_LAYOUT_BARE",
-           "RESULT_LAYOUT_PICKLED", "RESULT_LAYOUT_INT64"]
-
-ROW_LAYOUT_TUPLES = 1
-ROW_LAYOUT_BARE = 2
-RESULT_LAYOUT_PICKLED = 1
-RESULT_LAYOUT_INT64 = 2
+__all__ = ["UdfCommand", "BatchedCommand", "BatchedUdfHandler", "HANDLER"]
 
 
 @dataclass(frozen=True)
@@ -55,23 +49,23 @@ class BatchedUdfHandler:
         count = read_count(inp, 1000, "UDF count", low=1)
         udfs = tuple(_read_udf(inp, "UDF %d" % (i + 1)) for i in range(count))
         layout = read_u8(inp, "row layout")
-        if layout not in (ROW_LAYOUT_TUPLES, ROW_LAYOUT_BARE):
+        if layout not in (RowLayout.TUPLES, RowLayout.BARE):
             raise ProtocolError("row layout %d is unknown in %s: expected 1 (tuples) or 2 (bare values)" % (
                 layout, HEADER))
-        bare_rows = layout == ROW_LAYOUT_BARE
+        bare_rows = layout == RowLayout.BARE
         if bare_rows:
             for i, udf in enumerate(udfs):
                 if any(offset != 0 for offset in udf.offsets):
                     raise ProtocolError("UDF %d has argument offsets %s, but with row layout 2 (bare values) every "
                                         "offset must be 0 in %s" % (i + 1, list(udf.offsets), HEADER))
         results = read_u8(inp, "result layout")
-        if results not in (RESULT_LAYOUT_PICKLED, RESULT_LAYOUT_INT64):
+        if results not in (ResultLayout.PICKLED, ResultLayout.INT64):
             raise ProtocolError("result layout %d is unknown in %s: expected 1 (pickled) or 2 (64-bit ints)" % (
                 results, HEADER))
-        if results == RESULT_LAYOUT_INT64 and len(udfs) != 1:
+        if results == ResultLayout.INT64 and len(udfs) != 1:
             raise ProtocolError("result layout 2 (64-bit ints) needs exactly one UDF, but %s has %d" % (
                 HEADER, len(udfs)))
-        return BatchedCommand(udfs, bare_rows, results == RESULT_LAYOUT_INT64)
+        return BatchedCommand(udfs, bare_rows, results == ResultLayout.INT64)
 
     def load(self, command: BatchedCommand, task: TaskIO) -> Callable[[], None]:
         udfs = []

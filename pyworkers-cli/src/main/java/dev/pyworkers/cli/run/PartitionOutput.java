@@ -1,6 +1,7 @@
 package dev.pyworkers.cli.run;
 
 import dev.pyworkers.TaskCancelledException;
+import dev.pyworkers.internal.protocol.BigEndian;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -198,6 +199,6 @@ final class PartitionOutput {
   }
 
   static int count(byte[] frame) {
-    return ((frame[0] & 0xff) << 24) | ((frame[1] & 0xff) << 16) | ((frame[2] & 0xff) << 8) | (frame[3] & 0xff);
+    return BigEndian.getInt(frame, 0);
   }
 }

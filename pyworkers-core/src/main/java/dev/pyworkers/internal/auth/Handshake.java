@@ -2,6 +2,7 @@ package dev.pyworkers.internal.auth;
 
 import dev.pyworkers.WorkerAuthException;
 import dev.pyworkers.WorkerProtocolException;
+import dev.pyworkers.internal.protocol.ProofStatus;
 import dev.pyworkers.internal.protocol.Tag;
 import dev.pyworkers.internal.protocol.WireInput;
 import java.io.IOException;
@@ -53,12 +54,12 @@ public final class Handshake {
     out.flush();
     WireInput w = new WireInput(in, "worker proof");
     int status = w.readU8("status");
-    if (status == 1) {
+    if (status == ProofStatus.REJECTED.code()) {
       throw new WorkerAuthException(
           "Python worker pid " + hello.pid() + " rejected the JVM's proof of the secret; the worker does not share"
               + " this factory's secret (was it started by another factory or program?)");
     }
-    if (status != 0) {
+    if (status != ProofStatus.ACCEPTED.code()) {
       throw new WorkerProtocolException("worker proof status byte is " + status + ", expected 0 or 1");
     }
     byte[] mw = w.readExact(32, "worker MAC");

@@ -5,6 +5,7 @@ import dev.pyworkers.PythonWorkerException;
 import dev.pyworkers.WorkerMode;
 import dev.pyworkers.internal.daemon.DaemonProcess;
 import dev.pyworkers.internal.process.OutputPump;
+import dev.pyworkers.internal.protocol.SessionCommand;
 import dev.pyworkers.internal.protocol.WireInput;
 import dev.pyworkers.internal.protocol.WorkerExit;
 import java.io.IOException;
@@ -25,9 +26,6 @@ import java.util.concurrent.atomic.AtomicReference;
  * with compare-and-set; DEAD is final. Thread-safe; the socket is used by one task at a time.
  */
 public final class RealPythonWorker implements PythonWorker {
-  /** Session command: liveness check, echoed back. */
-  static final int PING = -10;
-
   enum State { BUSY, IDLE, DEAD }
 
   final RealWorkerFactory owner;
@@ -188,11 +186,12 @@ public final class RealPythonWorker implements PythonWorker {
         },
         timeout.toMillis(), TimeUnit.MILLISECONDS);
     try {
-      out.write(new byte[] {(byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) PING});
+      out.write(SessionCommand.PING.bytes());
       out.flush();
       int reply = new WireInput(in, "ping reply").readInt("reply");
-      if (reply != PING) {
-        throw new PythonWorkerException("Python worker pid " + pid + " answered PING with " + reply + ", expected " + PING);
+      if (reply != SessionCommand.PING.code()) {
+        throw new PythonWorkerException("Python worker pid " + pid + " answered PING with " + reply + ", expected "
+            + SessionCommand.PING.code());
       }
     } catch (IOException e) {
       throw new PythonWorkerException(

@@ -42,8 +42,7 @@ public final class WireInput {
   }
 
   public int readInt(String field) throws IOException {
-    byte[] b = readExact(4, field);
-    return ((b[0] & 0xff) << 24) | ((b[1] & 0xff) << 16) | ((b[2] & 0xff) << 8) | (b[3] & 0xff);
+    return BigEndian.getInt(readExact(4, field), 0);
   }
 
   public long readLong(String field) throws IOException {

@@ -18,10 +18,7 @@ public final class WireOutput {
   }
 
   public WireOutput i32(int v) {
-    out.write(v >>> 24);
-    out.write(v >>> 16);
-    out.write(v >>> 8);
-    out.write(v);
+    out.writeBytes(BigEndian.ofInt(v));
     return this;
   }
 

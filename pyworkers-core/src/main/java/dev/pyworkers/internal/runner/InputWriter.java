@@ -3,6 +3,7 @@ package dev.pyworkers.internal.runner;
 import dev.pyworkers.TaskContext;
 import dev.pyworkers.WorkerProtocolException;
 import dev.pyworkers.internal.factory.RealPythonWorker;
+import dev.pyworkers.internal.protocol.TaskFrameWriter;
 import dev.pyworkers.spi.TaskExchange;
 import dev.pyworkers.spi.TaskInfo;
 import dev.pyworkers.spi.TaskInput;
@@ -39,7 +40,8 @@ final class InputWriter implements TaskInput {
   private final CountDownLatch finished = new CountDownLatch(1);
   private final Thread thread;
   /** The writer thread's stream; set when it starts. */
-  private DataOutputStream out;
+  /** The data section's frames; set on the writer thread before the codec writes its input. */
+  private TaskFrameWriter frames;
   private volatile boolean stop;
   private volatile boolean clean;
   private volatile Throwable failure;
@@ -75,13 +77,13 @@ final class InputWriter implements TaskInput {
 
   private void run() {
     try {
-      out = new DataOutputStream(new BufferedOutputStream(worker.output(), spec.bufferSize()));
+      DataOutputStream out = new DataOutputStream(new BufferedOutputStream(worker.output(), spec.bufferSize()));
       TaskHeader.write(out, partition, pythonVersion, ctx, spec, includes, broadcasts);
       out.flush();
+      frames = new TaskFrameWriter(out);
       exchange.writeInput(this);
-      out.writeInt(-1);
-      out.writeInt(-4);
-      out.flush();
+      frames.endOfDataAndStream();
+      frames.flush();
       clean = true;
     } catch (Throwable t) {
       failure = t;
@@ -119,13 +121,12 @@ final class InputWriter implements TaskInput {
 
   @Override
   public void writeFrame(byte[] data, int offset, int length) throws IOException {
-    out.writeInt(length);
-    out.write(data, offset, length);
+    frames.data(data, offset, length);
   }
 
   @Override
   public void writeNull() throws IOException {
-    out.writeInt(-5);
+    frames.nullRecord();
   }
 
   @Override

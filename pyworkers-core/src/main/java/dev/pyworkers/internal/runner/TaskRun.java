@@ -12,10 +12,12 @@ import dev.pyworkers.TaskResults;
 import dev.pyworkers.WorkerFactory;
 import dev.pyworkers.WorkerProtocolException;
 import dev.pyworkers.internal.factory.RealPythonWorker;
+import dev.pyworkers.internal.protocol.OutputFrame;
+import dev.pyworkers.internal.protocol.SpecialLength;
+import dev.pyworkers.internal.protocol.TaskFrameReader;
 import dev.pyworkers.spi.TaskExchange;
 import dev.pyworkers.spi.TaskOutput;
 import java.io.BufferedInputStream;
-import java.io.DataInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,13 +49,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * handling in one place; the writer, header, value conversion and crash report live in their own classes.
  */
 public final class TaskRun implements TaskResults<Object> {
-  private static final int END_OF_DATA = -1;
-  private static final int EXCEPTION = -2;
-  private static final int TIMING = -3;
-  private static final int END_OF_STREAM = -4;
-  private static final int NULL = -5;
-  private static final int MAX_FRAME = 1 << 30;
-  private static final int MAX_TEXT = 4 << 20;
 
   private final RunnerSpec spec;
   private final TaskContext ctx;
@@ -63,7 +58,7 @@ public final class TaskRun implements TaskResults<Object> {
   private final ScheduledExecutorService scheduler;
   /** Runs the kills decided by deadlines on the scheduler thread, which must never block on a kill. */
   private final Executor killer;
-  private final DataInputStream in;
+  private final TaskFrameReader in;
   private final InputWriter writer;
   private final ArrayDeque<Object> pending = new ArrayDeque<>();
   private final AtomicBoolean releasedOrDestroyed = new AtomicBoolean();
@@ -95,7 +90,8 @@ public final class TaskRun implements TaskResults<Object> {
     this.scheduler = scheduler;
     this.killer = killer;
     this.reused = worker.tasksServed() > 1;
-    this.in = new DataInputStream(new BufferedInputStream(worker.input(), spec.bufferSize()));
+    this.in = new TaskFrameReader(new BufferedInputStream(worker.input(), spec.bufferSize()),
+        "output of task partition " + partition + " from Python worker pid " + worker.pid());
     this.stall = new StallWatch(worker, partition, stallSettings, spec.taskIdleTimeout(), scheduler,
         this::waitsOnJvmSide, this::onIdleTimeout);
     this.exchange = spec.codec().newExchange(output);
@@ -133,30 +129,31 @@ public final class TaskRun implements TaskResults<Object> {
   }
 
   private void readFrame() {
-    int len;
     try {
-      len = in.readInt();
+      int head = in.readHead();
       stall.progress();
-      if (len >= 0) {
-        if (len > MAX_FRAME) throw protocol("output frame length " + len + " exceeds max " + MAX_FRAME);
-        byte[] frame = new byte[len];
-        in.readFully(frame);
-        exchange.onFrame(frame, output);
+      if (head < 0 && SpecialLength.of(head) == null) {
+        // a marker the eval type owns (issue 10's "start of an Arrow stream", say): its payload is the codec's
+        if (!exchange.onMarker(head, output)) {
+          throw protocol("output frame marker " + head + " is unknown: expected a data frame length >= 0, -1 (end),"
+              + " -2 (exception), -3 (timing), -5 (null) or a marker of eval type " + spec.codec().evalType());
+        }
         return;
       }
-      switch (len) {
-        case NULL -> exchange.onNull(output);
-        case TIMING -> timing = new long[] {in.readLong(), in.readLong(), in.readLong(), in.readLong()};
-        case END_OF_DATA -> finish(null);
-        case EXCEPTION -> {
-          PythonException e = new PythonException(text("exception type"), text("exception message"),
-              text("traceback"), "Python worker pid " + worker.pid() + ", partition " + partition);
-          writer.stopFeeding();
-          throw fail(afterException(e));
-        }
-        default -> {
-          if (!exchange.onMarker(len, output)) throw protocol("unknown output frame marker " + len);
-        }
+      OutputFrame f = in.readBody(head);
+      if (f instanceof OutputFrame.Data d) {
+        exchange.onFrame(d.payload(), output);
+      } else if (f == OutputFrame.Null.INSTANCE) {
+        exchange.onNull(output);
+      } else if (f instanceof OutputFrame.Timing t) {
+        timing = t.toArray();
+      } else if (f instanceof OutputFrame.End end) {
+        finish(null, end);
+      } else if (f instanceof OutputFrame.PythonError p) {
+        PythonException e = new PythonException(p.type(), p.message(), p.traceback(),
+            "Python worker pid " + worker.pid() + ", partition " + partition);
+        writer.stopFeeding();
+        throw fail(afterException(e));
       }
     } catch (IOException e) {
       throw fail(readFailure(e));
@@ -166,24 +163,18 @@ public final class TaskRun implements TaskResults<Object> {
   }
 
   /** After -1: accumulator updates, then the end-of-stream exchange; release only if it is exact. */
-  private void finish(PythonException failure) throws IOException {
-    int n = in.readInt();
-    if (n < 0 || n > 1_000_000) throw protocol("accumulator update count " + n + " is outside 0..1000000");
+  private void finish(PythonException failure, OutputFrame.End end) throws IOException {
     List<PythonAccumulator> accs = spec.codec().functions().stream().map(PythonFunction::accumulator)
         .filter(a -> a != null).distinct().toList();
-    for (int i = 0; i < n; i++) {
-      int len = in.readInt();
-      if (len < 0 || len > MAX_FRAME) throw protocol("accumulator update length " + len + " is invalid");
-      byte[] b = new byte[len];
-      in.readFully(b);
+    for (byte[] b : end.accumulatorUpdates()) {
       if (failure == null) {
         Object v = FastPickle.loads(b);
         for (PythonAccumulator a : accs) a.add(v);
       }
     }
     writer.stopFeeding();
-    int last = in.readInt();
-    boolean clean = last == END_OF_STREAM && writer.awaitClean(spec.killTimeout().toMillis());
+    int last = in.readEndAnswer();
+    boolean clean = last == SpecialLength.END_OF_STREAM.code() && writer.awaitClean(spec.killTimeout().toMillis());
     // After a clean end every input must have had its answer; after an exception the rest are moot.
     String unanswered = failure == null && clean ? exchange.unanswered() : null;
     done = true;
@@ -203,11 +194,9 @@ public final class TaskRun implements TaskResults<Object> {
     ScheduledFuture<?> bound =
         scheduler.schedule(this::destroyLater, spec.killTimeout().toMillis(), TimeUnit.MILLISECONDS);
     try {
-      int marker;
-      while ((marker = in.readInt()) == TIMING) {
-        in.readLong(); in.readLong(); in.readLong(); in.readLong();
-      }
-      if (marker == END_OF_DATA) finish(e);
+      int head;
+      while ((head = in.readHead()) == SpecialLength.TIMING_DATA.code()) in.readBody(head);
+      if (head == SpecialLength.END_OF_DATA_SECTION.code()) finish(e, (OutputFrame.End) in.readBody(head));
       else destroy();
     } catch (IOException | RuntimeException ignored) {
       destroy();
@@ -215,14 +204,6 @@ public final class TaskRun implements TaskResults<Object> {
       bound.cancel(false);
     }
     return e;
-  }
-
-  private String text(String what) throws IOException {
-    int len = in.readInt();
-    if (len < 0 || len > MAX_TEXT) throw protocol(what + " length " + len + " is outside 0.." + MAX_TEXT);
-    byte[] b = new byte[len];
-    in.readFully(b);
-    return new String(b, StandardCharsets.UTF_8);
   }
 
   private RuntimeException readFailure(IOException e) {
@@ -380,17 +361,17 @@ public final class TaskRun implements TaskResults<Object> {
 
     @Override
     public int readInt() throws IOException {
-      return in.readInt();
+      return in.readInt("an int of a marker payload of eval type " + spec.codec().evalType());
     }
 
     @Override
     public long readLong() throws IOException {
-      return in.readLong();
+      return in.readLong("a long of a marker payload of eval type " + spec.codec().evalType());
     }
 
     @Override
     public void readFully(byte[] b) throws IOException {
-      in.readFully(b);
+      in.readFully(b, b.length, b.length + " bytes of a marker payload of eval type " + spec.codec().evalType());
     }
 
     @Override

@@ -113,6 +113,58 @@ class GoldenBytesTest {
     }
   }
 
+  /**
+   * The worker's side of handshake step 3, answering the proof the JVM wrote to {@code sent} (its random Nj), one
+   * byte per read when {@code slow}.
+   */
+  static InputStream workerAnswer(java.io.ByteArrayOutputStream sent, int status, boolean slow) {
+    return new InputStream() {
+      InputStream reply;
+
+      private InputStream reply() {
+        if (reply == null) {
+          byte[] nj = Arrays.copyOfRange(sent.toByteArray(), 0, 32);
+          byte[] answer = new byte[33];
+          answer[0] = (byte) status;
+          System.arraycopy(Handshake.mac(Secret.of(SECRET), Handshake.WORKER_LABEL, nj, NW), 0, answer, 1, 32);
+          reply = slow ? oneByteAtATime(answer) : new ByteArrayInputStream(answer);
+        }
+        return reply;
+      }
+
+      @Override
+      public int read() throws IOException {
+        return reply().read();
+      }
+
+      @Override
+      public int read(byte[] b, int off, int len) throws IOException {
+        return reply().read(b, off, len);
+      }
+    };
+  }
+
+  @Test
+  void handshake_readsTheWorkersProof_evenOneByteAtATime() throws IOException {
+    for (boolean slow : new boolean[] {false, true}) {
+      byte[] hello = golden("worker_hello.bin");
+      Handshake.WorkerHello h = Handshake.readHello(slow ? oneByteAtATime(hello) : new ByteArrayInputStream(hello));
+      java.io.ByteArrayOutputStream sent = new java.io.ByteArrayOutputStream();
+      Handshake.authenticate(workerAnswer(sent, 0, slow), sent, Secret.of(SECRET), h);
+      byte[] proof = sent.toByteArray();
+      assertThat(proof).hasSize(64);
+      assertThat(Arrays.copyOfRange(proof, 32, 64))
+          .isEqualTo(Handshake.mac(Secret.of(SECRET), Handshake.JVM_LABEL, NW, Arrays.copyOfRange(proof, 0, 32)));
+
+      java.io.ByteArrayOutputStream sent2 = new java.io.ByteArrayOutputStream();
+      assertThatThrownBy(() -> Handshake.authenticate(workerAnswer(sent2, 1, slow), sent2, Secret.of(SECRET), h))
+          .isInstanceOf(dev.pyworkers.WorkerAuthException.class).hasMessageContaining("rejected the JVM's proof");
+      java.io.ByteArrayOutputStream sent3 = new java.io.ByteArrayOutputStream();
+      assertThatThrownBy(() -> Handshake.authenticate(workerAnswer(sent3, 7, slow), sent3, Secret.of(SECRET), h))
+          .isInstanceOf(WorkerProtocolException.class).hasMessage("worker proof status byte is 7, expected 0 or 1");
+    }
+  }
+
   @Test
   void workerExitReports_matchAndDecodeTheGoldenFiles_evenOneByteAtATime() throws IOException {
     WorkerExit code = new WorkerExit(4242, WorkerExit.How.EXITED, 3, "", 5);

@@ -1,5 +1,7 @@
 package dev.pyworkers.internal.evaltype.batched;
 
+import dev.pyworkers.internal.protocol.ResultLayout;
+import dev.pyworkers.internal.protocol.RowLayout;
 import dev.pyworkers.EvalType;
 import dev.pyworkers.PythonFunction;
 import dev.pyworkers.PythonUdf;
@@ -97,8 +99,8 @@ public final class BatchedUdfCodec implements EvalTypeCodec {
       for (int o : offsets) out.writeInt(bare ? 0 : o);
       Commands.writeChain(out, udf.chain());
     }
-    out.writeByte(bare ? 2 : 1);
-    out.writeByte(int64Results() ? 2 : 1);
+    out.writeByte((bare ? RowLayout.BARE : RowLayout.TUPLES).code());
+    out.writeByte((int64Results() ? ResultLayout.INT64 : ResultLayout.PICKLED).code());
   }
 
   /**
