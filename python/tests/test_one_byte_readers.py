@@ -11,7 +11,7 @@ import pytest
 import make_golden
 from harness import encode_typed_batch
 from pyworkers import auth, protocol, serializers, task
-from pyworkers.daemon import _Kill, _StdinCommands
+from pyworkers._daemon import _Kill, _StdinCommands
 from pyworkers.protocol import END_OF_DATA, Command, SerializerKind, SocketInput, SpecialLength
 
 
