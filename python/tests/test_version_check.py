@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import pyworkers
-from harness import SRC_DIR, TIMEOUT, child_env
+from pyworkers_testing.harness import SRC_DIR, TIMEOUT, child_env
 
 INIT_FILE = SRC_DIR / "pyworkers" / "__init__.py"
 
