@@ -1,5 +1,7 @@
 package dev.pyworkers.cli.testing;
 
+import dev.pyworkers.testing.NoLeaks;
+import dev.pyworkers.testing.TestRun;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -12,8 +14,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The real {@code pyworkers} command in its own JVM ({@code java -cp <test classpath> dev.pyworkers.cli.Main ...}),
- * marked with {@link NoPythonLeft#MARKER} so the processes it starts can be found, with stdout and stderr going to
- * files. Can be signalled like a user would (Ctrl-C is SIGINT). Not thread-safe: one test thread.
+ * marked with {@link TestRun#MARKER} so that {@link NoLeaks} finds it and the processes it starts, with stdout and
+ * stderr going to files. Can be signalled like a user would (Ctrl-C is SIGINT). Not thread-safe: one test thread.
  */
 public final class CliProcess {
   private final Process process;
@@ -77,7 +79,7 @@ public final class CliProcess {
       String... args) throws IOException {
     List<String> cmd = new ArrayList<>();
     if (ownSession) cmd.add("setsid");
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add(TestRun.java());
     cmd.addAll(jvmOptions);
     cmd.add("-cp");
     cmd.add(classpath());
@@ -91,7 +93,7 @@ public final class CliProcess {
         .redirectOutput(out.toFile())
         .redirectError(err.toFile())
         .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-    pb.environment().put(NoPythonLeft.MARKER, NoPythonLeft.RUN_ID);
+    pb.environment().put(TestRun.MARKER, TestRun.RUN_ID);
     pb.environment().remove("PYWORKERS_PYTHON");
     if (tmpdir != null) pb.environment().put("TMPDIR", tmpdir.toString());
     return new CliProcess(pb.start(), out, err);
