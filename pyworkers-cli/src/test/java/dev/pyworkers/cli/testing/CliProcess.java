@@ -77,23 +77,17 @@ public final class CliProcess {
 
   private static CliProcess start(Path dir, boolean ownSession, Path tmpdir, List<String> jvmOptions,
       String... args) throws IOException {
-    List<String> cmd = new ArrayList<>();
-    if (ownSession) cmd.add("setsid");
-    cmd.add(TestRun.java());
-    cmd.addAll(jvmOptions);
-    cmd.add("-cp");
-    cmd.add(classpath());
-    cmd.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
-    if (tmpdir != null) cmd.add("-Djava.io.tmpdir=" + tmpdir);
-    cmd.add("dev.pyworkers.cli.Main");
-    cmd.addAll(List.of(args));
+    requireBuildClassPath();
+    List<String> options = new ArrayList<>(jvmOptions);
+    if (tmpdir != null) options.add("-Djava.io.tmpdir=" + tmpdir);
+    // the shared child JVM: this test JVM's class path, the marker in its environment, logging at warn
+    ProcessBuilder pb = TestRun.childJvm(options, "dev.pyworkers.cli.Main", args);
+    if (ownSession) pb.command().add(0, "setsid");
     Path out = Files.createTempFile(dir, "cli-", ".stdout");
     Path err = Files.createTempFile(dir, "cli-", ".stderr");
-    ProcessBuilder pb = new ProcessBuilder(cmd)
-        .redirectOutput(out.toFile())
+    pb.redirectOutput(out.toFile())
         .redirectError(err.toFile())
         .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-    pb.environment().put(TestRun.MARKER, TestRun.RUN_ID);
     pb.environment().remove("PYWORKERS_PYTHON");
     if (tmpdir != null) pb.environment().put("TMPDIR", tmpdir.toString());
     return new CliProcess(pb.start(), out, err);
@@ -106,13 +100,12 @@ public final class CliProcess {
     return p;
   }
 
-  /** The surefire JVM's class path: target/classes, target/test-classes and every dependency. */
-  private static String classpath() {
+  /** Fails unless the surefire JVM's class path (the child's too) lists target/classes and target/test-classes. */
+  private static void requireBuildClassPath() {
     String cp = System.getProperty("java.class.path");
     if (!cp.contains("classes")) {
       throw new IllegalStateException("the test class path does not list the build's classes folders: " + cp);
     }
-    return cp;
   }
 
   public long pid() {
