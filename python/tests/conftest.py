@@ -7,7 +7,12 @@ import tempfile
 import pytest
 
 import pyworkers
-from harness import CLI_SRC_DIR, FAKES_DIR, ProcessTracker, WorkerSource
+import pyworkers_testing.harness
+from pyworkers_testing.harness import CLI_SRC_DIR, FAKES_DIR, ProcessTracker, WorkerSource
+
+# The harness moved to the pyworkers-testing module (on pytest's pythonpath); tests written against its old place
+# (`from harness import ...`) still find it under that name.
+sys.modules.setdefault("harness", pyworkers_testing.harness)
 
 # The differential task tests evaluate the fakes' functions in-process too.
 if str(FAKES_DIR) not in sys.path:

@@ -14,12 +14,13 @@ from pathlib import Path
 from typing import Dict, List, Tuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "pyworkers-core" / "src" / "main" / "python"))
+# The test harness (pyworkers_testing), shared with the JUnit suites, lives in the pyworkers-testing module.
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "pyworkers-testing" / "src" / "main" / "python"))
 
 from pyworkers import auth, protocol, serializers, task  # noqa: E402
 from pyworkers.protocol import SerializerKind, SpecialLength, Transport  # noqa: E402
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import TaskSpec, encode_task, encode_typed_batch, fn_ref, fn_source  # noqa: E402
+from pyworkers_testing.harness import TaskSpec, encode_task, encode_typed_batch, fn_ref, fn_source  # noqa: E402
 
 __all__ = ["GOLDEN_DIR", "SECRET", "WORKER_NONCE", "JVM_NONCE", "JVM_VALUES", "DATA_RECORDS", "OUTPUT_RECORD",
            "OUTPUT_EXCEPTION", "OUTPUT_TIMING", "OUTPUT_UPDATES", "encode_jvm_values", "encode_data_section",

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import PYTHON, SRC_DIR, TIMEOUT, DaemonProcess, child_env
+from pyworkers_testing.harness import PYTHON, SRC_DIR, TIMEOUT, DaemonProcess, child_env
 
 RUNTIME = ["daemon", "_daemon", "worker", "_worker", "protocol", "task", "context", "auth", "serializers"]
 

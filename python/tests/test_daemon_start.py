@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from harness import DaemonProcess, ipv6_available
+from pyworkers_testing.harness import DaemonProcess, ipv6_available
 from pyworkers import protocol
 from pyworkers.protocol import DaemonError, Transport
 

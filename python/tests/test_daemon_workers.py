@@ -6,7 +6,7 @@ import socket
 
 import pytest
 
-from harness import TIMEOUT, DaemonProcess, ipv6_available
+from pyworkers_testing.harness import TIMEOUT, DaemonProcess, ipv6_available
 from pyworkers import auth, protocol
 from pyworkers.protocol import Transport
 

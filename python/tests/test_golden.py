@@ -9,7 +9,7 @@ import sys
 import pytest
 
 import make_golden
-from harness import encode_typed_batch
+from pyworkers_testing.harness import encode_typed_batch
 from pyworkers import auth, protocol
 
 GOLDEN = make_golden.golden_files()

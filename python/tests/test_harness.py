@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-from harness import ProcessTracker
+from pyworkers_testing.harness import ProcessTracker
 
 
 def test_tracker_processThatOutlivesTheTest_failsAndIsKilled():

@@ -9,7 +9,7 @@ from typing import List
 import pytest
 
 import make_golden
-from harness import encode_typed_batch
+from pyworkers_testing.harness import encode_typed_batch
 from pyworkers import auth, protocol, serializers, task
 from pyworkers._daemon import _Kill, _StdinCommands
 from pyworkers.protocol import END_OF_DATA, Command, SerializerKind, SocketInput, SpecialLength

@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from harness import DaemonProcess, SimpleWorkerProcess, TaskSpec, Transport, fn_ref, pickled_frames
+from pyworkers_testing.harness import DaemonProcess, SimpleWorkerProcess, TaskSpec, Transport, fn_ref, pickled_frames
 from pwfake_spawners import SPAWNERS
 
 GONE_WITHIN_S = 2.0

@@ -4,7 +4,7 @@ import signal
 
 import pytest
 
-from harness import TIMEOUT, SimpleWorkerProcess, ipv6_available
+from pyworkers_testing.harness import TIMEOUT, SimpleWorkerProcess, ipv6_available
 from pyworkers import auth, protocol
 from pyworkers.protocol import Transport
 

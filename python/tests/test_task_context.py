@@ -8,7 +8,7 @@ import zipfile
 
 import pytest
 
-from harness import TaskSpec, WorkerSource, fn_ref, fn_source, pickled_frames, udf_frames
+from pyworkers_testing.harness import TaskSpec, WorkerSource, fn_ref, fn_source, pickled_frames, udf_frames
 from pyworkers import context
 from pyworkers.context import TaskContext
 

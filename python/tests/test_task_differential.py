@@ -5,7 +5,7 @@ import decimal
 import random
 
 import pwfake_task_functions as fns
-from harness import TaskSpec, fn_ref, fn_source, pickled_frames, udf_frames
+from pyworkers_testing.harness import TaskSpec, fn_ref, fn_source, pickled_frames, udf_frames
 
 SOURCE = """
 import datetime, decimal

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from harness import TaskSpec, encode_task, fn_pickled, fn_ref, fn_source, pickled_frames, udf_frames
+from pyworkers_testing.harness import TaskSpec, encode_task, fn_pickled, fn_ref, fn_source, pickled_frames, udf_frames
 
 ROWS = [(i,) for i in range(10)]
 IDENTITY = TaskSpec.udf(([0], [fn_ref("pwfake_task_functions:identity")]))

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from harness import SRC_DIR, TaskSpec, encode_task, fn_ref, task_fields, udf_frames
+from pyworkers_testing.harness import FAKES_DIR, SRC_DIR, TaskSpec, encode_task, fn_ref, task_fields, udf_frames
 from pyworkers import protocol
 from pyworkers import task as task_module
 from pyworkers.protocol import ProtocolError
@@ -35,9 +35,9 @@ def assert_reusable(worker, pid):
 def test_builtInHandlers_areImportedOnTheFirstTaskOfTheirType_notAtTheWorkersStart():
     code = "\n".join([
         "import io, sys",
-        "sys.path.insert(0, %r)" % os.path.dirname(os.path.abspath(__file__)),
+        "sys.path.insert(0, %r)" % str(FAKES_DIR.parent),
         "from pyworkers import worker, task, protocol",
-        "from harness import TaskSpec, encode_task, fn_ref",
+        "from pyworkers_testing.harness import TaskSpec, encode_task, fn_ref",
         "loaded = lambda: sorted(m for m in sys.modules if m.startswith('pyworkers.evaltypes.'))",
         "print(loaded())",
         "s = io.BytesIO(encode_task(TaskSpec.non_udf(fn_ref('a:b'))))",

@@ -4,7 +4,8 @@ import os
 import pickle
 import re
 
-from harness import FAKES_DIR, SRC_DIR, TaskSpec, WorkerSource, fn_payload, fn_pickled, fn_ref, fn_source, udf_frames
+from pyworkers_testing.harness import (FAKES_DIR, SRC_DIR, TaskSpec, WorkerSource, fn_payload, fn_pickled, fn_ref,
+                                       fn_source, udf_frames)
 
 ROWS = [(1,), (2,)]
 

@@ -6,7 +6,7 @@ import struct
 
 import pytest
 
-from harness import TaskSpec, encode_task, fn_payload, fn_ref, fn_source, task_with_bad_field
+from pyworkers_testing.harness import TaskSpec, encode_task, fn_payload, fn_ref, fn_source, task_with_bad_field
 from pyworkers import protocol
 from pyworkers import task as task_module
 from pyworkers.functions import FunctionSpec

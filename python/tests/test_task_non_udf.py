@@ -5,7 +5,7 @@ import pickle
 
 import pytest
 
-from harness import TaskSpec, fn_pickled, fn_ref, pickled_frames, typed_frames
+from pyworkers_testing.harness import TaskSpec, fn_pickled, fn_ref, pickled_frames, typed_frames
 
 PICKLED, UTF8, RAW = 1, 2, 3
 ECHO = fn_ref("pwfake_task_functions:echo")

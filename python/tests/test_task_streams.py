@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from harness import TIMEOUT, TaskSpec, WorkerSource, encode_task, fn_ref
+from pyworkers_testing.harness import TIMEOUT, TaskSpec, WorkerSource, encode_task, fn_ref
 from pyworkers import protocol, serializers
 from pyworkers.protocol import END_OF_DATA, ProtocolError, SerializerKind, SocketInput
 from pyworkers.task import _pack_text

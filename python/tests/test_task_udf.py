@@ -4,7 +4,7 @@ import datetime
 import decimal
 import pickle
 
-from harness import TaskSpec, fn_pickled, fn_ref, typed_frames, udf_frames
+from pyworkers_testing.harness import TaskSpec, fn_pickled, fn_ref, typed_frames, udf_frames
 from pwfake_task_functions import describe
 
 IDENTITY = fn_ref("pwfake_task_functions:identity")
@@ -146,7 +146,7 @@ def assert_reusable_after(worker):
 
 def test_loadsBatch_readsTheTypedFormAsAnArray_andLeavesEveryOtherPickleToTheUnpickler():
     from array import array
-    from harness import encode_typed_batch
+    from pyworkers_testing.harness import encode_typed_batch
     from pyworkers.serializers import loads_batch
     longs, doubles = list(range(-20, 20)), [i / 8 for i in range(-20, 20)]
     for values in (longs, doubles):

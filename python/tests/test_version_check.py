@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
+import pyworkers
 from pyworkers import _version_gate
-from harness import SRC_DIR, TIMEOUT, child_env
+from pyworkers_testing.harness import SRC_DIR, TIMEOUT, child_env
 
 # Imported or run by every interpreter before the version is checked, so they must parse with the oldest grammar.
 GATE_FILES = ["__init__.py", "_version_gate.py", "daemon.py", "worker.py"]

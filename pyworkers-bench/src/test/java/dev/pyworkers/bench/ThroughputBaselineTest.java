@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.pyworkers.Pickles;
+import dev.pyworkers.testing.NoLeaks;
+import dev.pyworkers.testing.TestRun;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -12,10 +14,12 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The long-lived baseline process, for real: its answers, its errors, and that it never outlives its object. */
+@ExtendWith(NoLeaks.class)
 class ThroughputBaselineTest {
-  private static final String PYTHON = System.getProperty("pyworkers.test.python", "python3");
+  private static final String PYTHON = TestRun.python();
   private static final Duration SHORT = Duration.ofSeconds(60);
 
   /** A stand-in script that answers every define right, then {@code reply} (a Python expression) to the rest. */

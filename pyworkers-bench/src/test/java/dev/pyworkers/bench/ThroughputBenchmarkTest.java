@@ -3,15 +3,19 @@ package dev.pyworkers.bench;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pyworkers.EvalType;
+import dev.pyworkers.testing.NoLeaks;
+import dev.pyworkers.testing.TestRun;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The whole harness end to end against real Python processes, on few rows. */
+@ExtendWith(NoLeaks.class)
 class ThroughputBenchmarkTest {
-  private static final String PYTHON = System.getProperty("pyworkers.test.python", "python3");
+  private static final String PYTHON = TestRun.python();
 
   private static Set<Long> aliveChildren() {
     return ProcessHandle.current().children().filter(ProcessHandle::isAlive).map(ProcessHandle::pid)

@@ -3,7 +3,7 @@ package dev.pyworkers.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pyworkers.cli.testing.CliProcess;
-import dev.pyworkers.cli.testing.NoPythonLeft;
+import dev.pyworkers.testing.NoLeaks;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -16,7 +16,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * option (with picocli's suggestion), a missing value, a bad size. Through the real command in its own JVM, so
  * what {@code main} does is tested too; none of these start a Python process.
  */
-@ExtendWith(NoPythonLeft.class)
+@ExtendWith(NoLeaks.class)
 class CliErrorLineTest {
   @TempDir Path dir;
 

@@ -3,7 +3,8 @@ package dev.pyworkers.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pyworkers.cli.testing.CliProcess;
-import dev.pyworkers.cli.testing.NoPythonLeft;
+import dev.pyworkers.testing.NoLeaks;
+import dev.pyworkers.testing.TestRun;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,12 +19,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code pyworkers run} end to end: the real command in its own JVM with real Python workers, one test per format
- * and per outcome. After each test, {@link NoPythonLeft} proves no process the test started is alive; the failure
+ * and per outcome. After each test, {@link NoLeaks} proves no process the test started is alive; the failure
  * tests also prove that neither OUT nor its temporary file was left behind.
  */
-@ExtendWith(NoPythonLeft.class)
+@ExtendWith(NoLeaks.class)
 class RunCommandTest {
-  static final String PYTHON = System.getProperty("pyworkers.test.python", "python3");
+  static final String PYTHON = TestRun.python();
 
   @TempDir Path dir;
 

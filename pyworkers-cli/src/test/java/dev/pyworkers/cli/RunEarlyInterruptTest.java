@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.pyworkers.cli.testing.CliProcess;
-import dev.pyworkers.cli.testing.NoPythonLeft;
+import dev.pyworkers.testing.NoLeaks;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,7 +24,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * no Python process, and no false warning about an unreachable daemon or a broken handshake. Ctrl-C is SIGINT to the
  * whole process group, as a terminal sends it.
  */
-@ExtendWith(NoPythonLeft.class)
+@ExtendWith(NoLeaks.class)
 class RunEarlyInterruptTest {
   @TempDir Path dir;
 
@@ -52,7 +52,7 @@ class RunEarlyInterruptTest {
     assertThat(stderr).as("stderr").doesNotContain("WARN").doesNotContain("unreachable")
         .doesNotContain("broke off").doesNotContain("Exception");
     await("no Python process of the run is alive").atMost(Duration.ofSeconds(5))
-        .pollInterval(Duration.ofMillis(20)).until(() -> NoPythonLeft.markedProcesses().isEmpty());
+        .pollInterval(Duration.ofMillis(20)).until(() -> NoLeaks.markedCommandLines().isEmpty());
     assertThat(names(tmp)).as("left in the run's temporary folder; stderr:\n%s", stderr).isEmpty();
     assertThat(Files.exists(out)).isFalse();
   }

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.pyworkers.cli.testing.CliProcess;
-import dev.pyworkers.cli.testing.NoPythonLeft;
+import dev.pyworkers.testing.NoLeaks;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,7 +22,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * terminal does it: SIGINT to the whole foreground process group (the JVM runs in its own session through setsid,
  * so the group is the JVM, the Python daemon and its workers); SIGTERM goes to the JVM alone.
  */
-@ExtendWith(NoPythonLeft.class)
+@ExtendWith(NoLeaks.class)
 class RunInterruptTest {
   @TempDir Path dir;
 
@@ -41,7 +41,7 @@ class RunInterruptTest {
     await("the first record has started").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(10))
         .until(() -> Files.exists(started) || !p.isAlive());
     assertThat(p.isAlive()).as("pyworkers ended before the signal: %s", p.stderr()).isTrue();
-    assertThat(NoPythonLeft.markedProcesses("python")).as("the workers run").isNotEmpty();
+    assertThat(NoLeaks.markedCommandLines("python")).as("the workers run").isNotEmpty();
 
     long signalled = System.nanoTime();
     switch (how) {
@@ -57,7 +57,7 @@ class RunInterruptTest {
 
     long left = Math.max(1, 2000 - (System.nanoTime() - signalled) / 1_000_000);
     await("no process of the run is alive 2 s after the signal").atMost(Duration.ofMillis(left))
-        .pollInterval(Duration.ofMillis(10)).until(() -> NoPythonLeft.markedProcesses().isEmpty());
+        .pollInterval(Duration.ofMillis(10)).until(() -> NoLeaks.markedCommandLines().isEmpty());
     try (var files = Files.list(dir)) {
       assertThat(files.map(f -> f.getFileName().toString()))
           .noneMatch(n -> n.startsWith("out.jsonl") || n.startsWith(".out.jsonl"));

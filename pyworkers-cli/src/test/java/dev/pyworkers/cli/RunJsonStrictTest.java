@@ -3,7 +3,7 @@ package dev.pyworkers.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pyworkers.cli.testing.CliProcess;
-import dev.pyworkers.cli.testing.NoPythonLeft;
+import dev.pyworkers.testing.NoLeaks;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -22,9 +22,9 @@ import org.junit.jupiter.params.provider.CsvSource;
  * JSON is strict both ways (RFC 8259 has no NaN or Infinity): a NaN or infinite result is a FUNC error (exit 1)
  * naming the line and where the value is, a NaN or Infinity literal in an input line is a malformed line (exit 3),
  * and {@code --allow-nan} turns both back on. Every failing run leaves neither OUT nor its temporary file, and
- * {@link NoPythonLeft} proves no process is left.
+ * {@link NoLeaks} proves no process is left.
  */
-@ExtendWith(NoPythonLeft.class)
+@ExtendWith(NoLeaks.class)
 class RunJsonStrictTest {
   @TempDir Path dir;
 

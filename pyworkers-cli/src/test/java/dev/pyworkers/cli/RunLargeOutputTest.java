@@ -4,7 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.pyworkers.cli.testing.CliProcess;
-import dev.pyworkers.cli.testing.NoPythonLeft;
+import dev.pyworkers.testing.NoLeaks;
+import dev.pyworkers.testing.TestRun;
 import java.io.BufferedInputStream;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -23,12 +24,12 @@ import org.junit.jupiter.api.io.TempDir;
  * Output far larger than the input, under bin/pyworkers's default heap (-Xmx512m): about 1 GB of output from 1.2 MB
  * of input (about 870 times more), with a slow head partition so that every other partition finishes first and must
  * wait for its turn. The output is checked whole: line count, size and a CRC-32 over the expected lines in order;
- * no spill or temporary file is left, and {@link NoPythonLeft} proves no process is. Then a FUNC error and a
+ * no spill or temporary file is left, and {@link NoLeaks} proves no process is. Then a FUNC error and a
  * Ctrl-C while spill files exist (under -Xmx64m, so the output budget is 8 MiB): neither leaves any file behind.
  */
-@ExtendWith(NoPythonLeft.class)
+@ExtendWith(NoLeaks.class)
 class RunLargeOutputTest {
-  static final String PYTHON = System.getProperty("pyworkers.test.python", "python3");
+  static final String PYTHON = TestRun.python();
   static final int RECORDS = 170_000;
   static final int PAD = 6000;
 

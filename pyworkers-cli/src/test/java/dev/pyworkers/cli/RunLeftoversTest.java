@@ -4,7 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.pyworkers.cli.testing.CliProcess;
-import dev.pyworkers.cli.testing.NoPythonLeft;
+import dev.pyworkers.testing.NoLeaks;
+import dev.pyworkers.testing.TestRun;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -20,11 +21,11 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The temporary output of a run that was killed with SIGKILL (no shutdown hook runs) is removed by the next run in
  * the folder, while the temporary output of a run that is still alive is left alone. Real runs in child JVMs; {@link
- * NoPythonLeft} proves no process is left.
+ * NoLeaks} proves no process is left.
  */
-@ExtendWith(NoPythonLeft.class)
+@ExtendWith(NoLeaks.class)
 class RunLeftoversTest {
-  static final String PYTHON = System.getProperty("pyworkers.test.python", "python3");
+  static final String PYTHON = TestRun.python();
 
   @TempDir Path dir;
 
@@ -65,7 +66,7 @@ class RunLeftoversTest {
     killed.signal("KILL");
     killed.waitFor(Duration.ofSeconds(10));
     await("the killed run's Python processes end").atMost(Duration.ofSeconds(10))
-        .until(() -> NoPythonLeft.markedProcesses().isEmpty());
+        .until(() -> NoLeaks.markedCommandLines().isEmpty());
     assertThat(leftover).as("SIGKILL runs no cleanup").exists();
 
     CliProcess next = start(udf("fast.py", 0), in, "out.jsonl");

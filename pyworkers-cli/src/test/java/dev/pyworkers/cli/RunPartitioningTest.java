@@ -3,7 +3,8 @@ package dev.pyworkers.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pyworkers.cli.testing.CliProcess;
-import dev.pyworkers.cli.testing.NoPythonLeft;
+import dev.pyworkers.testing.NoLeaks;
+import dev.pyworkers.testing.TestRun;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -24,9 +25,9 @@ import org.junit.jupiter.api.io.TempDir;
  * down to one record each, and --partition-size is honoured without --batch-size. FUNC returns its worker's pid, so
  * the output itself proves how many workers ran; the summary line says "N workers, M partitions".
  */
-@ExtendWith(NoPythonLeft.class)
+@ExtendWith(NoLeaks.class)
 class RunPartitioningTest {
-  static final String PYTHON = System.getProperty("pyworkers.test.python", "python3");
+  static final String PYTHON = TestRun.python();
   static final Pattern SUMMARY = Pattern.compile("(\\d+) records in .*?, (\\d+) workers?, (\\d+) partitions?;");
 
   @TempDir Path dir;

@@ -4,7 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.pyworkers.cli.testing.CliProcess;
-import dev.pyworkers.cli.testing.NoPythonLeft;
+import dev.pyworkers.testing.NoLeaks;
+import dev.pyworkers.testing.TestRun;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,11 +20,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code pyworkers run} with a FUNC that starts {@code sleep 1000} in a new session once per worker: the run exits 0
- * and no sleeper outlives it ({@link NoPythonLeft} proves nothing at all is left).
+ * and no sleeper outlives it ({@link NoLeaks} proves nothing at all is left).
  */
-@ExtendWith(NoPythonLeft.class)
+@ExtendWith(NoLeaks.class)
 class RunProcessLifetimeTest {
-  static final String PYTHON = System.getProperty("pyworkers.test.python", "python3");
+  static final String PYTHON = TestRun.python();
 
   @TempDir Path dir;
 
@@ -47,6 +48,6 @@ class RunProcessLifetimeTest {
     await("every sleeper a FUNC started ends within 2 s of the run's exit").atMost(Duration.ofSeconds(2))
         .pollInterval(Duration.ofMillis(20))
         .until(() -> sleepers.stream().noneMatch(pid -> ProcessHandle.of(pid).map(ProcessHandle::isAlive)
-            .orElse(false) && NoPythonLeft.markedProcesses().stream().anyMatch(s -> s.startsWith(pid + ":"))));
+            .orElse(false) && NoLeaks.markedCommandLines().stream().anyMatch(s -> s.startsWith(pid + ":"))));
   }
 }

@@ -3,7 +3,7 @@ package dev.pyworkers.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pyworkers.cli.testing.CliProcess;
-import dev.pyworkers.cli.testing.NoPythonLeft;
+import dev.pyworkers.testing.NoLeaks;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * stack trace. The runs use {@code bin/pyworkers}' heap, {@code -Xmx512m}, and 2 workers, whose default limit is
  * 16 MiB. Big inputs are written in chunks, never held in the test's memory.
  */
-@ExtendWith(NoPythonLeft.class)
+@ExtendWith(NoLeaks.class)
 class RunRecordSizeTest {
   /** The heap of bin/pyworkers. */
   static final List<String> DEFAULT_HEAP = List.of("-Xmx512m");

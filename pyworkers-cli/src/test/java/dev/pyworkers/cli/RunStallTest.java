@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.pyworkers.cli.testing.CliProcess;
-import dev.pyworkers.cli.testing.NoPythonLeft;
+import dev.pyworkers.testing.NoLeaks;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,7 +17,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code --stall-warning} and {@code --task-timeout} against a FUNC that sleeps or spins, through the real CLI. */
-@ExtendWith(NoPythonLeft.class)
+@ExtendWith(NoLeaks.class)
 class RunStallTest {
   @TempDir Path dir;
 
@@ -65,7 +65,7 @@ class RunStallTest {
         + " lines 1-10\\) for 2 s \\(--task-timeout\\) and was killed; no output was written; no traceback could be"
         + " had:\n.*its process state was stopped; the traceback is unavailable because the process is stopped");
     await("no process of the run is alive").atMost(Duration.ofSeconds(10))
-        .until(() -> NoPythonLeft.markedProcesses().isEmpty());
+        .until(() -> NoLeaks.markedCommandLines().isEmpty());
     assertThat(out).doesNotExist();
   }
 
@@ -86,7 +86,7 @@ class RunStallTest {
         + " itself below FUNC\\)\n");
     assertThat(err).doesNotContain("Exception in thread").doesNotContain("\tat ");
     await("no process of the run is alive").atMost(Duration.ofSeconds(10))
-        .until(() -> NoPythonLeft.markedProcesses().isEmpty());
+        .until(() -> NoLeaks.markedCommandLines().isEmpty());
     try (var files = Files.list(dir)) {
       List<String> names = files.map(f -> f.getFileName().toString()).toList();
       assertThat(names).noneMatch(n -> n.startsWith("out.jsonl") || n.startsWith(".out.jsonl"));

@@ -3,7 +3,7 @@ package dev.pyworkers.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pyworkers.cli.testing.CliProcess;
-import dev.pyworkers.cli.testing.NoPythonLeft;
+import dev.pyworkers.testing.NoLeaks;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Collectors;
@@ -19,7 +19,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * SIGINT or SIGTERM the user sent, see {@link RunInterruptTest}), and neither {@code SystemExit} nor {@code
  * GeneratorExit} ends a worker silently.
  */
-@ExtendWith(NoPythonLeft.class)
+@ExtendWith(NoLeaks.class)
 class RunUdfBaseExceptionTest {
   @TempDir Path dir;
 

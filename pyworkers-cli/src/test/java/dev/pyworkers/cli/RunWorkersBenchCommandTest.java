@@ -3,7 +3,7 @@ package dev.pyworkers.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pyworkers.cli.testing.CliProcess;
-import dev.pyworkers.cli.testing.NoPythonLeft;
+import dev.pyworkers.testing.NoLeaks;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -12,7 +12,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code pyworkers bench run-workers} on a tiny input: both sides run and are checked, JSON as the last line. */
-@ExtendWith(NoPythonLeft.class)
+@ExtendWith(NoLeaks.class)
 class RunWorkersBenchCommandTest {
   @TempDir Path dir;
 

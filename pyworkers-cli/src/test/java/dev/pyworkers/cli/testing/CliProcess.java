@@ -1,5 +1,7 @@
 package dev.pyworkers.cli.testing;
 
+import dev.pyworkers.testing.NoLeaks;
+import dev.pyworkers.testing.TestRun;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -12,8 +14,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The real {@code pyworkers} command in its own JVM ({@code java -cp <test classpath> dev.pyworkers.cli.Main ...}),
- * marked with {@link NoPythonLeft#MARKER} so the processes it starts can be found, with stdout and stderr going to
- * files. Can be signalled like a user would (Ctrl-C is SIGINT). Not thread-safe: one test thread.
+ * marked with {@link TestRun#MARKER} so that {@link NoLeaks} finds it and the processes it starts, with stdout and
+ * stderr going to files. Can be signalled like a user would (Ctrl-C is SIGINT). Not thread-safe: one test thread.
  */
 public final class CliProcess {
   private final Process process;
@@ -75,23 +77,17 @@ public final class CliProcess {
 
   private static CliProcess start(Path dir, boolean ownSession, Path tmpdir, List<String> jvmOptions,
       String... args) throws IOException {
-    List<String> cmd = new ArrayList<>();
-    if (ownSession) cmd.add("setsid");
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.addAll(jvmOptions);
-    cmd.add("-cp");
-    cmd.add(classpath());
-    cmd.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
-    if (tmpdir != null) cmd.add("-Djava.io.tmpdir=" + tmpdir);
-    cmd.add("dev.pyworkers.cli.Main");
-    cmd.addAll(List.of(args));
+    requireBuildClassPath();
+    List<String> options = new ArrayList<>(jvmOptions);
+    if (tmpdir != null) options.add("-Djava.io.tmpdir=" + tmpdir);
+    // the shared child JVM: this test JVM's class path, the marker in its environment, logging at warn
+    ProcessBuilder pb = TestRun.childJvm(options, "dev.pyworkers.cli.Main", args);
+    if (ownSession) pb.command().add(0, "setsid");
     Path out = Files.createTempFile(dir, "cli-", ".stdout");
     Path err = Files.createTempFile(dir, "cli-", ".stderr");
-    ProcessBuilder pb = new ProcessBuilder(cmd)
-        .redirectOutput(out.toFile())
+    pb.redirectOutput(out.toFile())
         .redirectError(err.toFile())
         .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-    pb.environment().put(NoPythonLeft.MARKER, NoPythonLeft.RUN_ID);
     pb.environment().remove("PYWORKERS_PYTHON");
     if (tmpdir != null) pb.environment().put("TMPDIR", tmpdir.toString());
     return new CliProcess(pb.start(), out, err);
@@ -104,13 +100,12 @@ public final class CliProcess {
     return p;
   }
 
-  /** The surefire JVM's class path: target/classes, target/test-classes and every dependency. */
-  private static String classpath() {
+  /** Fails unless the surefire JVM's class path (the child's too) lists target/classes and target/test-classes. */
+  private static void requireBuildClassPath() {
     String cp = System.getProperty("java.class.path");
     if (!cp.contains("classes")) {
       throw new IllegalStateException("the test class path does not list the build's classes folders: " + cp);
     }
-    return cp;
   }
 
   public long pid() {

@@ -21,6 +21,7 @@ from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
+import pyworkers
 from pyworkers import auth, protocol
 from pyworkers.protocol import Command, DaemonError, DaemonHello, DaemonInit, SimpleInit, Transport
 
@@ -33,11 +34,14 @@ __all__ = [
 ]
 
 PYTHON = os.environ.get("PYWORKERS_TEST_PYTHON", sys.executable)
-# Core's Python (the worker runtime), which the core jar bundles.
-SRC_DIR = Path(__file__).resolve().parents[2] / "pyworkers-core" / "src" / "main" / "python"
-# The CLI's Python (pyworkers/jobs.py), which the CLI jar bundles; see conftest.py.
-CLI_SRC_DIR = Path(__file__).resolve().parents[2] / "pyworkers-cli" / "src" / "main" / "python"
-FAKES_DIR = Path(__file__).resolve().parent / "fakes"
+# The checkout's root: this file is pyworkers-testing/src/main/python/pyworkers_testing/harness.py.
+_ROOT = Path(__file__).resolve().parents[5]
+# The folder that holds core's Python package, wherever pytest found it (its pythonpath in python/pyproject.toml).
+SRC_DIR = Path(pyworkers.__file__).resolve().parents[1]
+# The CLI's Python (pyworkers/jobs.py), which the CLI jar bundles; see python/tests/conftest.py.
+CLI_SRC_DIR = _ROOT / "pyworkers-cli" / "src" / "main" / "python"
+# The scriptable fakes, shared with the JUnit suites (TestRun.fakes() in pyworkers-testing).
+FAKES_DIR = Path(__file__).resolve().parents[1] / "fakes"
 TIMEOUT = 10.0  # generous bound for anything that normally takes milliseconds
 
 
