@@ -438,12 +438,13 @@ class DaemonProcess:
         auth_timeout_ms: int = 5000,
         close_stdin_after_init: bool = False,
         env: Optional[Dict[str, str]] = None,
+        buffer_size: int = 65536,
     ) -> None:
         self.tracker = tracker
         self.secret = secrets.token_bytes(32)
         self.transport = transport
         self.socket_path = os.path.join(sock_dir, "d.sock") if transport is Transport.UNIX else ""
-        self.init = DaemonInit(self.secret, transport, self.socket_path, auth_timeout_ms, 65536, tuple(preload))
+        self.init = DaemonInit(self.secret, transport, self.socket_path, auth_timeout_ms, buffer_size, tuple(preload))
         args = [] if worker_module is None else [worker_module]
         if launcher is None:
             command = [PYTHON, "-m", "pyworkers.daemon"] + args
@@ -519,12 +520,12 @@ class SimpleWorkerProcess:
     """A real ``python -m pyworkers.worker`` that connects back to a listener owned by the test (the JVM's role)."""
 
     def __init__(self, tracker: ProcessTracker, sock_dir: str, transport: Transport, auth_timeout_ms: int = 5000,
-                 env: Optional[Dict[str, str]] = None):
+                 env: Optional[Dict[str, str]] = None, buffer_size: int = 65536):
         self.tracker = tracker
         self.secret = secrets.token_bytes(32)
         self.listener, address = loopback_listener(transport, sock_dir)
         tracker.track_socket(self.listener)
-        self.init = SimpleInit(self.secret, transport, address, auth_timeout_ms, 65536)
+        self.init = SimpleInit(self.secret, transport, address, auth_timeout_ms, buffer_size)
         self.popen = subprocess.Popen(
             [PYTHON, "-m", "pyworkers.worker"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=child_env(env), bufsize=0,
@@ -777,13 +778,15 @@ def udf_frames(rows: Iterable[Any], batch: int = 100) -> Iterator[bytes]:
 class WorkerSource:
     """Workers for the task tests, from a daemon (one per source) or as simple workers (one process each)."""
 
-    def __init__(self, mode: str, tracker: ProcessTracker, sock_dir: str, env: Optional[Dict[str, str]] = None):
+    def __init__(self, mode: str, tracker: ProcessTracker, sock_dir: str, env: Optional[Dict[str, str]] = None,
+                 buffer_size: int = 65536):
         self.mode = mode
         self._tracker = tracker
         self._sock_dir = sock_dir
         self._env = env
+        self._buffer_size = buffer_size
         self._simple: Dict[int, SimpleWorkerProcess] = {}
-        self.daemon = DaemonProcess(tracker, sock_dir, env=env) if mode == "daemon" else None
+        self.daemon = DaemonProcess(tracker, sock_dir, env=env, buffer_size=buffer_size) if mode == "daemon" else None
         self._count = 0
 
     def open(self) -> WorkerClient:
@@ -792,7 +795,8 @@ class WorkerSource:
         self._count += 1
         folder = os.path.join(self._sock_dir, "s%d" % self._count)
         os.mkdir(folder, 0o700)
-        simple = SimpleWorkerProcess(self._tracker, folder, Transport.UNIX, env=self._env)
+        simple = SimpleWorkerProcess(self._tracker, folder, Transport.UNIX, env=self._env,
+                                     buffer_size=self._buffer_size)
         simple.send_init()
         worker = simple.accept()
         self._simple[worker.pid] = simple
