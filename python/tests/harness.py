@@ -629,6 +629,7 @@ class TaskSpec:
     local_properties: Dict[str, str] = field(default_factory=dict)
     files_folder: str = ""
     faulthandler_folder: str = ""
+    memory_limit_mb: int = 0
     includes: Sequence[str] = ()
     removed_broadcasts: Sequence[int] = ()
     added_broadcasts: Sequence[Tuple[int, str]] = ()
@@ -661,8 +662,12 @@ def task_fields(t: TaskSpec) -> List[Tuple[str, bytes]]:
     f.append(("local property count", _i(len(t.local_properties))))
     for n, (key, value) in enumerate(t.local_properties.items()):
         f += [("local property %d key" % n, _s(key)), ("local property %d value" % n, _s(value))]
-    f += [("files folder", _s(t.files_folder)), ("faulthandler folder", _s(t.faulthandler_folder)),
-          ("include count", _i(len(t.includes)))]
+    f += [("files folder", _s(t.files_folder)), ("faulthandler folder", _s(t.faulthandler_folder))]
+    settings = [(1, _i(t.memory_limit_mb))] if t.memory_limit_mb else []  # key 1: memory limit (MiB); 0 left out
+    f.append(("setting count", _i(len(settings))))
+    for n, (key, value) in enumerate(settings):
+        f += [("setting %d key" % n, _i(key)), ("setting %d value" % n, value)]
+    f.append(("include count", _i(len(t.includes))))
     f += [("include %d" % n, _s(x)) for n, x in enumerate(t.includes)]
     f.append(("removed broadcast count", _i(len(t.removed_broadcasts))))
     f += [("removed broadcast %d" % n, _q(x)) for n, x in enumerate(t.removed_broadcasts)]

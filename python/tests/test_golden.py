@@ -139,6 +139,7 @@ def test_taskHeaders_decodeGoldenFiles(make_stream):
     assert (header.task_attempt_id, header.cpus, header.resources) == (42, 2, {"gpu": ["0", "1"]})
     assert (header.local_properties, header.files_folder, header.includes) == ({"who": "golden"}, "/tmp/files", ("lib",))
     assert (header.removed_broadcasts, header.added_broadcasts) == ((3,), ((4, "/tmp/b4.pickle"),))
+    assert header.settings == task_module.TaskSettings(memory_limit_mb=512)
     assert header.eval_type is EvalType.SQL_BATCHED_UDF and header.conf == {"k": "v"} and header.bare_rows
     assert [u.offsets for u in header.udfs] == [(0,), (0, 0)]
     assert [len(u.functions) for u in header.udfs] == [1, 2]
@@ -147,6 +148,7 @@ def test_taskHeaders_decodeGoldenFiles(make_stream):
     assert protocol.read_int(stream) == 0
     header = task_module.read_task_header(stream, 0)
     assert header.eval_type is EvalType.NON_UDF and header.python_version == ""
+    assert header.settings == task_module.TaskSettings()
     assert (header.non_udf.output_batch_size, len(header.non_udf.functions)) == (500, 1)
 
 

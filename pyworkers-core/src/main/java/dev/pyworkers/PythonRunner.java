@@ -4,6 +4,7 @@ import dev.pyworkers.internal.factory.RealPythonWorker;
 import dev.pyworkers.internal.runner.RunnerSpec;
 import dev.pyworkers.internal.runner.StallSettings;
 import dev.pyworkers.internal.runner.TaskRun;
+import dev.pyworkers.internal.runner.TaskSettings;
 import dev.pyworkers.internal.runner.TaskSetup;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -60,7 +61,7 @@ public final class PythonRunner implements AutoCloseable {
     if (context.isCompleted()) {
       throw new IllegalStateException(context + " is already completed; give each task a fresh TaskContext");
     }
-    WorkerFactory factory = registry.factory(setup.environment(context));
+    WorkerFactory factory = registry.factory(setup.environment());
     RealPythonWorker worker = (RealPythonWorker) factory.create();
     try {
       return new TaskRun(spec, context, partitionIndex, input, factory, worker, setup.broadcastsFor(worker),
@@ -185,7 +186,10 @@ public final class PythonRunner implements AutoCloseable {
     public Builder localDirs(List<Path> dirs) { this.localDirs = List.copyOf(dirs); return this; }
     /** Make workers write fatal-error tracebacks (segfaults, aborts) for crash messages. Default off. */
     public Builder faulthandler(boolean on) { this.faulthandler = on; return this; }
-    /** Address-space limit per worker (RLIMIT_AS) in MiB; 0 (default) is no limit. */
+    /**
+     * Address-space limit of each of the runner's tasks in MiB: the worker's soft RLIMIT_AS while the task runs (sent
+     * in the task header, so a pooled worker serves tasks with other limits too); 0 (default) is no limit.
+     */
     public Builder memoryLimitMb(int mb) { this.memoryLimitMb = mb; return this; }
     /** The Python executable; default: the functions' own, else "python3". */
     public Builder pythonExecutable(String exe) { this.pythonExecutable = exe; return this; }
@@ -213,12 +217,11 @@ public final class PythonRunner implements AutoCloseable {
       if (stallWarning.isNegative() || stallWarning.compareTo(Duration.ofDays(1)) > 0) {
         throw new IllegalArgumentException("stallWarning must be between 0 (off) and 1 day, got " + stallWarning);
       }
-      TaskSetup setup = TaskSetup.create(registry.config(), evalType == EvalType.NON_UDF ? functions
-          : udfs.stream().flatMap(u -> u.chain().stream()).toList(), pythonExecutable, localDirs, faulthandler,
-          memoryLimitMb);
+      TaskSetup setup = TaskSetup.create(evalType == EvalType.NON_UDF ? functions
+          : udfs.stream().flatMap(u -> u.chain().stream()).toList(), pythonExecutable, localDirs, faulthandler);
       RunnerSpec spec = new RunnerSpec(evalType, functions, udfs, inputFormat, outputFormat, outputBatchSize,
           batchSize, killTimeout, taskIdleTimeout, conf, filesFolder, setup.localDirs(), setup.faulthandlerDir(),
-          registry.config().bufferSize());
+          registry.config().bufferSize(), new TaskSettings(memoryLimitMb));
       return new PythonRunner(registry, spec, setup, new StallSettings(stallWarning, stallListener));
     }
 

@@ -16,6 +16,7 @@ import java.util.Map;
  * @param udfs SQL_BATCHED_UDF: the UDFs; empty for NON_UDF
  * @param taskIdleTimeout zero: off
  * @param faulthandlerDir null: off
+ * @param settings the typed task settings of every task's header
  */
 public record RunnerSpec(
     EvalType evalType,
@@ -31,7 +32,8 @@ public record RunnerSpec(
     String filesFolder,
     List<Path> localDirs,
     Path faulthandlerDir,
-    int bufferSize) {
+    int bufferSize,
+    TaskSettings settings) {
 
   /**
    * The one row column every UDF reads when there is exactly one (row layout 2: the JVM sends that column's bare
