@@ -25,6 +25,7 @@ class TaskSettingsTest {
           + "    threads = [os.environ.get(v) for v in names]\n"
           + "    return [os.getpid(), soft, hard] + threads\n", "f");
 
+  @SuppressWarnings("unchecked")
   private static List<Object> describe(PythonRunner runner, int partition, int cpus) {
     TaskContext ctx = TaskContext.builder().partitionId(partition).cpus(cpus).build();
     List<Object> out = drain(runner.compute(List.<Object>of((Object) new Object[] {1L}).iterator(), partition, ctx));
