@@ -51,7 +51,8 @@ TASK_UDF = TaskSpec.udf(
     ([0, 0], [fn_source("<udf add>", ADD_SOURCE, "add"), fn_ref("operator:neg")]),
     row_layout=2, result_layout=1, partition_index=7, python_version="3.11", stage_id=3, partition_id=7, attempt_number=1,
     task_attempt_id=42, cpus=2, resources={"gpu": ["0", "1"]}, local_properties={"who": "golden"},
-    files_folder="/tmp/files", faulthandler_folder="/tmp/fault", includes=["lib"], removed_broadcasts=[3],
+    files_folder="/tmp/files", faulthandler_folder="/tmp/fault", memory_limit_mb=512, includes=["lib"],
+    removed_broadcasts=[3],
     added_broadcasts=[(4, "/tmp/b4.pickle")],
     conf={"k": "v"},
 )
@@ -160,12 +161,14 @@ _DESCRIPTIONS: List[Tuple[str, str]] = [
                                "signal 9, signal name `SIGKILL`, 17 log lines"),
     ("task_header_udf.bin", "task command 7 and SQL_BATCHED_UDF header: python 3.11, stage 3, partition 7, attempt 1, "
                             "task attempt 42, cpus 2, resource gpu=[0, 1], local property who=golden, files folder "
-                            "`/tmp/files`, faulthandler folder `/tmp/fault`, include `lib`, removed broadcast 3, added "
+                            "`/tmp/files`, faulthandler folder `/tmp/fault`, 1 task setting (key 1, memory limit: 512 "
+                            "MiB), include `lib`, removed broadcast 3, added "
                             "broadcast 4 at `/tmp/b4.pickle`, conf k=v, UDF 1: offsets [0], `udfs:inc`; UDF 2: offsets "
                             "[0, 0], source `<udf add>` defining add, then `operator:neg`; row layout 2; result "
                             "layout 1"),
     ("task_header_non_udf.bin", "task command 0 and NON_UDF header: no python version check, stage 0, partition 0, "
-                                "attempt 0, task attempt 0, cpus 1, nothing else set, chain `pyworkers.jobs:run`, "
+                                "attempt 0, task attempt 0, cpus 1, nothing else set (0 task settings), chain "
+                                "`pyworkers.jobs:run`, "
                                 "input raw bytes (3), output UTF-8 (2), output batch size 500"),
     ("typed_batch_q.bin", "typed batch, code `q`: -2**63, 2**63-1, -1, 0, 1, 2**31, -2**31-1, then 1000003*i for i "
                           "in 0..32 (40 values, little-endian)"),

@@ -161,6 +161,7 @@ def test_taskHeaders_decodeGoldenFiles(make_stream):
     assert (header.task_attempt_id, header.cpus, header.resources) == (42, 2, {"gpu": ["0", "1"]})
     assert (header.local_properties, header.files_folder, header.includes) == ({"who": "golden"}, "/tmp/files", ("lib",))
     assert (header.removed_broadcasts, header.added_broadcasts) == ((3,), ((4, "/tmp/b4.pickle"),))
+    assert header.settings == task_module.TaskSettings(memory_limit_mb=512)
     assert header.eval_type is EvalType.SQL_BATCHED_UDF and header.conf == {"k": "v"} and header.command.bare_rows
     assert [u.offsets for u in header.command.udfs] == [(0,), (0, 0)]
     assert [len(u.functions) for u in header.command.udfs] == [1, 2]
@@ -169,6 +170,7 @@ def test_taskHeaders_decodeGoldenFiles(make_stream):
     assert protocol.read_int(stream) == 0
     header = task_module.read_task_header(stream, 0)
     assert header.eval_type is EvalType.NON_UDF and header.python_version == ""
+    assert header.settings == task_module.TaskSettings()
     assert (header.command.output_batch_size, len(header.command.functions)) == (500, 1)
 
 

@@ -1,6 +1,6 @@
 """What a task sees around its functions: the task context, accumulators, broadcasts, includes on sys.path, and the
-per-task environment (memory limit, faulthandler file). Nothing of one task may leak into the next on a reused
-worker."""
+per-task settings (memory limit, cpus as thread counts, faulthandler file). Nothing of one task may leak into the
+next on a reused worker."""
 import os
 import pickle
 import re
@@ -8,8 +8,9 @@ import zipfile
 
 import pytest
 
-from pyworkers_testing.harness import TaskSpec, WorkerSource, fn_ref, fn_source, pickled_frames, udf_frames
+from pyworkers_testing.harness import FAKES_DIR, SRC_DIR, TaskSpec, WorkerSource, fn_ref, fn_source, pickled_frames, udf_frames
 from pyworkers import context
+from pyworkers.task import THREAD_VARIABLES
 from pyworkers.context import TaskContext
 
 
@@ -112,15 +113,72 @@ def test_filesFolderAndIncludes_goOnSysPathOnce_andModulesInThemImport(workers, 
     assert worker.run_task(task, udf_frames(paths)).ok().udf_results() == [1, 1]
 
 
-def test_memoryLimit_lowersRlimitAs_andSaysSo(mode, procs, sock_dir):
-    workers = WorkerSource(mode, procs, sock_dir, env={"PYWORKERS_MEMORY_MB": "3000"})
+def test_memoryLimit_isTheSoftLimitOfEachTask_andTheHardLimitStays(workers):
     worker = workers.open()
-    limit = 3000 * 1024 * 1024
-    task = TaskSpec.udf(([0], [fn_ref("pwfake_task_functions:address_space_limit")]))
-    assert worker.run_task(task, udf_frames([(0,)])).ok().udf_results() == [(limit, limit)]
-    workers.wait_for_line(worker, r"\[worker\] INFO set RLIMIT_AS to %d bytes \(PYWORKERS_MEMORY_MB=3000\); it was "
-                                  r"soft \S+, hard \S+" % limit)
-    assert worker.run_task(task, udf_frames([(0,)])).ok().udf_results() == [(limit, limit)]
+
+    def limits(**header):
+        task = TaskSpec.udf(([0], [fn_ref("pwfake_task_functions:address_space_limit")]), **header)
+        return worker.run_task(task, udf_frames([(0,)])).ok().udf_results()[0]
+
+    start_soft, hard = limits()
+    infinity = -1  # resource.RLIM_INFINITY on Linux and macOS
+
+    def bounded(mib):
+        limit = mib * 1024 * 1024
+        return limit if start_soft == infinity or limit < start_soft else start_soft
+
+    assert limits(memory_limit_mb=3000) == (bounded(3000), hard)
+    workers.wait_for_line(worker, r"\[worker\] INFO set the soft RLIMIT_AS to %d bytes \(task memory limit 3000 "
+                                  r"MiB\); it was \S+, hard \S+" % bounded(3000))
+    assert limits(memory_limit_mb=5000) == (bounded(5000), hard)
+    assert limits() == (start_soft, hard)
+    assert limits(memory_limit_mb=3000) == (bounded(3000), hard)
+
+
+FAKE_THREADPOOLCTL = """calls = []
+
+
+class _Limits:
+    def __init__(self, limits, user_api):
+        calls.append(("limit", limits, user_api))
+
+    def restore_original_limits(self):
+        calls.append(("restore",))
+
+
+def threadpool_limits(limits=None, user_api=None):
+    return _Limits(limits, user_api)
+"""
+
+
+def thread_settings(worker, cpus):
+    task = TaskSpec.udf(([0], [fn_ref("pwfake_task_functions:thread_settings")]), cpus=cpus)
+    return worker.run_task(task, udf_frames([(0,)])).ok().udf_results()[0]
+
+
+@pytest.mark.skipif(any(v in os.environ for v in THREAD_VARIABLES), reason="the test's own environment sets them")
+def test_cpus_setTheThreadVariablesOfEachTask(workers):
+    worker = workers.open()
+    assert thread_settings(worker, 3) == (["3", "3", "3"], None)
+    assert thread_settings(worker, 1) == (["1", "1", "1"], None)
+
+
+@pytest.mark.skipif(any(v in os.environ for v in THREAD_VARIABLES), reason="the test's own environment sets them")
+def test_cpus_limitThreadpoolctlPerTask_andRestoreItAfter(mode, procs, sock_dir, tmp_path):
+    (tmp_path / "threadpoolctl.py").write_text(FAKE_THREADPOOLCTL)
+    path = os.pathsep.join([str(SRC_DIR), str(FAKES_DIR), str(tmp_path)])
+    worker = WorkerSource(mode, procs, sock_dir, env={"PYTHONPATH": path}).open()
+    assert thread_settings(worker, 2) == (["2", "2", "2"], [("limit", 2, None)])
+    assert thread_settings(worker, 5) == (["5", "5", "5"], [("limit", 2, None), ("restore",), ("limit", 5, None)])
+
+
+@pytest.mark.skipif(any(v in os.environ for v in THREAD_VARIABLES), reason="the test's own environment sets them")
+def test_cpus_theUsersOwnThreadVariableWins(mode, procs, sock_dir, tmp_path):
+    (tmp_path / "threadpoolctl.py").write_text(FAKE_THREADPOOLCTL)
+    path = os.pathsep.join([str(SRC_DIR), str(FAKES_DIR), str(tmp_path)])
+    worker = WorkerSource(mode, procs, sock_dir, env={"PYTHONPATH": path, "OMP_NUM_THREADS": "7"}).open()
+    assert thread_settings(worker, 2) == (["7", "2", "2"], [("limit", 2, "blas")])
+    assert thread_settings(worker, 3) == (["7", "3", "3"], [("limit", 2, "blas"), ("restore",), ("limit", 3, "blas")])
 
 
 def test_faulthandler_fileExistsDuringATask_andIsDeletedAfterANormalOne(mode, procs, sock_dir, tmp_path):

@@ -41,7 +41,7 @@ FULL_NON_UDF = TaskSpec.non_udf(
     stage_id=-1, partition_id=9, attempt_number=2, task_attempt_id=2 ** 40 + 3, cpus=4,
     resources={"gpu": ["0", "1"], "fpga": []}, local_properties={"user": "ünï", "": ""}, files_folder="/tmp/files",
     includes=["a.zip", "b.egg"], removed_broadcasts=[1, -2 ** 63], added_broadcasts=[(3, "/tmp/b3"), (2 ** 62, "")],
-    conf={"k": "v"},
+    conf={"k": "v"}, memory_limit_mb=2 ** 31 - 1,
 )
 
 
@@ -52,6 +52,7 @@ def test_nonUdfHeader_everyFieldDecodes(stream):
             h.cpus) == (5, "3.11", -1, 9, 2, 2 ** 40 + 3, 4)
     assert h.resources == {"gpu": ["0", "1"], "fpga": []} and h.local_properties == {"user": "ünï", "": ""}
     assert (h.files_folder, h.includes) == ("/tmp/files", ("a.zip", "b.egg"))
+    assert h.settings == task_module.TaskSettings(memory_limit_mb=2 ** 31 - 1)
     assert h.removed_broadcasts == (1, -2 ** 63) and h.added_broadcasts == ((3, "/tmp/b3"), (2 ** 62, ""))
     assert h.eval_type is EvalType.NON_UDF and h.conf == {"k": "v"}
     assert h.handler_name == "pyworkers.evaltypes.non_udf:HANDLER"
@@ -85,6 +86,15 @@ BAD_FIELDS = [
      "address count of resource 'gpu' 10001 is outside 0..10000 in task header"),
     (NON_UDF, "local property count", i32(10001), "local property count 10001 is outside 0..10000 in task header"),
     (NON_UDF, "files folder", i32(MiB + 1), "files folder length 1048577 exceeds max 1048576 in task header"),
+    (NON_UDF, "setting count", i32(65), "task setting count 65 is outside 0..64 in task header"),
+    (NON_UDF, "setting count", i32(-1), "task setting count -1 is outside 0..64 in task header"),
+    (NON_UDF, "setting count", i32(1) + i32(9) + i32(0),
+     "task setting key 9 is unknown in task header: this worker knows 1 (memory limit, MiB); use the same pyworkers "
+     "release on the JVM and in the worker's bundle"),
+    (NON_UDF, "setting count", i32(2) + i32(1) + i32(5) + i32(1) + i32(6),
+     "task setting key 1 appears twice in task header: each key is sent at most once"),
+    (NON_UDF, "setting count", i32(1) + i32(1) + i32(0),
+     "memory limit (task setting 1) 0 MiB must be > 0 in task header: the JVM leaves the setting out for no limit"),
     (NON_UDF, "include count", i32(10001), "include count 10001 is outside 0..10000 in task header"),
     (NON_UDF, "removed broadcast count", i32(100001),
      "removed broadcast count 100001 is outside 0..100000 in task header"),

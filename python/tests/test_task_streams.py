@@ -142,17 +142,9 @@ def test_lockstepJvm_nonUdfRecordByRecord_neverDeadlocks(workers):
     assert worker.read_int() == -3
 
 
-def test_smallBufferFromTheEnvironment_framesAroundAndOverItsSize_allRoundTrip(mode, procs, sock_dir):
-    workers = WorkerSource(mode, procs, sock_dir, env={"PYWORKERS_BUFFER_SIZE": "1500"})
+def test_smallBufferFromTheInitBlock_framesAroundAndOverItsSize_allRoundTrip(mode, procs, sock_dir):
+    workers = WorkerSource(mode, procs, sock_dir, buffer_size=1500)
     worker = workers.open()
     records = [bytes([i % 256]) * size for i, size in enumerate([0, 1, 1019, 1020, 1021, 1495, 1496, 1497, 5000, 3])]
     task = TaskSpec.non_udf(fn_ref("pwfake_task_functions:echo"), input_serializer=3, output_serializer=3)
     assert worker.run_task(task, records * 20).ok().frames == records * 20
-
-
-def test_badBufferSizeInTheEnvironment_isIgnoredWithAWarning(mode, procs, sock_dir):
-    workers = WorkerSource(mode, procs, sock_dir, env={"PYWORKERS_BUFFER_SIZE": "lots"})
-    worker = workers.open()
-    worker.ping()
-    workers.wait_for_line(worker, r"\[worker\] WARN ignoring PYWORKERS_BUFFER_SIZE='lots': not a positive whole "
-                                  r"number of bytes; using 65536")

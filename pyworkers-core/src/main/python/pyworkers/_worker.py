@@ -10,8 +10,8 @@ Two ways in:
 
 A session answers PING and runs tasks (any command >= 0 is a partition index; see :mod:`pyworkers.task`). Input is
 read through :class:`~pyworkers.protocol.SocketInput`, which flushes the buffered output before it blocks for more
-input, so output never waits in a buffer while the worker waits for the JVM. The buffer size is
-``PYWORKERS_BUFFER_SIZE`` when set (a positive whole number), else the one the JVM sent at start.
+input, so output never waits in a buffer while the worker waits for the JVM. The buffer size is the one the JVM sent
+at start (the daemon's or the simple worker's init block).
 
 Exit codes: 0 the JVM closed the connection, 4 protocol error (unknown command, bad init block, cannot connect,
 a bad or truncated task), 5 authentication failed. Log lines go to stderr as ``[worker] LEVEL message``; stdout is
@@ -131,7 +131,6 @@ class _Session:
 
     def __init__(self, sock: socket.socket, buffer_size: int, peer: str) -> None:
         self._peer = peer
-        buffer_size = _buffer_size(buffer_size)
         self._wfile = cast(BinaryIO, sock.makefile("wb", buffering=buffer_size))
         self._rfile = protocol.SocketInput(sock, buffer_size, before_block=self._wfile.flush)
         self._handlers: Dict[int, _Handler] = {Command.PING: self._on_ping}
@@ -184,21 +183,6 @@ class _Session:
             self._wfile.close()  # flushes the output first
         except OSError as e:
             _log("DEBUG", "closing the session output after the JVM went away: %s" % (e,))
-
-
-def _buffer_size(session_size: int) -> int:
-    raw = os.environ.get("PYWORKERS_BUFFER_SIZE", "").strip()
-    if not raw:
-        return session_size
-    try:
-        size = int(raw)
-    except ValueError:
-        size = 0
-    if size <= 0:
-        _log("WARN", "ignoring PYWORKERS_BUFFER_SIZE=%r: not a positive whole number of bytes; using %d"
-             % (raw, session_size))
-        return session_size
-    return size
 
 
 # ---------------------------------------------------------------------------------------------------------------------

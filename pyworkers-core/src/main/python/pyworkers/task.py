@@ -34,7 +34,7 @@ from .protocol import (
 )
 
 __all__ = [
-    "PythonVersionMismatch", "TaskHeader", "read_task_header", "encode_exception",
+    "PythonVersionMismatch", "TaskSettings", "TaskHeader", "read_task_header", "encode_exception",
     "encode_timing", "encode_end", "TaskRunner",
 ]
 
@@ -52,6 +52,17 @@ class PythonVersionMismatch(Exception):
 
 # ---------------------------------------------------------------------------------------------------------------------
 # 5.1 Header
+
+
+@dataclass(frozen=True)
+class TaskSettings:
+    """The header's typed task settings (section 5.1); a setting the JVM left out has its default."""
+
+    memory_limit_mb: int = 0  # the soft RLIMIT_AS during the task, in MiB; 0: none
+
+
+SETTING_MEMORY_LIMIT_MB = 1
+_MAX_SETTINGS = 64
 
 
 @dataclass(frozen=True)
@@ -80,6 +91,7 @@ class TaskHeader:
     command: Any
     handler_error: Optional[BaseException] = None
     faulthandler_folder: str = ""
+    settings: TaskSettings = TaskSettings()
 
 
 def _str(inp: protocol.Readable, what: str, max_length: int = MAX_HEADER_STR) -> str:
@@ -125,6 +137,28 @@ def _read_command(eval_type: int, handler: Any, data: bytes) -> Any:
     return command
 
 
+def _read_settings(inp: protocol.Readable) -> TaskSettings:
+    """``int`` n, n × (``int`` key, value of that key's type); an unknown or repeated key is a protocol error (a
+    setting silently dropped, a memory limit say, would be worse than a failed task)."""
+    values: Dict[int, int] = {}
+    for _ in range(_count(inp, _MAX_SETTINGS, "task setting count")):
+        key = protocol.read_int(inp, "task setting key in %s" % _HEADER)
+        if key in values:
+            raise ProtocolError("task setting key %d appears twice in %s: each key is sent at most once" % (
+                key, _HEADER))
+        if key == SETTING_MEMORY_LIMIT_MB:
+            megabytes = protocol.read_int(inp, "memory limit (task setting %d) in %s" % (key, _HEADER))
+            if megabytes <= 0:
+                raise ProtocolError("memory limit (task setting %d) %d MiB must be > 0 in %s: the JVM leaves the "
+                                    "setting out for no limit" % (key, megabytes, _HEADER))
+            values[key] = megabytes
+        else:
+            raise ProtocolError("task setting key %d is unknown in %s: this worker knows %d (memory limit, MiB); "
+                                "use the same pyworkers release on the JVM and in the worker's bundle"
+                                % (key, _HEADER, SETTING_MEMORY_LIMIT_MB))
+    return TaskSettings(memory_limit_mb=values.get(SETTING_MEMORY_LIMIT_MB, 0))
+
+
 def read_task_header(inp: protocol.Readable, partition_index: int) -> TaskHeader:
     """Read the rest of the header (the partition index was the command); every bound is checked as it is read.
 
@@ -144,6 +178,7 @@ def read_task_header(inp: protocol.Readable, partition_index: int) -> TaskHeader
     local_properties = _read_pairs(inp, 10000, "local property")
     files_folder = _str(inp, "files folder")
     faulthandler_folder = _str(inp, "faulthandler folder")
+    settings = _read_settings(inp)
     includes = tuple(_str(inp, "include") for _ in range(_count(inp, 10000, "include count")))
     removed = tuple(
         protocol.read_long(inp, "removed broadcast id in %s" % _HEADER)
@@ -174,7 +209,7 @@ def read_task_header(inp: protocol.Readable, partition_index: int) -> TaskHeader
     return TaskHeader(
         partition_index, python_version, stage_id, partition_id, attempt_number, task_attempt_id, cpus, resources,
         local_properties, files_folder, includes, removed, added, conf, eval_type, name, handler, command, error,
-        faulthandler_folder=faulthandler_folder,
+        faulthandler_folder=faulthandler_folder, settings=settings,
     )
 
 
@@ -252,40 +287,117 @@ def encode_end(updates: List[bytes]) -> bytes:
 
 
 # ---------------------------------------------------------------------------------------------------------------------
-# 5.4 Per-task environment
+# 5.4 Per-task settings
+
+_MiB = 1024 * 1024
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 
 
-def _apply_memory_limit(log: _Log) -> None:
-    """PYWORKERS_MEMORY_MB > 0: lower RLIMIT_AS to it (never raise it)."""
-    raw = os.environ.get("PYWORKERS_MEMORY_MB", "").strip()
-    if not raw:
-        return
-    try:
-        megabytes = int(raw)
-    except ValueError:
-        log("WARN", "ignoring PYWORKERS_MEMORY_MB=%r: it is not a whole number of megabytes" % raw)
-        return
-    if megabytes <= 0:
-        return
-    try:
-        import resource
-    except ImportError:
-        log("WARN", "cannot apply PYWORKERS_MEMORY_MB=%d: this platform has no resource module" % megabytes)
-        return
-    limit = megabytes * 1024 * 1024
-    infinity = resource.RLIM_INFINITY
-    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    if soft != infinity and soft <= limit:
-        return
-    new_hard = limit if hard == infinity or hard > limit else hard
-    try:
-        resource.setrlimit(resource.RLIMIT_AS, (min(limit, new_hard), new_hard))
-    except (ValueError, OSError) as e:
-        log("WARN", "cannot set RLIMIT_AS to %d bytes (PYWORKERS_MEMORY_MB=%d): %s" % (limit, megabytes, e))
-        return
-    log("INFO", "set RLIMIT_AS to %d bytes (PYWORKERS_MEMORY_MB=%d); it was soft %s, hard %s" % (
-        min(limit, new_hard), megabytes, "unlimited" if soft == infinity else soft,
-        "unlimited" if hard == infinity else hard))
+class _MemoryLimit:
+    """The header's memory limit as the soft ``RLIMIT_AS`` of each task. The hard limit is never lowered, so a pooled
+    worker can raise the soft limit back for its next task: to that task's limit, or with none to the soft limit the
+    worker started with (normally the hard limit). Confined to the session's thread."""
+
+    def __init__(self) -> None:
+        self._start_soft: Optional[int] = None  # the soft limit before this worker first changed it
+
+    def apply(self, megabytes: int, log: _Log) -> None:
+        if megabytes <= 0 and self._start_soft is None:
+            return  # never changed: nothing to raise back
+        try:
+            import resource
+        except ImportError:
+            log("WARN", "cannot apply the task's memory limit of %d MiB: this platform has no resource module"
+                % megabytes)
+            return
+        infinity = resource.RLIM_INFINITY
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if self._start_soft is None:
+            self._start_soft = soft
+        start = self._start_soft
+        target = start
+        if megabytes > 0:
+            limit = megabytes * _MiB
+            if start == infinity or limit < start:
+                target = limit
+            if hard != infinity and target > hard:
+                target = hard
+        if target == soft:
+            return
+        try:
+            resource.setrlimit(resource.RLIMIT_AS, (target, hard))
+        except (ValueError, OSError) as e:
+            log("WARN", "cannot set the soft RLIMIT_AS to %s bytes (task memory limit %d MiB, hard limit %s): %s"
+                % (_rlimit_text(target, infinity), megabytes, _rlimit_text(hard, infinity), e))
+            return
+        why = "task memory limit %d MiB" % megabytes if megabytes > 0 else "the task has no memory limit"
+        log("INFO", "set the soft RLIMIT_AS to %s bytes (%s); it was %s, hard %s" % (
+            _rlimit_text(target, infinity), why, _rlimit_text(soft, infinity), _rlimit_text(hard, infinity)))
+
+
+def _rlimit_text(value: int, infinity: int) -> str:
+    return "unlimited" if value == infinity else str(value)
+
+
+_threadpoolctl_module: Any = None  # threadpoolctl once found
+_threadpoolctl_missing_on: Optional[Tuple[str, ...]] = None  # the sys.path on which it was last not found
+
+
+def _threadpoolctl() -> Any:
+    """The threadpoolctl module, or None where it is not importable. A failed import costs a scan of sys.path (some
+    hundred microseconds), so it is tried again only once sys.path has changed (a task's includes, say)."""
+    global _threadpoolctl_module, _threadpoolctl_missing_on
+    if _threadpoolctl_module is None:
+        path = tuple(sys.path)
+        if path == _threadpoolctl_missing_on:
+            return None
+        try:
+            import threadpoolctl  # optional: never a dependency of the worker
+        except ImportError:
+            _threadpoolctl_missing_on = path
+            return None
+        _threadpoolctl_module = threadpoolctl
+    return _threadpoolctl_module
+
+
+class _ThreadLimits:
+    """The task's cpus as thread counts: ``OMP_NUM_THREADS``, ``MKL_NUM_THREADS`` and ``OPENBLAS_NUM_THREADS`` in
+    ``os.environ`` (read by native libraries loaded from now on) unless the worker's own environment sets them (the
+    user's value wins), and threadpoolctl's limits for the libraries already loaded, where threadpoolctl is importable
+    (OpenMP unless the user set ``OMP_NUM_THREADS``, BLAS unless the user set MKL's or OpenBLAS's variable).
+    :meth:`close` restores all of it, so the next task on a pooled worker sees its own cpus."""
+
+    def __init__(self, cpus: int, log: _Log) -> None:
+        self._set = [name for name in THREAD_VARIABLES if name not in os.environ]
+        for name in self._set:
+            os.environ[name] = str(cpus)
+        self._limits: Any = None
+        apis = []
+        if "OMP_NUM_THREADS" in self._set:
+            apis.append("openmp")
+        if "MKL_NUM_THREADS" in self._set and "OPENBLAS_NUM_THREADS" in self._set:
+            apis.append("blas")
+        if not apis:
+            return
+        threadpoolctl = _threadpoolctl()
+        if threadpoolctl is None:
+            return
+        try:
+            self._limits = threadpoolctl.threadpool_limits(limits=cpus, user_api=None if len(apis) == 2 else apis[0])
+        except Exception as e:  # a broken optional package must not fail the task
+            log("WARN", "threadpoolctl.threadpool_limits(%d) failed: %s: %s; the task's libraries keep their own "
+                        "thread counts" % (cpus, type(e).__name__, e))
+
+    def close(self, log: _Log) -> None:
+        for name in self._set:
+            os.environ.pop(name, None)
+        if self._limits is None:
+            return
+        try:
+            self._limits.restore_original_limits()
+        except Exception as e:
+            log("WARN", "threadpoolctl could not restore the thread limits after the task: %s: %s"
+                % (type(e).__name__, e))
 
 
 class _FaultHandler:
@@ -365,6 +477,7 @@ class TaskRunner:
         self._boot_time_ms = boot_time_ms
         self._log = log
         self._peer = peer
+        self._memory_limit = _MemoryLimit()
 
     def run(self, partition_index: int) -> Optional[int]:
         """One task; None to stay in the session, or the exit code."""
@@ -376,11 +489,13 @@ class TaskRunner:
             return self._protocol_error(e, "in the header of task partition %d" % partition_index)
         except EOFError as e:
             return self._truncated(e, "the header of task partition %d" % partition_index)
-        _apply_memory_limit(self._log)
+        self._memory_limit.apply(header.settings.memory_limit_mb, self._log)
+        threads = _ThreadLimits(header.cpus, self._log)
         fault_handler = _FaultHandler(header.faulthandler_folder, self._log)
         try:
             failure, updates, ready = self._execute(header)
         finally:
+            threads.close(self._log)
             fault_handler.close(self._log)  # before the end block: once the JVM has it, the file is gone
         return self._finish(header, start, ready, failure, updates)
 

@@ -1,6 +1,7 @@
 """Functions the task tests load by reference (kind 2): ``pwfake_task_functions:name``."""
 import itertools
 import os
+import sys
 
 from pyworkers.context import TaskContext, accumulate, broadcast
 
@@ -144,3 +145,10 @@ class Holder:
         @staticmethod
         def triple(x):
             return x * 3
+
+
+def thread_settings(x):
+    """The task's thread variables, and what the (fake) threadpoolctl was asked, if it was imported."""
+    threadpoolctl = sys.modules.get("threadpoolctl")
+    variables = [os.environ.get(v) for v in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")]
+    return (variables, list(threadpoolctl.calls) if threadpoolctl is not None else None)

@@ -444,12 +444,13 @@ class DaemonProcess:
         close_stdin_after_init: bool = False,
         env: Optional[Dict[str, str]] = None,
         python: str = PYTHON,
+        buffer_size: int = 65536,
     ) -> None:
         self.tracker = tracker
         self.secret = secrets.token_bytes(32)
         self.transport = transport
         self.socket_path = os.path.join(sock_dir, "d.sock") if transport is Transport.UNIX else ""
-        self.init = DaemonInit(self.secret, transport, self.socket_path, auth_timeout_ms, 65536, tuple(preload))
+        self.init = DaemonInit(self.secret, transport, self.socket_path, auth_timeout_ms, buffer_size, tuple(preload))
         args = [] if worker_module is None else [worker_module]
         if launcher is None:
             command = [python, "-m", "pyworkers.daemon"] + args
@@ -544,12 +545,12 @@ class SimpleWorkerProcess:
     """A real ``python -m pyworkers.worker`` that connects back to a listener owned by the test (the JVM's role)."""
 
     def __init__(self, tracker: ProcessTracker, sock_dir: str, transport: Transport, auth_timeout_ms: int = 5000,
-                 env: Optional[Dict[str, str]] = None):
+                 env: Optional[Dict[str, str]] = None, buffer_size: int = 65536):
         self.tracker = tracker
         self.secret = secrets.token_bytes(32)
         self.listener, address = loopback_listener(transport, sock_dir)
         tracker.track_socket(self.listener)
-        self.init = SimpleInit(self.secret, transport, address, auth_timeout_ms, 65536)
+        self.init = SimpleInit(self.secret, transport, address, auth_timeout_ms, buffer_size)
         self.popen = subprocess.Popen(
             [PYTHON, "-m", "pyworkers.worker"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=child_env(env), bufsize=0,
@@ -653,6 +654,7 @@ class TaskSpec:
     local_properties: Dict[str, str] = field(default_factory=dict)
     files_folder: str = ""
     faulthandler_folder: str = ""
+    memory_limit_mb: int = 0
     includes: Sequence[str] = ()
     removed_broadcasts: Sequence[int] = ()
     added_broadcasts: Sequence[Tuple[int, str]] = ()
@@ -689,8 +691,12 @@ def task_fields(t: TaskSpec) -> List[Tuple[str, bytes]]:
     f.append(("local property count", _i(len(t.local_properties))))
     for n, (key, value) in enumerate(t.local_properties.items()):
         f += [("local property %d key" % n, _s(key)), ("local property %d value" % n, _s(value))]
-    f += [("files folder", _s(t.files_folder)), ("faulthandler folder", _s(t.faulthandler_folder)),
-          ("include count", _i(len(t.includes)))]
+    f += [("files folder", _s(t.files_folder)), ("faulthandler folder", _s(t.faulthandler_folder))]
+    settings = [(1, _i(t.memory_limit_mb))] if t.memory_limit_mb else []  # key 1: memory limit (MiB); 0 left out
+    f.append(("setting count", _i(len(settings))))
+    for n, (key, value) in enumerate(settings):
+        f += [("setting %d key" % n, _i(key)), ("setting %d value" % n, value)]
+    f.append(("include count", _i(len(t.includes))))
     f += [("include %d" % n, _s(x)) for n, x in enumerate(t.includes)]
     f.append(("removed broadcast count", _i(len(t.removed_broadcasts))))
     f += [("removed broadcast %d" % n, _q(x)) for n, x in enumerate(t.removed_broadcasts)]
@@ -826,13 +832,15 @@ def udf_frames(rows: Iterable[Any], batch: int = 100) -> Iterator[bytes]:
 class WorkerSource:
     """Workers for the task tests, from a daemon (one per source) or as simple workers (one process each)."""
 
-    def __init__(self, mode: str, tracker: ProcessTracker, sock_dir: str, env: Optional[Dict[str, str]] = None):
+    def __init__(self, mode: str, tracker: ProcessTracker, sock_dir: str, env: Optional[Dict[str, str]] = None,
+                 buffer_size: int = 65536):
         self.mode = mode
         self._tracker = tracker
         self._sock_dir = sock_dir
         self._env = env
+        self._buffer_size = buffer_size
         self._simple: Dict[int, SimpleWorkerProcess] = {}
-        self.daemon = DaemonProcess(tracker, sock_dir, env=env) if mode == "daemon" else None
+        self.daemon = DaemonProcess(tracker, sock_dir, env=env, buffer_size=buffer_size) if mode == "daemon" else None
         self._count = 0
 
     def open(self) -> WorkerClient:
@@ -841,7 +849,8 @@ class WorkerSource:
         self._count += 1
         folder = os.path.join(self._sock_dir, "s%d" % self._count)
         os.mkdir(folder, 0o700)
-        simple = SimpleWorkerProcess(self._tracker, folder, Transport.UNIX, env=self._env)
+        simple = SimpleWorkerProcess(self._tracker, folder, Transport.UNIX, env=self._env,
+                                     buffer_size=self._buffer_size)
         simple.send_init()
         worker = simple.accept()
         self._simple[worker.pid] = simple

@@ -6,6 +6,7 @@ import dev.pyworkers.internal.factory.RealPythonWorker;
 import dev.pyworkers.internal.runner.RunnerSpec;
 import dev.pyworkers.internal.runner.StallSettings;
 import dev.pyworkers.internal.runner.TaskRun;
+import dev.pyworkers.internal.runner.TaskSettings;
 import dev.pyworkers.internal.runner.TaskSetup;
 import dev.pyworkers.spi.EvalTypeCodec;
 import java.nio.file.Path;
@@ -66,7 +67,7 @@ public final class PythonRunner implements AutoCloseable {
     if (context.isCompleted()) {
       throw new IllegalStateException(context + " is already completed; give each task a fresh TaskContext");
     }
-    WorkerFactory factory = registry.factory(setup.environment(context));
+    WorkerFactory factory = registry.factory(setup.environment());
     RealPythonWorker worker = (RealPythonWorker) factory.create();
     try {
       return new TaskRun(spec, context, partitionIndex, input, factory, worker, setup.broadcastsFor(worker),
@@ -217,7 +218,10 @@ public final class PythonRunner implements AutoCloseable {
     public Builder localDirs(List<Path> dirs) { this.localDirs = List.copyOf(dirs); return this; }
     /** Make workers write fatal-error tracebacks (segfaults, aborts) for crash messages. Default off. */
     public Builder faulthandler(boolean on) { this.faulthandler = on; return this; }
-    /** Address-space limit per worker (RLIMIT_AS) in MiB; 0 (default) is no limit. */
+    /**
+     * Address-space limit of each of the runner's tasks in MiB: the worker's soft RLIMIT_AS while the task runs (sent
+     * in the task header, so a pooled worker serves tasks with other limits too); 0 (default) is no limit.
+     */
     public Builder memoryLimitMb(int mb) { this.memoryLimitMb = mb; return this; }
     /** The Python executable; default: the functions' own, else "python3". */
     public Builder pythonExecutable(String exe) { this.pythonExecutable = exe; return this; }
@@ -239,10 +243,9 @@ public final class PythonRunner implements AutoCloseable {
         throw new IllegalArgumentException("stallWarning must be between 0 (off) and 1 day, got " + stallWarning);
       }
       byte[] command = RunnerSpec.command(c);
-      TaskSetup setup = TaskSetup.create(registry.config(), List.copyOf(c.functions()), pythonExecutable, localDirs,
-          faulthandler, memoryLimitMb);
+      TaskSetup setup = TaskSetup.create(List.copyOf(c.functions()), pythonExecutable, localDirs, faulthandler);
       RunnerSpec spec = new RunnerSpec(c, command, killTimeout, taskIdleTimeout, conf, filesFolder,
-          setup.localDirs(), setup.faulthandlerDir(), registry.config().bufferSize());
+          setup.localDirs(), setup.faulthandlerDir(), registry.config().bufferSize(), new TaskSettings(memoryLimitMb));
       return new PythonRunner(registry, spec, setup, new StallSettings(stallWarning, stallListener));
     }
 

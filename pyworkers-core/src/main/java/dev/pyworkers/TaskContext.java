@@ -132,7 +132,10 @@ public final class TaskContext {
     public Builder partitionId(int v) { partitionId = v; return this; }
     public Builder attemptNumber(int v) { attemptNumber = v; return this; }
     public Builder taskAttemptId(long v) { taskAttemptId = v; return this; }
-    /** CPUs of the task, 1..1024; also the default OMP_NUM_THREADS of its worker. */
+    /**
+     * CPUs of the task, 1..1024; the worker also sets OMP_NUM_THREADS, MKL_NUM_THREADS and OPENBLAS_NUM_THREADS to it
+     * for the task (unless the user's environment sets them) and threadpoolctl's limits where it is installed.
+     */
     public Builder cpus(int v) { cpus = v; return this; }
     public Builder resources(Map<String, List<String>> v) { resources = v; return this; }
     public Builder localProperties(Map<String, String> v) { localProperties = v; return this; }

@@ -100,8 +100,10 @@ class ProcessLifetimeTest {
         PythonRunner runner = PythonRunner.builder(registry).udf(spawner()).build()) {
       sleeper = (Long) drain(runner.compute(oneRow().iterator(), 0, TaskContext.of(0))).get(0);
       if (mode == WorkerMode.DAEMON) {
-        // The worker waits in the pool, so what its task started still runs, and the leak check sees it.
-        assertThat(NoLeaks.markedProcesses()).contains(sleeper);
+        // The worker waits in the pool, so what its task started still runs, and the leak check sees it. Popen
+        // returns once the exec has begun, and /proc/<pid>/environ may still be empty for a moment after that.
+        await("the leak check sees the sleeper of the pooled worker").atMost(Duration.ofSeconds(5))
+            .pollInterval(Duration.ofMillis(20)).until(() -> NoLeaks.markedProcesses().contains(sleeper));
       }
     }
     awaitGone(sleeper, "the registry closed");

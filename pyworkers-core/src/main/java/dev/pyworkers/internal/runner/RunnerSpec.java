@@ -17,6 +17,7 @@ import java.util.Map;
  * @param command the codec's command, as {@link #command(EvalTypeCodec)} wrote it
  * @param taskIdleTimeout zero: off
  * @param faulthandlerDir null: off
+ * @param settings the typed task settings of every task's header
  */
 public record RunnerSpec(
     EvalTypeCodec codec,
@@ -27,7 +28,8 @@ public record RunnerSpec(
     String filesFolder,
     List<Path> localDirs,
     Path faulthandlerDir,
-    int bufferSize) {
+    int bufferSize,
+    TaskSettings settings) {
 
   /** Bound of a command (docs/protocol.md section 5.1), as of a data frame. */
   public static final int MAX_COMMAND = 1 << 30;

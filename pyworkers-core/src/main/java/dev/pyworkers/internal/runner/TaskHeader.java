@@ -31,6 +31,7 @@ final class TaskHeader {
     strMap(out, ctx.localProperties());
     str(out, spec.filesFolder());
     str(out, spec.faulthandlerDir() == null ? "" : spec.faulthandlerDir().toString());
+    spec.settings().write(out);
     out.writeInt(includes.size());
     for (String i : includes) str(out, i);
     out.writeInt(broadcasts.removed().size());

@@ -3,8 +3,6 @@ package dev.pyworkers.internal.runner;
 import dev.pyworkers.Broadcast;
 import dev.pyworkers.PythonEnvironment;
 import dev.pyworkers.PythonFunction;
-import dev.pyworkers.TaskContext;
-import dev.pyworkers.WorkerConfig;
 import dev.pyworkers.internal.factory.RealPythonWorker;
 import dev.pyworkers.internal.files.Leftovers;
 import dev.pyworkers.internal.files.PrivateFolder;
@@ -22,44 +20,39 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * What a runner derives once from its functions: the Python executable, version, includes, merged environment, and
- * its private scratch folder (0700, made like mkdtemp) holding the broadcast files (0600) and the faulthandler
- * folder; and per task, the worker environment and the broadcast changes for the worker at hand. Thread-safe.
+ * What a runner derives once from its functions: the Python executable, version, includes, merged environment (the
+ * factory key), and its private scratch folder (0700, made like mkdtemp) holding the broadcast files (0600) and the
+ * faulthandler folder; and per task, the broadcast changes for the worker at hand. Thread-safe.
  */
 public final class TaskSetup implements AutoCloseable {
   /** Name prefix of the runner's private scratch folder; the owner stamp follows, so leftovers can be swept. */
   public static final String SCRATCH_PREFIX = "pyworkers-runner-";
 
-  private final WorkerConfig config;
   private final String executable;
   private final String pythonVersion;
   private final List<String> includes;
-  private final Map<String, String> functionEnv;
+  private final PythonEnvironment environment;
   private final Map<Long, Broadcast> broadcasts;
   private final List<Path> localDirs;
   private final Path scratch;
   private final Path faulthandlerDir;
-  private final int memoryLimitMb;
   /** @GuardedBy("this"): broadcast id → file with its pickle, written on first use. */
   private final Map<Long, Path> broadcastFiles = new HashMap<>();
 
-  private TaskSetup(WorkerConfig config, String executable, String pythonVersion, List<String> includes,
-      Map<String, String> functionEnv, Map<Long, Broadcast> broadcasts, List<Path> localDirs, Path scratch,
-      Path faulthandlerDir, int memoryLimitMb) {
-    this.config = config;
+  private TaskSetup(String executable, String pythonVersion, List<String> includes, Map<String, String> functionEnv,
+      Map<Long, Broadcast> broadcasts, List<Path> localDirs, Path scratch, Path faulthandlerDir) {
     this.executable = executable;
     this.pythonVersion = pythonVersion;
     this.includes = includes;
-    this.functionEnv = functionEnv;
+    this.environment = PythonEnvironment.of(executable, functionEnv);
     this.broadcasts = broadcasts;
     this.localDirs = localDirs;
     this.scratch = scratch;
     this.faulthandlerDir = faulthandlerDir;
-    this.memoryLimitMb = memoryLimitMb;
   }
 
-  public static TaskSetup create(WorkerConfig config, List<PythonFunction> functions, String executable,
-      List<Path> localDirs, boolean faulthandler, int memoryLimitMb) {
+  public static TaskSetup create(List<PythonFunction> functions, String executable, List<Path> localDirs,
+      boolean faulthandler) {
     String exe = executable;
     String version = "";
     Set<String> includes = new LinkedHashSet<>();
@@ -90,9 +83,10 @@ public final class TaskSetup implements AutoCloseable {
       }
       for (Broadcast b : f.broadcasts()) broadcasts.putIfAbsent(b.id(), b);
     }
-    // Everything that ends up in the worker environment must be the same for every runner with the same settings,
-    // so that runners share factories (daemons and pools); per-runner files live in the private scratch folder only,
-    // and the faulthandler folder reaches the worker in the task header (docs/protocol.md 5.1).
+    // The worker environment is the factory key, so it holds the functions' variables and nothing else: runners with
+    // the same functions' environment share factories (daemons and pools) whatever their other settings. Per-runner
+    // files live in the private scratch folder only; the faulthandler folder, the cpus and the memory limit reach the
+    // worker in the task header (docs/protocol.md 5.1), the buffer size in the worker's init block (1.1, 2.2).
     List<Path> dirs = localDirs.isEmpty() ? List.of(Path.of(System.getProperty("java.io.tmpdir"))) : localDirs;
     Leftovers.removeDeadOnce(dirs.get(0), SCRATCH_PREFIX);
     Path scratch;
@@ -113,21 +107,16 @@ public final class TaskSetup implements AutoCloseable {
             + "; give writable localDirs that belong to this user", e);
       }
     }
-    return new TaskSetup(config, exe == null ? "python3" : exe, version, List.copyOf(includes), env,
-        broadcasts, dirs, scratch, fault, memoryLimitMb);
+    return new TaskSetup(exe == null ? "python3" : exe, version, List.copyOf(includes), env, broadcasts, dirs,
+        scratch, fault);
   }
 
-  /** The worker environment of a task: the functions' variables plus the per-task ones (docs/protocol.md 5.4). */
-  public PythonEnvironment environment(TaskContext ctx) {
-    Map<String, String> env = new TreeMap<>(functionEnv);
-    if (!env.containsKey("OMP_NUM_THREADS") && System.getenv("OMP_NUM_THREADS") == null) {
-      env.put("OMP_NUM_THREADS", Integer.toString(ctx.cpus()));
-    }
-    env.put("PYWORKERS_LOCAL_DIRS", String.join(",", localDirs.stream().map(Path::toString).toList()));
-    env.put("PYWORKERS_BUFFER_SIZE", Integer.toString(config.bufferSize()));
-    env.put("PYWORKERS_REUSE_WORKER", config.reuseWorkers() ? "1" : "0");
-    if (memoryLimitMb > 0) env.put("PYWORKERS_MEMORY_MB", Integer.toString(memoryLimitMb));
-    return PythonEnvironment.of(executable, env);
+  /**
+   * The factory key of every task of the runner: the Python executable and the functions' environment variables,
+   * nothing else (docs/protocol.md 5.4).
+   */
+  public PythonEnvironment environment() {
+    return environment;
   }
 
   /** What to tell {@code worker} about broadcasts, and records that it now holds exactly the runner's set. */

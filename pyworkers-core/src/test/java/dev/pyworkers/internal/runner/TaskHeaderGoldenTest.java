@@ -28,9 +28,10 @@ class TaskHeaderGoldenTest {
     }
   }
 
-  static RunnerSpec spec(EvalTypeCodec codec, Map<String, String> conf, String files, Path faulthandler) {
+  static RunnerSpec spec(EvalTypeCodec codec, Map<String, String> conf, String files, Path faulthandler,
+      TaskSettings settings) {
     return new RunnerSpec(codec, RunnerSpec.command(codec), Duration.ofSeconds(2), Duration.ZERO, conf, files,
-        List.of(Path.of("/tmp")), faulthandler, 65536);
+        List.of(Path.of("/tmp")), faulthandler, 65536, settings);
   }
 
   static byte[] encode(RunnerSpec spec, int partition, String version, TaskContext ctx, List<String> includes,
@@ -46,7 +47,7 @@ class TaskHeaderGoldenTest {
     PythonUdf addThenNeg = PythonUdf.of(new int[] {0, 0},
         PythonFunction.source("def add(a, b):\n    return a + b\n", "add"), PythonFunction.reference("operator:neg"));
     RunnerSpec spec = spec(BatchedUdfCodec.of(List.of(inc, addThenNeg), 1000), Map.of("k", "v"), "/tmp/files",
-        Path.of("/tmp/fault"));
+        Path.of("/tmp/fault"), new TaskSettings(512));
     TaskContext ctx = TaskContext.builder().stageId(3).partitionId(7).attemptNumber(1).taskAttemptId(42).cpus(2)
         .resources(Map.of("gpu", List.of("0", "1"))).localProperties(Map.of("who", "golden")).build();
     byte[] header = encode(spec, 7, "3.11", ctx, List.of("lib"),
@@ -57,7 +58,7 @@ class TaskHeaderGoldenTest {
   @Test
   void nonUdfHeader_matchesTheGoldenFile() throws IOException {
     RunnerSpec spec = spec(NonUdfCodec.of(List.of(PythonFunction.reference("pyworkers.jobs:run")), RecordFormat.BYTES,
-        RecordFormat.UTF8, 500), Map.of(), "", null);
+        RecordFormat.UTF8, 500), Map.of(), "", null, TaskSettings.NONE);
     TaskContext ctx = TaskContext.builder().stageId(0).partitionId(0).taskAttemptId(0).build();
     byte[] header = encode(spec, 0, "", ctx, List.of(), new TaskHeader.Broadcasts(List.of(), Map.of()));
     assertThat(header).isEqualTo(golden("task_header_non_udf.bin"));
