@@ -15,6 +15,7 @@ import com.tngtech.archunit.core.domain.JavaModifier;
 import com.tngtech.archunit.core.domain.JavaType;
 import com.tngtech.archunit.core.domain.JavaTypeVariable;
 import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.core.importer.Location;
 import com.tngtech.archunit.junit.AnalyzeClasses;
 import com.tngtech.archunit.junit.ArchTest;
 import com.tngtech.archunit.lang.ArchCondition;
@@ -38,8 +39,20 @@ import java.util.stream.Collectors;
  * {@link #publicApiDoesNoInstanceofCheckOnInternals} covers only the pattern-matching form ({@code x instanceof
  * RealThing t}), which ArchUnit does see.
  */
-@AnalyzeClasses(packages = "dev.pyworkers", importOptions = ImportOption.DoNotIncludeTests.class)
+@AnalyzeClasses(packages = "dev.pyworkers",
+    importOptions = {ImportOption.DoNotIncludeTests.class, ArchitectureTest.NotTheTestFixtures.class})
 public class ArchitectureTest {
+  /**
+   * Leaves out the classes of the pyworkers-testing module, which core's tests have on their class path (as a jar or a
+   * folder, depending on how Maven resolves it) and which share the {@code dev.pyworkers} prefix without being core.
+   */
+  public static final class NotTheTestFixtures implements ImportOption {
+    @Override
+    public boolean includes(Location location) {
+      return !location.contains("pyworkers-testing");
+    }
+  }
+
   static final String[] API_PACKAGES = {"dev.pyworkers", "dev.pyworkers.spi.."};
   static final String INTERNAL = "dev.pyworkers.internal..";
 
