@@ -16,7 +16,7 @@ public final class Pickles {
    */
   public static byte[] dumps(Object value) {
     try {
-      return dev.pyworkers.internal.runner.FastPickle.dumps(value);
+      return dev.pyworkers.internal.pickle.FastPickle.dumps(value);
     } catch (IOException | PickleException e) {
       throw new IllegalArgumentException("cannot pickle " + describe(value) + ": " + e.getMessage(), e);
     }
@@ -28,7 +28,7 @@ public final class Pickles {
    */
   public static Object loads(byte[] pickled) {
     try {
-      return dev.pyworkers.internal.runner.FastPickle.loads(pickled);
+      return dev.pyworkers.internal.pickle.FastPickle.loads(pickled);
     } catch (PickleException e) {
       throw new IllegalArgumentException("cannot unpickle " + pickled.length + " bytes: " + e.getMessage(), e);
     }

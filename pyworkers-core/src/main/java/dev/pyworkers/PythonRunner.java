@@ -3,6 +3,7 @@ package dev.pyworkers;
 import dev.pyworkers.internal.evaltype.batched.BatchedUdfCodec;
 import dev.pyworkers.internal.evaltype.nonudf.NonUdfCodec;
 import dev.pyworkers.internal.factory.RealPythonWorker;
+import dev.pyworkers.internal.factory.RealWorkerFactory;
 import dev.pyworkers.internal.runner.RunnerSpec;
 import dev.pyworkers.internal.runner.StallSettings;
 import dev.pyworkers.internal.runner.TaskRun;
@@ -67,8 +68,8 @@ public final class PythonRunner implements AutoCloseable {
     if (context.isCompleted()) {
       throw new IllegalStateException(context + " is already completed; give each task a fresh TaskContext");
     }
-    WorkerFactory factory = registry.factory(setup.environment());
-    RealPythonWorker worker = (RealPythonWorker) factory.create();
+    RealWorkerFactory factory = registry.realFactory(setup.environment());
+    RealPythonWorker worker = factory.createWorker();
     try {
       return new TaskRun(spec, context, partitionIndex, input, factory, worker, setup.broadcastsFor(worker),
           setup.includes(), setup.pythonVersion(), registry.scheduler(), registry.killer(), stall);

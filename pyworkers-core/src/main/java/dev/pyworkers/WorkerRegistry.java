@@ -87,6 +87,14 @@ public final class WorkerRegistry implements AutoCloseable {
 
   /** The factory of {@code environment}, made on first request; equal environments get the same factory. */
   public WorkerFactory factory(PythonEnvironment environment) {
+    return realFactory(environment);
+  }
+
+  /**
+   * {@link #factory} with its concrete type, for {@link PythonRunner}, which needs the worker's socket and pid
+   * ({@link RealWorkerFactory#createWorker()}): a typed path instead of a downcast of the public interfaces.
+   */
+  RealWorkerFactory realFactory(PythonEnvironment environment) {
     if (closing.get()) throw closedError();
     RealWorkerFactory f = factories.computeIfAbsent(
         environment, e -> new RealWorkerFactory(e, config, this::bundle, folder, scheduler, killer));

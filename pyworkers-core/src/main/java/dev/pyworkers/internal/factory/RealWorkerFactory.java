@@ -93,6 +93,11 @@ public final class RealWorkerFactory implements WorkerFactory {
 
   @Override
   public PythonWorker create() {
+    return createWorker();
+  }
+
+  /** {@link #create()} with the worker's concrete type, for the runner (it streams a task over the worker's socket). */
+  public RealPythonWorker createWorker() {
     while (true) {
       RealPythonWorker w;
       synchronized (lock) {

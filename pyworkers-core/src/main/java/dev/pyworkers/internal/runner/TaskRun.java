@@ -12,6 +12,7 @@ import dev.pyworkers.TaskResults;
 import dev.pyworkers.WorkerFactory;
 import dev.pyworkers.WorkerProtocolException;
 import dev.pyworkers.internal.factory.RealPythonWorker;
+import dev.pyworkers.internal.pickle.FastPickle;
 import dev.pyworkers.internal.protocol.OutputFrame;
 import dev.pyworkers.internal.protocol.SpecialLength;
 import dev.pyworkers.internal.protocol.TaskFrameReader;

@@ -20,8 +20,8 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** The JVM's task header encoder against the golden files written by the Python test harness's own encoder. */
-class TaskHeaderGoldenTest {
-  static byte[] golden(String name) throws IOException {
+public class TaskHeaderGoldenTest {
+  public static byte[] golden(String name) throws IOException {
     try (InputStream in = TaskHeaderGoldenTest.class.getResourceAsStream("/golden/" + name)) {
       assertThat(in).as("golden file " + name).isNotNull();
       return in.readAllBytes();

@@ -1,17 +1,17 @@
 package dev.pyworkers.internal.evaltype.batched;
 
-import dev.pyworkers.internal.protocol.ResultLayout;
-import dev.pyworkers.internal.protocol.RowLayout;
 import dev.pyworkers.EvalType;
 import dev.pyworkers.PythonFunction;
 import dev.pyworkers.PythonUdf;
 import dev.pyworkers.PythonWorkerException;
 import dev.pyworkers.ReturnType;
-import dev.pyworkers.internal.runner.FastPickle;
-import dev.pyworkers.internal.runner.JavaValues;
-import dev.pyworkers.internal.runner.ResultConverter;
-import dev.pyworkers.internal.runner.ValuePickler;
-import dev.pyworkers.internal.runner.ValueUnpickler;
+import dev.pyworkers.internal.pickle.FastPickle;
+import dev.pyworkers.internal.pickle.JavaValues;
+import dev.pyworkers.internal.pickle.ResultConverter;
+import dev.pyworkers.internal.pickle.ValuePickler;
+import dev.pyworkers.internal.pickle.ValueUnpickler;
+import dev.pyworkers.internal.protocol.ResultLayout;
+import dev.pyworkers.internal.protocol.RowLayout;
 import dev.pyworkers.spi.Commands;
 import dev.pyworkers.spi.EvalTypeCodec;
 import dev.pyworkers.spi.TaskExchange;

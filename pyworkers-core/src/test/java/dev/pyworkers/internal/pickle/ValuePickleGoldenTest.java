@@ -1,8 +1,9 @@
-package dev.pyworkers.internal.runner;
+package dev.pyworkers.internal.pickle;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pyworkers.Pickles;
+import dev.pyworkers.internal.runner.TaskHeaderGoldenTest;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.LocalDate;

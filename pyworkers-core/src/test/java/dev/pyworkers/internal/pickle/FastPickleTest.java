@@ -1,7 +1,8 @@
-package dev.pyworkers.internal.runner;
+package dev.pyworkers.internal.pickle;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.pyworkers.internal.runner.TaskHeaderGoldenTest;
 import dev.pyworkers.testing.TestPython;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;

@@ -1,4 +1,4 @@
-package dev.pyworkers.internal.runner;
+package dev.pyworkers.internal.pickle;
 
 import java.io.IOException;
 import java.io.OutputStream;

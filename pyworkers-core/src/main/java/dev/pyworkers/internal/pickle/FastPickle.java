@@ -1,4 +1,4 @@
-package dev.pyworkers.internal.runner;
+package dev.pyworkers.internal.pickle;
 
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
