@@ -1,10 +1,10 @@
 package dev.pyworkers.cli.run;
 
 import dev.pyworkers.TaskCancelledException;
-import dev.pyworkers.internal.protocol.BigEndian;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 
@@ -198,7 +198,11 @@ final class PartitionOutput {
     if (aborted) throw new TaskCancelledException("the run was stopped while partition " + index + " ran");
   }
 
+  /**
+   * The record count that pyworkers.jobs puts before each output frame's lines: a big-endian int of the CLI's own frame
+   * format (docs/protocol.md is core's; this one is between the CLI and its Python), read with java.nio's default order.
+   */
   static int count(byte[] frame) {
-    return BigEndian.getInt(frame, 0);
+    return ByteBuffer.wrap(frame, 0, Integer.BYTES).getInt();
   }
 }
