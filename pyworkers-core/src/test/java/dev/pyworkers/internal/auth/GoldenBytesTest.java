@@ -1,5 +1,7 @@
 package dev.pyworkers.internal.auth;
 
+import static dev.pyworkers.testing.Golden.golden;
+import static dev.pyworkers.testing.Golden.oneByteAtATime;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -30,34 +32,6 @@ class GoldenBytesTest {
     byte[] b = new byte[n];
     for (int i = 0; i < n; i++) b[i] = (byte) (from + i);
     return b;
-  }
-
-  static byte[] golden(String name) throws IOException {
-    try (InputStream in = GoldenBytesTest.class.getResourceAsStream("/golden/" + name)) {
-      assertThat(in).as("golden file " + name).isNotNull();
-      return in.readAllBytes();
-    }
-  }
-
-  /** Yields one byte per read call, like a slow socket. */
-  static InputStream oneByteAtATime(byte[] data) {
-    return new InputStream() {
-      int pos;
-
-      @Override
-      public int read() {
-        return pos < data.length ? data[pos++] & 0xff : -1;
-      }
-
-      @Override
-      public int read(byte[] b, int off, int len) {
-        if (len == 0) return 0;
-        int v = read();
-        if (v < 0) return -1;
-        b[off] = (byte) v;
-        return 1;
-      }
-    };
   }
 
   @Test
@@ -183,7 +157,7 @@ class GoldenBytesTest {
 
   @Test
   void badWorkerExitReports_areProtocolErrorsNamingTheValue() throws IOException {
-    assertThatThrownBy(() -> WorkerExit.read(new ByteArrayInputStream(golden0("kill_cmd.bin"))))
+    assertThatThrownBy(() -> WorkerExit.read(new ByteArrayInputStream(golden("kill_cmd.bin"))))
         .isInstanceOf(WorkerProtocolException.class)
         .hasMessageStartingWith("expected tag 'PWKX' at the start of worker exit report but read ");
     byte[] badHow = golden("worker_exit_code.bin");
@@ -210,17 +184,10 @@ class GoldenBytesTest {
     assertThatThrownBy(() -> Handshake.readHello(new ByteArrayInputStream(hello)))
         .isInstanceOf(WorkerProtocolException.class)
         .hasMessage("fork error length 2147483392 exceeds max 4096 in worker hello");
-    byte[] cut = Arrays.copyOf(golden0("worker_hello.bin"), 20);
+    byte[] cut = Arrays.copyOf(golden("worker_hello.bin"), 20);
     assertThatThrownBy(() -> Handshake.readHello(new ByteArrayInputStream(cut)))
         .isInstanceOf(java.io.EOFException.class)
         .hasMessage("end of stream after 12 of 32 bytes of nonce in worker hello");
   }
 
-  private static byte[] golden0(String name) {
-    try {
-      return golden(name);
-    } catch (IOException e) {
-      throw new AssertionError(e);
-    }
-  }
 }

@@ -1,8 +1,8 @@
 package dev.pyworkers.internal.pickle;
 
+import static dev.pyworkers.testing.Golden.golden;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.pyworkers.internal.runner.TaskHeaderGoldenTest;
 import dev.pyworkers.testing.TestPython;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -183,8 +183,8 @@ class FastPickleTest {
     List<Object> doubles = new ArrayList<>(List.of(-0.0, 0.5, -2.5, 1e300, Double.POSITIVE_INFINITY,
         Double.NEGATIVE_INFINITY));
     for (int i = 0; i < 26; i++) doubles.add(i / 4.0);
-    byte[] q = TaskHeaderGoldenTest.golden("typed_batch_q.bin");
-    byte[] d = TaskHeaderGoldenTest.golden("typed_batch_d.bin");
+    byte[] q = golden("typed_batch_q.bin");
+    byte[] d = golden("typed_batch_d.bin");
     assertThat(FastPickle.decodeList(q)).isEqualTo(longs);
     assertThat(FastPickle.decodeList(d)).isEqualTo(doubles);
     assertThat(FastPickle.dumps(longs)).isEqualTo(q);

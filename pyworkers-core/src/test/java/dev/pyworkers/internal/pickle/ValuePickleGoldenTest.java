@@ -1,9 +1,9 @@
 package dev.pyworkers.internal.pickle;
 
+import static dev.pyworkers.testing.Golden.golden;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pyworkers.Pickles;
-import dev.pyworkers.internal.runner.TaskHeaderGoldenTest;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -25,7 +25,7 @@ class ValuePickleGoldenTest {
 
   @Test
   void rowValues_pickleToTheGoldenBytes() throws Exception {
-    byte[] golden = TaskHeaderGoldenTest.golden("jvm_values.bin");
+    byte[] golden = golden("jvm_values.bin");
     assertThat(HexFormat.of().formatHex(Pickles.dumps(VALUES))).isEqualTo(HexFormat.of().formatHex(golden));
     ValuePickler pickler = new ValuePickler();
     assertThat(pickler.dumps(VALUES)).as("the pickler the runner's writer uses").isEqualTo(golden);
@@ -33,7 +33,7 @@ class ValuePickleGoldenTest {
 
   @Test
   void goldenBytes_readBackIntoTheSameJavaValues() throws Exception {
-    List<Object> back = new java.util.ArrayList<>((List<?>) Pickles.loads(TaskHeaderGoldenTest.golden("jvm_values.bin")));
+    List<Object> back = new java.util.ArrayList<>((List<?>) Pickles.loads(golden("jvm_values.bin")));
     assertThat(back).hasSize(VALUES.size());
     assertThat(back.subList(0, 6)).containsExactly(null, true, -1L, 1L << 40, -0.0, "a\uD800\u00e9");
     assertThat((byte[]) back.get(6)).containsExactly(0, 255);

@@ -1,5 +1,7 @@
 package dev.pyworkers.internal.protocol;
 
+import static dev.pyworkers.testing.Golden.golden;
+import static dev.pyworkers.testing.Golden.oneByteAtATime;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -21,34 +23,6 @@ import org.junit.jupiter.api.Test;
  */
 class TaskFramesGoldenTest {
   private static final String CONTEXT = "output of task partition 3 from Python worker pid 4242";
-
-  static byte[] golden(String name) throws IOException {
-    try (InputStream in = TaskFramesGoldenTest.class.getResourceAsStream("/golden/" + name)) {
-      assertThat(in).as("golden file " + name).isNotNull();
-      return in.readAllBytes();
-    }
-  }
-
-  /** Yields at most one byte per read call, like okio's OneByteAtATimeSource. */
-  static InputStream oneByteAtATime(byte[] data) {
-    return new InputStream() {
-      int pos;
-
-      @Override
-      public int read() {
-        return pos < data.length ? data[pos++] & 0xff : -1;
-      }
-
-      @Override
-      public int read(byte[] b, int off, int len) {
-        if (len == 0) return 0;
-        int v = read();
-        if (v < 0) return -1;
-        b[off] = (byte) v;
-        return 1;
-      }
-    };
-  }
 
   static TaskFrameReader reader(byte[] data, boolean slow) {
     return new TaskFrameReader(slow ? oneByteAtATime(data) : new ByteArrayInputStream(data), CONTEXT);

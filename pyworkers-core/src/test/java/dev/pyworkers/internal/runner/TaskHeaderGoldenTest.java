@@ -1,5 +1,6 @@
 package dev.pyworkers.internal.runner;
 
+import static dev.pyworkers.testing.Golden.golden;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pyworkers.PythonFunction;
@@ -12,7 +13,6 @@ import dev.pyworkers.spi.EvalTypeCodec;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -20,14 +20,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** The JVM's task header encoder against the golden files written by the Python test harness's own encoder. */
-public class TaskHeaderGoldenTest {
-  public static byte[] golden(String name) throws IOException {
-    try (InputStream in = TaskHeaderGoldenTest.class.getResourceAsStream("/golden/" + name)) {
-      assertThat(in).as("golden file " + name).isNotNull();
-      return in.readAllBytes();
-    }
-  }
-
+class TaskHeaderGoldenTest {
   static RunnerSpec spec(EvalTypeCodec codec, Map<String, String> conf, String files, Path faulthandler,
       TaskSettings settings) {
     return new RunnerSpec(codec, RunnerSpec.command(codec), Duration.ofSeconds(2), Duration.ZERO, conf, files,
