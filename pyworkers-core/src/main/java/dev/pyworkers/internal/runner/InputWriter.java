@@ -27,7 +27,6 @@ import java.util.function.Consumer;
 final class InputWriter implements TaskInput {
   private final RunnerSpec spec;
   private final TaskContext ctx;
-  private final int partition;
   private final Iterator<?> input;
   private final RealPythonWorker worker;
   private final TaskHeader.Broadcasts broadcasts;
@@ -39,7 +38,6 @@ final class InputWriter implements TaskInput {
   private final Runnable onProgress;
   private final CountDownLatch finished = new CountDownLatch(1);
   private final Thread thread;
-  /** The writer thread's stream; set when it starts. */
   /** The data section's frames; set on the writer thread before the codec writes its input. */
   private TaskFrameWriter frames;
   private volatile boolean stop;
@@ -52,12 +50,11 @@ final class InputWriter implements TaskInput {
    */
   private final java.util.concurrent.atomic.AtomicBoolean pulling = new java.util.concurrent.atomic.AtomicBoolean();
 
-  InputWriter(RunnerSpec spec, TaskContext ctx, int partition, Iterator<?> input, RealPythonWorker worker,
+  InputWriter(RunnerSpec spec, TaskContext ctx, Iterator<?> input, RealPythonWorker worker,
       TaskHeader.Broadcasts broadcasts, List<String> includes, String pythonVersion, TaskExchange exchange,
       TaskInfo task, Consumer<Throwable> onFailure, Runnable onProgress) {
     this.spec = spec;
     this.ctx = ctx;
-    this.partition = partition;
     this.input = input;
     this.worker = worker;
     this.broadcasts = broadcasts;
@@ -78,7 +75,7 @@ final class InputWriter implements TaskInput {
   private void run() {
     try {
       DataOutputStream out = new DataOutputStream(new BufferedOutputStream(worker.output(), spec.bufferSize()));
-      TaskHeader.write(out, partition, pythonVersion, ctx, spec, includes, broadcasts);
+      TaskHeader.write(out, task.partition(), pythonVersion, ctx, spec, includes, broadcasts);
       out.flush();
       frames = new TaskFrameWriter(out);
       exchange.writeInput(this);
@@ -139,14 +136,15 @@ final class InputWriter implements TaskInput {
     onProgress.run();
   }
 
+  // The task's identity is the reader's: one TaskInfo for both sides of the exchange.
   @Override
   public int partition() {
-    return partition;
+    return task.partition();
   }
 
   @Override
   public long workerPid() {
-    return worker.pid();
+    return task.workerPid();
   }
 
   @Override

@@ -96,7 +96,7 @@ public final class TaskRun implements TaskResults<Object> {
     this.stall = new StallWatch(worker, partition, stallSettings, spec.taskIdleTimeout(), scheduler,
         this::waitsOnJvmSide, this::onIdleTimeout);
     this.exchange = spec.codec().newExchange(output);
-    this.writer = new InputWriter(spec, ctx, partition, input, worker, broadcasts, includes, pythonVersion,
+    this.writer = new InputWriter(spec, ctx, input, worker, broadcasts, includes, pythonVersion,
         exchange, output, this::onWriterFailure, stall::progress);
     ctx.addInterruptListener(this::onInterrupt);
     stall.start();
