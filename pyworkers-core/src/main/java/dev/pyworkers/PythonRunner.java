@@ -1,7 +1,11 @@
 package dev.pyworkers;
 
+import dev.pyworkers.events.TaskFailed;
+import dev.pyworkers.events.TaskStarted;
+import dev.pyworkers.events.WorkerEnded;
 import dev.pyworkers.internal.evaltype.batched.BatchedUdfCodec;
 import dev.pyworkers.internal.evaltype.nonudf.NonUdfCodec;
+import dev.pyworkers.internal.events.EventSink;
 import dev.pyworkers.internal.factory.RealPythonWorker;
 import dev.pyworkers.internal.factory.RealWorkerFactory;
 import dev.pyworkers.internal.runner.RunnerSpec;
@@ -68,13 +72,33 @@ public final class PythonRunner implements AutoCloseable {
     if (context.isCompleted()) {
       throw new IllegalStateException(context + " is already completed; give each task a fresh TaskContext");
     }
-    RealWorkerFactory factory = registry.realFactory(setup.environment());
-    RealPythonWorker worker = factory.createWorker();
+    EventSink events = registry.events();
+    long begun = System.nanoTime();
+    long taskId = events.nextTaskId();
+    PythonEnvironment env = setup.environment();
+    if (events.on()) events.taskStarted(new TaskStarted(taskId, env, evalType(), partitionIndex, context));
+    RealPythonWorker worker;
+    RealWorkerFactory factory;
+    try {
+      factory = registry.realFactory(env);
+      worker = factory.createWorker(taskId);
+    } catch (RuntimeException e) {
+      if (events.on()) {
+        events.taskFailed(new TaskFailed(taskId, partitionIndex, -1, 0, 0, 0, 0,
+            Duration.ofNanos(System.nanoTime() - begun), e));
+      }
+      throw e;
+    }
     try {
       return new TaskRun(spec, context, partitionIndex, input, factory, worker, setup.broadcastsFor(worker),
-          setup.includes(), setup.pythonVersion(), registry.scheduler(), registry.killer(), stall);
+          setup.includes(), setup.pythonVersion(), registry.scheduler(), registry.killer(), stall,
+          new TaskRun.Reporting(events, taskId, begun));
     } catch (RuntimeException e) {
-      factory.stop(worker);
+      factory.stop(worker, WorkerEnded.Reason.KILLED, "its task could not start: " + e);
+      if (events.on()) {
+        events.taskFailed(new TaskFailed(taskId, partitionIndex, worker.pid(), 0, 0, 0, 0,
+            Duration.ofNanos(System.nanoTime() - begun), e));
+      }
       throw e;
     }
   }

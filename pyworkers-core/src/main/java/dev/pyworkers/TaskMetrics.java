@@ -11,6 +11,8 @@ package dev.pyworkers;
  * @param recordsOut records (or rows) received from Python
  * @param workerPid the worker that ran the task
  * @param reusedWorker whether the worker came from the idle pool
+ * @param bytesToPython bytes the JVM wrote to the worker's socket for this task: header, functions and input
+ * @param bytesFromPython bytes the JVM read from it for this task: results, timing, accumulators, end of stream
  */
 public record TaskMetrics(
     long workerBootMillis,
@@ -20,7 +22,9 @@ public record TaskMetrics(
     long recordsIn,
     long recordsOut,
     long workerPid,
-    boolean reusedWorker) {
+    boolean reusedWorker,
+    long bytesToPython,
+    long bytesFromPython) {
 
   /** Time from the task's start until its functions were ready. */
   public long initTimeMillis() {

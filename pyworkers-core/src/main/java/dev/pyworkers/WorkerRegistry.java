@@ -1,6 +1,8 @@
 package dev.pyworkers;
 
+import dev.pyworkers.events.WorkerEventListener;
 import dev.pyworkers.internal.bundle.PythonBundle;
+import dev.pyworkers.internal.events.EventSink;
 import dev.pyworkers.internal.factory.RealWorkerFactory;
 import dev.pyworkers.internal.files.Leftovers;
 import dev.pyworkers.internal.process.KillerExecutor;
@@ -10,6 +12,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -24,7 +27,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * folder; a JVM shutdown hook does the same if the program forgets (or is interrupted). Closing is one-way: once it
  * began, no daemon is started or restarted and a racing {@code create()} fails with "the worker registry is closed". A
  * new registry first removes the socket and runner folders that dead processes of this user left in its socket folder.
- * Thread-safe.
+ * A {@link WorkerEventListener} given to {@link #create(WorkerConfig, WorkerEventListener)} hears what its daemons,
+ * workers and tasks do. Thread-safe.
  *
  * <pre>{@code
  * try (WorkerRegistry registry = WorkerRegistry.create(WorkerConfig.defaults())) {
@@ -37,6 +41,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class WorkerRegistry implements AutoCloseable {
   private final WorkerConfig config;
+  private final EventSink events;
   private final SocketFolder folder;
   private final ScheduledThreadPoolExecutor scheduler;
   private final KillerExecutor killer = new KillerExecutor();
@@ -50,8 +55,9 @@ public final class WorkerRegistry implements AutoCloseable {
   /** Counted down when the first close has stopped everything and removed the socket folder. */
   private final CountDownLatch closed = new CountDownLatch(1);
 
-  private WorkerRegistry(WorkerConfig config) {
+  private WorkerRegistry(WorkerConfig config, WorkerEventListener listener) {
     this.config = config;
+    this.events = EventSink.of(listener);
     Leftovers.removeDeadOnce(config.socketFolder(), TaskSetup.SCRATCH_PREFIX);
     this.folder = new SocketFolder(config.transport(), config.preferIpv6(), config.socketFolder());
     this.scheduler = new ScheduledThreadPoolExecutor(1, r -> {
@@ -74,7 +80,15 @@ public final class WorkerRegistry implements AutoCloseable {
   }
 
   public static WorkerRegistry create(WorkerConfig config) {
-    return new WorkerRegistry(config);
+    return create(config, WorkerEventListener.NONE);
+  }
+
+  /**
+   * A registry whose daemons, workers and tasks report to {@code listener}, on the threads that do the work (see
+   * {@link WorkerEventListener} for the pairs, the threads and the cost).
+   */
+  public static WorkerRegistry create(WorkerConfig config, WorkerEventListener listener) {
+    return new WorkerRegistry(Objects.requireNonNull(config, "config"), Objects.requireNonNull(listener, "listener"));
   }
 
   public static WorkerRegistry create() {
@@ -97,7 +111,7 @@ public final class WorkerRegistry implements AutoCloseable {
   RealWorkerFactory realFactory(PythonEnvironment environment) {
     if (closing.get()) throw closedError();
     RealWorkerFactory f = factories.computeIfAbsent(
-        environment, e -> new RealWorkerFactory(e, config, this::bundle, folder, scheduler, killer));
+        environment, e -> new RealWorkerFactory(e, config, this::bundle, folder, scheduler, killer, events));
     if (closing.get()) {
       f.closeWithRegistry();  // the close may have listed the factories before this one was added
       throw closedError();
@@ -124,6 +138,11 @@ public final class WorkerRegistry implements AutoCloseable {
   /** The registry's one scheduler thread, shared with the runners built on it. */
   java.util.concurrent.ScheduledExecutorService scheduler() {
     return scheduler;
+  }
+
+  /** Where the runners built on it report their tasks. */
+  EventSink events() {
+    return events;
   }
 
   /** Where the deadlines of the scheduler and of the runners built on it run their kills. */

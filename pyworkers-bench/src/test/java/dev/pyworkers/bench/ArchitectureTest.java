@@ -15,8 +15,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The bench's main code uses only core's public API ({@code dev.pyworkers}, {@code dev.pyworkers.spi}), never {@code
- * dev.pyworkers.internal}, so that it measures what a user gets (issue 9, "a real boundary"). Stateless; thread-safe.
+ * The bench's main code uses only core's public API ({@code dev.pyworkers}, {@code dev.pyworkers.events}, {@code
+ * dev.pyworkers.spi}), never {@code dev.pyworkers.internal}, so that it measures what a user gets (issue 9, "a real boundary"). Stateless; thread-safe.
  *
  * <p>One documented exception, named class by class so that no other use slips in: {@code ThroughputBaseline}, the
  * in-process baseline of {@code bench throughput}, runs pyworkers' own serializers in a plain Python process, and

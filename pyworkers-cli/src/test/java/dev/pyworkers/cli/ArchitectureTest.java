@@ -15,8 +15,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The CLI's main code uses only core's public API ({@code dev.pyworkers}, {@code dev.pyworkers.spi}), never {@code
- * dev.pyworkers.internal}, so that it is a module like any other (issue 9, "a real boundary"). Stateless; thread-safe.
+ * The CLI's main code uses only core's public API ({@code dev.pyworkers}, {@code dev.pyworkers.events}, {@code
+ * dev.pyworkers.spi}), never {@code dev.pyworkers.internal}, so that it is a module like any other (issue 9, "a real boundary"). Stateless; thread-safe.
  *
  * <p>One documented exception, named class by class so that no other use slips in: the temporary files of {@code
  * pyworkers run} ({@code TemporaryName}, read back by {@code StaleTemporaries}) carry core's {@code OwnerStamp}, the

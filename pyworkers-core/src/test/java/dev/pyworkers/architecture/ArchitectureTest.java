@@ -30,8 +30,8 @@ import java.util.stream.Collectors;
 
 /**
  * The module boundaries of pyworkers-core, checked on its main classes in every {@code verify} (issue 9, "a real
- * boundary"). The public API is {@code dev.pyworkers} and, for eval-type plug-ins, {@code dev.pyworkers.spi} (and
- * anything under it); everything under {@code dev.pyworkers.internal} is implementation. The CLI's and the bench's
+ * boundary"). The public API is {@code dev.pyworkers}, {@code dev.pyworkers.events} (the event listener and its
+ * events) and, for eval-type plug-ins, {@code dev.pyworkers.spi} (and anything under it); everything under {@code dev.pyworkers.internal} is implementation. The CLI's and the bench's
  * own rules (they use only the public API) are in their modules' ArchitectureTest. Stateless; thread-safe.
  *
  * <p>Not a rule here: "no downcast from the public API to internals". ArchUnit 1.5.0 does not import {@code
@@ -53,7 +53,7 @@ public class ArchitectureTest {
     }
   }
 
-  static final String[] API_PACKAGES = {"dev.pyworkers", "dev.pyworkers.spi.."};
+  static final String[] API_PACKAGES = {"dev.pyworkers", "dev.pyworkers.events..", "dev.pyworkers.spi.."};
   static final String INTERNAL = "dev.pyworkers.internal..";
 
   @ArchTest
@@ -74,7 +74,7 @@ public class ArchitectureTest {
       .that().resideInAPackage("dev.pyworkers..")
       .should().onlyDependOnClassesThat(resideInAnyPackage(
           // core's own packages; any other dev.pyworkers.* package is an optional module (cli, bench, arrow, ...)
-          "dev.pyworkers", "dev.pyworkers.spi..", INTERNAL,
+          "dev.pyworkers", "dev.pyworkers.events..", "dev.pyworkers.spi..", INTERNAL,
           "java..", "javax..",
           "org.slf4j..",
           "net.razorvine.."))  // Pyrolite

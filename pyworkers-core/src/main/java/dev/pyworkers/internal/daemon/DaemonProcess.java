@@ -52,6 +52,8 @@ public final class DaemonProcess {
 
   private final Endpoint endpoint;
   private final Object stdinLock = new Object();
+  /** When its hello was read (System.nanoTime), for its start and up times in the events. */
+  private final long startedNanos = System.nanoTime();
 
   private DaemonProcess(
       Process process, PythonCommand command, OutputPump stderr, DaemonReports reports, DaemonHello hello,
@@ -199,6 +201,11 @@ public final class DaemonProcess {
 
   public long pid() {
     return process.pid();
+  }
+
+  /** {@link System#nanoTime()} when its hello was read. */
+  public long startedNanos() {
+    return startedNanos;
   }
 
   public Endpoint endpoint() {

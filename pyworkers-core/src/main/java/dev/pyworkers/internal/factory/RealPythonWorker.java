@@ -34,8 +34,12 @@ public final class RealPythonWorker implements PythonWorker {
   private final long pid;
   private final ProcessHandle handle;
   private final SocketChannel channel;
-  private final InputStream in;
-  private final OutputStream out;
+  private final ChannelStreams.CountingInput in;
+  private final ChannelStreams.CountingOutput out;
+  /** When its handshake passed, on the registry's clock; for its lifetime in the events. */
+  final long startedNanos = System.nanoTime();
+  /** When it last went idle; written by its factory under the factory's lock, read when it is taken. */
+  volatile long idleSinceNanos;
   private final WorkerMode mode;
   private final DaemonProcess daemon;
   private final Process process;
@@ -86,6 +90,16 @@ public final class RealPythonWorker implements PythonWorker {
 
   public OutputStream output() {
     return out;
+  }
+
+  /** Bytes read from its socket so far, over all its tasks; a task takes the difference. */
+  public long bytesRead() {
+    return in.bytes;
+  }
+
+  /** Bytes written to its socket so far, over all its tasks. */
+  public long bytesWritten() {
+    return out.bytes;
   }
 
   public SocketChannel channel() {

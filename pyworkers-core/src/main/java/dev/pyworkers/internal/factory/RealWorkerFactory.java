@@ -11,13 +11,21 @@ import dev.pyworkers.WorkerStartException;
 import dev.pyworkers.WorkerStats;
 import dev.pyworkers.internal.auth.Handshake;
 import dev.pyworkers.internal.auth.Secret;
+import dev.pyworkers.events.DaemonStarted;
+import dev.pyworkers.events.DaemonStopped;
+import dev.pyworkers.events.WorkerEnded;
+import dev.pyworkers.events.WorkerReleased;
+import dev.pyworkers.events.WorkerReused;
+import dev.pyworkers.events.WorkerStarted;
 import dev.pyworkers.internal.daemon.DaemonProcess;
+import dev.pyworkers.internal.events.EventSink;
 import dev.pyworkers.internal.pool.IdlePool;
 import dev.pyworkers.internal.process.ProcessStopper;
 import dev.pyworkers.internal.transport.SocketFolder;
 import java.io.IOException;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -48,6 +56,7 @@ public final class RealWorkerFactory implements WorkerFactory {
   private final ScheduledExecutorService scheduler;
   /** Runs the kills of the scheduler's deadlines (idle eviction), so that the scheduler thread never blocks on one. */
   private final Executor killer;
+  private final EventSink events;
   private final Secret secret = Secret.generate();
   private final Set<RealPythonWorker> live = ConcurrentHashMap.newKeySet();
 
@@ -76,13 +85,14 @@ public final class RealWorkerFactory implements WorkerFactory {
 
   public RealWorkerFactory(
       PythonEnvironment env, WorkerConfig config, Supplier<Path> bundle, SocketFolder folder,
-      ScheduledExecutorService scheduler, Executor killer) {
+      ScheduledExecutorService scheduler, Executor killer, EventSink events) {
     this.env = env;
     this.config = config;
     this.bundle = bundle;
     this.folder = folder;
     this.scheduler = scheduler;
     this.killer = killer;
+    this.events = events;
     this.pool = new IdlePool<>(config.idlePoolSize(), config.idleTimeout().toNanos());
   }
 
@@ -93,11 +103,16 @@ public final class RealWorkerFactory implements WorkerFactory {
 
   @Override
   public PythonWorker create() {
-    return createWorker();
+    return createWorker(0);
   }
 
-  /** {@link #create()} with the worker's concrete type, for the runner (it streams a task over the worker's socket). */
-  public RealPythonWorker createWorker() {
+  /**
+   * {@link #create()} with the worker's concrete type, for the runner (it streams a task over the worker's socket).
+   *
+   * @param taskId the runner task asking, for the events; 0 for none
+   */
+  public RealPythonWorker createWorker(long taskId) {
+    long asked = System.nanoTime();
     while (true) {
       RealPythonWorker w;
       synchronized (lock) {
@@ -107,13 +122,16 @@ public final class RealWorkerFactory implements WorkerFactory {
       if (w == null) break;
       if (w.state.compareAndSet(RealPythonWorker.State.IDLE, RealPythonWorker.State.BUSY)
           && w.isAlive() && w.isClean()) {
-        w.tasks.incrementAndGet();
+        int task = w.tasks.incrementAndGet();
         reused.incrementAndGet();
+        if (events.on()) {
+          events.workerReused(new WorkerReused(env, w.pid(), task, Duration.ofNanos(asked - w.idleSinceNanos), taskId));
+        }
         return w;
       }
       discardedDead.incrementAndGet();
       LOG.info("idle Python worker pid {} is dead or has unread bytes on its socket; discarding it", w.pid());
-      kill(w);
+      kill(w, WorkerEnded.Reason.FOUND_DEAD, w.isAlive() ? "it had unread bytes on its socket" : "it was dead");
     }
     RealPythonWorker w;
     try {
@@ -125,12 +143,16 @@ public final class RealWorkerFactory implements WorkerFactory {
       throw e;
     }
     live.add(w);
+    if (events.on()) {
+      events.workerStarted(new WorkerStarted(env, w.pid(), w.mode(), w.daemon() == null ? -1 : w.daemon().pid(),
+          Duration.ofNanos(System.nanoTime() - asked), taskId));
+    }
     boolean stillOpen;
     synchronized (lock) {
       stillOpen = !closed;
     }
     if (!stillOpen) {
-      kill(w);
+      kill(w, WorkerEnded.Reason.CLOSED, closedBecauseNow());
       throw closedError(null);
     }
     return w;
@@ -145,7 +167,7 @@ public final class RealWorkerFactory implements WorkerFactory {
       if (callerInterrupted(e)) throw callerWasInterrupted(d, e);
       if (d.endedByInterrupt()) throw interrupted(d, e);
       LOG.warn("Python {} is unreachable ({}); restarting it and retrying once", d, e.getMessage());
-      DaemonProcess fresh = restart(d);
+      DaemonProcess fresh = restart(d, String.valueOf(e.getMessage()));
       try {
         return forkFrom(fresh);
       } catch (DaemonProcess.Unreachable again) {
@@ -214,12 +236,12 @@ public final class RealWorkerFactory implements WorkerFactory {
       }
       f = daemon;
     }
-    if (mine) startInto(f);
+    if (mine) startInto(f, -1, "");
     return await(f);
   }
 
   /** Replaces {@code dead} unless another thread already did; returns the daemon to use now. */
-  private DaemonProcess restart(DaemonProcess dead) {
+  private DaemonProcess restart(DaemonProcess dead, String why) {
     CompletableFuture<DaemonProcess> f;
     boolean mine = false;
     synchronized (lock) {
@@ -233,7 +255,11 @@ public final class RealWorkerFactory implements WorkerFactory {
     if (mine) {
       daemonRestarts.incrementAndGet();
       dead.stop(config.stopTimeout());
-      startInto(f);
+      if (events.on()) {
+        events.daemonStopped(new DaemonStopped(env, dead.pid(), DaemonStopped.Reason.UNREACHABLE, why,
+            Duration.ofNanos(System.nanoTime() - dead.startedNanos())));
+      }
+      startInto(f, dead.pid(), why);
     }
     return await(f);
   }
@@ -242,7 +268,8 @@ public final class RealWorkerFactory implements WorkerFactory {
    * Starts a daemon into {@code f}. A close that begins meanwhile kills the starting process (see {@link #close}); a
    * daemon that still came up after the close began is stopped here, and {@code f} fails with "closed".
    */
-  private void startInto(CompletableFuture<DaemonProcess> f) {
+  private void startInto(CompletableFuture<DaemonProcess> f, long replacedPid, String restartReason) {
+    long begun = System.nanoTime();
     DaemonProcess d;
     try {
       d = DaemonProcess.start(env, config, bundle.get(), secret, folder, scheduler, this::daemonSpawned);
@@ -266,6 +293,10 @@ public final class RealWorkerFactory implements WorkerFactory {
       return;
     }
     LOG.debug("started Python {} (Python {})", d, d.hello().pythonVersion());
+    if (events.on()) {
+      events.daemonStarted(new DaemonStarted(env, d.pid(), d.hello().pythonVersion(),
+          Duration.ofNanos(d.startedNanos() - begun), replacedPid, restartReason));
+    }
     f.complete(d);
   }
 
@@ -292,6 +323,12 @@ public final class RealWorkerFactory implements WorkerFactory {
       because = closedBecause;
     }
     return new IllegalStateException(because + "; no more workers are started for " + env, cause);
+  }
+
+  private String closedBecauseNow() {
+    synchronized (lock) {
+      return closedBecause;
+    }
   }
 
   /**
@@ -334,26 +371,41 @@ public final class RealWorkerFactory implements WorkerFactory {
       throw new IllegalStateException("Python worker pid " + w.pid() + " was released twice");
     }
     if (w.mode() == WorkerMode.SIMPLE || !config.reuseWorkers()) {
-      stop(w);
+      stop(w, WorkerEnded.Reason.NOT_REUSED,
+          w.mode() == WorkerMode.SIMPLE ? "simple mode runs one task per process" : "reuseWorkers is false");
       return;
     }
     if (config.maxTasksPerWorker() > 0 && w.tasks.get() >= config.maxTasksPerWorker()) {
       recycled.incrementAndGet();
-      stop(w);
+      stop(w, WorkerEnded.Reason.RECYCLED, "it ran maxTasksPerWorker = " + config.maxTasksPerWorker() + " tasks");
       return;
     }
     RealPythonWorker pushedOut;
+    int idle = 0;
+    boolean wasClosed;
     synchronized (lock) {
+      wasClosed = closed;
       if (closed) {
         pushedOut = w;
       } else {
-        pushedOut = pool.add(w, System.nanoTime());
+        long now = System.nanoTime();
+        w.idleSinceNanos = now;
+        pushedOut = pool.add(w, now);
+        idle = pool.size();
         if (evictionTask == null) scheduleEviction(config.idleTimeout().toNanos());
       }
     }
+    if (pushedOut != w && events.on()) events.workerReleased(new WorkerReleased(env, w.pid(), w.tasks.get(), idle));
     if (pushedOut != null) {
-      if (pushedOut != w) evicted.incrementAndGet();
-      stop(pushedOut);
+      if (pushedOut != w) {
+        evicted.incrementAndGet();
+        stop(pushedOut, WorkerEnded.Reason.EVICTED_POOL_FULL,
+            "the idle pool holds idlePoolSize = " + config.idlePoolSize() + " workers");
+      } else if (wasClosed) {
+        stop(w, WorkerEnded.Reason.CLOSED, closedBecauseNow());
+      } else {
+        stop(w, WorkerEnded.Reason.NOT_REUSED, "idlePoolSize is 0");
+      }
     }
   }
 
@@ -376,13 +428,18 @@ public final class RealWorkerFactory implements WorkerFactory {
     for (RealPythonWorker w : expired) {
       evicted.incrementAndGet();
       LOG.debug("Python worker pid {} idle past {}; killing it", w.pid(), config.idleTimeout());
-      killer.execute(() -> stop(w));
+      killer.execute(() -> stop(w, WorkerEnded.Reason.EVICTED_IDLE,
+          "it was idle longer than idleTimeout = " + config.idleTimeout()));
     }
   }
 
   @Override
   public void stop(PythonWorker worker) {
-    RealPythonWorker w = own(worker);
+    stop(own(worker), WorkerEnded.Reason.STOPPED, "");
+  }
+
+  /** Kills {@code w} (once; a second stop does nothing) and tells the listener why. */
+  public void stop(RealPythonWorker w, WorkerEnded.Reason reason, String detail) {
     RealPythonWorker.State was = w.state.getAndSet(RealPythonWorker.State.DEAD);
     if (was == RealPythonWorker.State.DEAD) return;
     if (was == RealPythonWorker.State.IDLE) {
@@ -390,14 +447,14 @@ public final class RealWorkerFactory implements WorkerFactory {
         pool.remove(w);
       }
     }
-    kill(w);
+    kill(w, reason, detail);
   }
 
   /**
    * Kills the process with every process its user code started (through its daemon when it has one, which kills the
    * worker's group and what it left behind) and closes the socket.
    */
-  private void kill(RealPythonWorker w) {
+  private void kill(RealPythonWorker w, WorkerEnded.Reason reason, String detail) {
     w.state.set(RealPythonWorker.State.DEAD);
     if (!live.remove(w)) return;
     killed.incrementAndGet();
@@ -410,6 +467,10 @@ public final class RealWorkerFactory implements WorkerFactory {
       ProcessStopper.killTree(w.process());
     }
     w.closeChannel();
+    if (events.on()) {
+      events.workerEnded(new WorkerEnded(env, w.pid(), reason, detail, w.tasks.get(),
+          Duration.ofNanos(System.nanoTime() - w.startedNanos)));
+    }
   }
 
   private RealPythonWorker own(PythonWorker worker) {
@@ -468,10 +529,15 @@ public final class RealWorkerFactory implements WorkerFactory {
     }
     if (starting != null) starting.destroyForcibly();  // its start fails at once; startInto reports "closed"
     List<RealPythonWorker> all = new ArrayList<>(live);
-    for (RealPythonWorker w : all) stop(w);
+    for (RealPythonWorker w : all) stop(w, WorkerEnded.Reason.CLOSED, because);
     if (d != null) {
       try {
-        d.join().stop(config.stopTimeout());
+        DaemonProcess up = d.join();
+        up.stop(config.stopTimeout());
+        if (events.on()) {
+          events.daemonStopped(new DaemonStopped(env, up.pid(), DaemonStopped.Reason.CLOSED, "",
+              Duration.ofNanos(System.nanoTime() - up.startedNanos())));
+        }
       } catch (CompletionException | java.util.concurrent.CancellationException e) {
         // the daemon never started; nothing to stop
       }

@@ -9,9 +9,13 @@ import dev.pyworkers.TaskContext;
 import dev.pyworkers.TaskIdleTimeoutException;
 import dev.pyworkers.TaskMetrics;
 import dev.pyworkers.TaskResults;
-import dev.pyworkers.WorkerFactory;
 import dev.pyworkers.WorkerProtocolException;
+import dev.pyworkers.events.TaskFailed;
+import dev.pyworkers.events.TaskFinished;
+import dev.pyworkers.events.WorkerEnded;
+import dev.pyworkers.internal.events.EventSink;
 import dev.pyworkers.internal.factory.RealPythonWorker;
+import dev.pyworkers.internal.factory.RealWorkerFactory;
 import dev.pyworkers.internal.pickle.FastPickle;
 import dev.pyworkers.internal.protocol.OutputFrame;
 import dev.pyworkers.internal.protocol.SpecialLength;
@@ -23,6 +27,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.NoSuchElementException;
@@ -54,7 +59,7 @@ public final class TaskRun implements TaskResults<Object> {
   private final RunnerSpec spec;
   private final TaskContext ctx;
   private final int partition;
-  private final WorkerFactory factory;
+  private final RealWorkerFactory factory;
   private final RealPythonWorker worker;
   private final ScheduledExecutorService scheduler;
   /** Runs the kills decided by deadlines on the scheduler thread, which must never block on a kill. */
@@ -75,14 +80,21 @@ public final class TaskRun implements TaskResults<Object> {
   /** True while the reading thread waits for the worker's next output; release stores, read by the stall watch. */
   private final AtomicBoolean readerWaiting = new AtomicBoolean();
   private final StallWatch stall;
+  private final Reporting reporting;
+  /** The worker's socket counts when this task began; the task's bytes are the difference. */
+  private final long bytesWrittenBefore;
+  private final long bytesReadBefore;
+  /** Once true, the task's end was reported; set by the reading thread only. */
+  private boolean reported;
   private boolean done;
   private long rowsOut;
   private long[] timing;
   private TaskMetrics metrics;
 
   public TaskRun(RunnerSpec spec, TaskContext ctx, int partition, java.util.Iterator<?> input,
-      WorkerFactory factory, RealPythonWorker worker, TaskHeader.Broadcasts broadcasts, List<String> includes,
-      String pythonVersion, ScheduledExecutorService scheduler, Executor killer, StallSettings stallSettings) {
+      RealWorkerFactory factory, RealPythonWorker worker, TaskHeader.Broadcasts broadcasts, List<String> includes,
+      String pythonVersion, ScheduledExecutorService scheduler, Executor killer, StallSettings stallSettings,
+      Reporting reporting) {
     this.spec = spec;
     this.ctx = ctx;
     this.partition = partition;
@@ -91,6 +103,9 @@ public final class TaskRun implements TaskResults<Object> {
     this.scheduler = scheduler;
     this.killer = killer;
     this.reused = worker.tasksServed() > 1;
+    this.reporting = reporting;
+    this.bytesWrittenBefore = worker.bytesWritten();
+    this.bytesReadBefore = worker.bytesRead();
     this.in = new TaskFrameReader(new BufferedInputStream(worker.input(), spec.bufferSize()),
         "output of task partition " + partition + " from Python worker pid " + worker.pid());
     this.stall = new StallWatch(worker, partition, stallSettings, spec.taskIdleTimeout(), scheduler,
@@ -180,27 +195,35 @@ public final class TaskRun implements TaskResults<Object> {
     String unanswered = failure == null && clean ? exchange.unanswered() : null;
     done = true;
     if (clean && unanswered == null) release();
-    else destroy();
+    else destroy(failure != null ? "it raised " + failure.pythonType() + " and then did not end the task exactly"
+        : "it did not end the task exactly (" + (clean ? unanswered : "answer " + last + " instead of -4") + ")");
     if (failure == null) {
       if (!clean) throw protocol("task ended with " + last + " instead of the end-of-stream answer -4");
       if (unanswered != null) throw protocol(unanswered);
       long[] t = timing == null ? new long[4] : timing;
-      metrics = new TaskMetrics(t[0], t[1], t[2], t[3], writer.recordsIn(), rowsOut, worker.pid(), reused);
+      metrics = new TaskMetrics(t[0], t[1], t[2], t[3], writer.recordsIn(), rowsOut, worker.pid(), reused,
+          bytesToPython(), bytesFromPython());
       ctx.markCompleted();
+      if (reporting.events().on() && !reported) {
+        reported = true;
+        reporting.events().taskFinished(new TaskFinished(reporting.taskId(), partition, metrics, reporting.elapsed()));
+      }
     }
   }
 
   /** The worker reported an exception: let it finish the exchange (bounded by the kill timeout) to keep it. */
   private PythonException afterException(PythonException e) {
-    ScheduledFuture<?> bound =
-        scheduler.schedule(this::destroyLater, spec.killTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    ScheduledFuture<?> bound = scheduler.schedule(
+        () -> destroyLater("it raised " + e.pythonType() + " and did not end the task within the kill timeout of "
+            + spec.killTimeout().toMillis() + " ms"),
+        spec.killTimeout().toMillis(), TimeUnit.MILLISECONDS);
     try {
       int head;
       while ((head = in.readHead()) == SpecialLength.TIMING_DATA.code()) in.readBody(head);
       if (head == SpecialLength.END_OF_DATA_SECTION.code()) finish(e, (OutputFrame.End) in.readBody(head));
-      else destroy();
+      else destroy("it raised " + e.pythonType() + " and then sent " + head + " instead of the end of its data");
     } catch (IOException | RuntimeException ignored) {
-      destroy();
+      destroy("it raised " + e.pythonType() + " and then did not end the task: " + ignored);
     } finally {
       bound.cancel(false);
     }
@@ -216,7 +239,7 @@ public final class TaskRun implements TaskResults<Object> {
       return new PythonWorkerException("input for partition " + partition + " could not be sent to Python worker"
           + " pid " + worker.pid() + ": " + w.getMessage(), w);
     }
-    destroy();
+    destroy("its output failed: " + e);
     return CrashReport.of(worker, partition, spec.faulthandlerDir(), e);
   }
 
@@ -245,7 +268,8 @@ public final class TaskRun implements TaskResults<Object> {
 
   private void onIdleTimeout(StallWatch.Capture c) {
     idleTimedOut = c;
-    destroyLater();
+    destroyLater("it took no input and sent no output for the task idle timeout of "
+        + spec.taskIdleTimeout().toMillis() + " ms");
   }
 
   private TaskCancelledException cancelled(String why) {
@@ -260,12 +284,35 @@ public final class TaskRun implements TaskResults<Object> {
   private RuntimeException fail(RuntimeException e) {
     if (!done) {
       done = true;
-      destroy();
+      destroy("its task failed: " + firstLine(e));
     }
     discard();
     dropFaulthandlerFile();
     ctx.markCompleted();
+    reportFailure(e);
     return e;
+  }
+
+  private void reportFailure(RuntimeException e) {
+    if (reported || !reporting.events().on()) return;
+    reported = true;
+    reporting.events().taskFailed(new TaskFailed(reporting.taskId(), partition, worker.pid(), writer.recordsIn(),
+        rowsOut, bytesToPython(), bytesFromPython(), reporting.elapsed(), e));
+  }
+
+  private long bytesToPython() {
+    return worker.bytesWritten() - bytesWrittenBefore;
+  }
+
+  private long bytesFromPython() {
+    return worker.bytesRead() - bytesReadBefore;
+  }
+
+  /** "PythonException: ValueError: bad row" without its traceback, for the kill's reason. */
+  private static String firstLine(RuntimeException e) {
+    String m = String.valueOf(e.getMessage());
+    int nl = m.indexOf('\n');
+    return e.getClass().getSimpleName() + ": " + (nl < 0 ? m : m.substring(0, nl));
   }
 
   /** After the task ended badly: drops the results not yet read and waits (bounded) for the writer to stop. */
@@ -281,7 +328,7 @@ public final class TaskRun implements TaskResults<Object> {
       if (!ctx.isCompleted()) {
         cancelReason = "it was interrupted (" + reason + ") and did not finish within the kill timeout of "
             + spec.killTimeout().toMillis() + " ms";
-        destroyLater();
+        destroyLater("its task " + cancelReason);
       }
     };
     try {
@@ -292,7 +339,7 @@ public final class TaskRun implements TaskResults<Object> {
   }
 
   private void onWriterFailure(Throwable t) {
-    if (!(t instanceof IOException)) destroy();
+    if (!(t instanceof IOException)) destroy("its input could not be made: " + t);
   }
 
   private void release() {
@@ -300,11 +347,11 @@ public final class TaskRun implements TaskResults<Object> {
     if (releasedOrDestroyed.compareAndSet(false, true)) factory.release(worker);
   }
 
-  private void destroy() {
+  private void destroy(String why) {
     stall.stop();
     if (releasedOrDestroyed.compareAndSet(false, true)) {
       killed = true;
-      factory.stop(worker);
+      factory.stop(worker, WorkerEnded.Reason.KILLED, why);
     }
   }
 
@@ -312,11 +359,11 @@ public final class TaskRun implements TaskResults<Object> {
    * {@link #destroy} for a deadline on the scheduler thread: decides at once (the same compare-and-set), and hands
    * the kill itself to the killer threads, so that a slow kill delays no other deadline.
    */
-  private void destroyLater() {
+  private void destroyLater(String why) {
     stall.stop();
     if (releasedOrDestroyed.compareAndSet(false, true)) {
       killed = true;
-      killer.execute(() -> factory.stop(worker));
+      killer.execute(() -> factory.stop(worker, WorkerEnded.Reason.KILLED, why));
     }
   }
 
@@ -340,11 +387,22 @@ public final class TaskRun implements TaskResults<Object> {
     if (!done) {
       cancelReason = "its results were closed before the end";
       done = true;
-      destroy();
+      destroy("its task's results were closed before the end");
       discard();
       dropFaulthandlerFile();
+      reportFailure(cancelled(cancelReason));
     }
     ctx.markCompleted();
+  }
+
+  /**
+   * Where and as what a task reports its end: the registry's events, the task's id there, and when the runner began
+   * it ({@link System#nanoTime()}).
+   */
+  public record Reporting(EventSink events, long taskId, long begunNanos) {
+    Duration elapsed() {
+      return Duration.ofNanos(System.nanoTime() - begunNanos);
+    }
   }
 
   /** The reading thread's {@link TaskOutput}: results go to the pending queue, counted. */
