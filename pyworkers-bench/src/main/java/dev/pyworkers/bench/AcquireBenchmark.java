@@ -8,10 +8,16 @@ import dev.pyworkers.WorkerFactory;
 import dev.pyworkers.WorkerMode;
 import dev.pyworkers.WorkerRegistry;
 import dev.pyworkers.WorkerStats;
+import dev.pyworkers.events.WorkerEnded;
+import dev.pyworkers.events.WorkerEventListener;
+import dev.pyworkers.events.WorkerReleased;
+import dev.pyworkers.events.WorkerReused;
+import dev.pyworkers.events.WorkerStarted;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
@@ -29,6 +35,9 @@ import java.util.function.Consumer;
  *       and authenticate; each worker is stopped after its measurement. The baseline fork is compared to.
  *   <li><b>cold start</b>: the first create of a brand-new {@link WorkerRegistry}, daemon start included, repeated;
  *       reported as the median.
+ *   <li><b>reuse with and without events</b>: two daemon registries side by side, one with no listener and one
+ *       whose {@link WorkerEventListener} counts every event; the measured acquisitions alternate between them
+ *       (which goes first alternates too), so that their ratio is paired. The counts must match the acquisitions.
  * </ol>
  *
  * A plain harness rather than JMH: each operation is a whole process round trip of tens of microseconds or more,
@@ -64,8 +73,9 @@ public final class AcquireBenchmark {
     Latency fork = measureFork(env, base.toBuilder().mode(WorkerMode.DAEMON).reuseWorkers(false).build());
     Latency spawn = measureSpawn(env, base.toBuilder().mode(WorkerMode.SIMPLE).build());
     Latency cold = measureColdStart(env, base.toBuilder().mode(WorkerMode.DAEMON).build());
+    Latency[] paired = measureReuseWithEvents(env, base.toBuilder().mode(WorkerMode.DAEMON).reuseWorkers(true).build());
     return new AcquireResult(python.executable(), python.version(), python.requested(), base.transport(),
-        reuse, fork, spawn, cold, options.iterations());
+        reuse, fork, spawn, cold, paired[0], paired[1], options.iterations());
   }
 
   private Latency measureReuse(PythonEnvironment env, WorkerConfig config) {
@@ -98,6 +108,69 @@ public final class AcquireBenchmark {
     }
     ProcessLeakCheck.assertNoneAlive("reuse", pids);
     return end("reuse", nanos);
+  }
+
+  /** Counts the pool's events; the benchmark checks the counts against the acquisitions it made. */
+  private static final class CountingListener implements WorkerEventListener {
+    final AtomicLong events = new AtomicLong();
+    final AtomicLong reuses = new AtomicLong();
+
+    @Override public void workerStarted(WorkerStarted e) { events.incrementAndGet(); }
+    @Override public void workerReused(WorkerReused e) { events.incrementAndGet(); reuses.incrementAndGet(); }
+    @Override public void workerReleased(WorkerReleased e) { events.incrementAndGet(); }
+    @Override public void workerEnded(WorkerEnded e) { events.incrementAndGet(); }
+  }
+
+  /** Returns {no listener, listener}. */
+  private Latency[] measureReuseWithEvents(PythonEnvironment env, WorkerConfig config) {
+    int n = options.iterations();
+    begin("reuse with and without a listener", n, WARMUP);
+    long[] quiet = new long[n];
+    long[] listened = new long[n];
+    Set<Long> pids = new HashSet<>();
+    CountingListener counter = new CountingListener();
+    try (WorkerRegistry plain = WorkerRegistry.create(config);
+        WorkerRegistry heard = WorkerRegistry.create(config, counter)) {
+      WorkerFactory[] factories = {plain.factory(env), heard.factory(env)};
+      long[][] out = {quiet, listened};
+      long[] pooled = new long[2];
+      for (int f = 0; f < 2; f++) {
+        PythonWorker first = factories[f].create();
+        pooled[f] = first.pid();
+        pids.add(first.pid());
+        factories[f].release(first);
+      }
+      for (int i = 1; i <= WARMUP + n; i++) {
+        for (int k = 0; k < 2; k++) {
+          int f = (i + k) % 2;
+          long start = System.nanoTime();
+          PythonWorker w = factories[f].create();
+          long elapsed = System.nanoTime() - start;
+          if (w.pid() != pooled[f]) {
+            throw new IllegalStateException("paired reuse acquisition #" + i + " returned worker pid " + w.pid()
+                + " instead of the pooled worker pid " + pooled[f]);
+          }
+          factories[f].release(w);
+          if (i > WARMUP) out[f][i - WARMUP - 1] = elapsed;
+        }
+      }
+      long expected = WARMUP + n;
+      if (counter.reuses.get() != expected || counter.events.get() != 2 + 2 * expected) {
+        throw new IllegalStateException("the listener counted " + counter.reuses.get() + " reuses and "
+            + counter.events.get() + " events, expected " + expected + " and " + (2 + 2 * expected));
+      }
+      for (WorkerFactory f : factories) {
+        WorkerStats s = f.stats();
+        expectCounters("paired reuse", s, s.forked() == 1 && s.reused() == expected, "1 fork and " + expected
+            + " reuses");
+      }
+    }
+    ProcessLeakCheck.assertNoneAlive("paired reuse", pids);
+    Latency q = Latency.of(quiet);
+    Latency l = Latency.of(listened);
+    progress.accept(String.format(Locale.ROOT, "reuse with and without a listener: done, p50 %.1f us without,"
+        + " %.1f us with", q.p50Micros(), l.p50Micros()));
+    return new Latency[] {q, l};
   }
 
   private Latency measureFork(PythonEnvironment env, WorkerConfig config) {

@@ -17,6 +17,8 @@ import java.util.Locale;
  * @param fork acquisitions forked by a warm daemon
  * @param spawn acquisitions spawned as simple {@code python -m pyworkers.worker} processes
  * @param coldStart the first acquisition of a new registry, daemon start included
+ * @param reuseQuiet reuse from a registry with no event listener, paired with {@code reuseListened}
+ * @param reuseListened reuse from a registry whose listener counts every event, alternating with {@code reuseQuiet}
  * @param iterations measured acquisitions of the reuse and fork cases
  */
 public record AcquireResult(
@@ -28,6 +30,8 @@ public record AcquireResult(
     Latency fork,
     Latency spawn,
     Latency coldStart,
+    Latency reuseQuiet,
+    Latency reuseListened,
     int iterations) implements BenchReport {
   /** Issue 2 targets. */
   static final double REUSE_P50_TARGET_US = 50;
@@ -37,6 +41,11 @@ public record AcquireResult(
   /** How many times faster the median fork is than the median spawn, both measured in this run. */
   public double forkVsSpawnSpeedup() {
     return (double) spawn.percentileNanos(50) / Math.max(1, fork.percentileNanos(50));
+  }
+
+  /** The median reuse with a listener over the median without, acquisitions alternating between the two. */
+  public double listenerVsNoneReuse() {
+    return (double) reuseListened.percentileNanos(50) / Math.max(1, reuseQuiet.percentileNanos(50));
   }
 
   /** The table, one line per element, without line separators. */
@@ -55,9 +64,13 @@ public record AcquireResult(
     lines.add(String.format(Locale.ROOT, "%-10s  %-6s  %-38s  %6d  %9.1f ms  %12s",
         "cold start", "DAEMON", "1st worker of a new registry (median)", coldStart.count(), coldStart.p50Millis(),
         "-"));
+    lines.add(row("reuse+0", "DAEMON", "idle pool, no listener (paired)", reuseQuiet));
+    lines.add(row("reuse+ev", "DAEMON", "idle pool, a listener counting events", reuseListened));
     lines.add("");
     lines.add(String.format(Locale.ROOT, "fork vs spawn: fork p50 is %.1fx faster than spawn p50 (same run)",
         forkVsSpawnSpeedup()));
+    lines.add(String.format(Locale.ROOT, "events: reuse p50 with a listener / without = %.3f (alternating, same run)",
+        listenerVsNoneReuse()));
     lines.add(target("reuse p50 <= 50 us", reuse.p50Micros() <= REUSE_P50_TARGET_US));
     lines.add(target("fork p50 <= 5 ms", fork.p50Micros() <= FORK_P50_TARGET_US));
     lines.add(target("fork >= 10x faster than spawn", forkVsSpawnSpeedup() >= FORK_SPEEDUP_TARGET));
@@ -69,9 +82,11 @@ public record AcquireResult(
     return String.format(Locale.ROOT,
         "{\"reuse_p50_us\":%.1f,\"reuse_p99_us\":%.1f,\"fork_p50_us\":%.1f,\"fork_p99_us\":%.1f,"
             + "\"spawn_p50_us\":%.1f,\"spawn_p99_us\":%.1f,\"cold_start_ms\":%.1f,\"fork_vs_spawn_speedup\":%.1f,"
+            + "\"reuse_no_listener_p50_us\":%.1f,\"reuse_listener_p50_us\":%.1f,\"listener_vs_none_reuse\":%.3f,"
             + "\"iterations\":%d,\"python\":%s}",
         reuse.p50Micros(), reuse.p99Micros(), fork.p50Micros(), fork.p99Micros(), spawn.p50Micros(),
-        spawn.p99Micros(), coldStart.p50Millis(), forkVsSpawnSpeedup(), iterations, jsonString(python));
+        spawn.p99Micros(), coldStart.p50Millis(), forkVsSpawnSpeedup(), reuseQuiet.p50Micros(),
+        reuseListened.p50Micros(), listenerVsNoneReuse(), iterations, jsonString(python));
   }
 
   private static String row(String name, String mode, String how, Latency l) {

@@ -8,6 +8,7 @@ import dev.pyworkers.cli.run.Progress;
 import dev.pyworkers.cli.run.RunFailure;
 import dev.pyworkers.cli.run.RunJob;
 import dev.pyworkers.cli.run.RunSettings;
+import dev.pyworkers.cli.run.EventReport;
 import dev.pyworkers.cli.run.RunSummary;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -50,7 +51,9 @@ import picocli.CommandLine.Spec;
       "Progress (records done, rate, ETA) is drawn on stderr when it is a terminal. At the end one summary line goes"
           + " to stderr: records, seconds, records/s, workers, partitions, the longest wait for a worker (boot; the"
           + " first includes starting the Python daemon) and the longest function load in a worker (init). What FUNC"
-          + " prints goes to the log, which --verbose shows.",
+          + " prints goes to the log, which --verbose shows. --verbose also prints a line for each Python daemon and"
+          + " worker that starts or ends (with the reason) and each partition done or failed (records and bytes each"
+          + " way, times), and a totals line at the end.",
       ""
     },
     exitCodeListHeading = "%nExit codes:%n",
@@ -148,19 +151,21 @@ final class RunCommand implements Callable<Integer> {
   public Integer call() {
     RunSettings settings = new RunArguments(spec.commandLine()).settings(this);
     PrintWriter err = spec.commandLine().getErr();
-    RunJob job = new RunJob(settings, System.err);
+    boolean verbose = Main.isVerbose(spec.root().commandLine().getParseResult());
+    EventReport report = verbose ? new EventReport(System.err, settings.showProgress()) : null;
+    RunJob job = report == null ? new RunJob(settings, System.err) : new RunJob(settings, System.err, report);
     InterruptHook hook = InterruptHook.install(job, System.err);
     try {
       RunSummary summary = job.run();
       err.println(summary.line());
+      if (report != null) err.println(report.totals());
       return ExitCode.OK.code();
     } catch (RunFailure f) {
       if (Failures.mayEchoASignal(f)) awaitInterrupt(job);
       if (job.isInterrupted()) return ExitCode.INTERRUPTED.code(); // the interrupt hook reports it
       err.println(spec.qualifiedName() + ": " + f.getMessage());
-      if (Main.isVerbose(spec.root().commandLine().getParseResult()) && f.getCause() != null) {
-        f.getCause().printStackTrace(err);
-      }
+      if (verbose && f.getCause() != null) f.getCause().printStackTrace(err);
+      if (report != null) err.println(report.totals());
       return f.exitCode().code();
     } catch (RuntimeException | Error e) {
       if (job.isInterrupted()) return ExitCode.INTERRUPTED.code();

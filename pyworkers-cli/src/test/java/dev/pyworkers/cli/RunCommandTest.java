@@ -65,6 +65,45 @@ class RunCommandTest {
   }
 
   @Test
+  void verbose_printsALineForEachDaemonWorkerAndPartition_andTotals_fromTheRegistryEvents() throws Exception {
+    write("f.py", "def f(r):\n    return r * 2\n");
+    Path in = write("in.jsonl", "1\n2\n3\n4\n5\n6\n");
+    CliProcess p = run(dir.resolve("f.py") + ":f", in, "--workers", "2", "--verbose");
+    assertThat(p.exitCode()).as(p.stderr()).isZero();
+    assertThat(output()).containsExactly("2", "4", "6", "8", "10", "12");
+    List<String> lines = p.stderr().lines().filter(l -> l.startsWith("pyworkers run: ")).toList();
+    assertThat(lines).as(p.stderr()).filteredOn(l -> l.matches("pyworkers run: Python daemon pid \\d+ started in"
+        + " [0-9.]+ ms \\(Python 3\\.\\d+\\)")).hasSize(1);
+    assertThat(lines).filteredOn(l -> l.matches("pyworkers run: worker pid \\d+ forked by daemon pid \\d+ in"
+        + " [0-9.]+ ms for (the FUNC check|partition \\d+)")).hasSizeBetween(1, 2);
+    assertThat(lines).filteredOn(l -> l.startsWith("pyworkers run: FUNC check (task 1) done on worker pid ")).hasSize(1);
+    // six records, one partition each: a line for each, with the batches and bytes each way
+    assertThat(lines).filteredOn(l -> l.matches("pyworkers run: partition [0-5] \\(task [2-7]\\) done on worker pid"
+        + " \\d+( \\(reused\\))?: 1 batches in, 1 out, \\d+ B to Python, \\d+ B back; FUNC ready in \\d+ ms,"
+        + " task [0-9.]+ ms")).hasSize(6);
+    assertThat(lines).filteredOn(l -> l.matches("pyworkers run: worker pid \\d+ ended \\(closed: the worker"
+        + " registry is closed\\) after \\d+ tasks? in [0-9.]+ s")).hasSizeBetween(1, 2);
+    assertThat(lines).filteredOn(l -> l.matches("pyworkers run: Python daemon pid \\d+ stopped \\(closed\\) after"
+        + " [0-9.]+ s")).hasSize(1);
+    assertThat(lines.get(lines.size() - 1)).matches("pyworkers run: events: 1 daemon start, [12] workers? forked, 0"
+        + " spawned, [12] ended; 7 tasks finished \\([5-6] on a reused worker\\), 0 failed; [0-9.]+ KiB to Python,"
+        + " [0-9.]+ (B|KiB) back");
+  }
+
+  @Test
+  void verbose_namesTheFailedPartition() throws Exception {
+    write("f.py", "def f(r):\n    if r == 3:\n        raise ValueError('three')\n    return r\n");
+    Path in = write("in.jsonl", "1\n2\n3\n4\n");
+    CliProcess p = run(dir.resolve("f.py") + ":f", in, "--workers", "1", "--verbose");
+    assertThat(p.exitCode()).as(p.stderr()).isEqualTo(1);
+    assertThat(p.stderr()).containsPattern("pyworkers run: partition 2 \\(task 4\\) failed on worker pid \\d+ after"
+        + " 1 batches in and 0 out, [0-9.]+ ms: PythonException: ");
+    assertThat(p.stderr()).containsPattern("pyworkers run: events: 1 daemon start, 1 worker forked, 0 spawned, 1"
+        + " ended; 3 tasks finished \\(2 on a reused worker\\), [1-2] failed;");
+    assertNoOutputLeft();
+  }
+
+  @Test
   void csv_givesADictPerRecord_withQuotedFieldsSpanningLines() throws Exception {
     write("c.py", "def c(row):\n    return [row['name'], row['note'], sorted(row)]\n");
     Path in = write("in.csv", "\uFEFFname,note\r\nann,\"multi\nline, with comma\"\r\n\r\nbob,\"say \"\"hi\"\"\"\r\n");

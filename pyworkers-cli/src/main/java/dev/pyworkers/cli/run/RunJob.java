@@ -7,6 +7,7 @@ import dev.pyworkers.TaskContext;
 import dev.pyworkers.TaskResults;
 import dev.pyworkers.WorkerConfig;
 import dev.pyworkers.WorkerRegistry;
+import dev.pyworkers.events.WorkerEventListener;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -14,6 +15,7 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -27,6 +29,7 @@ public final class RunJob {
   private final RunSettings settings;
   private final PrintStream progressStream;
   private final StallReporter stalls;
+  private final WorkerEventListener events;
   private final CountDownLatch finished = new CountDownLatch(1);
   /** Once true, always true. */
   private volatile boolean interrupted;
@@ -36,9 +39,15 @@ public final class RunJob {
   private volatile AtomicOutput output;
 
   public RunJob(RunSettings settings, PrintStream progressStream) {
+    this(settings, progressStream, WorkerEventListener.NONE);
+  }
+
+  /** A run whose registry reports its daemons, workers and tasks to {@code events} ({@code --verbose}). */
+  public RunJob(RunSettings settings, PrintStream progressStream, WorkerEventListener events) {
     this.settings = settings;
     this.progressStream = progressStream;
     this.stalls = new StallReporter(progressStream, settings.showProgress());
+    this.events = events;
   }
 
   /** Runs the job; throws the failure with its exit code. */
@@ -49,7 +58,7 @@ public final class RunJob {
         .stopTimeout(Duration.ofMillis(500))
         .preloadModules(List.of("pyworkers.jobs"))
         .build();
-    try (WorkerRegistry reg = WorkerRegistry.create(config)) {
+    try (WorkerRegistry reg = WorkerRegistry.create(config, events)) {
       // Publish, then look at the flag; interrupt() sets the flag, then looks here: one of the two sees the other,
       // so a registry or runner made while an interrupt begins is always closed (by interrupt() or by unwinding).
       registry = reg;
@@ -116,7 +125,9 @@ public final class RunJob {
     long t0 = System.nanoTime();
     TaskResults<Object> results;
     try {
-      results = runner.compute(Collections.emptyIterator(), 0, TaskContext.of(0));
+      TaskContext check = TaskContext.builder().partitionId(0)
+          .localProperties(Map.of(EventReport.PHASE, EventReport.CHECK)).build();
+      results = runner.compute(Collections.emptyIterator(), 0, check);
     } catch (RuntimeException e) {
       throw interrupted ? interruptedFailure() : Failures.of(e, null);
     }
