@@ -72,7 +72,8 @@ public final class PythonRunner implements AutoCloseable {
     RealPythonWorker worker = factory.createWorker();
     try {
       return new TaskRun(spec, context, partitionIndex, input, factory, worker, setup.broadcastsFor(worker),
-          setup.includes(), setup.pythonVersion(), registry.scheduler(), registry.killer(), stall);
+          setup.includes(), setup.pythonVersion(), registry.scheduler(), registry.killer(), registry.ticker(),
+          stall);
     } catch (RuntimeException e) {
       factory.stop(worker);
       throw e;

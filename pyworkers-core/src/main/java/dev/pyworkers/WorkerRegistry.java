@@ -5,6 +5,7 @@ import dev.pyworkers.internal.factory.RealWorkerFactory;
 import dev.pyworkers.internal.files.Leftovers;
 import dev.pyworkers.internal.process.KillerExecutor;
 import dev.pyworkers.internal.runner.TaskSetup;
+import dev.pyworkers.internal.time.Ticker;
 import dev.pyworkers.internal.transport.SocketFolder;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -24,6 +25,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * folder; a JVM shutdown hook does the same if the program forgets (or is interrupted). Closing is one-way: once it
  * began, no daemon is started or restarted and a racing {@code create()} fails with "the worker registry is closed". A
  * new registry first removes the socket and runner folders that dead processes of this user left in its socket folder.
+ * Its deadlines (idle eviction, stall warnings, task idle timeouts) read one {@link Ticker}, the system's.
  * Thread-safe.
  *
  * <pre>{@code
@@ -37,6 +39,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class WorkerRegistry implements AutoCloseable {
   private final WorkerConfig config;
+  private final Ticker ticker;
   private final SocketFolder folder;
   private final ScheduledThreadPoolExecutor scheduler;
   private final KillerExecutor killer = new KillerExecutor();
@@ -50,8 +53,9 @@ public final class WorkerRegistry implements AutoCloseable {
   /** Counted down when the first close has stopped everything and removed the socket folder. */
   private final CountDownLatch closed = new CountDownLatch(1);
 
-  private WorkerRegistry(WorkerConfig config) {
+  private WorkerRegistry(WorkerConfig config, Ticker ticker) {
     this.config = config;
+    this.ticker = ticker;
     Leftovers.removeDeadOnce(config.socketFolder(), TaskSetup.SCRATCH_PREFIX);
     this.folder = new SocketFolder(config.transport(), config.preferIpv6(), config.socketFolder());
     this.scheduler = new ScheduledThreadPoolExecutor(1, r -> {
@@ -74,7 +78,15 @@ public final class WorkerRegistry implements AutoCloseable {
   }
 
   public static WorkerRegistry create(WorkerConfig config) {
-    return new WorkerRegistry(config);
+    return new WorkerRegistry(config, Ticker.SYSTEM);
+  }
+
+  /**
+   * A registry whose deadlines read {@code ticker} instead of the system's: for core's tests, which advance a fake
+   * ticker to narrate an idle timeout, a stall or a task idle timeout. Not public: users have no reason to bend time.
+   */
+  static WorkerRegistry create(WorkerConfig config, Ticker ticker) {
+    return new WorkerRegistry(config, ticker);
   }
 
   public static WorkerRegistry create() {
@@ -97,7 +109,7 @@ public final class WorkerRegistry implements AutoCloseable {
   RealWorkerFactory realFactory(PythonEnvironment environment) {
     if (closing.get()) throw closedError();
     RealWorkerFactory f = factories.computeIfAbsent(
-        environment, e -> new RealWorkerFactory(e, config, this::bundle, folder, scheduler, killer));
+        environment, e -> new RealWorkerFactory(e, config, this::bundle, folder, scheduler, killer, ticker));
     if (closing.get()) {
       f.closeWithRegistry();  // the close may have listed the factories before this one was added
       throw closedError();
@@ -124,6 +136,11 @@ public final class WorkerRegistry implements AutoCloseable {
   /** The registry's one scheduler thread, shared with the runners built on it. */
   java.util.concurrent.ScheduledExecutorService scheduler() {
     return scheduler;
+  }
+
+  /** The time that the deadlines of this registry and of the runners built on it read. */
+  Ticker ticker() {
+    return ticker;
   }
 
   /** Where the deadlines of the scheduler and of the runners built on it run their kills. */

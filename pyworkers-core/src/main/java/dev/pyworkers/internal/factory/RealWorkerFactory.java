@@ -14,6 +14,7 @@ import dev.pyworkers.internal.auth.Secret;
 import dev.pyworkers.internal.daemon.DaemonProcess;
 import dev.pyworkers.internal.pool.IdlePool;
 import dev.pyworkers.internal.process.ProcessStopper;
+import dev.pyworkers.internal.time.Ticker;
 import dev.pyworkers.internal.transport.SocketFolder;
 import java.io.IOException;
 import java.nio.channels.SocketChannel;
@@ -48,6 +49,8 @@ public final class RealWorkerFactory implements WorkerFactory {
   private final ScheduledExecutorService scheduler;
   /** Runs the kills of the scheduler's deadlines (idle eviction), so that the scheduler thread never blocks on one. */
   private final Executor killer;
+  /** What the idle eviction reads: when a worker went idle, whether it is past the idle timeout. */
+  private final Ticker ticker;
   private final Secret secret = Secret.generate();
   private final Set<RealPythonWorker> live = ConcurrentHashMap.newKeySet();
 
@@ -76,13 +79,14 @@ public final class RealWorkerFactory implements WorkerFactory {
 
   public RealWorkerFactory(
       PythonEnvironment env, WorkerConfig config, Supplier<Path> bundle, SocketFolder folder,
-      ScheduledExecutorService scheduler, Executor killer) {
+      ScheduledExecutorService scheduler, Executor killer, Ticker ticker) {
     this.env = env;
     this.config = config;
     this.bundle = bundle;
     this.folder = folder;
     this.scheduler = scheduler;
     this.killer = killer;
+    this.ticker = ticker;
     this.pool = new IdlePool<>(config.idlePoolSize(), config.idleTimeout().toNanos());
   }
 
@@ -347,7 +351,7 @@ public final class RealWorkerFactory implements WorkerFactory {
       if (closed) {
         pushedOut = w;
       } else {
-        pushedOut = pool.add(w, System.nanoTime());
+        pushedOut = pool.add(w, ticker.read());
         if (evictionTask == null) scheduleEviction(config.idleTimeout().toNanos());
       }
     }
@@ -357,9 +361,10 @@ public final class RealWorkerFactory implements WorkerFactory {
     }
   }
 
-  /** @GuardedBy("lock") */
+  /** @GuardedBy("lock"); the check runs when the ticker says the oldest is due (a test's ticker: sooner, to look). */
   private void scheduleEviction(long delayNanos) {
-    evictionTask = scheduler.schedule(this::evictExpired, delayNanos, TimeUnit.NANOSECONDS);
+    long realDelay = Math.min(delayNanos, ticker.maxRealWaitNanos());
+    evictionTask = scheduler.schedule(this::evictExpired, realDelay, TimeUnit.NANOSECONDS);
   }
 
   /** On the scheduler thread: takes the expired workers out of the pool and hands their kills to the killer. */
@@ -368,7 +373,7 @@ public final class RealWorkerFactory implements WorkerFactory {
     synchronized (lock) {
       evictionTask = null;
       if (closed) return;
-      long now = System.nanoTime();
+      long now = ticker.read();
       expired = pool.expire(now);
       long next = pool.nanosUntilNextExpiry(now);
       if (next >= 0) scheduleEviction(next);
