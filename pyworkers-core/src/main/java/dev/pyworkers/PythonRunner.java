@@ -91,8 +91,8 @@ public final class PythonRunner implements AutoCloseable {
     }
     try {
       return new TaskRun(spec, context, partitionIndex, input, factory, worker, setup.broadcastsFor(worker),
-          setup.includes(), setup.pythonVersion(), registry.scheduler(), registry.killer(), stall,
-          new TaskRun.Reporting(events, taskId, begun));
+          setup.includes(), setup.pythonVersion(), registry.scheduler(), registry.killer(), registry.ticker(),
+          stall, new TaskRun.Reporting(events, taskId, begun));
     } catch (RuntimeException e) {
       factory.stop(worker, WorkerEnded.Reason.KILLED, "its task could not start: " + e);
       if (events.on()) {

@@ -7,6 +7,7 @@ import dev.pyworkers.internal.factory.RealWorkerFactory;
 import dev.pyworkers.internal.files.Leftovers;
 import dev.pyworkers.internal.process.KillerExecutor;
 import dev.pyworkers.internal.runner.TaskSetup;
+import dev.pyworkers.internal.time.Ticker;
 import dev.pyworkers.internal.transport.SocketFolder;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -28,7 +29,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * began, no daemon is started or restarted and a racing {@code create()} fails with "the worker registry is closed". A
  * new registry first removes the socket and runner folders that dead processes of this user left in its socket folder.
  * A {@link WorkerEventListener} given to {@link #create(WorkerConfig, WorkerEventListener)} hears what its daemons,
- * workers and tasks do. Thread-safe.
+ * workers and tasks do. Its deadlines (idle eviction, stall warnings, task idle timeouts) read one {@link Ticker},
+ * the system's. Thread-safe.
  *
  * <pre>{@code
  * try (WorkerRegistry registry = WorkerRegistry.create(WorkerConfig.defaults())) {
@@ -42,6 +44,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class WorkerRegistry implements AutoCloseable {
   private final WorkerConfig config;
   private final EventSink events;
+  private final Ticker ticker;
   private final SocketFolder folder;
   private final ScheduledThreadPoolExecutor scheduler;
   private final KillerExecutor killer = new KillerExecutor();
@@ -55,9 +58,10 @@ public final class WorkerRegistry implements AutoCloseable {
   /** Counted down when the first close has stopped everything and removed the socket folder. */
   private final CountDownLatch closed = new CountDownLatch(1);
 
-  private WorkerRegistry(WorkerConfig config, WorkerEventListener listener) {
+  private WorkerRegistry(WorkerConfig config, WorkerEventListener listener, Ticker ticker) {
     this.config = config;
     this.events = EventSink.of(listener);
+    this.ticker = ticker;
     Leftovers.removeDeadOnce(config.socketFolder(), TaskSetup.SCRATCH_PREFIX);
     this.folder = new SocketFolder(config.transport(), config.preferIpv6(), config.socketFolder());
     this.scheduler = new ScheduledThreadPoolExecutor(1, r -> {
@@ -88,7 +92,16 @@ public final class WorkerRegistry implements AutoCloseable {
    * {@link WorkerEventListener} for the pairs, the threads and the cost).
    */
   public static WorkerRegistry create(WorkerConfig config, WorkerEventListener listener) {
-    return new WorkerRegistry(Objects.requireNonNull(config, "config"), Objects.requireNonNull(listener, "listener"));
+    return new WorkerRegistry(Objects.requireNonNull(config, "config"), Objects.requireNonNull(listener, "listener"),
+        Ticker.SYSTEM);
+  }
+
+  /**
+   * A registry whose deadlines read {@code ticker} instead of the system's: for core's tests, which advance a fake
+   * ticker to narrate an idle timeout, a stall or a task idle timeout. Not public: users have no reason to bend time.
+   */
+  static WorkerRegistry create(WorkerConfig config, Ticker ticker) {
+    return new WorkerRegistry(config, WorkerEventListener.NONE, ticker);
   }
 
   public static WorkerRegistry create() {
@@ -111,7 +124,7 @@ public final class WorkerRegistry implements AutoCloseable {
   RealWorkerFactory realFactory(PythonEnvironment environment) {
     if (closing.get()) throw closedError();
     RealWorkerFactory f = factories.computeIfAbsent(
-        environment, e -> new RealWorkerFactory(e, config, this::bundle, folder, scheduler, killer, events));
+        environment, e -> new RealWorkerFactory(e, config, this::bundle, folder, scheduler, killer, events, ticker));
     if (closing.get()) {
       f.closeWithRegistry();  // the close may have listed the factories before this one was added
       throw closedError();
@@ -143,6 +156,11 @@ public final class WorkerRegistry implements AutoCloseable {
   /** Where the runners built on it report their tasks. */
   EventSink events() {
     return events;
+  }
+
+  /** The time that the deadlines of this registry and of the runners built on it read. */
+  Ticker ticker() {
+    return ticker;
   }
 
   /** Where the deadlines of the scheduler and of the runners built on it run their kills. */

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.pyworkers.testing.FakeTicker;
 import dev.pyworkers.testing.NoLeaks;
 import dev.pyworkers.testing.TestPython;
 import java.time.Duration;
@@ -152,18 +153,28 @@ class FactoryBehaviourTest {
     }
   }
 
+  /** Narrated with a fake ticker; ProcessLifetimeTest and SlowKillTest evict on real time. */
   @Test
-  void idleTimeout_evictsIdleWorkers() {
-    WorkerConfig config = TestPython.config().idleTimeout(Duration.ofMillis(300)).build();
-    try (WorkerRegistry registry = WorkerRegistry.create(config)) {
+  void idleTimeout_evictsEachIdleWorkerWhenItsOwnIdleTimePasses() {
+    FakeTicker ticker = new FakeTicker();
+    WorkerConfig config = TestPython.config().idleTimeout(Duration.ofMinutes(10)).build();
+    try (WorkerRegistry registry = WorkerRegistry.create(config, ticker)) {
       WorkerFactory factory = registry.factory(TestPython.env());
       PythonWorker a = factory.create();
       PythonWorker b = factory.create();
       factory.release(a);
+      ticker.advance(Duration.ofMinutes(4));
       factory.release(b);
       assertThat(factory.stats().idle()).isEqualTo(2);
-      await().atMost(Duration.ofSeconds(10)).until(() -> factory.stats().evicted() == 2);
+      ticker.advance(Duration.ofMinutes(6));
+      await("a, idle for 10 min, is evicted").atMost(Duration.ofSeconds(10))
+          .until(() -> factory.stats().evicted() == 1);
       awaitDead(a.pid());
+      assertThat(factory.stats().idle()).as("b has been idle for 6 min only").isEqualTo(1);
+      assertThat(b.isAlive()).isTrue();
+      ticker.advance(Duration.ofMinutes(4));
+      await("b, idle for 10 min, is evicted").atMost(Duration.ofSeconds(10))
+          .until(() -> factory.stats().evicted() == 2);
       awaitDead(b.pid());
       assertThat(factory.stats().idle()).isZero();
     }

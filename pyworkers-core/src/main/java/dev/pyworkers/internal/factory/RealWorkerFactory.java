@@ -21,6 +21,7 @@ import dev.pyworkers.internal.daemon.DaemonProcess;
 import dev.pyworkers.internal.events.EventSink;
 import dev.pyworkers.internal.pool.IdlePool;
 import dev.pyworkers.internal.process.ProcessStopper;
+import dev.pyworkers.internal.time.Ticker;
 import dev.pyworkers.internal.transport.SocketFolder;
 import java.io.IOException;
 import java.nio.channels.SocketChannel;
@@ -57,6 +58,8 @@ public final class RealWorkerFactory implements WorkerFactory {
   /** Runs the kills of the scheduler's deadlines (idle eviction), so that the scheduler thread never blocks on one. */
   private final Executor killer;
   private final EventSink events;
+  /** What the idle eviction reads: when a worker went idle, whether it is past the idle timeout. */
+  private final Ticker ticker;
   private final Secret secret = Secret.generate();
   private final Set<RealPythonWorker> live = ConcurrentHashMap.newKeySet();
 
@@ -85,7 +88,7 @@ public final class RealWorkerFactory implements WorkerFactory {
 
   public RealWorkerFactory(
       PythonEnvironment env, WorkerConfig config, Supplier<Path> bundle, SocketFolder folder,
-      ScheduledExecutorService scheduler, Executor killer, EventSink events) {
+      ScheduledExecutorService scheduler, Executor killer, EventSink events, Ticker ticker) {
     this.env = env;
     this.config = config;
     this.bundle = bundle;
@@ -93,6 +96,7 @@ public final class RealWorkerFactory implements WorkerFactory {
     this.scheduler = scheduler;
     this.killer = killer;
     this.events = events;
+    this.ticker = ticker;
     this.pool = new IdlePool<>(config.idlePoolSize(), config.idleTimeout().toNanos());
   }
 
@@ -388,9 +392,8 @@ public final class RealWorkerFactory implements WorkerFactory {
       if (closed) {
         pushedOut = w;
       } else {
-        long now = System.nanoTime();
-        w.idleSinceNanos = now;
-        pushedOut = pool.add(w, now);
+        w.idleSinceNanos = System.nanoTime();  // for the events' idle time; the pool's decisions read the ticker
+        pushedOut = pool.add(w, ticker.read());
         idle = pool.size();
         if (evictionTask == null) scheduleEviction(config.idleTimeout().toNanos());
       }
@@ -409,9 +412,10 @@ public final class RealWorkerFactory implements WorkerFactory {
     }
   }
 
-  /** @GuardedBy("lock") */
+  /** @GuardedBy("lock"); the check runs when the ticker says the oldest is due (a test's ticker: sooner, to look). */
   private void scheduleEviction(long delayNanos) {
-    evictionTask = scheduler.schedule(this::evictExpired, delayNanos, TimeUnit.NANOSECONDS);
+    long realDelay = Math.min(delayNanos, ticker.maxRealWaitNanos());
+    evictionTask = scheduler.schedule(this::evictExpired, realDelay, TimeUnit.NANOSECONDS);
   }
 
   /** On the scheduler thread: takes the expired workers out of the pool and hands their kills to the killer. */
@@ -420,7 +424,7 @@ public final class RealWorkerFactory implements WorkerFactory {
     synchronized (lock) {
       evictionTask = null;
       if (closed) return;
-      long now = System.nanoTime();
+      long now = ticker.read();
       expired = pool.expire(now);
       long next = pool.nanosUntilNextExpiry(now);
       if (next >= 0) scheduleEviction(next);

@@ -6,6 +6,7 @@ import dev.pyworkers.internal.factory.RealPythonWorker;
 import dev.pyworkers.internal.process.DumpSignal;
 import dev.pyworkers.internal.process.ProcessStates;
 import dev.pyworkers.internal.process.TracebackDumps;
+import dev.pyworkers.internal.time.Ticker;
 import java.time.Duration;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -24,6 +25,10 @@ import org.slf4j.LoggerFactory;
  * kill the worker and hands the kill to the killer threads (the scheduler thread never blocks on a kill). The
  * traceback is asked for with {@link DumpSignal} and waited for without blocking: the check polls the worker's
  * {@link TracebackDumps} every {@value #POLL_MS} ms for up to {@value #DUMP_WAIT_MS} ms.
+ *
+ * <p>Time: progress, the stall interval and the idle timeout are readings of the registry's {@link Ticker}; a check is
+ * scheduled for when the next of them is due by it (at most {@link Ticker#maxRealWaitNanos} away in real time). The
+ * wait for a stack dump is the real process's answer time, so it stays on {@code System.nanoTime()}.
  *
  * <p>Thread-safety: {@link #progress} and {@link #stop} are called from the task's threads; the checks, the captures
  * and the listener run on the registry's scheduler thread, one step at a time, and only they touch the report count.
@@ -44,10 +49,11 @@ final class StallWatch {
   private final long timeoutNanos;
   private final Consumer<StallEvent> listener;
   private final ScheduledExecutorService scheduler;
+  private final Ticker ticker;
   private final BooleanSupplier jvmSideBusy;
   private final Consumer<Capture> onTimeout;
-  /** Written by the task's threads on every frame with release stores (no fence); read by the checks. */
-  private final AtomicLong lastProgress = new AtomicLong(System.nanoTime());
+  /** A ticker reading, written by the task's threads on every frame with release stores (no fence); read by checks. */
+  private final AtomicLong lastProgress;
   /** Once true, always true. */
   private volatile boolean stopped;
   private volatile ScheduledFuture<?> next;
@@ -63,13 +69,15 @@ final class StallWatch {
    * @param onTimeout called once, on the scheduler thread, with the last capture, when the idle timeout passes
    */
   StallWatch(RealPythonWorker worker, int partition, StallSettings settings, Duration idleTimeout,
-      ScheduledExecutorService scheduler, BooleanSupplier jvmSideBusy, Consumer<Capture> onTimeout) {
+      ScheduledExecutorService scheduler, Ticker ticker, BooleanSupplier jvmSideBusy, Consumer<Capture> onTimeout) {
     this.worker = worker;
     this.partition = partition;
     this.warnNanos = settings.warning().toNanos();
     this.timeoutNanos = idleTimeout.toNanos();
     this.listener = settings.listener();
     this.scheduler = scheduler;
+    this.ticker = ticker;
+    this.lastProgress = new AtomicLong(ticker.read());
     this.jvmSideBusy = jvmSideBusy;
     this.onTimeout = onTimeout;
   }
@@ -80,7 +88,7 @@ final class StallWatch {
 
   /** The worker took input or sent output. */
   void progress() {
-    lastProgress.setRelease(System.nanoTime());
+    lastProgress.setRelease(ticker.read());
   }
 
   /** The task ended: no more checks, reports or kill. */
@@ -98,7 +106,7 @@ final class StallWatch {
 
   private void check() {
     if (stopped) return;
-    long now = System.nanoTime();
+    long now = ticker.read();
     if (jvmSideBusy.getAsBoolean()) lastProgress.set(now);
     long stamp = lastProgress.get();
     if (stamp != reportedStamp) {
@@ -123,7 +131,7 @@ final class StallWatch {
 
   private void report(Capture c, long stamp) {
     reports++;
-    StallEvent e = new StallEvent(worker.pid(), partition, Duration.ofNanos(System.nanoTime() - stamp), c.state(),
+    StallEvent e = new StallEvent(worker.pid(), partition, Duration.ofNanos(ticker.read() - stamp), c.state(),
         c.traceback(), c.unavailable(), reports);
     try {
       listener.accept(e);
@@ -135,10 +143,11 @@ final class StallWatch {
 
   private void scheduleNext() {
     if (stopped) return;
-    long idle = System.nanoTime() - lastProgress.get();
+    long idle = ticker.read() - lastProgress.get();
     long due = Long.MAX_VALUE;
     if (timeoutNanos > 0) due = timeoutNanos - idle;
     if (warnNanos > 0) due = Math.min(due, (reports + 1) * warnNanos - idle);
+    due = Math.min(due, ticker.maxRealWaitNanos());
     schedule(this::check, Math.max(due, TimeUnit.MILLISECONDS.toNanos(1)));
   }
 
@@ -166,7 +175,7 @@ final class StallWatch {
       return;
     }
     TracebackDumps dumps = worker.dumps();
-    long asked = System.nanoTime();
+    long asked = System.nanoTime();  // real time: the dump wait bounds the process's answer, not a deadline
     dumps.expect(pid, asked);
     String notSent = DumpSignal.send(worker.processHandle());
     if (notSent != null) {

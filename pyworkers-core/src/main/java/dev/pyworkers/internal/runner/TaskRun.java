@@ -20,6 +20,7 @@ import dev.pyworkers.internal.pickle.FastPickle;
 import dev.pyworkers.internal.protocol.OutputFrame;
 import dev.pyworkers.internal.protocol.SpecialLength;
 import dev.pyworkers.internal.protocol.TaskFrameReader;
+import dev.pyworkers.internal.time.Ticker;
 import dev.pyworkers.spi.TaskExchange;
 import dev.pyworkers.spi.TaskOutput;
 import java.io.BufferedInputStream;
@@ -93,8 +94,8 @@ public final class TaskRun implements TaskResults<Object> {
 
   public TaskRun(RunnerSpec spec, TaskContext ctx, int partition, java.util.Iterator<?> input,
       RealWorkerFactory factory, RealPythonWorker worker, TaskHeader.Broadcasts broadcasts, List<String> includes,
-      String pythonVersion, ScheduledExecutorService scheduler, Executor killer, StallSettings stallSettings,
-      Reporting reporting) {
+      String pythonVersion, ScheduledExecutorService scheduler, Executor killer, Ticker ticker,
+      StallSettings stallSettings, Reporting reporting) {
     this.spec = spec;
     this.ctx = ctx;
     this.partition = partition;
@@ -109,7 +110,7 @@ public final class TaskRun implements TaskResults<Object> {
     this.in = new TaskFrameReader(new BufferedInputStream(worker.input(), spec.bufferSize()),
         "output of task partition " + partition + " from Python worker pid " + worker.pid());
     this.stall = new StallWatch(worker, partition, stallSettings, spec.taskIdleTimeout(), scheduler,
-        this::waitsOnJvmSide, this::onIdleTimeout);
+        ticker, this::waitsOnJvmSide, this::onIdleTimeout);
     this.exchange = spec.codec().newExchange(output);
     this.writer = new InputWriter(spec, ctx, input, worker, broadcasts, includes, pythonVersion,
         exchange, output, this::onWriterFailure, stall::progress);
