@@ -46,4 +46,14 @@ public interface TaskExchange {
   default String unanswered() {
     return null;
   }
+
+  /**
+   * The task has ended: its results were read to the end, it failed, or its results were closed. Called once, on
+   * the thread that ended it, after the writer thread has stopped or the kill timeout passed waiting for it; frees
+   * what the exchange holds for the task (an Arrow eval type's allocator). Must not throw. By default nothing.
+   *
+   * <p>A result that was emitted but never handed to the caller (the task failed, or its results were closed,
+   * before {@code next()} took it) is closed by core if it is {@link AutoCloseable}, before this call.
+   */
+  default void close() {}
 }

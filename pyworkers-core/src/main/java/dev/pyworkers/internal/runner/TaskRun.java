@@ -68,6 +68,8 @@ public final class TaskRun implements TaskResults<Object> {
   private final TaskFrameReader in;
   private final InputWriter writer;
   private final ArrayDeque<Object> pending = new ArrayDeque<>();
+  /** Whether the exchange was told the task ended; reader's thread (or close()'s). Once true, always true. */
+  private boolean exchangeClosed;
   private final AtomicBoolean releasedOrDestroyed = new AtomicBoolean();
   private final boolean reused;
   private final TaskExchange exchange;
@@ -205,6 +207,7 @@ public final class TaskRun implements TaskResults<Object> {
       metrics = new TaskMetrics(t[0], t[1], t[2], t[3], writer.recordsIn(), rowsOut, worker.pid(), reused,
           bytesToPython(), bytesFromPython());
       ctx.markCompleted();
+      closeExchange();
       if (reporting.events().on() && !reported) {
         reported = true;
         reporting.events().taskFinished(new TaskFinished(reporting.taskId(), partition, metrics, reporting.elapsed()));
@@ -316,11 +319,31 @@ public final class TaskRun implements TaskResults<Object> {
     return e.getClass().getSimpleName() + ": " + (nl < 0 ? m : m.substring(0, nl));
   }
 
-  /** After the task ended badly: drops the results not yet read and waits (bounded) for the writer to stop. */
+  /**
+   * After the task ended badly: drops the results not yet read (closing those that are {@link AutoCloseable}, such
+   * as Arrow batches, which the caller never got), waits (bounded) for the writer to stop, and closes the exchange.
+   */
   private void discard() {
+    for (Object r : pending) {
+      if (r instanceof AutoCloseable c) {
+        try {
+          c.close();
+        } catch (Exception e) {
+          // a result the caller never saw: nothing to report it to
+        }
+      }
+    }
     pending.clear();
     stall.stop();
     writer.join(spec.killTimeout().toMillis());
+    closeExchange();
+  }
+
+  /** Tells the exchange, once, that its task has ended (TaskExchange#close). */
+  private void closeExchange() {
+    if (exchangeClosed) return;
+    exchangeClosed = true;
+    exchange.close();
   }
 
   private void onInterrupt(String reason) {
