@@ -1,0 +1,14 @@
+package dev.pyworkers.arrow;
+
+import dev.pyworkers.EvalType;
+
+/** The Arrow eval types of this module, with Spark's {@code PythonEvalType} numbers. Stateless. */
+public final class ArrowEvalTypes {
+  private ArrowEvalTypes() {}
+
+  /** Scalar pandas UDFs: each function takes {@code pandas.Series} and returns one of the batch's length. */
+  public static final EvalType SQL_SCALAR_PANDAS_UDF = EvalType.of(200, "SQL_SCALAR_PANDAS_UDF");
+
+  /** Scalar Arrow UDFs: each function takes {@code pyarrow.Array}s and returns one of the batch's length. */
+  public static final EvalType SQL_SCALAR_ARROW_UDF = EvalType.of(250, "SQL_SCALAR_ARROW_UDF");
+}

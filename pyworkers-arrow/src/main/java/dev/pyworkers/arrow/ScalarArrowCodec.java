@@ -1,0 +1,114 @@
+package dev.pyworkers.arrow;
+
+import dev.pyworkers.EvalType;
+import dev.pyworkers.PythonFunction;
+import dev.pyworkers.arrow.internal.IpcFrames;
+import dev.pyworkers.arrow.internal.MemoryAccess;
+import dev.pyworkers.arrow.internal.ScalarExchange;
+import dev.pyworkers.spi.Commands;
+import dev.pyworkers.spi.EvalTypeCodec;
+import dev.pyworkers.spi.TaskExchange;
+import dev.pyworkers.spi.TaskInfo;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.types.pojo.Field;
+import org.apache.arrow.vector.types.pojo.FieldType;
+import org.apache.arrow.vector.types.pojo.Schema;
+
+/**
+ * The scalar Arrow eval types, SQL_SCALAR_PANDAS_UDF (200) and SQL_SCALAR_ARROW_UDF (250), as a codec for {@code
+ * PythonRunner.builder(registry).evalType(codec)}. A task's input elements are the caller's {@code VectorSchemaRoot}
+ * batches (the caller owns them and must keep each open until the task has ended; they are serialized as they are,
+ * never copied row by row); its results are one {@code VectorSchemaRoot} per input batch, with the input batch's row
+ * count and one column {@code _i} per UDF, of its declared type, allocated from {@code allocator}: the caller owns
+ * and closes each. Each task takes its own Arrow memory from a child of {@code allocator}, closed when the task
+ * ends. docs/protocol.md section 6 has the bytes. Immutable and thread-safe.
+ */
+public final class ScalarArrowCodec implements EvalTypeCodec {
+  /** The handler modules this module's jar bundles ({@code pyworkers/arrow}). */
+  static final String ARROW_HANDLER = "pyworkers.arrow.scalar:HANDLER";
+  static final String PANDAS_HANDLER = "pyworkers.arrow.scalar_pandas:HANDLER";
+
+  private final EvalType evalType;
+  private final String handler;
+  private final BufferAllocator allocator;
+  private final List<ArrowUdf> udfs;
+  private final Schema resultSchema;
+  private final byte[] resultSchemaMessage;
+
+  private ScalarArrowCodec(EvalType evalType, String handler, BufferAllocator allocator, List<ArrowUdf> udfs) {
+    MemoryAccess.require();
+    this.evalType = evalType;
+    this.handler = handler;
+    this.allocator = Objects.requireNonNull(allocator, "allocator");
+    if (udfs.isEmpty() || udfs.size() > 1000) {
+      throw new IllegalArgumentException(evalType + " runs 1 to 1000 UDFs, got " + udfs.size());
+    }
+    this.udfs = List.copyOf(udfs);
+    List<Field> fields = new ArrayList<>();
+    for (int i = 0; i < this.udfs.size(); i++) {
+      fields.add(new Field("_" + i, FieldType.nullable(this.udfs.get(i).resultType()), null));
+    }
+    this.resultSchema = new Schema(fields);
+    this.resultSchemaMessage = IpcFrames.schemaMessage(resultSchema);
+  }
+
+  /** SQL_SCALAR_PANDAS_UDF: each function takes one {@code pandas.Series} per argument column, returns a Series. */
+  public static ScalarArrowCodec pandas(BufferAllocator allocator, List<ArrowUdf> udfs) {
+    return new ScalarArrowCodec(ArrowEvalTypes.SQL_SCALAR_PANDAS_UDF, PANDAS_HANDLER, allocator, udfs);
+  }
+
+  /** SQL_SCALAR_ARROW_UDF: each function takes one {@code pyarrow.Array} per argument column, returns an Array. */
+  public static ScalarArrowCodec arrow(BufferAllocator allocator, List<ArrowUdf> udfs) {
+    return new ScalarArrowCodec(ArrowEvalTypes.SQL_SCALAR_ARROW_UDF, ARROW_HANDLER, allocator, udfs);
+  }
+
+  /** The schema of every result batch: {@code _0.._{n-1}}, nullable, of the UDFs' declared types. */
+  public Schema resultSchema() {
+    return resultSchema;
+  }
+
+  public List<ArrowUdf> udfs() {
+    return udfs;
+  }
+
+  @Override
+  public EvalType evalType() {
+    return evalType;
+  }
+
+  @Override
+  public String handler() {
+    return handler;
+  }
+
+  @Override
+  public List<PythonFunction> functions() {
+    List<PythonFunction> all = new ArrayList<>();
+    for (ArrowUdf u : udfs) all.addAll(u.functions());
+    return all;
+  }
+
+  /** docs/protocol.md section 6.1: the UDFs with their offsets and chains, then the result schema message. */
+  @Override
+  public void writeCommand(DataOutputStream out) throws IOException {
+    out.writeInt(udfs.size());
+    for (ArrowUdf u : udfs) {
+      int[] offsets = u.argOffsets();
+      out.writeInt(offsets.length);
+      for (int o : offsets) out.writeInt(o);
+      Commands.writeChain(out, u.functions());
+    }
+    out.writeInt(resultSchemaMessage.length);
+    out.write(resultSchemaMessage);
+  }
+
+  @Override
+  public TaskExchange newExchange(TaskInfo task) {
+    return new ScalarExchange(evalType.name(), udfs, resultSchema, allocator, task);
+  }
+}

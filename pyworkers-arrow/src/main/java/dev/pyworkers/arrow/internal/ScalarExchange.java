@@ -1,0 +1,175 @@
+package dev.pyworkers.arrow.internal;
+
+import dev.pyworkers.PythonWorkerException;
+import dev.pyworkers.arrow.ArrowUdf;
+import dev.pyworkers.spi.TaskExchange;
+import dev.pyworkers.spi.TaskInfo;
+import dev.pyworkers.spi.TaskInput;
+import dev.pyworkers.spi.TaskOutput;
+import java.io.IOException;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.VectorLoader;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.ipc.message.ArrowRecordBatch;
+import org.apache.arrow.vector.types.pojo.Field;
+import org.apache.arrow.vector.types.pojo.Schema;
+
+/**
+ * One scalar Arrow task (docs/protocol.md section 6): the writer sends the input's schema, then each caller batch as
+ * it is; the reader checks the result schema against the declared one, then loads each result batch into a new
+ * {@link VectorSchemaRoot} of the caller's allocator, checked against the row count of its input batch. The frames'
+ * Arrow memory comes from a child allocator of the task, closed by {@link #close}. The queue of sent row counts is
+ * shared by the writer (adds) and the reader (polls); everything else is confined to its side's thread.
+ */
+public final class ScalarExchange implements TaskExchange {
+  private static final System.Logger LOG = System.getLogger(ScalarExchange.class.getName());
+
+  private final String evalName;
+  private final List<ArrowUdf> udfs;
+  private final Schema resultSchema;
+  private final BufferAllocator caller;
+  private final BufferAllocator memory;
+  private final TaskInfo task;
+  /** Row count of each input batch sent and not yet answered, in order. */
+  private final ConcurrentLinkedQueue<Integer> unansweredRows = new ConcurrentLinkedQueue<>();
+
+  // reader thread
+  private boolean schemaRead;
+  private long batchesRead;
+
+  public ScalarExchange(String evalName, List<ArrowUdf> udfs, Schema resultSchema, BufferAllocator caller,
+      TaskInfo task) {
+    this.evalName = evalName;
+    this.udfs = udfs;
+    this.resultSchema = resultSchema;
+    this.caller = caller;
+    this.task = task;
+    this.memory = caller.newChildAllocator("pyworkers-arrow " + evalName + " partition " + task.partition()
+        + " pid " + task.workerPid(), 0, caller.getLimit());
+  }
+
+  @Override
+  public void writeInput(TaskInput in) throws IOException {
+    IpcFrames.Sink sink = new IpcFrames.Sink(64 * 1024);
+    Schema first = null;
+    long index = 0;
+    while (in.hasNext()) {
+      Object e = in.next();
+      if (!(e instanceof VectorSchemaRoot root)) {
+        throw new IllegalArgumentException("input element " + index + " of partition " + in.partition() + " is "
+            + (e == null ? "null" : "a " + e.getClass().getName()) + "; " + evalName
+            + " input elements are org.apache.arrow.vector.VectorSchemaRoot batches");
+      }
+      if (first == null) {
+        first = root.getSchema();
+        checkOffsets(first, in.partition());
+        sink.reset();
+        IpcFrames.writeSchema(first, sink);
+        in.writeFrame(sink.buffer(), 0, sink.size());
+      } else if (!first.equals(root.getSchema())) {
+        throw new IllegalArgumentException("input batch " + index + " of partition " + in.partition()
+            + " has schema " + root.getSchema() + ", but batch 0 had " + first
+            + "; every input batch of one " + evalName + " task must have the same schema");
+      }
+      sink.reset();
+      IpcFrames.writeBatch(root, sink);
+      unansweredRows.add(root.getRowCount()); // before the frame: its answer cannot come sooner
+      in.writeFrame(sink.buffer(), 0, sink.size());
+      index++;
+      in.recordsIn(index);
+      in.progress();
+      if (in.stopRequested()) return;
+    }
+  }
+
+  private void checkOffsets(Schema schema, int partition) {
+    int columns = schema.getFields().size();
+    for (int i = 0; i < udfs.size(); i++) {
+      for (int o : udfs.get(i).argOffsets()) {
+        if (o >= columns) {
+          throw new IllegalArgumentException("UDF " + (i + 1) + " (" + udfs.get(i).name() + ") of " + evalName
+              + " reads column " + o + ", but the input batches of partition " + partition + " have " + columns
+              + " columns " + schema.getFields().stream().map(Field::getName).toList()
+              + "; give argument offsets below " + columns);
+        }
+      }
+    }
+  }
+
+  @Override
+  public void onFrame(byte[] frame, TaskOutput out) throws IOException {
+    if (!IpcFrames.isMessage(frame)) {
+      throw out.protocolError("an output frame of " + frame.length + " bytes of a " + evalName + " task does not"
+          + " start with the Arrow IPC continuation marker 0xFFFFFFFF");
+    }
+    if (!schemaRead) {
+      checkResultSchema(IpcFrames.readSchema(frame));
+      schemaRead = true;
+      return;
+    }
+    Integer expected = unansweredRows.poll();
+    if (expected == null) {
+      throw out.protocolError("result batch " + batchesRead + " of a " + evalName + " task arrived, but only "
+          + batchesRead + " input batches were sent");
+    }
+    try (ArrowRecordBatch batch = IpcFrames.readBatch(frame, memory)) {
+      if (batch.getLength() != expected) {
+        throw new PythonWorkerException("result batch " + batchesRead + " of " + evalName + " (UDFs " + names()
+            + ") has " + batch.getLength() + " rows, but input batch " + batchesRead + " has " + expected
+            + " (Python worker pid " + task.workerPid() + ", partition " + task.partition() + ")");
+      }
+      VectorSchemaRoot root = VectorSchemaRoot.create(resultSchema, caller);
+      try {
+        new VectorLoader(root).load(batch); // the vectors take the body's buffers over into the caller's allocator
+      } catch (RuntimeException e) {
+        root.close();
+        throw e;
+      }
+      batchesRead++;
+      out.emit(root);
+    }
+  }
+
+  /** The worker's result schema must be the declared one, field by field, before any result batch is read. */
+  private void checkResultSchema(Schema got) {
+    List<Field> fields = got.getFields();
+    if (fields.size() != udfs.size()) {
+      throw new PythonWorkerException("the result schema of a " + evalName + " task has " + fields.size()
+          + " columns " + got + ", but there are " + udfs.size() + " UDFs " + names() + " (Python worker pid "
+          + task.workerPid() + ", partition " + task.partition() + ")");
+    }
+    for (int i = 0; i < fields.size(); i++) {
+      Field want = resultSchema.getFields().get(i);
+      if (!want.getType().equals(fields.get(i).getType())) {
+        throw new PythonWorkerException("UDF " + (i + 1) + " (" + udfs.get(i).name() + ") of " + evalName
+            + " returned Arrow type " + fields.get(i).getType() + " in result batch " + batchesRead
+            + ", but its declared result type is " + want.getType() + " (Python worker pid " + task.workerPid()
+            + ", partition " + task.partition() + ")");
+      }
+    }
+  }
+
+  private List<String> names() {
+    return udfs.stream().map(ArrowUdf::name).toList();
+  }
+
+  @Override
+  public String unanswered() {
+    int left = unansweredRows.size();
+    if (left == 0) return null;
+    return left + " input batches of the " + evalName + " task got no result batch (the first of them is input"
+        + " batch " + batchesRead + "): a scalar UDF answers every input batch with one result batch";
+  }
+
+  @Override
+  public void close() {
+    try {
+      memory.close();
+    } catch (RuntimeException e) {
+      // a leak in this module: the caller's allocator.close() reports it too, with the same accounting
+      LOG.log(System.Logger.Level.ERROR, "the Arrow memory of a " + evalName + " task was not all freed", e);
+    }
+  }
+}
