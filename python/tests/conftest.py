@@ -23,6 +23,10 @@ if str(FAKES_DIR) not in sys.path:
 # tree; here the CLI's folder joins the package's path, so that `from pyworkers import jobs` finds it in these tests.
 if str(CLI_SRC_DIR / "pyworkers") not in pyworkers.__path__:
     pyworkers.__path__.append(str(CLI_SRC_DIR / "pyworkers"))
+# pyworkers-arrow's handlers (pyworkers/arrow) join it the same way, from that module's source folder.
+ARROW_SRC_DIR = CLI_SRC_DIR.parents[3] / "pyworkers-arrow" / "src" / "main" / "python"
+if str(ARROW_SRC_DIR / "pyworkers") not in pyworkers.__path__:
+    pyworkers.__path__.append(str(ARROW_SRC_DIR / "pyworkers"))
 
 
 @pytest.fixture

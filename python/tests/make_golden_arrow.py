@@ -1,0 +1,27 @@
+"""Writes protocol/golden/arrow/scalar_output.bin with the real SQL_SCALAR_PANDAS_UDF handler.
+
+Run ``python tests/make_golden_arrow.py`` from ``python/`` after a deliberate change of the Arrow framing (and after
+rewriting the JVM's two files with ``-Dpyworkers.arrow.writeGolden=true`` on ArrowGoldenTest, if they changed).
+"""
+import sys
+from pathlib import Path
+
+_ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(_ROOT / "pyworkers-core" / "src" / "main" / "python"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import pyworkers  # noqa: E402
+
+pyworkers.__path__.append(str(_ROOT / "pyworkers-arrow" / "src" / "main" / "python" / "pyworkers"))
+
+import arrow_golden  # noqa: E402
+
+
+def main() -> None:
+    path = arrow_golden.ARROW_GOLDEN_DIR / "scalar_output.bin"
+    path.write_bytes(arrow_golden.golden_output())
+    print("wrote %s" % path)
+
+
+if __name__ == "__main__":
+    main()
