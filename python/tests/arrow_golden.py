@@ -1,4 +1,4 @@
-"""The scalar Arrow eval types' golden files (protocol/golden/arrow; docs/protocol.md section 6) and an in-process
+"""The scalar Arrow eval types' golden files (protocol/golden/arrow; docs/protocol.md section 7) and an in-process
 runner of their real handler over a data section, shared by make_golden_arrow.py and test_arrow_golden.py.
 
 The JVM's files (the command and the data section it sends) are written by the JUnit ArrowGoldenTest; the worker's

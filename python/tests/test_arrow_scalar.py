@@ -1,4 +1,4 @@
-"""The scalar Arrow handlers (pyworkers-arrow; docs/protocol.md section 6) in this process: the golden files of both
+"""The scalar Arrow handlers (pyworkers-arrow; docs/protocol.md section 7) in this process: the golden files of both
 directions, zero-copy reads, the result checks and the pandas coercions, the errors. The JUnit suites of
 pyworkers-arrow run the same handlers in real workers, daemon and simple."""
 import struct

@@ -1,4 +1,4 @@
-"""SQL_SCALAR_ARROW_UDF (250): scalar UDFs over Arrow record batches (``docs/protocol.md`` section 6).
+"""SQL_SCALAR_ARROW_UDF (250): scalar UDFs over Arrow record batches (``docs/protocol.md`` section 7).
 
 Each UDF gets its argument columns of one input batch as ``pyarrow.Array`` s and returns one ``pyarrow.Array`` of
 the batch's length and of its declared type; the results of all UDFs go back as one record batch, columns

@@ -1,10 +1,10 @@
-"""SQL_SCALAR_PANDAS_UDF (200): scalar UDFs that take and return ``pandas.Series`` (``docs/protocol.md`` section 6).
+"""SQL_SCALAR_PANDAS_UDF (200): scalar UDFs that take and return ``pandas.Series`` (``docs/protocol.md`` section 7).
 
 The command, the framing and the checks are those of SQL_SCALAR_ARROW_UDF (:mod:`pyworkers.arrow.scalar`). Each
 argument column is ``pyarrow.Array.to_pandas()``; a result (a ``Series``, or anything array-like of the batch's
 length) comes back with ``pyarrow.Array.from_pandas(result, type=declared, safe=True)``: the coercions pandas makes
 (an int column with nulls arrives as float64 with NaN) are cast back when that loses nothing, and fail with
-:class:`~pyworkers.arrow.scalar.ArrowResultError` otherwise (docs/protocol.md section 6.3 lists them).
+:class:`~pyworkers.arrow.scalar.ArrowResultError` otherwise (docs/protocol.md section 7.3 lists them).
 """
 from typing import Any
 

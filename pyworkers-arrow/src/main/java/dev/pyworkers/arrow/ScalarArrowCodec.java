@@ -26,7 +26,7 @@ import org.apache.arrow.vector.types.pojo.Schema;
  * never copied row by row); its results are one {@code VectorSchemaRoot} per input batch, with the input batch's row
  * count and one column {@code _i} per UDF, of its declared type, allocated from {@code allocator}: the caller owns
  * and closes each. Each task takes its own Arrow memory from a child of {@code allocator}, closed when the task
- * ends. docs/protocol.md section 6 has the bytes. Immutable and thread-safe.
+ * ends. docs/protocol.md section 7 has the bytes. Immutable and thread-safe.
  */
 public final class ScalarArrowCodec implements EvalTypeCodec {
   /** The handler modules this module's jar bundles ({@code pyworkers/arrow}). */
@@ -93,7 +93,7 @@ public final class ScalarArrowCodec implements EvalTypeCodec {
     return all;
   }
 
-  /** docs/protocol.md section 6.1: the UDFs with their offsets and chains, then the result schema message. */
+  /** docs/protocol.md section 7.1: the UDFs with their offsets and chains, then the result schema message. */
   @Override
   public void writeCommand(DataOutputStream out) throws IOException {
     out.writeInt(udfs.size());

@@ -31,7 +31,7 @@ import org.apache.arrow.vector.types.pojo.Schema;
 import org.junit.jupiter.api.Test;
 
 /**
- * The golden bytes of the scalar Arrow eval types (protocol/golden/arrow, docs/protocol.md section 6), read by these
+ * The golden bytes of the scalar Arrow eval types (protocol/golden/arrow, docs/protocol.md section 7), read by these
  * tests and by python/tests/test_arrow_golden.py. The JVM's side, the command and the data section it sends, is
  * written by this class ({@code -Dpyworkers.arrow.writeGolden=true} rewrites the two files, for a deliberate change
  * only); the worker's side, the result frames, by python/tests/make_golden_arrow.py with the real handler. Each side

@@ -302,4 +302,26 @@ class ScalarUdfTest {
       out.close();
     }
   }
+
+  @ParameterizedTest
+  @EnumSource(WorkerMode.class)
+  void resultsClosedEarly_withABatchReadButNotTaken_leaveNoArrowMemory(WorkerMode mode) {
+    try (BufferAllocator allocator = new RootAllocator()) {
+      List<VectorSchemaRoot> input = longs(allocator, 5, 1000);
+      try (WorkerRegistry registry = registry(mode);
+          PythonRunner runner = runner(registry, ScalarArrowCodec.arrow(allocator,
+              List.of(ArrowUdf.of(fn(ARROW_SOURCE, "plus_one"), new ArrowType.Int(64, true), 0))))) {
+        TaskResults<Object> out = runner.compute(input.iterator(), 0, TaskContext.of(0));
+        assertThat(out.hasNext()).isTrue();
+        try (VectorSchemaRoot first = (VectorSchemaRoot) out.next()) {
+          assertThat(((BigIntVector) first.getVector(0)).get(999)).isEqualTo(1000L);
+        }
+        assertThat(out.hasNext()).isTrue(); // the second batch is read, and held by the task until next()
+        out.close();
+      } finally {
+        ArrowData.closeAll(input);
+      }
+      assertThat(allocator.getAllocatedMemory()).isZero();
+    }
+  }
 }

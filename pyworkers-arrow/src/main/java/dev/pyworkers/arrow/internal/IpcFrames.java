@@ -15,7 +15,7 @@ import org.apache.arrow.vector.ipc.message.MessageSerializer;
 import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
- * The Arrow side of a frame (docs/protocol.md section 6.2): each data frame is one encapsulated Arrow IPC message
+ * The Arrow side of a frame (docs/protocol.md section 7.2): each data frame is one encapsulated Arrow IPC message
  * ({@code 0xFFFFFFFF}, {@code int32} metadata length, flatbuffer, padding to 8, body), as
  * {@link MessageSerializer#serialize} writes it, uncompressed. Stateless.
  */

@@ -17,7 +17,7 @@ import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
- * One scalar Arrow task (docs/protocol.md section 6): the writer sends the input's schema, then each caller batch as
+ * One scalar Arrow task (docs/protocol.md section 7): the writer sends the input's schema, then each caller batch as
  * it is; the reader checks the result schema against the declared one, then loads each result batch into a new
  * {@link VectorSchemaRoot} of the caller's allocator, checked against the row count of its input batch. The frames'
  * Arrow memory comes from a child allocator of the task, closed by {@link #close}. The queue of sent row counts is
