@@ -39,9 +39,9 @@ public final class AtomicOutput implements AutoCloseable {
   private final OutputStream out;
   private final AtomicReference<State> state = new AtomicReference<>(State.OPEN);
   private final CountDownLatch settled = new CountDownLatch(1);
-  /** @GuardedBy("this") */
+  /** Guarded by {@code this}. */
   private final Set<Path> spills = new HashSet<>();
-  /** @GuardedBy("this") */
+  /** Guarded by {@code this}. */
   private int nextSpill;
 
   private AtomicOutput(Path target, TemporaryName name, Path temp, OutputStream out) {

@@ -36,7 +36,7 @@ public final class TaskSetup implements AutoCloseable {
   private final List<Path> localDirs;
   private final Path scratch;
   private final Path faulthandlerDir;
-  /** @GuardedBy("this"): broadcast id → file with its pickle, written on first use. */
+  /** Guarded by {@code this}: broadcast id → file with its pickle, written on first use. */
   private final Map<Long, Path> broadcastFiles = new HashMap<>();
 
   private TaskSetup(String executable, String pythonVersion, List<String> includes, Map<String, String> functionEnv,
