@@ -28,7 +28,6 @@ public final class TaskSetup implements AutoCloseable {
   /** Name prefix of the runner's private scratch folder; the owner stamp follows, so leftovers can be swept. */
   public static final String SCRATCH_PREFIX = "pyworkers-runner-";
 
-  private final String executable;
   private final String pythonVersion;
   private final List<String> includes;
   private final PythonEnvironment environment;
@@ -41,7 +40,6 @@ public final class TaskSetup implements AutoCloseable {
 
   private TaskSetup(String executable, String pythonVersion, List<String> includes, Map<String, String> functionEnv,
       Map<Long, Broadcast> broadcasts, List<Path> localDirs, Path scratch, Path faulthandlerDir) {
-    this.executable = executable;
     this.pythonVersion = pythonVersion;
     this.includes = includes;
     this.environment = PythonEnvironment.of(executable, functionEnv);
