@@ -319,8 +319,8 @@ class ValueRoundTripTest {
         i += Character.charCount(cp);
         if (cp >= 0xD800 && cp <= 0xDFFF) {
           out.write(0xE0 | cp >> 12);
-          out.write(0x80 | cp >> 6 & 0x3F);
-          out.write(0x80 | cp & 0x3F);
+          out.write(0x80 | ((cp >> 6) & 0x3F));
+          out.write(0x80 | (cp & 0x3F));
         } else {
           byte[] b = new String(Character.toChars(cp)).getBytes(StandardCharsets.UTF_8);
           out.write(b, 0, b.length);
