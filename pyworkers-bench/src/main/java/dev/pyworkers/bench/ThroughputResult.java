@@ -55,6 +55,7 @@ public record ThroughputResult(
   }
 
   /** The tables, one line per element, without line separators. */
+  @Override
   public List<String> tableLines() {
     List<String> lines = new ArrayList<>();
     lines.add("pyworkers bench throughput: rows/s through one pooled worker vs the same Python function in a plain"
@@ -162,6 +163,7 @@ public record ThroughputResult(
    * One JSON object on one line: the headline ratios first, then every case (ratio, ratio to map, rows/s), then
    * every case's lowest and highest per-round ratio, then the baseline's rows/s, then the settings.
    */
+  @Override
   public String toJson() {
     StringBuilder b = new StringBuilder("{");
     for (EvalType t : EVAL_TYPES) {
