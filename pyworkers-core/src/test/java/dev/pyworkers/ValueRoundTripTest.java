@@ -19,6 +19,7 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
@@ -299,7 +300,7 @@ class ValueRoundTripTest {
   }
 
   static String codePoints(String s) {
-    return "str " + s.codePoints().mapToObj(cp -> Integer.toHexString(cp).toUpperCase())
+    return "str " + s.codePoints().mapToObj(cp -> Integer.toHexString(cp).toUpperCase(Locale.ROOT))
         .collect(Collectors.joining(","));
   }
 
