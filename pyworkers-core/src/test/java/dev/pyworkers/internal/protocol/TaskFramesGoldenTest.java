@@ -74,7 +74,8 @@ class TaskFramesGoldenTest {
   @Test
   void reader_readsAWholeTaskStream_frameByFrame_exactlyToItsEnd() throws IOException {
     byte[] stream = concat(golden("output_data.bin"), golden("output_null.bin"), golden("output_exception.bin"),
-        golden("output_timing.bin"), golden("output_end.bin"), golden("output_end_of_stream.bin"), "NEXT".getBytes());
+        golden("output_timing.bin"), golden("output_end.bin"), golden("output_end_of_stream.bin"),
+        "NEXT".getBytes(StandardCharsets.US_ASCII));
     for (boolean slow : new boolean[] {false, true}) {
       InputStream in = slow ? oneByteAtATime(stream) : new ByteArrayInputStream(stream);
       TaskFrameReader r = new TaskFrameReader(in, CONTEXT);
