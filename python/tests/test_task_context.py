@@ -181,6 +181,24 @@ def test_cpus_theUsersOwnThreadVariableWins(mode, procs, sock_dir, tmp_path):
     assert thread_settings(worker, 3) == (["7", "3", "3"], [("limit", 2, "blas"), ("restore",), ("limit", 3, "blas")])
 
 
+def blas_threads(worker, cpus):
+    task = TaskSpec.udf(([0], [fn_ref("pwfake_task_functions:blas_threads")]), cpus=cpus)
+    return worker.run_task(task, udf_frames([(0,)])).ok().udf_results()[0]
+
+
+@pytest.mark.skipif(any(v in os.environ for v in THREAD_VARIABLES), reason="the test's own environment sets them")
+def test_cpus_limitTheBlasThatAnEarlierTaskLoaded_throughTheRealThreadpoolctl(workers):
+    # The first task loads numpy's OpenBLAS, which reads OPENBLAS_NUM_THREADS (the task's cpus) once, at load. Later
+    # tasks on the same worker get their cpus only through threadpoolctl's limits, which are undone after each task.
+    # numpy and threadpoolctl come from python/requirements-test.txt; without them the task fails with the import error
+    worker = workers.open()
+    loaded = blas_threads(worker, 2)
+    assert loaded and all(n == 2 for _, n in loaded), loaded
+    assert [n for _, n in blas_threads(worker, 1)] == [1] * len(loaded)
+    assert [n for _, n in blas_threads(worker, 2)] == [2] * len(loaded)
+    assert [n for _, n in blas_threads(worker, 1)] == [1] * len(loaded)
+
+
 def test_faulthandler_fileExistsDuringATask_andIsDeletedAfterANormalOne(mode, procs, sock_dir, tmp_path):
     workers = WorkerSource(mode, procs, sock_dir, env={"PWFAKE_FAULT_DIR": str(tmp_path)})
     worker = workers.open()

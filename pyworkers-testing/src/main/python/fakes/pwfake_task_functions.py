@@ -151,4 +151,14 @@ def thread_settings(x):
     """The task's thread variables, and what the (fake) threadpoolctl was asked, if it was imported."""
     threadpoolctl = sys.modules.get("threadpoolctl")
     variables = [os.environ.get(v) for v in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")]
-    return (variables, list(threadpoolctl.calls) if threadpoolctl is not None else None)
+    calls = getattr(threadpoolctl, "calls", None)  # only the tests' fake threadpoolctl records its calls
+    return (variables, list(calls) if calls is not None else None)
+
+
+def blas_threads(x):
+    """The thread counts that the real threadpoolctl reports for the BLAS libraries loaded so far (numpy's
+    OpenBLAS once numpy is imported), as sorted (internal_api, num_threads) pairs."""
+    import numpy  # noqa: F401  (loads its BLAS on the first call)
+    import threadpoolctl
+    return sorted((i["internal_api"], i["num_threads"]) for i in threadpoolctl.threadpool_info()
+                  if i["user_api"] == "blas")

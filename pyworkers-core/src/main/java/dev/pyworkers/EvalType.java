@@ -65,7 +65,7 @@ public final class EvalType {
 
   /** Whether this is one of the two eval types core implements itself. */
   public boolean isBuiltIn() {
-    return this == NON_UDF || this == SQL_BATCHED_UDF;
+    return code == NON_UDF.code || code == SQL_BATCHED_UDF.code;
   }
 
   @Override

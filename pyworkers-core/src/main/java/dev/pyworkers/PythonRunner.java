@@ -184,7 +184,7 @@ public final class PythonRunner implements AutoCloseable {
       EvalType type = Objects.requireNonNull(codec.evalType(), "codec.evalType()");
       if (type.isBuiltIn()) {
         throw new IllegalArgumentException("eval type " + type + " is built in; build it with "
-            + (type == EvalType.NON_UDF ? "nonUdf(...)" : "udf(...) or udfs(...)") + ", not evalType(codec)");
+            + (EvalType.NON_UDF.equals(type) ? "nonUdf(...)" : "udf(...) or udfs(...)") + ", not evalType(codec)");
       }
       String handler = codec.handler();
       if (handler == null || !handler.matches("[A-Za-z_][\\w.]*:[A-Za-z_][\\w.]*")) {
@@ -253,7 +253,7 @@ public final class PythonRunner implements AutoCloseable {
 
     public PythonRunner build() {
       EvalTypeCodec c = codec != null ? codec
-          : evalType == EvalType.NON_UDF ? NonUdfCodec.of(functions, inputFormat, outputFormat, outputBatchSize)
+          : EvalType.NON_UDF.equals(evalType) ? NonUdfCodec.of(functions, inputFormat, outputFormat, outputBatchSize)
           : BatchedUdfCodec.of(udfs, batchSize);
       range("outputBatchSize", outputBatchSize, 1, 1_000_000);
       range("batchSize", batchSize, 1, 1_000_000);

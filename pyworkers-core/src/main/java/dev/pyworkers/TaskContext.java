@@ -20,9 +20,9 @@ public final class TaskContext {
   private final Map<String, String> localProperties;
   private final List<Consumer<TaskContext>> completionListeners = new ArrayList<>();
   private final List<Consumer<String>> interruptListeners = new ArrayList<>();
-  /** @GuardedBy("this"); once set, never cleared. */
+  /** Guarded by {@code this}: once set, never cleared. */
   private String interruptReason;
-  /** @GuardedBy("this"); once true, always true. */
+  /** Guarded by {@code this}: once true, always true. */
   private boolean completed;
 
   private TaskContext(Builder b) {

@@ -51,7 +51,7 @@ public final class WorkerRegistry implements AutoCloseable {
   private final ConcurrentHashMap<PythonEnvironment, RealWorkerFactory> factories = new ConcurrentHashMap<>();
   private final Thread shutdownHook;
   private final Object bundleLock = new Object();
-  /** @GuardedBy("bundleLock"); extracted on first use. */
+  /** Guarded by {@code bundleLock}: extracted on first use. */
   private Path bundle;
   /** Once true, always true: set by the first close (or the shutdown hook); no factory is made after it. */
   private final AtomicBoolean closing = new AtomicBoolean();

@@ -186,7 +186,7 @@ class BadInputTest {
   @Test
   void forkedWorkerThatNeverReportsItsPid_timesOutAfterOneDaemonRestart() {
     WorkerConfig config = TestPython.config().workerModule("fake_silent_worker")
-        .connectTimeout(Duration.ofMillis(1000)).build();
+        .connectTimeout(Duration.ofSeconds(1)).build();
     try (WorkerRegistry registry = WorkerRegistry.create(config)) {
       WorkerFactory f = registry.factory(TestPython.env());
       assertThatThrownBy(f::create)

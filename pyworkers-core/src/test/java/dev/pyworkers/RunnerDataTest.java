@@ -136,7 +136,7 @@ class RunnerDataTest {
       List<Object> in = new ArrayList<>();
       for (int b = 0; b < 10; b++) {
         List<Long> batch = new ArrayList<>();
-        for (long i = 0; i < 10; i++) batch.add(b * 10 + i);
+        for (long i = 0; i < 10; i++) batch.add(b * 10L + i);
         in.add(Pickles.dumps(batch));
       }
       List<Long> values = new ArrayList<>();

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.pyworkers.testing.NoLeaks;
 import dev.pyworkers.testing.TestPython;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -40,10 +41,11 @@ class RunnerModesTest {
       TaskResults<Object> first = udf.compute(rows, 0, TaskContext.of(0));
       assertThat(drain(first)).isEqualTo(LongStream.range(1, 10_001).boxed().toList());
 
-      Iterator<Object> records = IntStream.range(0, 1000).mapToObj(i -> (Object) ("r" + i).getBytes()).iterator();
+      Iterator<Object> records = IntStream.range(0, 1000)
+          .mapToObj(i -> (Object) ("r" + i).getBytes(StandardCharsets.UTF_8)).iterator();
       List<Object> echoed = drain(raw.compute(records, 1, TaskContext.of(1)));
       assertThat(echoed).hasSize(1000);
-      assertThat(new String((byte[]) echoed.get(999))).isEqualTo("r999!");
+      assertThat(new String((byte[]) echoed.get(999), StandardCharsets.UTF_8)).isEqualTo("r999!");
 
       assertThatThrownBy(() -> drain(udf.compute(List.<Object>of((Object) new Object[] {-1L}).iterator(), 2,
           TaskContext.of(2)))).isInstanceOf(PythonException.class).hasMessageContaining("negative");

@@ -9,6 +9,7 @@ import dev.pyworkers.StallEvent.ProcessState;
 import dev.pyworkers.testing.FakeTicker;
 import dev.pyworkers.testing.NoLeaks;
 import dev.pyworkers.testing.TestPython;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -252,7 +253,8 @@ class StallTest {
       Iterator<Object> records = java.util.stream.IntStream.range(0, 200)
           .mapToObj(i -> (Object) new byte[64 << 10]).iterator();
       List<Object> out = drain(runner.compute(records, 0, TaskContext.of(0)));
-      assertThat(new String((byte[]) out.get(0))).isEqualTo(Integer.toString(200 * (64 << 10)));
+      assertThat(new String((byte[]) out.get(0), StandardCharsets.US_ASCII))
+          .isEqualTo(Integer.toString(200 * (64 << 10)));
       assertThat(events).as("the worker took input all along").isEmpty();
     }
   }

@@ -19,6 +19,7 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
@@ -278,7 +279,7 @@ class ValueRoundTripTest {
   /** What comes back: the case's own, where ANY's view of a tuple is an Object[] and LIST's a List. */
   private static Object expectedBack(Case c, ReturnType type) {
     Object back = c.back() != null ? c.back() : c.value();
-    if (type == ReturnType.ANY && back instanceof BigDecimal d && c.value() instanceof BigInteger b) return b;
+    if (ReturnType.ANY.equals(type) && back instanceof BigDecimal && c.value() instanceof BigInteger b) return b;
     return back;
   }
 
@@ -299,7 +300,7 @@ class ValueRoundTripTest {
   }
 
   static String codePoints(String s) {
-    return "str " + s.codePoints().mapToObj(cp -> Integer.toHexString(cp).toUpperCase())
+    return "str " + s.codePoints().mapToObj(cp -> Integer.toHexString(cp).toUpperCase(Locale.ROOT))
         .collect(Collectors.joining(","));
   }
 
@@ -319,8 +320,8 @@ class ValueRoundTripTest {
         i += Character.charCount(cp);
         if (cp >= 0xD800 && cp <= 0xDFFF) {
           out.write(0xE0 | cp >> 12);
-          out.write(0x80 | cp >> 6 & 0x3F);
-          out.write(0x80 | cp & 0x3F);
+          out.write(0x80 | ((cp >> 6) & 0x3F));
+          out.write(0x80 | (cp & 0x3F));
         } else {
           byte[] b = new String(Character.toChars(cp)).getBytes(StandardCharsets.UTF_8);
           out.write(b, 0, b.length);

@@ -154,7 +154,7 @@ public final class AcquireBenchmark {
           if (i > WARMUP) out[f][i - WARMUP - 1] = elapsed;
         }
       }
-      long expected = WARMUP + n;
+      long expected = (long) WARMUP + n;
       if (counter.reuses.get() != expected || counter.events.get() != 2 + 2 * expected) {
         throw new IllegalStateException("the listener counted " + counter.reuses.get() + " reuses and "
             + counter.events.get() + " events, expected " + expected + " and " + (2 + 2 * expected));

@@ -49,6 +49,7 @@ public record AcquireResult(
   }
 
   /** The table, one line per element, without line separators. */
+  @Override
   public List<String> tableLines() {
     List<String> lines = new ArrayList<>();
     lines.add("pyworkers bench acquire: worker acquisition latency (time of WorkerFactory.create() only)");
@@ -78,6 +79,7 @@ public record AcquireResult(
   }
 
   /** One JSON object on one line; microseconds and milliseconds with one decimal. */
+  @Override
   public String toJson() {
     return String.format(Locale.ROOT,
         "{\"reuse_p50_us\":%.1f,\"reuse_p99_us\":%.1f,\"fork_p50_us\":%.1f,\"fork_p99_us\":%.1f,"

@@ -167,7 +167,7 @@ public final class ThroughputBenchmark {
             for (EvalType t : EVAL_TYPES) {
               String key = caseName(f, t);
               ThroughputCase.Round round = measure(runners.get(key), f, t, options.rows(), loop, map,
-                  t == EvalType.NON_UDF ? nonUdfAlone : udfAlone);
+                  EvalType.NON_UDF.equals(t) ? nonUdfAlone : udfAlone);
               rounds.get(key).add(round);
               progress.accept(String.format(Locale.ROOT, "%s: round %d of %d, %.3f s, %.0f rows/s, paired ratio"
                   + " %.3f", key, r, options.repeat(), round.wallNanos() / 1e9,
@@ -185,7 +185,7 @@ public final class ThroughputBenchmark {
 
   private PythonRunner runner(WorkerRegistry registry, String python, ThroughputFunction f, EvalType t) {
     PythonRunner.Builder b = PythonRunner.builder(registry).pythonExecutable(python);
-    if (t == EvalType.NON_UDF) {
+    if (EvalType.NON_UDF.equals(t)) {
       return b.nonUdf(PythonFunction.source(f.nonUdfSource(), "run"))
           .inputFormat(RecordFormat.PICKLED_BATCHES).outputFormat(RecordFormat.PICKLED_BATCHES)
           .outputBatchSize(options.batchSize()).build();
@@ -201,7 +201,7 @@ public final class ThroughputBenchmark {
    */
   private ThroughputCase.Round measure(PythonRunner runner, ThroughputFunction f, EvalType t, long rows,
       long baselineLoopNanos, long baselineMapNanos, long workerAloneNanos) {
-    Iterator<?> input = t == EvalType.NON_UDF ? ThroughputInput.pickledBatches(f, rows, options.batchSize())
+    Iterator<?> input = EvalType.NON_UDF.equals(t) ? ThroughputInput.pickledBatches(f, rows, options.batchSize())
         : ThroughputInput.rows(f, rows);
     int partition = tasks;
     long workerCpu0 = workerPid < 0 ? -1 : processCpuNanos(workerPid);
@@ -213,7 +213,7 @@ public final class ThroughputBenchmark {
     long count;
     TaskMetrics m;
     try (TaskResults<Object> out = runner.compute(input, partition, TaskContext.of(partition))) {
-      count = t == EvalType.NON_UDF ? readRecords(out, f, t) : readRows(out, f, t);
+      count = EvalType.NON_UDF.equals(t) ? readRecords(out, f, t) : readRows(out, f, t);
       m = out.metrics();
     }
     long wall = System.nanoTime() - start;

@@ -78,7 +78,7 @@ record ThroughputCase(ThroughputFunction function, EvalType evalType, long rows,
 
   /** "SQL_BATCHED_UDF" is "batched", "NON_UDF" is "nonudf": the prefix of this case's JSON keys. */
   String jsonPrefix() {
-    return (evalType == EvalType.NON_UDF ? "nonudf_" : "batched_") + function.key();
+    return (EvalType.NON_UDF.equals(evalType) ? "nonudf_" : "batched_") + function.key();
   }
 
   /** Median over the rounds of the baseline loop's time. */

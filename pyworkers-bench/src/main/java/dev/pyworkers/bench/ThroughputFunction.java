@@ -16,6 +16,8 @@ enum ThroughputFunction {
   private final String key;
   private final String expression;
   private final String source;
+  // ReturnType is immutable (its class comment); Error Prone trusts only @Immutable, which core does not depend on
+  @SuppressWarnings("ImmutableEnumChecker")
   private final ReturnType returnType;
 
   ThroughputFunction(String key, String expression, String source, ReturnType returnType) {

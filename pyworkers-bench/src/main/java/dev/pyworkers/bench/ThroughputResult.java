@@ -6,6 +6,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * What one {@link ThroughputBenchmark} run measured, with its human-readable tables and its one-line JSON summary.
@@ -44,7 +45,8 @@ public record ThroughputResult(
 
   /** The case with the lowest ratio to the for-loop baseline among those of {@code evalType}. */
   ThroughputCase headline(EvalType evalType) {
-    return cases.stream().filter(c -> c.evalType() == evalType).min(Comparator.comparingDouble(ThroughputCase::vsLoop))
+    return cases.stream().filter(c -> Objects.equals(c.evalType(), evalType))
+        .min(Comparator.comparingDouble(ThroughputCase::vsLoop))
         .orElseThrow(() -> new IllegalStateException("no case of " + evalType + " was measured"));
   }
 
@@ -53,6 +55,7 @@ public record ThroughputResult(
   }
 
   /** The tables, one line per element, without line separators. */
+  @Override
   public List<String> tableLines() {
     List<String> lines = new ArrayList<>();
     lines.add("pyworkers bench throughput: rows/s through one pooled worker vs the same Python function in a plain"
@@ -126,7 +129,7 @@ public record ThroughputResult(
     for (EvalType t : EVAL_TYPES) {
       StringBuilder each = new StringBuilder();
       for (ThroughputCase c : cases) {
-        if (c.evalType() != t) continue;
+        if (!Objects.equals(c.evalType(), t)) continue;
         if (each.length() > 0) each.append(", ");
         each.append(c.function().key()).append(String.format(Locale.ROOT, " %.3f", c.vsLoop()));
       }
@@ -160,6 +163,7 @@ public record ThroughputResult(
    * One JSON object on one line: the headline ratios first, then every case (ratio, ratio to map, rows/s), then
    * every case's lowest and highest per-round ratio, then the baseline's rows/s, then the settings.
    */
+  @Override
   public String toJson() {
     StringBuilder b = new StringBuilder("{");
     for (EvalType t : EVAL_TYPES) {
@@ -197,7 +201,7 @@ public record ThroughputResult(
   }
 
   static String headlineKey(EvalType t) {
-    return t == EvalType.NON_UDF ? "non_udf_vs_inprocess" : "batched_udf_vs_inprocess";
+    return EvalType.NON_UDF.equals(t) ? "non_udf_vs_inprocess" : "batched_udf_vs_inprocess";
   }
 
   private static String label(ThroughputFunction f) {

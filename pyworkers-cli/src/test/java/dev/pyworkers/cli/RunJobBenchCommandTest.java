@@ -20,7 +20,7 @@ class RunJobBenchCommandTest {
   void smallRun_printsTheTableAndTheJsonLastLine() throws Exception {
     CliProcess p = CliProcess.start(dir, "bench", "run-job", "--records", "3000", "--repeat", "2", "--json",
         "--python", RunCommandTest.PYTHON);
-    assertThat(p.waitFor(Duration.ofSeconds(120))).as(p.stderr()).isZero();
+    assertThat(p.waitFor(Duration.ofMinutes(2))).as(p.stderr()).isZero();
     List<String> lines = p.stdout().strip().lines().toList();
     assertThat(lines).anyMatch(l -> l.startsWith("plain Python script (1 process)"))
         .anyMatch(l -> l.startsWith("pyworkers run --workers 2"))

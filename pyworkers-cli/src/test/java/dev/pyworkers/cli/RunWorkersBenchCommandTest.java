@@ -20,7 +20,7 @@ class RunWorkersBenchCommandTest {
   void tinyRun_printsTheTableAndTheJsonLastLine() throws Exception {
     CliProcess p = CliProcess.start(dir, "bench", "run-workers", "--records", "8", "--sleep-ms", "100",
         "--workers", "2", "--rounds", "1", "--json", "--python", RunCommandTest.PYTHON);
-    assertThat(p.waitFor(Duration.ofSeconds(120))).as(p.stderr()).isZero();
+    assertThat(p.waitFor(Duration.ofMinutes(2))).as(p.stderr()).isZero();
     List<String> lines = p.stdout().strip().lines().toList();
     assertThat(lines).anyMatch(l -> l.startsWith("--workers 1 "))
         .anyMatch(l -> l.startsWith("--workers 2 "))

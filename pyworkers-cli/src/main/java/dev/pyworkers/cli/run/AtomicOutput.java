@@ -12,6 +12,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -39,9 +40,9 @@ public final class AtomicOutput implements AutoCloseable {
   private final OutputStream out;
   private final AtomicReference<State> state = new AtomicReference<>(State.OPEN);
   private final CountDownLatch settled = new CountDownLatch(1);
-  /** @GuardedBy("this") */
+  /** Guarded by {@code this}. */
   private final Set<Path> spills = new HashSet<>();
-  /** @GuardedBy("this") */
+  /** Guarded by {@code this}. */
   private int nextSpill;
 
   private AtomicOutput(Path target, TemporaryName name, Path temp, OutputStream out) {
@@ -81,8 +82,8 @@ public final class AtomicOutput implements AutoCloseable {
     Path p;
     synchronized (this) {
       if (state.get() != State.OPEN) {
-        throw new IOException("the run's output " + target + " is already " + state.get().name().toLowerCase()
-            + "; no spill file is made any more");
+        throw new IOException("the run's output " + target + " is already "
+            + state.get().name().toLowerCase(Locale.ROOT) + "; no spill file is made any more");
       }
       p = temp.resolveSibling(name.spill(nextSpill++));
       spills.add(p); // listed before it exists, so an abort racing the creation below still deletes it
@@ -101,7 +102,7 @@ public final class AtomicOutput implements AutoCloseable {
     }
     os.close();
     Files.deleteIfExists(p);
-    throw new IOException("the run's output " + target + " was " + state.get().name().toLowerCase()
+    throw new IOException("the run's output " + target + " was " + state.get().name().toLowerCase(Locale.ROOT)
         + " while a spill file was made");
   }
 

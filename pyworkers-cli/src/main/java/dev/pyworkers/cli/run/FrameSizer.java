@@ -15,7 +15,7 @@ final class FrameSizer {
   static final long FIRST_FRAME_BYTES = 16L << 10;
 
   private final InputSplitter splitter;
-  /** @GuardedBy("this") the highest output/input byte ratio seen, 0 before the first frame. */
+  /** Guarded by {@code this}: the highest output/input byte ratio seen, 0 before the first frame. */
   private double maxRatio;
 
   FrameSizer(InputSplitter splitter) {

@@ -18,6 +18,7 @@ public enum InputFormat {
   TEXT("text", List.of(".txt", ".text", ".log"));
 
   private final String pythonName;
+  @SuppressWarnings("ImmutableEnumChecker") // always a List.of(...), unmodifiable
   private final List<String> extensions;
 
   InputFormat(String pythonName, List<String> extensions) {

@@ -235,7 +235,7 @@ public final class InputSplitter {
 
   /** The failure for the record [pos, end) found in the buffer. */
   private RunFailure tooLong(int end) {
-    long size = end - pos - lineEndLength(end);
+    long size = (long) end - pos - lineEndLength(end);
     return tooLong(buf, pos, (int) Math.min(size, EXCERPT_BYTES), size);
   }
 
@@ -247,7 +247,7 @@ public final class InputSplitter {
     byte[] head = new byte[EXCERPT_BYTES];
     int headLength = Math.min(limit - pos, EXCERPT_BYTES);
     System.arraycopy(buf, pos, head, 0, headLength);
-    long size = limit - pos;
+    long size = (long) limit - pos;
     byte last = buf[limit - 1];
     while (!eof && size <= MEASURE_LIMIT) {
       pos = start = scanAt = limit = 0;

@@ -9,7 +9,7 @@ final class OutputBudget {
   static final long MAX_DEFAULT = 64L << 20;
 
   private final long capacity;
-  /** @GuardedBy("this") */
+  /** Guarded by {@code this}. */
   private long used;
 
   OutputBudget(long capacity) {

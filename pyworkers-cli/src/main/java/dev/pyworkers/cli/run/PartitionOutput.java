@@ -28,15 +28,15 @@ final class PartitionOutput {
   private final int index;
   private final OutputBudget budget;
   private final AtomicOutput files;
-  /** @GuardedBy("this") {@link Chunk}s and closed {@link Spill}s, in output order. */
+  /** Guarded by {@code this}: {@link Chunk}s and closed {@link Spill}s, in output order. */
   private final ArrayDeque<Object> queue = new ArrayDeque<>();
-  /** @GuardedBy("this") bytes of head chunks queued (not in the budget). */
+  /** Guarded by {@code this}: bytes of head chunks queued (not in the budget). */
   private long headQueued;
-  /** @GuardedBy("this") once true, always true. */
+  /** Guarded by {@code this}: once true, always true. */
   private boolean head;
-  /** @GuardedBy("this") once true, always true. */
+  /** Guarded by {@code this}: once true, always true. */
   private boolean finished;
-  /** @GuardedBy("this") once true, always true. */
+  /** Guarded by {@code this}: once true, always true. */
   private boolean aborted;
   /** The spill file being written; confined to the task thread. */
   private Spill open;

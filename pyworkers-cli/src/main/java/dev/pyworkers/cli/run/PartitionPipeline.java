@@ -47,13 +47,13 @@ public final class PartitionPipeline implements AutoCloseable {
   private final AtomicReference<RunFailure> firstFailure = new AtomicReference<>();
   private final CompletableFuture<Void> failed = new CompletableFuture<>();
   private final Object statsLock = new Object();
-  /** @GuardedBy("statsLock") */
+  /** Guarded by {@code statsLock}. */
   private final Set<Long> pids = new HashSet<>();
-  /** @GuardedBy("statsLock") */
+  /** Guarded by {@code statsLock}. */
   private long maxAcquireNanos;
-  /** @GuardedBy("statsLock") */
+  /** Guarded by {@code statsLock}. */
   private long maxInitMillis;
-  /** @GuardedBy("statsLock") */
+  /** Guarded by {@code statsLock}. */
   private int partitions;
   /** Once true, always true. */
   private volatile boolean cancelled;

@@ -48,6 +48,9 @@ public final class Progress implements AutoCloseable {
   }
 
   /** Whether the process's stderr is a terminal (Linux: fd 2 is a tty; elsewhere: the JVM has a console). */
+  // The fallback (not Linux) cannot ask Console.isTerminal(), which is JDK 22+; on a JDK 22+ console() is never
+  // null, so there the fallback says yes even when stderr is redirected.
+  @SuppressWarnings("SystemConsoleNull")
   public static boolean stderrIsTerminal() {
     try {
       String target = Files.readSymbolicLink(Path.of("/proc/self/fd/2")).toString();

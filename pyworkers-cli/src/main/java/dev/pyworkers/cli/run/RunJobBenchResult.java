@@ -32,6 +32,7 @@ public record RunJobBenchResult(long records, long inputBytes, int workers, Stri
     return ratio() <= TARGET_RATIO;
   }
 
+  @Override
   public List<String> tableLines() {
     List<String> lines = new ArrayList<>();
     lines.add("pyworkers bench run-job: the main job vs a plain single-process Python script, end to end");
@@ -53,6 +54,7 @@ public record RunJobBenchResult(long records, long inputBytes, int workers, Stri
   }
 
   /** One JSON object; the keys plain_script_s, pyworkers_run_s and ratio are the ones the issue names. */
+  @Override
   public String toJson() {
     return String.format(Locale.ROOT, "{\"records\":%d,\"input_bytes\":%d,\"workers\":%d,\"plain_script_s\":%.3f,"
             + "\"pyworkers_run_s\":%.3f,\"ratio\":%.3f,\"target_ratio\":%.2f,\"target_met\":%b,"

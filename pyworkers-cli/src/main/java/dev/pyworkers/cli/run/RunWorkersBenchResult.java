@@ -47,6 +47,7 @@ public record RunWorkersBenchResult(int records, long inputBytes, int sleepMilli
     return RunJobBenchmark.median(Arrays.stream(s).mapToDouble(time).toArray());
   }
 
+  @Override
   public List<String> tableLines() {
     List<String> lines = new ArrayList<>();
     lines.add("pyworkers bench run-workers: --workers " + workers + " against --workers 1 on a small input, paired"
@@ -72,6 +73,7 @@ public record RunWorkersBenchResult(int records, long inputBytes, int sleepMilli
         s[0].workers(), s[0].partitions(), json(s, RunWorkersBenchmark.Sample::wallSeconds).replace(',', ' '));
   }
 
+  @Override
   public String toJson() {
     return String.format(Locale.ROOT, "{\"records\":%d,\"input_bytes\":%d,\"sleep_ms\":%d,\"workers\":%d,"
             + "\"one_worker_s\":%.3f,\"workers_s\":%.3f,\"ratio\":%.3f,\"run_ratio\":%.3f,\"target_ratio\":%.2f,"

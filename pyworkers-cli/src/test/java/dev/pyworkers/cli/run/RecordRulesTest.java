@@ -16,7 +16,7 @@ class RecordRulesTest {
   void defaultLimit_fitsFourCopiesPerPartitionInTheHeap_atMost16MiB(int workers, long heapMib, long limitMib) {
     long limit = RecordRules.defaultMaxRecordBytes(workers, heapMib * MIB);
     assertThat(limit).isEqualTo(limitMib * MIB);
-    if (limitMib > 1) assertThat((workers + 2) * 4 * limit).isLessThanOrEqualTo(heapMib * MIB);
+    if (limitMib > 1) assertThat((workers + 2) * 4L * limit).isLessThanOrEqualTo(heapMib * MIB);
   }
 
   @ParameterizedTest

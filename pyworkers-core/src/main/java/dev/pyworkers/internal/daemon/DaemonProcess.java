@@ -41,7 +41,6 @@ public final class DaemonProcess {
   private static final int MIN_MINOR = 8;
 
   private final Process process;
-  private final PythonCommand command;
   private final OutputPump stderr;
   private final DaemonReports reports;
   private final DaemonHello hello;
@@ -56,10 +55,9 @@ public final class DaemonProcess {
   private final long startedNanos = System.nanoTime();
 
   private DaemonProcess(
-      Process process, PythonCommand command, OutputPump stderr, DaemonReports reports, DaemonHello hello,
+      Process process, OutputPump stderr, DaemonReports reports, DaemonHello hello,
       Endpoint ep) {
     this.process = process;
-    this.command = command;
     this.stderr = stderr;
     this.reports = reports;
     this.hello = hello;
@@ -117,7 +115,7 @@ public final class DaemonProcess {
       }
       // After the hello, the daemon's stdout carries only its workers' exit reports (docs/protocol.md, 1.4).
       DaemonReports reports = DaemonReports.start(p.getInputStream(), p.pid());
-      return new DaemonProcess(p, cmd, pump, reports, hello, ep);
+      return new DaemonProcess(p, pump, reports, hello, ep);
     } catch (RuntimeException e) {
       watchdog.cancel(false);
       p.destroyForcibly();

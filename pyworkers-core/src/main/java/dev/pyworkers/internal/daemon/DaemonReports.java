@@ -19,9 +19,9 @@ final class DaemonReports {
   private static final int MAX_EXITS = 4096;
 
   private final long daemonPid;
-  /** @GuardedBy("this"): the reports of recent workers by pid, oldest first. */
+  /** Guarded by {@code this}: the reports of recent workers by pid, oldest first. */
   private final LinkedHashMap<Long, WorkerExit> exits = new LinkedHashMap<>();
-  /** @GuardedBy("this"): once true, always true; no more reports will arrive. */
+  /** Guarded by {@code this}: once true, always true; no more reports will arrive. */
   private boolean ended;
 
   private DaemonReports(long daemonPid) {

@@ -24,6 +24,7 @@ final class ChannelStreams {
 
   /** An output stream over a channel, with the count of bytes written so far. */
   abstract static class CountingOutput extends OutputStream {
+    /** Written only by the stream's thread; volatile so that another thread reads a recent count. */
     volatile long bytes;
   }
 
@@ -38,6 +39,7 @@ final class ChannelStreams {
       }
 
       @Override
+      @SuppressWarnings("NonAtomicVolatileUpdate") // one writer: the stream's thread; others only read the count
       public int read(byte[] b, int off, int len) throws IOException {
         if (len == 0) return 0;
         int n = ch.read(ByteBuffer.wrap(b, off, len));
@@ -60,6 +62,7 @@ final class ChannelStreams {
       }
 
       @Override
+      @SuppressWarnings("NonAtomicVolatileUpdate") // one writer: the stream's thread; others only read the count
       public void write(byte[] b, int off, int len) throws IOException {
         ByteBuffer buf = ByteBuffer.wrap(b, off, len);
         while (buf.hasRemaining()) ch.write(buf);

@@ -64,17 +64,17 @@ public final class RealWorkerFactory implements WorkerFactory {
   private final Set<RealPythonWorker> live = ConcurrentHashMap.newKeySet();
 
   private final Object lock = new Object();
-  /** @GuardedBy("lock") */
+  /** Guarded by {@code lock}. */
   private final IdlePool<RealPythonWorker> pool;
-  /** @GuardedBy("lock"); null until the first fork, replaced on restart. */
+  /** Guarded by {@code lock}: null until the first fork, replaced on restart. */
   private CompletableFuture<DaemonProcess> daemon;
-  /** @GuardedBy("lock"); once true, always true: a closing factory never starts or restarts a daemon or worker. */
+  /** Guarded by {@code lock}: once true, always true: a closing factory never starts or restarts a daemon or worker. */
   private boolean closed;
-  /** @GuardedBy("lock"); why it is closed, for the error of a create() that races the close. */
+  /** Guarded by {@code lock}: why it is closed, for the error of a create() that races the close. */
   private String closedBecause = "";
-  /** @GuardedBy("lock"); the daemon process being started, so that a close can kill it at once. */
+  /** Guarded by {@code lock}: the daemon process being started, so that a close can kill it at once. */
   private Process startingDaemon;
-  /** @GuardedBy("lock") */
+  /** Guarded by {@code lock}. */
   private ScheduledFuture<?> evictionTask;
 
   private final AtomicLong forked = new AtomicLong();
@@ -412,7 +412,7 @@ public final class RealWorkerFactory implements WorkerFactory {
     }
   }
 
-  /** @GuardedBy("lock"); the check runs when the ticker says the oldest is due (a test's ticker: sooner, to look). */
+  /** Guarded by {@code lock}: the check runs when the ticker says the oldest is due (a test's ticker: sooner, to look). */
   private void scheduleEviction(long delayNanos) {
     long realDelay = Math.min(delayNanos, ticker.maxRealWaitNanos());
     evictionTask = scheduler.schedule(this::evictExpired, realDelay, TimeUnit.NANOSECONDS);
@@ -484,7 +484,7 @@ public final class RealWorkerFactory implements WorkerFactory {
     return w;
   }
 
-  /** @GuardedBy("lock") */
+  /** Guarded by {@code lock}. */
   private void checkOpen() {
     if (closed) throw new IllegalStateException(closedBecause + "; no more workers are started for " + env);
   }

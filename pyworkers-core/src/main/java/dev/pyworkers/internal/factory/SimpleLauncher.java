@@ -56,7 +56,8 @@ final class SimpleLauncher {
       } catch (IOException e) {
         // it died before reading; accept below fails and reports why
       }
-      p.onExit().thenRun(listener::close);
+      // nothing waits on this stage: the listener closes when the process exits, however connecting went
+      var unused = p.onExit().thenRun(listener::close);
       try (Deadline d = Deadline.after(scheduler, config.connectTimeout().toMillis(), listener.channel())) {
         try {
           ch = listener.channel().accept();

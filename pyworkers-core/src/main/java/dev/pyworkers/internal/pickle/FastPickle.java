@@ -241,8 +241,8 @@ public final class FastPickle {
         case 'q' -> { if (out == null) return null; memo.put(p[i++] & 0xff, last); continue; }         // BINPUT
         case 'r' -> { if (out == null) return null; memo.put(intLe(p, i), last); i += 4; continue; }   // LONG_BINPUT
         case 'N' -> v = null;
-        case 0x88 -> v = Boolean.TRUE;
-        case 0x89 -> v = Boolean.FALSE;
+        case 0x88 -> v = true;
+        case 0x89 -> v = false;
         case 'K' -> v = (long) (p[i++] & 0xff);
         case 'M' -> { v = (long) ((p[i] & 0xff) | (p[i + 1] & 0xff) << 8); i += 2; }
         case 'J' -> { v = (long) intLe(p, i); i += 4; }

@@ -51,6 +51,8 @@ public final class JavaValues {
     return convert(v, row, column);
   }
 
+  // a caller may hand us a java.util.Date; it is converted to an Instant at once and never used as a Date
+  @SuppressWarnings("JavaUtilDate")
   private static Object convert(Object v, long row, int column) {
     if (v == null || v instanceof Boolean || v instanceof Long || v instanceof Integer || v instanceof Double
         || v instanceof String || v instanceof BigDecimal || v instanceof BigInteger || v instanceof byte[]) {

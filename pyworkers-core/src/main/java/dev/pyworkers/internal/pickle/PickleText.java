@@ -52,16 +52,16 @@ final class PickleText {
         out.write(cp);
       } else if (cp < 0x800) {
         out.write(0xC0 | cp >> 6);
-        out.write(0x80 | cp & 0x3F);
+        out.write(0x80 | (cp & 0x3F));
       } else if (cp < 0x10000) {
         out.write(0xE0 | cp >> 12);
-        out.write(0x80 | cp >> 6 & 0x3F);
-        out.write(0x80 | cp & 0x3F);
+        out.write(0x80 | ((cp >> 6) & 0x3F));
+        out.write(0x80 | (cp & 0x3F));
       } else {
         out.write(0xF0 | cp >> 18);
-        out.write(0x80 | cp >> 12 & 0x3F);
-        out.write(0x80 | cp >> 6 & 0x3F);
-        out.write(0x80 | cp & 0x3F);
+        out.write(0x80 | ((cp >> 12) & 0x3F));
+        out.write(0x80 | ((cp >> 6) & 0x3F));
+        out.write(0x80 | (cp & 0x3F));
       }
     }
     return out.toByteArray();
@@ -78,7 +78,7 @@ final class PickleText {
       int cp = need == 0 ? b : b & (0x3F >> need);
       for (int k = 1; k <= need; k++) {
         if (i + k >= end || (p[i + k] & 0xC0) != 0x80) throw malformed(p, off, len, i);
-        cp = cp << 6 | p[i + k] & 0x3F;
+        cp = (cp << 6) | (p[i + k] & 0x3F);
       }
       int min = need == 1 ? 0x80 : need == 2 ? 0x800 : need == 3 ? 0x10000 : 0;
       if (cp < min || cp > 0x10FFFF) throw malformed(p, off, len, i);

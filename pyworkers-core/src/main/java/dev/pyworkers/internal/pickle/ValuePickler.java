@@ -48,6 +48,8 @@ public final class ValuePickler extends Pickler {
   }
 
   @Override
+  // a caller may hand us a java.util.Date; it is converted to an Instant at once and never used as a Date
+  @SuppressWarnings("JavaUtilDate")
   public void save(Object o) throws PickleException, IOException {
     if (o instanceof String s) {
       bytes('X', PickleText.encode(s));

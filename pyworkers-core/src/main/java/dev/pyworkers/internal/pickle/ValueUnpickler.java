@@ -162,14 +162,14 @@ public final class ValueUnpickler extends Unpickler {
         throw new PickleException(what + " state of " + s.length + " bytes; Python pickles it in " + stateLength);
       }
       int[] f = new int[stateLength == 4 ? 3 : 7];
-      f[0] = (s[0] & 0xFF) << 8 | s[1] & 0xFF;
+      f[0] = ((s[0] & 0xFF) << 8) | (s[1] & 0xFF);
       f[1] = s[2] & 0xFF;
       f[2] = s[3] & 0xFF;
       if (stateLength == 10) {
         f[3] = s[4] & 0xFF;
         f[4] = s[5] & 0xFF;
         f[5] = s[6] & 0xFF;
-        f[6] = (s[7] & 0xFF) << 16 | (s[8] & 0xFF) << 8 | s[9] & 0xFF;
+        f[6] = ((s[7] & 0xFF) << 16) | ((s[8] & 0xFF) << 8) | (s[9] & 0xFF);
       }
       return f;
     }

@@ -34,7 +34,7 @@ public final class OutputPump {
 
   private final ArrayDeque<String> tail = new ArrayDeque<>();
   private final TracebackDumps dumps = new TracebackDumps();
-  /** @GuardedBy("this"): the {@code \n}-ended lines handled so far (logged or taken as a dump). */
+  /** Guarded by {@code this}: the {@code \n}-ended lines handled so far (logged or taken as a dump). */
   private long newlines;
   private final CountDownLatch done = new CountDownLatch(1);
   private final boolean daemon;

@@ -19,7 +19,7 @@ public final class TracebackDumps {
   private static final Pattern FRAME = Pattern.compile("^  (File \".*|<no Python frame>|\\.\\.\\.)$");
   private static final int MAX_LINES = 4000;
 
-  /** @GuardedBy("this"): the dump being caught per worker pid. */
+  /** Guarded by {@code this}: the dump being caught per worker pid. */
   private final Map<Long, Capture> captures = new HashMap<>();
 
   /** From now on, dump lines of {@code pid} are caught; a previous dump of it is dropped. */

@@ -20,6 +20,7 @@ public enum Tag {
   /** JVM → daemon stdin: kill one child. */
   KILL("KILL");
 
+  @SuppressWarnings("ImmutableEnumChecker") // never handed out or changed: bytes() returns a copy
   private final byte[] bytes;
 
   Tag(String ascii) {

@@ -26,6 +26,9 @@ public final class TaskFrameReader {
   /** Bound of the accumulator update count of the end block. */
   public static final int MAX_ACCUMULATOR_UPDATES = 1_000_000;
 
+  /** What a data frame is called in the error of a stream that ends inside it (which adds its length). */
+  private static final String DATA_FRAME = "a data frame";
+
   private final InputStream in;
   private final String context;
   private final byte[] scratch = new byte[8];
@@ -56,7 +59,7 @@ public final class TaskFrameReader {
   public OutputFrame readBody(int head) throws IOException {
     if (head >= 0) {
       if (head > MAX_FRAME) throw protocol("data frame length " + head + " exceeds max " + MAX_FRAME + " in " + context);
-      return new OutputFrame.Data(readExact(head, "a data frame of " + head + " bytes"));
+      return new OutputFrame.Data(readExact(head, DATA_FRAME));
     }
     SpecialLength kind = SpecialLength.of(head);
     if (kind == null || kind == SpecialLength.END_OF_STREAM) {

@@ -356,7 +356,8 @@ public final class TaskRun implements TaskResults<Object> {
       }
     };
     try {
-      scheduler.schedule(kill, spec.killTimeout().toMillis(), TimeUnit.MILLISECONDS);
+      // never cancelled: when due, kill does nothing if the task completed meanwhile
+      var unused = scheduler.schedule(kill, spec.killTimeout().toMillis(), TimeUnit.MILLISECONDS);
     } catch (java.util.concurrent.RejectedExecutionException e) {
       kill.run(); // the registry is closing: its workers are being stopped anyway
     }

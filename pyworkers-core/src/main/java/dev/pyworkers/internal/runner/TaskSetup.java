@@ -28,7 +28,6 @@ public final class TaskSetup implements AutoCloseable {
   /** Name prefix of the runner's private scratch folder; the owner stamp follows, so leftovers can be swept. */
   public static final String SCRATCH_PREFIX = "pyworkers-runner-";
 
-  private final String executable;
   private final String pythonVersion;
   private final List<String> includes;
   private final PythonEnvironment environment;
@@ -36,12 +35,11 @@ public final class TaskSetup implements AutoCloseable {
   private final List<Path> localDirs;
   private final Path scratch;
   private final Path faulthandlerDir;
-  /** @GuardedBy("this"): broadcast id → file with its pickle, written on first use. */
+  /** Guarded by {@code this}: broadcast id → file with its pickle, written on first use. */
   private final Map<Long, Path> broadcastFiles = new HashMap<>();
 
   private TaskSetup(String executable, String pythonVersion, List<String> includes, Map<String, String> functionEnv,
       Map<Long, Broadcast> broadcasts, List<Path> localDirs, Path scratch, Path faulthandlerDir) {
-    this.executable = executable;
     this.pythonVersion = pythonVersion;
     this.includes = includes;
     this.environment = PythonEnvironment.of(executable, functionEnv);

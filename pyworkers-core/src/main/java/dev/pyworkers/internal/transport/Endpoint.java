@@ -35,10 +35,12 @@ public sealed interface Endpoint {
 
   /** A Unix domain socket file. */
   record Unix(Path path) implements Endpoint {
+    @Override
     public TransportCode code() {
       return TransportCode.UNIX;
     }
 
+    @Override
     public SocketAddress address() {
       return UnixDomainSocketAddress.of(path);
     }
@@ -65,6 +67,7 @@ public sealed interface Endpoint {
       }
     }
 
+    @Override
     public TransportCode code() {
       return address.getAddress() instanceof java.net.Inet6Address ? TransportCode.TCP6 : TransportCode.TCP4;
     }

@@ -24,13 +24,11 @@ public final class SocketFolder implements AutoCloseable {
   /** Name prefix of socket folders; the owner stamp follows. */
   public static final String PREFIX = "pyw-";
 
-  private final Transport transport;
   private final boolean preferIpv6;
   private final Path dir;
   private final AtomicLong counter = new AtomicLong();
 
   public SocketFolder(Transport transport, boolean preferIpv6, Path parent) {
-    this.transport = transport;
     this.preferIpv6 = preferIpv6;
     if (transport == Transport.UNIX) {
       Leftovers.removeDead(parent, PREFIX);

@@ -74,7 +74,8 @@ class TaskFramesGoldenTest {
   @Test
   void reader_readsAWholeTaskStream_frameByFrame_exactlyToItsEnd() throws IOException {
     byte[] stream = concat(golden("output_data.bin"), golden("output_null.bin"), golden("output_exception.bin"),
-        golden("output_timing.bin"), golden("output_end.bin"), golden("output_end_of_stream.bin"), "NEXT".getBytes());
+        golden("output_timing.bin"), golden("output_end.bin"), golden("output_end_of_stream.bin"),
+        "NEXT".getBytes(StandardCharsets.US_ASCII));
     for (boolean slow : new boolean[] {false, true}) {
       InputStream in = slow ? oneByteAtATime(stream) : new ByteArrayInputStream(stream);
       TaskFrameReader r = new TaskFrameReader(in, CONTEXT);
@@ -94,7 +95,7 @@ class TaskFramesGoldenTest {
   @Test
   void reader_truncatedGolden_isEndOfStreamNamingTheFrameAndTheTask() throws IOException {
     String[] names = {"output_data.bin", "output_exception.bin", "output_timing.bin", "output_end.bin"};
-    String[] frames = {"a data frame of 6 bytes", "the traceback in the exception frame -2 (PYTHON_EXCEPTION_THROWN)",
+    String[] frames = {"after 5 of 6 bytes of a data frame", "the traceback in the exception frame -2 (PYTHON_EXCEPTION_THROWN)",
         "the timing frame -3 (TIMING_DATA)", "accumulator update 2 of 2 in the end block -1 (END_OF_DATA_SECTION)"};
     for (int i = 0; i < names.length; i++) {
       byte[] cut = golden(names[i]);

@@ -108,7 +108,7 @@ public final class BatchedUdfCodec implements EvalTypeCodec {
    * as raw 64-bit ints (the typed form of protocol section 5.2) instead of one pickle opcode per value.
    */
   private boolean int64Results() {
-    return udfs.size() == 1 && udfs.get(0).returnType() == ReturnType.LONG;
+    return udfs.size() == 1 && ReturnType.LONG.equals(udfs.get(0).returnType());
   }
 
   @Override
