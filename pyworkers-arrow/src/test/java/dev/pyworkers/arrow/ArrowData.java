@@ -185,7 +185,8 @@ final class ArrowData {
 
   private static String json(String s) {
     StringBuilder b = new StringBuilder("\"");
-    for (char ch : s.toCharArray()) {
+    for (int i = 0; i < s.length(); i++) {
+      char ch = s.charAt(i);
       if (ch == '"' || ch == '\\') b.append('\\').append(ch);
       else if (ch == '\n') b.append("\\n");
       else if (ch < 0x20) b.append(String.format("\\u%04x", (int) ch));

@@ -40,7 +40,7 @@ class MissingPackagesTest {
         .redirectErrorStream(true).start();
     try {
       assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("venv is made").isTrue();
-      assertThat(p.exitValue()).as(new String(p.getInputStream().readAllBytes())).isZero();
+      assertThat(p.exitValue()).as(new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)).isZero();
     } finally {
       p.destroyForcibly();
     }
