@@ -11,4 +11,10 @@ public final class ArrowEvalTypes {
 
   /** Scalar Arrow UDFs: each function takes {@code pyarrow.Array}s and returns one of the batch's length. */
   public static final EvalType SQL_SCALAR_ARROW_UDF = EvalType.of(250, "SQL_SCALAR_ARROW_UDF");
+
+  /** Grouped map pandas UDFs ({@code applyInPandas}): a {@code pandas.DataFrame} per group in, one out. */
+  public static final EvalType SQL_GROUPED_MAP_PANDAS_UDF = EvalType.of(201, "SQL_GROUPED_MAP_PANDAS_UDF");
+
+  /** Grouped map Arrow UDFs ({@code applyInArrow}): a {@code pyarrow.Table} per group in, one out. */
+  public static final EvalType SQL_GROUPED_MAP_ARROW_UDF = EvalType.of(209, "SQL_GROUPED_MAP_ARROW_UDF");
 }
