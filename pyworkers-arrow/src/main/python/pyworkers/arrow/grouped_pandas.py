@@ -40,8 +40,10 @@ def _pandas_result(result: Any, schema: Any, by_name: bool, where: str) -> Any:
     names = [str(c) for c in result.columns]
     columns = match_columns(names, schema, by_name, where, "pandas.DataFrame")
     arrays = []
+    unique = len(set(names)) == len(names)
     for field, i in zip(schema, columns):
-        column = result.iloc[:, i]
+        # by label is about twice as fast as iloc per column; iloc only for duplicate labels (by position)
+        column = result[result.columns[i]] if unique else result.iloc[:, i]
         try:
             array = pa.Array.from_pandas(column, type=field.type, safe=True)
         except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError, ValueError) as e:
