@@ -146,3 +146,43 @@ def test_brokenFraming_isAProtocolErrorNamingTheRule(frames, message):
     schema = pa.schema([("k", pa.int64())])
     with pytest.raises(ProtocolError, match=message):
         run_handler(grouped.HANDLER, command("def f(t):\n    return t\n", "f", schema), frames)
+
+
+def agg_command(source, udfs, types):
+    """A grouped aggregate command (the scalar one): udfs = [(function name, offsets)]."""
+    b = protocol.pack_int(len(udfs))
+    for name, offsets in udfs:
+        b += protocol.pack_int(len(offsets)) + b"".join(protocol.pack_int(o) for o in offsets)
+        b += protocol.pack_int(1) + fn_source("<udf %s>" % name, source, name).data
+    schema = pa.schema([("_%d" % i, t) for i, t in enumerate(types)]).serialize().to_pybytes()
+    return b + protocol.pack_int(len(schema)) + schema
+
+
+def test_groupedAgg_answersEachGroupWithOneRow_pandasAndArrow():
+    from pyworkers.arrow import grouped_agg, grouped_agg_pandas
+    frames = data([batch([1, 1], [1.0, 3.0])], [batch([2], [None]), batch([2], [5.0])])
+    pandas_src = "def mean(v):\n    return v.mean()\n\ndef n(k):\n    return float(len(k))\n"
+    _, got = results(run_handler(grouped_agg_pandas.HANDLER, agg_command(
+        pandas_src, [("mean", (1,)), ("n", (0,))], [pa.float64(), pa.int64()]), frames))
+    assert [o if isinstance(o, tuple) else o.to_pydict() for o in got] == [
+        {"_0": [2.0], "_1": [2]}, ("END", 1), {"_0": [5.0], "_1": [2]}, ("END", 1)]
+    arrow_src = "import pyarrow.compute as pc\n\ndef mean(v):\n    return pc.mean(v)\n"
+    _, got = results(run_handler(grouped_agg.HANDLER, agg_command(arrow_src, [("mean", (1,))], [pa.float64()]),
+                                 frames))
+    assert [o if isinstance(o, tuple) else o.to_pydict() for o in got] == [
+        {"_0": [2.0]}, ("END", 1), {"_0": [5.0]}, ("END", 1)]
+
+
+def test_groupedAgg_lossyOrWronglyTypedValue_failsNamingTheUdfTheGroupAndBothTypes():
+    from pyworkers.arrow import grouped_agg, grouped_agg_pandas
+    frames = data([batch([1, 1], [1.0, 2.0])])
+    with pytest.raises(ArrowResultError, match=r"UDF 1 \(mean\) of SQL_GROUPED_AGG_PANDAS_UDF on group 0 of "
+                       r"partition 0 returned 1.5 \(a float64\), which does not convert to its declared result type "
+                       r"int64 without loss"):
+        run_handler(grouped_agg_pandas.HANDLER, agg_command("def mean(v):\n    return v.mean()\n",
+                                                            [("mean", (1,))], [pa.int64()]), frames)
+    with pytest.raises(ArrowResultError, match=r"UDF 1 \(mean\) of SQL_GROUPED_AGG_ARROW_UDF on group 0 of "
+                       r"partition 0 returned a pyarrow.Scalar of type double, but its declared result type is int64"):
+        run_handler(grouped_agg.HANDLER, agg_command("import pyarrow.compute as pc\n\ndef mean(v):\n"
+                                                     "    return pc.mean(v)\n", [("mean", (1,))], [pa.int64()]),
+                    frames)

@@ -27,7 +27,7 @@ from pyworkers.evaltypes import END_OF_DATA, ProtocolError, TaskIO
 from .scalar import CONTINUATION, MAX_SCHEMA_MESSAGE, ArrowResultError, _note, pa
 
 __all__ = ["GroupedCommand", "GroupedMapHandler", "HANDLER", "GROUP_START", "GROUP_END", "control_frame",
-           "read_grouped_command", "match_columns"]
+           "read_grouped_command", "match_columns", "group_body"]
 
 HEADER = "task header"
 GROUP_START = 1
@@ -146,86 +146,96 @@ class GroupedMapHandler:
         function = evaltypes.load_function(command.function, "the function of %s" % self.name)
         label = "UDF %s of %s" % (getattr(function, "__name__", "?"), self.name)
         schema = command.result_schema
-        keys, by_name, max_records = command.key_columns, command.by_name, command.max_records
-        key_argument = command.key_argument
+        keys, by_name, key_argument = command.key_columns, command.by_name, command.key_argument
         partition = task.partition_index
-        name = self.name
         to_arg, key_of, to_table = self._to_arg, self._key_of, self._to_table
-        schema_frame = memoryview(schema.serialize())
 
-        def fail(message: str) -> None:
-            task.inp.failure = ProtocolError(message)
-            raise task.inp.failure
+        def run(table: Any, group: int) -> Any:
+            key = key_of(table, keys)
+            where = "%s on group %d (key %s) of partition %d" % (label, group, _key_text(key), partition)
+            try:
+                arg = to_arg(table)
+                result = function(key, arg) if key_argument else function(arg)
+            except Exception as e:
+                _note(e, "while running " + where)
+                raise
+            return to_table(result, schema, by_name, where)
 
-        def body() -> None:
-            input_schema = None
-            batches = None  # the batches of the open group
-            group = -1
-            sent_schema = False
-            while True:
-                frame = task.inp.read_frame()
-                if frame is END_OF_DATA:
-                    if batches is not None:
-                        fail("the data of a %s task ended inside group %d (no GROUP_END)" % (name, group))
-                    return
-                if frame is None:
-                    fail("NULL frame (-5) in the data of a %s task" % name)
-                if input_schema is None:
-                    if bytes(frame[:4]) != CONTINUATION:
-                        fail("the first data frame of a %s task is not the input schema message (it starts with "
-                             "%s, not 0xFFFFFFFF)" % (name, bytes(frame[:4]).hex()))
-                    input_schema = pa.ipc.read_schema(pa.py_buffer(bytes(frame)))
-                    for c in keys:
-                        if c >= len(input_schema):
-                            fail("key column %d of %s is not a column of the input schema (%d columns: %s)" % (
-                                c, name, len(input_schema), ", ".join(input_schema.names)))
-                    continue
-                if bytes(frame[:4]) == CONTINUATION:
-                    if batches is None:
-                        fail("a record batch of a %s task arrived outside a group (after group %d)" % (name, group))
-                    # the group's batches outlive the read buffer: one copy of the frame each
-                    batches.append(pa.ipc.read_record_batch(pa.py_buffer(bytes(frame)), input_schema))
-                    continue
-                if len(frame) != _CONTROL.size:
-                    fail("a data frame of %d bytes of a %s task is neither an Arrow IPC message nor an 8-byte "
-                         "control frame" % (len(frame), name))
-                kind, payload = _CONTROL.unpack(bytes(frame))
-                if kind == GROUP_START:
-                    if batches is not None:
-                        fail("GROUP_START of group %d in a %s task inside group %d" % (payload, name, group))
-                    batches, group = [], payload
-                    continue
-                if kind != GROUP_END:
-                    fail("control frame kind %d in a %s task: expected 1 (GROUP_START) or 2 (GROUP_END)" % (
-                        kind, name))
+        return group_body(self.name, task, schema, keys, command.max_records, run)
+
+
+def group_body(name: str, task: TaskIO, schema: Any, keys: tuple, max_records: int,
+               run: Callable[[Any, int], Any]) -> Callable[[], None]:
+    """The body of a grouped task: reads the framing of the module docstring, calls ``run(table, group index)``
+    once per group (``table`` the group's rows, one ``pyarrow.Table``), and sends the ``pyarrow.Table`` it returns
+    (of ``schema``) in batches of at most ``max_records`` rows, then GROUP_END."""
+    schema_frame = memoryview(schema.serialize())
+
+    def fail(message: str) -> None:
+        task.inp.failure = ProtocolError(message)
+        raise task.inp.failure
+
+    def body() -> None:
+        input_schema = None
+        batches = None  # the batches of the open group
+        group = -1
+        sent_schema = False
+        while True:
+            frame = task.inp.read_frame()
+            if frame is END_OF_DATA:
+                if batches is not None:
+                    fail("the data of a %s task ended inside group %d (no GROUP_END)" % (name, group))
+                return
+            if frame is None:
+                fail("NULL frame (-5) in the data of a %s task" % name)
+            if input_schema is None:
+                if bytes(frame[:4]) != CONTINUATION:
+                    fail("the first data frame of a %s task is not the input schema message (it starts with "
+                         "%s, not 0xFFFFFFFF)" % (name, bytes(frame[:4]).hex()))
+                input_schema = pa.ipc.read_schema(pa.py_buffer(bytes(frame)))
+                for c in keys:
+                    if c >= len(input_schema):
+                        fail("column %d of %s is not a column of the input schema (%d columns: %s)" % (
+                            c, name, len(input_schema), ", ".join(input_schema.names)))
+                continue
+            if bytes(frame[:4]) == CONTINUATION:
                 if batches is None:
-                    fail("GROUP_END in a %s task outside a group (after group %d)" % (name, group))
-                table = pa.Table.from_batches(batches, schema=input_schema)
-                batches = None
-                if table.num_rows != payload:
-                    fail("GROUP_END of group %d of a %s task says %d rows, but %d arrived" % (
-                        group, name, payload, table.num_rows))
-                key = key_of(table, keys)
-                where = "%s on group %d (key %s) of partition %d" % (label, group, _key_text(key), partition)
-                try:
-                    arg = to_arg(table)
-                    result = function(key, arg) if key_argument else function(arg)
-                except Exception as e:
-                    _note(e, "while running " + where)
-                    raise
-                out = to_table(result, schema, by_name, where)
-                rows = out.num_rows
-                if rows:
-                    if not sent_schema:
-                        evaltypes.write_frame(task.write, schema_frame)
-                        sent_schema = True
-                    for batch in out.to_batches(max_chunksize=max_records):
-                        if batch.num_rows:
-                            evaltypes.write_frame(task.write, memoryview(batch.serialize()))
-                evaltypes.write_frame(task.write, control_frame(GROUP_END, rows))
-                del table, arg, result, out
+                    fail("a record batch of a %s task arrived outside a group (after group %d)" % (name, group))
+                # the group's batches outlive the read buffer: one copy of the frame each
+                batches.append(pa.ipc.read_record_batch(pa.py_buffer(bytes(frame)), input_schema))
+                continue
+            if len(frame) != _CONTROL.size:
+                fail("a data frame of %d bytes of a %s task is neither an Arrow IPC message nor an 8-byte "
+                     "control frame" % (len(frame), name))
+            kind, payload = _CONTROL.unpack(bytes(frame))
+            if kind == GROUP_START:
+                if batches is not None:
+                    fail("GROUP_START of group %d in a %s task inside group %d" % (payload, name, group))
+                batches, group = [], payload
+                continue
+            if kind != GROUP_END:
+                fail("control frame kind %d in a %s task: expected 1 (GROUP_START) or 2 (GROUP_END)" % (
+                    kind, name))
+            if batches is None:
+                fail("GROUP_END in a %s task outside a group (after group %d)" % (name, group))
+            table = pa.Table.from_batches(batches, schema=input_schema)
+            batches = None
+            if table.num_rows != payload:
+                fail("GROUP_END of group %d of a %s task says %d rows, but %d arrived" % (
+                    group, name, payload, table.num_rows))
+            out = run(table, group)
+            rows = out.num_rows
+            if rows:
+                if not sent_schema:
+                    evaltypes.write_frame(task.write, schema_frame)
+                    sent_schema = True
+                for batch in out.to_batches(max_chunksize=max_records):
+                    if batch.num_rows:
+                        evaltypes.write_frame(task.write, memoryview(batch.serialize()))
+            evaltypes.write_frame(task.write, control_frame(GROUP_END, rows))
+            del table, out
 
-        return body
+    return body
 
 
 def _key_text(key: tuple) -> str:

@@ -17,4 +17,10 @@ public final class ArrowEvalTypes {
 
   /** Grouped map Arrow UDFs ({@code applyInArrow}): a {@code pyarrow.Table} per group in, one out. */
   public static final EvalType SQL_GROUPED_MAP_ARROW_UDF = EvalType.of(209, "SQL_GROUPED_MAP_ARROW_UDF");
+
+  /** Grouped aggregate pandas UDFs: {@code pandas.Series} of a group in, one scalar out. */
+  public static final EvalType SQL_GROUPED_AGG_PANDAS_UDF = EvalType.of(202, "SQL_GROUPED_AGG_PANDAS_UDF");
+
+  /** Grouped aggregate Arrow UDFs: {@code pyarrow.Array}s of a group in, one scalar out. */
+  public static final EvalType SQL_GROUPED_AGG_ARROW_UDF = EvalType.of(252, "SQL_GROUPED_AGG_ARROW_UDF");
 }

@@ -104,8 +104,8 @@ public final class GroupedMapCodec implements EvalTypeCodec {
 
   @Override
   public TaskExchange newExchange(TaskInfo task) {
-    return new GroupedExchange(evalType.name(), name(), keyColumns, resultSchema, maxRecordsPerBatch, allocator,
-        task);
+    return new GroupedExchange(evalType.name(), name(), keyColumns, "key column", resultSchema, maxRecordsPerBatch,
+        -1, allocator, task);
   }
 
   /** Not thread-safe. */

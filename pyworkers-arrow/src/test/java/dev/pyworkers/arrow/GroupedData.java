@@ -94,13 +94,8 @@ final class GroupedData {
   static void assertMatchesOracle(Path dir, String kind, String source, String name, int[] keys, boolean keyArg,
       ColumnMatch match, List<Integer> groups, Schema resultSchema, List<VectorSchemaRoot> input,
       List<Object> results, BufferAllocator allocator) throws Exception {
-    Path oracle = dir.resolve("grouped_oracle.py");
-    try (InputStream in = GroupedData.class.getResourceAsStream("grouped_oracle.py")) {
-      Files.copy(in, oracle);
-    }
     Path inFile = dir.resolve("in.arrows");
     Path schemaFile = dir.resolve("schema.arrows");
-    Path outFile = dir.resolve("out.arrows");
     ArrowData.writeStream(inFile, SCHEMA, input);
     ArrowData.writeStream(schemaFile, resultSchema, List.of());
     StringBuilder keyList = new StringBuilder();
@@ -109,6 +104,40 @@ final class GroupedData {
         + json(source) + ", \"name\": " + json(name) + ", \"keys\": [" + keyList + "], \"key_argument\": "
         + keyArg + ", \"by_name\": " + (match == ColumnMatch.BY_NAME) + ", \"groups\": "
         + (groups == null ? "null" : groups.toString()) + "}";
+    runOracle(dir, spec, resultSchema, results, allocator);
+  }
+
+  /** The aggregate oracle: groups of equal {@code keys}, one row per group of the UDFs' values. */
+  static void assertAggMatchesOracle(Path dir, String kind, String source, int[] keys, List<ArrowUdf> udfs,
+      Schema resultSchema, List<VectorSchemaRoot> input, List<Object> results, BufferAllocator allocator)
+      throws Exception {
+    ArrowData.writeStream(dir.resolve("in.arrows"), SCHEMA, input);
+    ArrowData.writeStream(dir.resolve("schema.arrows"), resultSchema, List.of());
+    StringBuilder keyList = new StringBuilder();
+    for (int k : keys) keyList.append(keyList.length() == 0 ? "" : ", ").append(k);
+    StringBuilder u = new StringBuilder();
+    for (ArrowUdf udf : udfs) {
+      StringBuilder offsets = new StringBuilder();
+      for (int o : udf.argOffsets()) offsets.append(offsets.length() == 0 ? "" : ", ").append(o);
+      u.append(u.length() == 0 ? "" : ", ").append("{\"name\": ").append(json(udf.name()))
+          .append(", \"offsets\": [").append(offsets).append("]}");
+    }
+    String spec = "{\"kind\": \"" + kind + "\", \"schema\": " + json(dir.resolve("schema.arrows").toString())
+        + ", \"source\": " + json(source) + ", \"udfs\": [" + u + "], \"keys\": [" + keyList
+        + "], \"key_argument\": false, \"by_name\": true, \"groups\": null}";
+    runOracle(dir, spec, resultSchema, results, allocator);
+  }
+
+  private static void runOracle(Path dir, String spec, Schema resultSchema, List<Object> results,
+      BufferAllocator allocator) throws Exception {
+    Path oracle = dir.resolve("grouped_oracle.py");
+    if (!Files.exists(oracle)) {
+      try (InputStream in = GroupedData.class.getResourceAsStream("grouped_oracle.py")) {
+        Files.copy(in, oracle);
+      }
+    }
+    Path inFile = dir.resolve("in.arrows");
+    Path outFile = dir.resolve("out.arrows");
     Path specFile = dir.resolve("spec.json");
     Files.writeString(specFile, spec);
     Process p = new ProcessBuilder(TestPython.executable(), oracle.toString(), specFile.toString(),

@@ -2,7 +2,8 @@
 pyarrow in one process.
 
 python grouped_oracle.py SPEC.json INPUT.arrows OUTPUT.arrows
-SPEC: {"kind": "pandas"|"arrow", "source": "...", "name": f, "keys": [column, ..], "key_argument": bool,
+SPEC: {"kind": "pandas"|"arrow"|"pandas_agg"|"arrow_agg", "source": "...", "name": f (or "udfs": [{"name": f,
+       "offsets": [..]}] for an aggregate: one row per group, column _i the value of UDF i), "keys": [column, ..], "key_argument": bool,
        "by_name": bool, "schema": "result schema, as an IPC stream file path",
        "groups": [row count, ..] or null (then a group is each run of rows with equal keys, nulls equal)}.
 Writes every group's result rows, in group order, as one stream. Groups without rows are skipped.
@@ -19,7 +20,7 @@ def main(spec_path, input_path, output_path):
         spec = json.load(f)
     scope = {}
     exec(compile(spec["source"], "<oracle>", "exec"), scope)
-    fn = scope[spec["name"]]
+    fn = scope.get(spec.get("name"))
     with pa.OSFile(spec["schema"], "rb") as f:
         schema = pa.ipc.open_stream(f).schema
     with pa.OSFile(input_path, "rb") as f:
@@ -35,6 +36,19 @@ def main(spec_path, input_path, output_path):
             group = table.slice(start, size)
             start += size
             if size == 0:
+                continue
+            if spec["kind"].endswith("_agg"):
+                values = []
+                for udf, field in zip(spec["udfs"], schema):
+                    f = scope[udf["name"]]
+                    if spec["kind"] == "pandas_agg":
+                        value = f(*[group.column(o).to_pandas() for o in udf["offsets"]])
+                        values.append(pa.array([value], type=field.type, from_pandas=True))
+                    else:
+                        value = f(*[group.column(o).combine_chunks() for o in udf["offsets"]])
+                        values.append(pa.array([value.as_py() if isinstance(value, pa.Scalar) else value],
+                                               type=field.type))
+                out.write_batch(pa.RecordBatch.from_arrays(values, schema=schema))
                 continue
             if spec["kind"] == "pandas":
                 key = tuple(group.column(c)[0].as_py() for c in keys)

@@ -35,8 +35,10 @@ public final class GroupedExchange implements TaskExchange {
   private final String evalName;
   private final String udfName;
   private final int[] keyColumns;
+  private final String columnsAre;
   private final Schema resultSchema;
   private final int maxRecords;
+  private final int rowsPerGroup;
   private final BufferAllocator caller;
   private final BufferAllocator memory;
   private final TaskInfo task;
@@ -47,13 +49,19 @@ public final class GroupedExchange implements TaskExchange {
   private long resultRows; // rows of the current group's results so far
   private long groupsAnswered;
 
-  public GroupedExchange(String evalName, String udfName, int[] keyColumns, Schema resultSchema, int maxRecords,
-      BufferAllocator caller, TaskInfo task) {
+  /**
+   * {@code columns} are the input columns the UDFs read ({@code columnsAre} says what they are, for messages);
+   * {@code rowsPerGroup} is the exact result row count of every group (1 for an aggregate), or -1 for any.
+   */
+  public GroupedExchange(String evalName, String udfName, int[] columns, String columnsAre, Schema resultSchema,
+      int maxRecords, int rowsPerGroup, BufferAllocator caller, TaskInfo task) {
     this.evalName = evalName;
     this.udfName = udfName;
-    this.keyColumns = keyColumns;
+    this.keyColumns = columns;
+    this.columnsAre = columnsAre;
     this.resultSchema = resultSchema;
     this.maxRecords = maxRecords;
+    this.rowsPerGroup = rowsPerGroup;
     this.caller = caller;
     this.task = task;
     this.memory = caller.newChildAllocator("pyworkers-arrow " + evalName + " partition " + task.partition()
@@ -133,7 +141,7 @@ public final class GroupedExchange implements TaskExchange {
     int columns = schema.getFields().size();
     for (int c : keyColumns) {
       if (c >= columns) {
-        throw new IllegalArgumentException("key column " + c + " of " + evalName + " UDF " + udfName + " is not a"
+        throw new IllegalArgumentException(columnsAre + " " + c + " of " + evalName + " UDF " + udfName + " is not a"
             + " column of the input batches of partition " + partition + ", which have " + columns + " columns "
             + schema.getFields().stream().map(Field::getName).toList() + "; give key columns below " + columns);
       }
@@ -183,6 +191,11 @@ public final class GroupedExchange implements TaskExchange {
     if (claimed != resultRows) {
       throw out.protocolError("the GROUP_END of group " + group.index() + " (key " + group.key() + ") of a "
           + evalName + " task says " + claimed + " result rows, but " + resultRows + " arrived");
+    }
+    if (rowsPerGroup >= 0 && claimed != rowsPerGroup) {
+      throw new PythonWorkerException(evalName + " UDFs " + udfName + " answered group " + group.index() + " (key "
+          + group.key() + ") with " + claimed + " rows, but an aggregate answers each group with exactly "
+          + rowsPerGroup + " (Python worker pid " + task.workerPid() + ", partition " + task.partition() + ")");
     }
     resultRows = 0;
     groupsAnswered++;
