@@ -15,8 +15,8 @@ import org.apache.arrow.vector.VectorSchemaRoot;
  * {@link VectorSchemaRoot#slice} (the vectors' buffers are transferred, no row is copied); a batch that is one
  * group's whole is passed as it is. Each slice is closed when the group's iterator moves past it or the group is
  * closed; the caller's batches stay the caller's, and must stay open until the task has ended. The input must be
- * sorted (or at least clustered) by the key columns: equal keys that are not adjacent become separate groups.
- * Not thread-safe: one task's writer thread pulls the groups.
+ * sorted (or at least clustered) by the key columns: equal keys that are not adjacent become separate groups. A
+ * group's batches not taken when the next group is asked for are skipped. Not thread-safe: one task's writer thread pulls the groups.
  */
 public final class ArrowGroups {
   private ArrowGroups() {}
@@ -67,6 +67,7 @@ public final class ArrowGroups {
     private VectorSchemaRoot batch; // the source batch being read
     private int row; // its first row not yet in a group
     private VectorSchemaRoot slice; // the last slice handed out, closed when the next is made
+    private Batches current; // the last group handed out
 
     Grouper(Iterator<VectorSchemaRoot> source, int[] keyColumns) {
       this.source = source;
@@ -86,16 +87,27 @@ public final class ArrowGroups {
       return true;
     }
 
+    /** Skips what the caller left of the last group, so that the next group starts at a key change. */
+    private void skipCurrent() {
+      if (current == null) return;
+      while (current.hasNext()) current.next();
+      closeSlice();
+      current = null;
+    }
+
     @Override
     public boolean hasNext() {
+      skipCurrent();
       return advance();
     }
 
     @Override
     public ArrowGroup next() {
+      skipCurrent();
       if (!advance()) throw new NoSuchElementException();
       List<Object> key = keyAt(batch, keyColumns, row);
-      return ArrowGroup.owning(key, new Batches(key), this::closeSlice);
+      current = new Batches(key);
+      return ArrowGroup.owning(key, current, this::closeSlice);
     }
 
     private void closeSlice() {

@@ -60,4 +60,21 @@ class ArrowGroupsTest {
       ArrowData.closeAll(input);
     }
   }
+
+  @Test
+  void sortedBy_skipsWhatTheCallerLeftOfAGroup_soTheNextGroupStartsAtTheKeyChange() {
+    try (BufferAllocator allocator = new RootAllocator()) {
+      Long[] keys = {1L, 1L, 1L, 2L, 2L, 3L};
+      List<VectorSchemaRoot> input = GroupedData.batches(allocator, keys, 2, 2, 2);
+      Iterator<ArrowGroup> groups = ArrowGroups.sortedBy(input.iterator(), 0);
+      List<Object> firstKeys = new ArrayList<>();
+      while (groups.hasNext()) {
+        try (ArrowGroup g = groups.next()) {
+          firstKeys.add(g.key().get(0)); // no batch taken
+        }
+      }
+      assertThat(firstKeys).containsExactly(1L, 2L, 3L);
+      ArrowData.closeAll(input);
+    }
+  }
 }
