@@ -11,7 +11,7 @@ from typing import Any, List, Optional
 
 from pyworkers import evaltypes, protocol
 
-__all__ = ["ARROW_GOLDEN_DIR", "FrameInput", "split_frames", "run_handler", "golden_output"]
+__all__ = ["ARROW_GOLDEN_DIR", "FrameInput", "split_frames", "run_handler", "golden_output", "grouped_golden_output"]
 
 ARROW_GOLDEN_DIR = Path(__file__).resolve().parents[2] / "protocol" / "golden" / "arrow"
 
@@ -65,3 +65,11 @@ def golden_output() -> bytes:
     command = (ARROW_GOLDEN_DIR / "scalar_pandas_command.bin").read_bytes()
     frames = split_frames((ARROW_GOLDEN_DIR / "scalar_input.bin").read_bytes())
     return run_handler(scalar_pandas.HANDLER, command, frames) + protocol.pack_int(-1)
+
+
+def grouped_golden_output() -> bytes:
+    """The grouped golden worker file: the SQL_GROUPED_MAP_ARROW_UDF handler's frames for the JVM's grouped input."""
+    from pyworkers.arrow import grouped
+    command = (ARROW_GOLDEN_DIR / "grouped_arrow_command.bin").read_bytes()
+    frames = split_frames((ARROW_GOLDEN_DIR / "grouped_input.bin").read_bytes())
+    return run_handler(grouped.HANDLER, command, frames) + protocol.pack_int(-1)

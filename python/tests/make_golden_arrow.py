@@ -1,4 +1,5 @@
-"""Writes protocol/golden/arrow/scalar_output.bin with the real SQL_SCALAR_PANDAS_UDF handler.
+"""Writes protocol/golden/arrow/scalar_output.bin and grouped_output.bin with the real SQL_SCALAR_PANDAS_UDF and
+SQL_GROUPED_MAP_ARROW_UDF handlers.
 
 Run ``python tests/make_golden_arrow.py`` from ``python/`` after a deliberate change of the Arrow framing (and after
 rewriting the JVM's two files with ``-Dpyworkers.arrow.writeGolden=true`` on ArrowGoldenTest, if they changed).
@@ -20,6 +21,9 @@ import arrow_golden  # noqa: E402
 def main() -> None:
     path = arrow_golden.ARROW_GOLDEN_DIR / "scalar_output.bin"
     path.write_bytes(arrow_golden.golden_output())
+    print("wrote %s" % path)
+    path = arrow_golden.ARROW_GOLDEN_DIR / "grouped_output.bin"
+    path.write_bytes(arrow_golden.grouped_golden_output())
     print("wrote %s" % path)
 
 

@@ -23,4 +23,16 @@ public final class ArrowEvalTypes {
 
   /** mapInArrow: {@code Iterator[RecordBatch] -> Iterator[RecordBatch]}, any number of rows, a declared schema. */
   public static final EvalType SQL_MAP_ARROW_ITER_UDF = EvalType.of(207, "SQL_MAP_ARROW_ITER_UDF");
+
+  /** Grouped map pandas UDFs ({@code applyInPandas}): a {@code pandas.DataFrame} per group in, one out. */
+  public static final EvalType SQL_GROUPED_MAP_PANDAS_UDF = EvalType.of(201, "SQL_GROUPED_MAP_PANDAS_UDF");
+
+  /** Grouped map Arrow UDFs ({@code applyInArrow}): a {@code pyarrow.Table} per group in, one out. */
+  public static final EvalType SQL_GROUPED_MAP_ARROW_UDF = EvalType.of(209, "SQL_GROUPED_MAP_ARROW_UDF");
+
+  /** Grouped aggregate pandas UDFs: {@code pandas.Series} of a group in, one scalar out. */
+  public static final EvalType SQL_GROUPED_AGG_PANDAS_UDF = EvalType.of(202, "SQL_GROUPED_AGG_PANDAS_UDF");
+
+  /** Grouped aggregate Arrow UDFs: {@code pyarrow.Array}s of a group in, one scalar out. */
+  public static final EvalType SQL_GROUPED_AGG_ARROW_UDF = EvalType.of(252, "SQL_GROUPED_AGG_ARROW_UDF");
 }
