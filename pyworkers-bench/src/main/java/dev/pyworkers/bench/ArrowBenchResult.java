@@ -17,13 +17,19 @@ import java.util.Locale;
  * @param inProcessPandasRowsPerSecond the same pandas function in one plain Python process, rows/s
  * @param identityGbPerSecond eight identity UDFs over 4 int64 and 4 float64 columns: data bytes (one way) per second,
  *     in 10^9 bytes
+ * @param groups groups in the grouped map cases
+ * @param groupedMapPandasMicrosPerGroup applyInPandas (201) with an identity function, microseconds per group
+ * @param groupedMapArrowMicrosPerGroup applyInArrow (209) with an identity function, microseconds per group
  */
 public record ArrowBenchResult(String python, String pythonVersion, long rows, int batchRows, int repeat,
     double pandasScalarRowsPerSecond, double rowPathRowsPerSecond, double inProcessPandasRowsPerSecond,
-    double identityGbPerSecond) implements BenchReport {
+    double identityGbPerSecond, int groups, double groupedMapPandasMicrosPerGroup,
+    double groupedMapArrowMicrosPerGroup) implements BenchReport {
   /** Issue 10's goals. */
   static final double ARROW_VS_ROW_GOAL = 10;
   static final double IDENTITY_GB_S_GOAL = 2.0;
+  static final double GROUPED_PANDAS_US_GOAL = 100;
+  static final double GROUPED_ARROW_US_GOAL = 30;
 
   public double arrowVsRowPath() {
     return pandasScalarRowsPerSecond / rowPathRowsPerSecond;
@@ -45,14 +51,20 @@ public record ArrowBenchResult(String python, String pythonVersion, long rows, i
     lines.add(String.format(Locale.ROOT, "%-52s %14.0f rows/s", "pandas s + 1 in one Python process (the limit)",
         inProcessPandasRowsPerSecond));
     lines.add(String.format(Locale.ROOT, "%-52s %14.3f GB/s", "identity, 4 int64 + 4 float64 columns", identityGbPerSecond));
+    lines.add(String.format(Locale.ROOT, "%-52s %14.1f us/group", "applyInPandas identity, " + groups + " groups of "
+        + ArrowBenchOptions.GROUP_ROWS + " rows", groupedMapPandasMicrosPerGroup));
+    lines.add(String.format(Locale.ROOT, "%-52s %14.1f us/group", "applyInArrow identity, same groups",
+        groupedMapArrowMicrosPerGroup));
     lines.add("");
     lines.add(String.format(Locale.ROOT, "arrow vs row path: %.1fx (goal >= %.0f): %s", arrowVsRowPath(), ARROW_VS_ROW_GOAL,
         arrowVsRowPath() >= ARROW_VS_ROW_GOAL ? "met" : "NOT met"));
     lines.add(String.format(Locale.ROOT, "pandas scalar vs in-process pandas: %.3f", vsInProcess()));
     lines.add(String.format(Locale.ROOT, "identity %.3f GB/s (goal >= %.1f): %s", identityGbPerSecond, IDENTITY_GB_S_GOAL,
         identityGbPerSecond >= IDENTITY_GB_S_GOAL ? "met" : "NOT met"));
-    lines.add("not measured yet: grouped_map_pandas_us_per_group, grouped_map_arrow_us_per_group (those eval types"
-        + " are not built yet)");
+    lines.add(String.format(Locale.ROOT, "applyInPandas %.1f us/group (goal <= %.0f): %s", groupedMapPandasMicrosPerGroup,
+        GROUPED_PANDAS_US_GOAL, groupedMapPandasMicrosPerGroup <= GROUPED_PANDAS_US_GOAL ? "met" : "NOT met"));
+    lines.add(String.format(Locale.ROOT, "applyInArrow %.1f us/group (goal <= %.0f): %s", groupedMapArrowMicrosPerGroup,
+        GROUPED_ARROW_US_GOAL, groupedMapArrowMicrosPerGroup <= GROUPED_ARROW_US_GOAL ? "met" : "NOT met"));
     return lines;
   }
 
@@ -60,9 +72,11 @@ public record ArrowBenchResult(String python, String pythonVersion, long rows, i
   public String toJson() {
     return String.format(Locale.ROOT,
         "{\"pandas_scalar_rows_s\":%.0f,\"row_path_rows_s\":%.0f,\"arrow_vs_row_path\":%.2f,"
-            + "\"inprocess_pandas_rows_s\":%.0f,\"vs_inprocess\":%.3f,\"identity_gb_s\":%.3f,\"rows\":%d,"
-            + "\"batch_rows\":%d,\"repeat\":%d,\"python\":%s}",
+            + "\"inprocess_pandas_rows_s\":%.0f,\"vs_inprocess\":%.3f,\"identity_gb_s\":%.3f,"
+            + "\"grouped_map_pandas_us_per_group\":%.1f,\"grouped_map_arrow_us_per_group\":%.1f,\"rows\":%d,"
+            + "\"batch_rows\":%d,\"groups\":%d,\"repeat\":%d,\"python\":%s}",
         pandasScalarRowsPerSecond, rowPathRowsPerSecond, arrowVsRowPath(), inProcessPandasRowsPerSecond, vsInProcess(),
-        identityGbPerSecond, rows, batchRows, repeat, AcquireResult.jsonString(python));
+        identityGbPerSecond, groupedMapPandasMicrosPerGroup, groupedMapArrowMicrosPerGroup, rows, batchRows, groups,
+        repeat, AcquireResult.jsonString(python));
   }
 }

@@ -9,7 +9,9 @@ import dev.pyworkers.TaskResults;
 import dev.pyworkers.WorkerConfig;
 import dev.pyworkers.WorkerMode;
 import dev.pyworkers.WorkerRegistry;
+import dev.pyworkers.arrow.ArrowGroups;
 import dev.pyworkers.arrow.ArrowUdf;
+import dev.pyworkers.arrow.GroupedMapCodec;
 import dev.pyworkers.arrow.ScalarArrowCodec;
 import java.io.IOException;
 import java.io.InputStream;
@@ -30,6 +32,8 @@ import org.apache.arrow.vector.Float8Vector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.types.FloatingPointPrecision;
 import org.apache.arrow.vector.types.pojo.ArrowType;
+import org.apache.arrow.vector.types.pojo.Field;
+import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
  * The Arrow path against the row path and against pandas in one plain Python process, all in one run on one pooled
@@ -47,10 +51,13 @@ import org.apache.arrow.vector.types.pojo.ArrowType;
  *       for the worker, which does that plus the socket and the IPC messages.
  *   <li><b>identity</b>: SQL_SCALAR_ARROW_UDF with eight identity UDFs over 4 int64 and 4 float64 columns; the
  *       data's bytes (8 per value, one way) over the task's time, every result checked.
+ *   <li><b>grouped map</b>: applyInPandas (201) and applyInArrow (209) with an identity function over {@code groups}
+ *       groups of 10 rows (an int64 key and a float64 value), grouped by {@link ArrowGroups#sortedBy} from batches of
+ *       10,000 rows; microseconds per group; every result row checked, in order.
  * </ol>
  *
- * Each case is timed {@code repeat} times after one unmeasured warm-up task and reported as the median. The grouped
- * cases of issue 10 join it when those eval types exist. Arrow memory comes from one root allocator, which must be
+ * Each case is timed {@code repeat} times after one unmeasured warm-up task (for the grouped cases, one of at most
+ * 1,000 groups) and reported as the median. Arrow memory comes from one root allocator, which must be
  * empty when the run ends. Not thread-safe: one run at a time.
  */
 public final class ArrowBenchmark {
@@ -88,11 +95,15 @@ public final class ArrowBenchmark {
     double pandas;
     double rowPath;
     double identity;
+    double groupedPandas;
+    double groupedArrow;
     try (BufferAllocator root = new RootAllocator();
         WorkerRegistry registry = WorkerRegistry.create(config)) {
       pandas = pandasScalar(root, registry, python.executable());
       rowPath = rowPath(registry, python.executable());
       identity = identity(root, registry, python.executable());
+      groupedPandas = groupedMap(root, registry, python.executable(), true);
+      groupedArrow = groupedMap(root, registry, python.executable(), false);
       if (root.getAllocatedMemory() != 0) {
         throw new IllegalStateException("the benchmark left " + root.getAllocatedMemory() + " bytes of Arrow memory");
       }
@@ -100,7 +111,8 @@ public final class ArrowBenchmark {
     double inProcess = inProcessPandas(python.executable());
     return new ArrowBenchResult(python.executable(), python.version(), options.rows(), options.batchRows(),
         options.repeat(), options.rows() / pandas, options.rows() / rowPath, options.rows() / inProcess,
-        8.0 * 8 * options.rows() / identity / 1e9);
+        8.0 * 8 * options.rows() / identity / 1e9, options.groups(), groupedPandas * 1e6 / options.groups(),
+        groupedArrow * 1e6 / options.groups());
   }
 
   /** Median seconds of the pandas scalar task. */
@@ -133,6 +145,80 @@ public final class ArrowBenchmark {
     } finally {
       batches.forEach(VectorSchemaRoot::close);
     }
+  }
+
+  /** Median seconds of a grouped map task over {@code groups} groups of 10 rows, with an identity function. */
+  private double groupedMap(BufferAllocator root, WorkerRegistry registry, String python, boolean pandas) {
+    String name = pandas ? "applyInPandas" : "applyInArrow";
+    progress.accept(name + ": " + options.groups() + " groups of " + ArrowBenchOptions.GROUP_ROWS
+        + " rows, identity ...");
+    PythonFunction f = PythonFunction.source("def same(group):\n    return group\n", "same")
+        .withPythonExecutable(python);
+    Schema schema = new Schema(List.of(Field.nullable("k", new ArrowType.Int(64, true)),
+        Field.nullable("v", new ArrowType.FloatingPoint(FloatingPointPrecision.DOUBLE))));
+    long rows = (long) options.groups() * ArrowBenchOptions.GROUP_ROWS;
+    List<VectorSchemaRoot> batches = groupBatches(root, rows);
+    List<VectorSchemaRoot> warmUp = groupBatches(root, Math.min(rows, 1_000L * ArrowBenchOptions.GROUP_ROWS));
+    GroupedMapCodec.Builder b = GroupedMapCodec.builder(root, f, schema).keyColumns(0);
+    try (PythonRunner runner = PythonRunner.builder(registry).evalType(pandas ? b.pandas() : b.arrow()).build()) {
+      checkGroups(runner, warmUp, name);
+      double[] seconds = new double[options.repeat()];
+      for (int i = 0; i < seconds.length; i++) {
+        long t0 = System.nanoTime();
+        checkGroups(runner, batches, name);
+        seconds[i] = (System.nanoTime() - t0) / 1e9;
+      }
+      double median = median(seconds);
+      progress.accept(String.format(Locale.ROOT, "%s: done, median %.3f s (%s)", name, median,
+          Arrays.toString(seconds)));
+      return median;
+    } finally {
+      batches.forEach(VectorSchemaRoot::close);
+      warmUp.forEach(VectorSchemaRoot::close);
+    }
+  }
+
+  /** One grouped map task: the identity's results must be the input rows, in order. */
+  private static void checkGroups(PythonRunner runner, List<VectorSchemaRoot> batches, String name) {
+    long expected = 0;
+    for (VectorSchemaRoot b : batches) expected += b.getRowCount();
+    long row = 0;
+    try (TaskResults<Object> out = runner.compute(ArrowGroups.sortedBy(batches.iterator(), 0), 0,
+        TaskContext.of(0))) {
+      while (out.hasNext()) {
+        try (VectorSchemaRoot r = (VectorSchemaRoot) out.next()) {
+          BigIntVector k = (BigIntVector) r.getVector(0);
+          Float8Vector v = (Float8Vector) r.getVector(1);
+          for (int i = 0; i < r.getRowCount(); i++, row++) {
+            if (k.get(i) != row / ArrowBenchOptions.GROUP_ROWS || v.get(i) != (double) row) {
+              throw new IllegalStateException(name + " result row " + row + " is (" + k.get(i) + ", " + v.get(i)
+                  + "), expected (" + row / ArrowBenchOptions.GROUP_ROWS + ", " + (double) row + ")");
+            }
+          }
+        }
+      }
+    }
+    if (row != expected) throw new IllegalStateException(name + " gave " + row + " rows for " + expected);
+  }
+
+  /** {@code rows} rows (key = row / 10, value = row) in batches of 10,000. */
+  private static List<VectorSchemaRoot> groupBatches(BufferAllocator root, long rows) {
+    List<VectorSchemaRoot> batches = new ArrayList<>();
+    for (long start = 0; start < rows; start += 10_000) {
+      int n = (int) Math.min(10_000, rows - start);
+      BigIntVector k = new BigIntVector("k", root);
+      Float8Vector v = new Float8Vector("v", root);
+      k.allocateNew(n);
+      v.allocateNew(n);
+      for (int i = 0; i < n; i++) {
+        k.set(i, (start + i) / ArrowBenchOptions.GROUP_ROWS);
+        v.set(i, (double) (start + i));
+      }
+      k.setValueCount(n);
+      v.setValueCount(n);
+      batches.add(new VectorSchemaRoot(List.<FieldVector>of(k, v)));
+    }
+    return batches;
   }
 
   /** Median seconds of the row-path task. */

@@ -25,7 +25,8 @@ import picocli.CommandLine.Spec;
       "Measures the Arrow path on one pooled worker: SQL_SCALAR_PANDAS_UDF s + 1 over int64 batches, the same"
           + " function through SQL_BATCHED_UDF (the row path), the same pandas function in one plain Python process"
           + " over the same batches (the limit), and eight identity SQL_SCALAR_ARROW_UDFs over 4 int64 and 4 float64"
-          + " columns (GB/s). Every result is checked. Needs pyarrow and pandas in the Python it runs."
+          + " columns (GB/s), and applyInPandas and applyInArrow with an identity function over groups of 10 rows"
+          + " (microseconds per group). Every result is checked. Needs pyarrow and pandas in the Python it runs."
     })
 final class BenchArrowCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -42,13 +43,18 @@ final class BenchArrowCommand implements Callable<Integer> {
       description = "Timed tasks per case after one warm-up; the median is reported (default: ${DEFAULT-VALUE}).")
   int repeat;
 
+  @Option(names = "--groups", paramLabel = "N", defaultValue = "" + ArrowBenchOptions.DEFAULT_GROUPS,
+      description = "Groups of " + ArrowBenchOptions.GROUP_ROWS + " rows in the applyInPandas and applyInArrow cases"
+          + " (default: ${DEFAULT-VALUE}).")
+  int groups;
+
   @Mixin BenchOutput output;
 
   @Override
   public Integer call() throws Exception {
     ArrowBenchOptions options;
     try {
-      options = new ArrowBenchOptions(output.python, rows, batchRows, repeat);
+      options = new ArrowBenchOptions(output.python, rows, batchRows, repeat, groups);
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }
