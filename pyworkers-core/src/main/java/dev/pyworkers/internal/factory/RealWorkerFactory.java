@@ -170,6 +170,8 @@ public final class RealWorkerFactory implements WorkerFactory {
       if (isClosed()) throw closedError(e);
       if (callerInterrupted(e)) throw callerWasInterrupted(d, e);
       if (d.endedByInterrupt()) throw interrupted(d, e);
+      // endedByInterrupt waits for a daemon that is stopping: a close that began meanwhile stopped it
+      if (isClosed()) throw closedError(e);
       LOG.warn("Python {} is unreachable ({}); restarting it and retrying once", d, e.getMessage());
       DaemonProcess fresh = restart(d, String.valueOf(e.getMessage()));
       try {
@@ -200,6 +202,7 @@ public final class RealWorkerFactory implements WorkerFactory {
       if (isClosed()) throw closedError(e);
       if (callerInterrupted(e)) throw callerWasInterrupted(d, e);
       if (d.endedByInterrupt()) throw interrupted(d, e);
+      if (isClosed()) throw closedError(e);
       LOG.warn("{}", e.getMessage());
       throw e;
     } catch (RuntimeException e) {
