@@ -11,7 +11,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.vector.VectorLoader;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.ipc.message.ArrowRecordBatch;
 import org.apache.arrow.vector.types.pojo.Field;
@@ -27,7 +26,6 @@ import org.apache.arrow.vector.types.pojo.Schema;
  * side's thread.
  */
 public final class GroupedExchange implements TaskExchange {
-  private static final System.Logger LOG = System.getLogger(GroupedExchange.class.getName());
 
   /** A group sent and not yet answered. */
   private record Sent(long index, List<Object> key) {}
@@ -39,8 +37,7 @@ public final class GroupedExchange implements TaskExchange {
   private final Schema resultSchema;
   private final int maxRecords;
   private final int rowsPerGroup;
-  private final BufferAllocator caller;
-  private final BufferAllocator memory;
+  private final TaskMemory memory;
   private final TaskInfo task;
   private final ConcurrentLinkedQueue<Sent> unanswered = new ConcurrentLinkedQueue<>();
 
@@ -62,10 +59,8 @@ public final class GroupedExchange implements TaskExchange {
     this.resultSchema = resultSchema;
     this.maxRecords = maxRecords;
     this.rowsPerGroup = rowsPerGroup;
-    this.caller = caller;
     this.task = task;
-    this.memory = caller.newChildAllocator("pyworkers-arrow " + evalName + " partition " + task.partition()
-        + " pid " + task.workerPid(), 0, caller.getLimit());
+    this.memory = new TaskMemory(caller, evalName, task);
   }
 
   @Override
@@ -163,14 +158,8 @@ public final class GroupedExchange implements TaskExchange {
       throw out.protocolError("a result batch of a " + evalName + " task arrived after all " + groupsAnswered
           + " groups sent were answered");
     }
-    try (ArrowRecordBatch batch = IpcFrames.readBatch(frame, memory)) {
-      VectorSchemaRoot root = VectorSchemaRoot.create(resultSchema, caller);
-      try {
-        new VectorLoader(root).load(batch); // the vectors take the body's buffers over into the caller's allocator
-      } catch (RuntimeException e) {
-        root.close();
-        throw e;
-      }
+    try (ArrowRecordBatch batch = memory.read(frame)) {
+      VectorSchemaRoot root = memory.toCaller(batch, resultSchema);
       resultRows += root.getRowCount();
       out.emit(root);
     }
@@ -227,11 +216,6 @@ public final class GroupedExchange implements TaskExchange {
 
   @Override
   public void close() {
-    try {
-      memory.close();
-    } catch (RuntimeException e) {
-      // a leak in this module: the caller's allocator.close() reports it too, with the same accounting
-      LOG.log(System.Logger.Level.ERROR, "the Arrow memory of a " + evalName + " task was not all freed", e);
-    }
+    memory.close();
   }
 }

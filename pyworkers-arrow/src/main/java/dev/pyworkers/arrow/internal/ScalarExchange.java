@@ -10,7 +10,6 @@ import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.vector.VectorLoader;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.ipc.message.ArrowRecordBatch;
 import org.apache.arrow.vector.types.pojo.Field;
@@ -24,13 +23,11 @@ import org.apache.arrow.vector.types.pojo.Schema;
  * shared by the writer (adds) and the reader (polls); everything else is confined to its side's thread.
  */
 public final class ScalarExchange implements TaskExchange {
-  private static final System.Logger LOG = System.getLogger(ScalarExchange.class.getName());
 
   private final String evalName;
   private final List<ArrowUdf> udfs;
   private final Schema resultSchema;
-  private final BufferAllocator caller;
-  private final BufferAllocator memory;
+  private final TaskMemory memory;
   private final TaskInfo task;
   /** Row count of each input batch sent and not yet answered, in order. */
   private final ConcurrentLinkedQueue<Integer> unansweredRows = new ConcurrentLinkedQueue<>();
@@ -44,44 +41,14 @@ public final class ScalarExchange implements TaskExchange {
     this.evalName = evalName;
     this.udfs = udfs;
     this.resultSchema = resultSchema;
-    this.caller = caller;
     this.task = task;
-    this.memory = caller.newChildAllocator("pyworkers-arrow " + evalName + " partition " + task.partition()
-        + " pid " + task.workerPid(), 0, caller.getLimit());
+    this.memory = new TaskMemory(caller, evalName, task);
   }
 
   @Override
   public void writeInput(TaskInput in) throws IOException {
-    IpcFrames.Sink sink = new IpcFrames.Sink(64 * 1024);
-    Schema first = null;
-    long index = 0;
-    while (in.hasNext()) {
-      Object e = in.next();
-      if (!(e instanceof VectorSchemaRoot root)) {
-        throw new IllegalArgumentException("input element " + index + " of partition " + in.partition() + " is "
-            + (e == null ? "null" : "a " + e.getClass().getName()) + "; " + evalName
-            + " input elements are org.apache.arrow.vector.VectorSchemaRoot batches");
-      }
-      if (first == null) {
-        first = root.getSchema();
-        checkOffsets(first, in.partition());
-        sink.reset();
-        IpcFrames.writeSchema(first, sink);
-        in.writeFrame(sink.buffer(), 0, sink.size());
-      } else if (!first.equals(root.getSchema())) {
-        throw new IllegalArgumentException("input batch " + index + " of partition " + in.partition()
-            + " has schema " + root.getSchema() + ", but batch 0 had " + first
-            + "; every input batch of one " + evalName + " task must have the same schema");
-      }
-      sink.reset();
-      IpcFrames.writeBatch(root, sink);
-      unansweredRows.add(root.getRowCount()); // before the frame: its answer cannot come sooner
-      in.writeFrame(sink.buffer(), 0, sink.size());
-      index++;
-      in.recordsIn(index);
-      in.progress();
-      if (in.stopRequested()) return;
-    }
+    // the row count is noted before the frame goes: its answer cannot come sooner
+    PlainInput.write(in, evalName, schema -> checkOffsets(schema, in.partition()), unansweredRows::add);
   }
 
   private void checkOffsets(Schema schema, int partition) {
@@ -114,19 +81,13 @@ public final class ScalarExchange implements TaskExchange {
       throw out.protocolError("result batch " + batchesRead + " of a " + evalName + " task arrived, but only "
           + batchesRead + " input batches were sent");
     }
-    try (ArrowRecordBatch batch = IpcFrames.readBatch(frame, memory)) {
+    try (ArrowRecordBatch batch = memory.read(frame)) {
       if (batch.getLength() != expected) {
         throw new PythonWorkerException("result batch " + batchesRead + " of " + evalName + " (UDFs " + names()
             + ") has " + batch.getLength() + " rows, but input batch " + batchesRead + " has " + expected
             + " (Python worker pid " + task.workerPid() + ", partition " + task.partition() + ")");
       }
-      VectorSchemaRoot root = VectorSchemaRoot.create(resultSchema, caller);
-      try {
-        new VectorLoader(root).load(batch); // the vectors take the body's buffers over into the caller's allocator
-      } catch (RuntimeException e) {
-        root.close();
-        throw e;
-      }
+      VectorSchemaRoot root = memory.toCaller(batch, resultSchema);
       batchesRead++;
       out.emit(root);
     }
@@ -165,11 +126,6 @@ public final class ScalarExchange implements TaskExchange {
 
   @Override
   public void close() {
-    try {
-      memory.close();
-    } catch (RuntimeException e) {
-      // a leak in this module: the caller's allocator.close() reports it too, with the same accounting
-      LOG.log(System.Logger.Level.ERROR, "the Arrow memory of a " + evalName + " task was not all freed", e);
-    }
+    memory.close();
   }
 }

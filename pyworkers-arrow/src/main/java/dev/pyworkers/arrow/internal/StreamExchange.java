@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.vector.VectorLoader;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.ipc.message.ArrowRecordBatch;
 import org.apache.arrow.vector.types.pojo.Field;
@@ -24,7 +23,6 @@ import org.apache.arrow.vector.types.pojo.Schema;
  * The count of rows sent is shared by the writer (adds) and the reader (reads); the rest is confined to one side.
  */
 public final class StreamExchange implements TaskExchange {
-  private static final System.Logger LOG = System.getLogger(StreamExchange.class.getName());
 
   /** What the result rows owe the input rows. */
   public enum Rows {
@@ -39,8 +37,7 @@ public final class StreamExchange implements TaskExchange {
   private final Rows rows;
   private final int[] argOffsets;
   private final Schema resultSchema;
-  private final BufferAllocator caller;
-  private final BufferAllocator memory;
+  private final TaskMemory memory;
   private final TaskInfo task;
   private final AtomicLong rowsSent = new AtomicLong();
 
@@ -56,44 +53,14 @@ public final class StreamExchange implements TaskExchange {
     this.rows = rows;
     this.argOffsets = argOffsets.clone();
     this.resultSchema = resultSchema;
-    this.caller = caller;
     this.task = task;
-    this.memory = caller.newChildAllocator("pyworkers-arrow " + evalName + " partition " + task.partition()
-        + " pid " + task.workerPid(), 0, caller.getLimit());
+    this.memory = new TaskMemory(caller, evalName, task);
   }
 
   @Override
   public void writeInput(TaskInput in) throws IOException {
-    IpcFrames.Sink sink = new IpcFrames.Sink(64 * 1024);
-    Schema first = null;
-    long index = 0;
-    while (in.hasNext()) {
-      Object e = in.next();
-      if (!(e instanceof VectorSchemaRoot root)) {
-        throw new IllegalArgumentException("input element " + index + " of partition " + in.partition() + " is "
-            + (e == null ? "null" : "a " + e.getClass().getName()) + "; " + evalName
-            + " input elements are org.apache.arrow.vector.VectorSchemaRoot batches");
-      }
-      if (first == null) {
-        first = root.getSchema();
-        checkOffsets(first, in.partition());
-        sink.reset();
-        IpcFrames.writeSchema(first, sink);
-        in.writeFrame(sink.buffer(), 0, sink.size());
-      } else if (!first.equals(root.getSchema())) {
-        throw new IllegalArgumentException("input batch " + index + " of partition " + in.partition()
-            + " has schema " + root.getSchema() + ", but batch 0 had " + first
-            + "; every input batch of one " + evalName + " task must have the same schema");
-      }
-      sink.reset();
-      IpcFrames.writeBatch(root, sink);
-      rowsSent.addAndGet(root.getRowCount()); // before the frame: its answer cannot come sooner
-      in.writeFrame(sink.buffer(), 0, sink.size());
-      index++;
-      in.recordsIn(index);
-      in.progress();
-      if (in.stopRequested()) return;
-    }
+    // the row count is noted before the frame goes: its answer cannot come sooner
+    PlainInput.write(in, evalName, schema -> checkOffsets(schema, in.partition()), rowsSent::addAndGet);
   }
 
   private void checkOffsets(Schema schema, int partition) {
@@ -118,20 +85,14 @@ public final class StreamExchange implements TaskExchange {
       schemaRead = true;
       return;
     }
-    try (ArrowRecordBatch batch = IpcFrames.readBatch(frame, memory)) {
+    try (ArrowRecordBatch batch = memory.read(frame)) {
       rowsRead += batch.getLength();
       if (rows == Rows.OF_INPUT && rowsRead > rowsSent.get()) {
         throw new PythonWorkerException("result batch " + batchesRead + " of " + evalName + " (UDF " + udfName
             + ") brings the result rows to " + rowsRead + ", more than the " + rowsSent.get() + " input rows sent"
             + " (Python worker pid " + task.workerPid() + ", partition " + task.partition() + ")");
       }
-      VectorSchemaRoot root = VectorSchemaRoot.create(resultSchema, caller);
-      try {
-        new VectorLoader(root).load(batch); // the vectors take the body's buffers over into the caller's allocator
-      } catch (RuntimeException e) {
-        root.close();
-        throw e;
-      }
+      VectorSchemaRoot root = memory.toCaller(batch, resultSchema);
       batchesRead++;
       out.emit(root);
     }
@@ -162,11 +123,6 @@ public final class StreamExchange implements TaskExchange {
 
   @Override
   public void close() {
-    try {
-      memory.close();
-    } catch (RuntimeException e) {
-      // a leak in this module: the caller's allocator.close() reports it too, with the same accounting
-      LOG.log(System.Logger.Level.ERROR, "the Arrow memory of a " + evalName + " task was not all freed", e);
-    }
+    memory.close();
   }
 }

@@ -1,0 +1,56 @@
+package dev.pyworkers.arrow.internal;
+
+import dev.pyworkers.spi.TaskInfo;
+import java.io.IOException;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.VectorLoader;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.ipc.message.ArrowRecordBatch;
+import org.apache.arrow.vector.types.pojo.Schema;
+
+/**
+ * The Arrow memory of one task, the same for every Arrow exchange: a child of the caller's allocator for the result
+ * frames it reads, closed once when the task ends, and the result batches themselves, loaded into new roots of the
+ * caller's own allocator, which the caller closes. Reads are confined to the task's reading thread.
+ */
+final class TaskMemory implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger(TaskMemory.class.getName());
+
+  private final String evalName;
+  private final BufferAllocator caller;
+  private final BufferAllocator frames;
+
+  TaskMemory(BufferAllocator caller, String evalName, TaskInfo task) {
+    this.evalName = evalName;
+    this.caller = caller;
+    this.frames = caller.newChildAllocator("pyworkers-arrow " + evalName + " partition " + task.partition()
+        + " pid " + task.workerPid(), 0, caller.getLimit());
+  }
+
+  /** A record batch message of the worker, its buffers in this task's allocator; the caller closes it. */
+  ArrowRecordBatch read(byte[] frame) throws IOException {
+    return IpcFrames.readBatch(frame, frames);
+  }
+
+  /** {@code batch} as a new root of {@code schema} in the caller's allocator: the vectors take its buffers over. */
+  VectorSchemaRoot toCaller(ArrowRecordBatch batch, Schema schema) {
+    VectorSchemaRoot root = VectorSchemaRoot.create(schema, caller);
+    try {
+      new VectorLoader(root).load(batch);
+    } catch (RuntimeException e) {
+      root.close();
+      throw e;
+    }
+    return root;
+  }
+
+  @Override
+  public void close() {
+    try {
+      frames.close();
+    } catch (RuntimeException e) {
+      // a leak in this module: the caller's allocator.close() reports it too, with the same accounting
+      LOG.log(System.Logger.Level.ERROR, "the Arrow memory of a " + evalName + " task was not all freed", e);
+    }
+  }
+}
