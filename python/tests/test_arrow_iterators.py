@@ -3,8 +3,8 @@ mapInArrow, the scalar iterator UDFs, their checks and their laziness. The JUnit
 handlers in real workers, daemon and simple, against an in-process oracle."""
 import pytest
 
-pa = pytest.importorskip("pyarrow")
-pd = pytest.importorskip("pandas")
+import pyarrow as pa  # noqa: E402  (python/requirements-test.txt installs it; missing, these tests fail)
+import pandas as pd  # noqa: E402
 
 from arrow_golden import FrameInput, run_handler, split_frames  # noqa: E402
 from pyworkers import evaltypes, protocol  # noqa: E402

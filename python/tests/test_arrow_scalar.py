@@ -5,8 +5,8 @@ import struct
 
 import pytest
 
-pa = pytest.importorskip("pyarrow")
-pd = pytest.importorskip("pandas")
+import pyarrow as pa  # noqa: E402  (python/requirements-test.txt installs it; missing, these tests fail)
+import pandas as pd  # noqa: E402
 
 import arrow_golden  # noqa: E402
 from arrow_golden import ARROW_GOLDEN_DIR, FrameInput, run_handler, split_frames  # noqa: E402
