@@ -17,7 +17,7 @@ control frames of the grouped eval types and is a protocol error here.
 """
 import sys
 from dataclasses import dataclass
-from typing import Any, Callable, List, Sequence, Tuple
+from typing import Any, Callable, List, Optional, Sequence, Tuple
 
 from pyworkers import evaltypes, protocol
 from pyworkers.evaltypes import END_OF_DATA, MissingDependency, ProtocolError, TaskIO
@@ -116,16 +116,19 @@ def _note(error: BaseException, text: str) -> None:
 
 class ScalarHandler:
     """Stateless; one instance serves every task of its eval type in the worker. ``to_arg`` turns one input column
-    (a ``pyarrow.Array``) into the function's argument; ``to_array`` turns a result into a ``pyarrow.Array`` of the
+    (a ``pyarrow.Array``) into the function's argument; ``call(function, args, rows)`` calls the UDF over one batch
+    (by default ``function(*args)``, once per batch); ``to_array`` turns a result into a ``pyarrow.Array`` of the
     declared type or raises :class:`ArrowResultError`."""
 
     accepts_null_input = False
 
     def __init__(self, name: str, to_arg: Callable[[Any], Any],
-                 to_array: Callable[[Any, Any, str], Any]) -> None:
+                 to_array: Callable[[Any, Any, str], Any],
+                 call: Optional[Callable[[Callable[..., Any], List[Any], int], Any]] = None) -> None:
         self.name = name
         self._to_arg = to_arg
         self._to_array = to_array
+        self._call = call
 
     def read_command(self, inp: protocol.Readable) -> ScalarCommand:
         return read_scalar_command(inp, self.name)
@@ -140,6 +143,7 @@ class ScalarHandler:
             udfs.append((udf.offsets, _compose(functions), label))
         schema = command.result_schema
         partition = task.partition_index
+        call = self._call
 
         def body() -> None:
             input_schema = None
@@ -164,7 +168,7 @@ class ScalarHandler:
                     where = "%s on input batch %d of partition %d" % (label, index, partition)
                     args = [self._to_arg(batch.column(o)) for o in offsets]
                     try:
-                        result = function(*args)
+                        result = function(*args) if call is None else call(function, args, batch.num_rows)
                     except Exception as e:
                         _note(e, "while running " + where)
                         raise

@@ -9,6 +9,9 @@ public final class ArrowEvalTypes {
   /** Scalar pandas UDFs: each function takes {@code pandas.Series} and returns one of the batch's length. */
   public static final EvalType SQL_SCALAR_PANDAS_UDF = EvalType.of(200, "SQL_SCALAR_PANDAS_UDF");
 
+  /** Plain row functions fed from Arrow batches: each function takes one row's values and returns one value. */
+  public static final EvalType SQL_ARROW_BATCHED_UDF = EvalType.of(101, "SQL_ARROW_BATCHED_UDF");
+
   /** Scalar Arrow UDFs: each function takes {@code pyarrow.Array}s and returns one of the batch's length. */
   public static final EvalType SQL_SCALAR_ARROW_UDF = EvalType.of(250, "SQL_SCALAR_ARROW_UDF");
 

@@ -20,7 +20,8 @@ import org.apache.arrow.vector.types.pojo.FieldType;
 import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
- * The scalar Arrow eval types, SQL_SCALAR_PANDAS_UDF (200) and SQL_SCALAR_ARROW_UDF (250), as a codec for {@code
+ * The scalar Arrow eval types, SQL_SCALAR_PANDAS_UDF (200), SQL_SCALAR_ARROW_UDF (250) and SQL_ARROW_BATCHED_UDF
+ * (101, plain row functions fed from Arrow batches), as a codec for {@code
  * PythonRunner.builder(registry).evalType(codec)}. A task's input elements are the caller's {@code VectorSchemaRoot}
  * batches (the caller owns them and must keep each open until the task has ended; they are serialized as they are,
  * never copied row by row); its results are one {@code VectorSchemaRoot} per input batch, with the input batch's row
@@ -32,6 +33,7 @@ public final class ScalarArrowCodec implements EvalTypeCodec {
   /** The handler modules this module's jar bundles ({@code pyworkers/arrow}). */
   static final String ARROW_HANDLER = "pyworkers.arrow.scalar:HANDLER";
   static final String PANDAS_HANDLER = "pyworkers.arrow.scalar_pandas:HANDLER";
+  static final String ROWS_HANDLER = "pyworkers.arrow.batched:HANDLER";
 
   private final EvalType evalType;
   private final String handler;
@@ -65,6 +67,15 @@ public final class ScalarArrowCodec implements EvalTypeCodec {
   /** SQL_SCALAR_ARROW_UDF: each function takes one {@code pyarrow.Array} per argument column, returns an Array. */
   public static ScalarArrowCodec arrow(BufferAllocator allocator, List<ArrowUdf> udfs) {
     return new ScalarArrowCodec(ArrowEvalTypes.SQL_SCALAR_ARROW_UDF, ARROW_HANDLER, allocator, udfs);
+  }
+
+  /**
+   * SQL_ARROW_BATCHED_UDF: each function is a plain Python function of one row's values ({@code None} for null),
+   * called once per row; its results are converted to the declared type without loss or fail naming the row
+   * (docs/protocol.md section 7.9). Needs pyarrow in the workers, not pandas.
+   */
+  public static ScalarArrowCodec rows(BufferAllocator allocator, List<ArrowUdf> udfs) {
+    return new ScalarArrowCodec(ArrowEvalTypes.SQL_ARROW_BATCHED_UDF, ROWS_HANDLER, allocator, udfs);
   }
 
   /** The schema of every result batch: {@code _0.._{n-1}}, nullable, of the UDFs' declared types. */

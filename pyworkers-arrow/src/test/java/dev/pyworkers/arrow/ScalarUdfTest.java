@@ -69,6 +69,19 @@ class ScalarUdfTest {
       def add(a, b):
           return pc.add(a, b)
       """;
+  static final String ROWS_SOURCE = """
+      def ident(v):
+          return v
+
+      def plus_one(v):
+          return None if v is None else v + 1
+
+      def upper(v):
+          return None if v is None else v.upper()
+
+      def add(a, b):
+          return None if a is None or b is None else a + b
+      """;
   /** Batches of 0, 1, 100, 10,000 and 37 rows: a zero-row batch, a large one, many. */
   static final int[] SIZES = {3, 0, 1, 100, 10_000, 37};
 
@@ -124,6 +137,76 @@ class ScalarUdfTest {
   @EnumSource(WorkerMode.class)
   void arrowUdfs_overEveryTypeWithNulls_matchThePyarrowOracle(WorkerMode mode) throws Exception {
     everyType_matchesTheOracle(mode, "arrow", ARROW_SOURCE, ScalarArrowCodec::arrow);
+  }
+
+  @ParameterizedTest
+  @EnumSource(WorkerMode.class)
+  void rowFunctions_overEveryTypeWithNulls_matchThePlainPythonOracle(WorkerMode mode) throws Exception {
+    everyType_matchesTheOracle(mode, "rows", ROWS_SOURCE, ScalarArrowCodec::rows);
+  }
+
+  @ParameterizedTest
+  @EnumSource(WorkerMode.class)
+  void rowFunctionThatRaises_namesTheUdfTheBatchTheRowAndItsArguments(WorkerMode mode) {
+    String src = "def f(x):\n    if x == 23:\n        raise ValueError('no 23')\n    return x\n";
+    try (BufferAllocator allocator = new RootAllocator()) {
+      List<VectorSchemaRoot> input = longs(allocator, 4, 10);
+      try (WorkerRegistry registry = registry(mode);
+          PythonRunner runner = runner(registry, ScalarArrowCodec.rows(allocator,
+              List.of(ArrowUdf.of(fn(src, "f"), new ArrowType.Int(64, true), 0))))) {
+        List<Object> got = new ArrayList<>();
+        TaskResults<Object> out = runner.compute(input.iterator(), 3, TaskContext.of(3));
+        try {
+          assertThatThrownBy(() -> {
+            while (out.hasNext()) got.add(out.next());
+          }).isInstanceOfSatisfying(PythonException.class, e -> {
+            assertThat(e.pythonType()).isEqualTo("ValueError");
+            assertThat(e.traceback()).contains("on row 3 of the batch, arguments (23)")
+                .contains("while running UDF 1 (f) on input batch 2 of partition 3");
+          });
+          assertThat(got).hasSize(2);
+        } finally {
+          out.close();
+          ArrowData.closeAll(got);
+        }
+      } finally {
+        ArrowData.closeAll(input);
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(WorkerMode.class)
+  void rowFunctionReturningAFractionForAnInt64_failsNamingTheValueAndTheRow_insteadOfTruncating(WorkerMode mode) {
+    String src = "def f(x):\n    return x / 2\n";
+    assertFails(mode, ScalarArrowCodec::rows, src, "f", PythonException.class,
+        "UDF 1 (f) on input batch 0 of partition 0 returned 0.5 (a float) on row 1, which its declared result type"
+            + " int64 would change into 0");
+  }
+
+  @ParameterizedTest
+  @EnumSource(WorkerMode.class)
+  void rowFunctionReturningWholeFloatsForAnInt64_isCastBack(WorkerMode mode) {
+    String src = "def f(x):\n    return x * 2.0\n";
+    try (BufferAllocator allocator = new RootAllocator();
+        WorkerRegistry registry = registry(mode);
+        PythonRunner runner = runner(registry, ScalarArrowCodec.rows(allocator,
+            List.of(ArrowUdf.of(fn(src, "f"), new ArrowType.Int(64, true), 0))))) {
+      List<VectorSchemaRoot> input = longs(allocator, 1, 5);
+      List<Object> got = drain(runner.compute(input.iterator(), 0, TaskContext.of(0)));
+      BigIntVector v = (BigIntVector) ((VectorSchemaRoot) got.get(0)).getVector(0);
+      assertThat(List.of(v.get(0), v.get(1), v.get(4))).containsExactly(0L, 2L, 8L);
+      ArrowData.closeAll(got);
+      ArrowData.closeAll(input);
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(WorkerMode.class)
+  void rowFunctionReturningAStringForAnInt64_failsNamingTheValue(WorkerMode mode) {
+    String src = "def f(x):\n    return 'x%d' % x\n";
+    assertFails(mode, ScalarArrowCodec::rows, src, "f", PythonException.class,
+        "returned 'x0' (a str) on row 0, which does not convert to its declared result type int64");
   }
 
   @ParameterizedTest

@@ -1,7 +1,7 @@
 """The in-process oracle of the JUnit suites: the same functions over the same batches with plain pyarrow/pandas.
 
 python oracle.py SPEC.json INPUT.arrows OUTPUT.arrows
-SPEC: {"kind": "pandas"|"arrow", "source": "...", "udfs": [{"name": f, "offsets": [..]}],
+SPEC: {"kind": "pandas"|"arrow"|"rows", "source": "...", "udfs": [{"name": f, "offsets": [..]}],
        "schema": "result schema, as an IPC stream file path"}. Writes one result batch per input batch.
 """
 import json
@@ -28,6 +28,10 @@ def main(spec_path, input_path, output_path):
                     result = fn(*[batch.column(o).to_pandas() for o in udf["offsets"]])
                     array = pa.Array.from_pandas(result, type=field.type, safe=True)
                     arrays.append(array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array)
+                elif spec["kind"] == "rows":
+                    columns = [batch.column(o).to_pylist() for o in udf["offsets"]]
+                    values = [fn(*row) for row in zip(*columns)] if columns else [fn() for _ in range(len(batch))]
+                    arrays.append(pa.array(values, type=field.type))
                 else:
                     arrays.append(fn(*[batch.column(o) for o in udf["offsets"]]))
             out.write_batch(pa.RecordBatch.from_arrays(arrays, schema=schema))

@@ -1,0 +1,105 @@
+"""SQL_ARROW_BATCHED_UDF (101): plain row functions fed from Arrow record batches (``docs/protocol.md`` 7.9).
+
+The command and the framing are those of SQL_SCALAR_ARROW_UDF (:mod:`pyworkers.arrow.scalar`, sections 7.1 and
+7.2): one result batch per input batch, columns ``_0.._{n-1}``. What differs is the call: each UDF is an ordinary
+Python function of one row's values, called once per row. Its argument columns become Python values with
+``pyarrow.Array.to_pylist()`` (null is ``None``, int64 ``int``, decimal128 ``decimal.Decimal``, date32
+``datetime.date``, a timestamp ``datetime.datetime``, tz-aware when its type has a time zone, list ``list``, struct
+``dict``, map a ``list`` of ``(key, value)`` tuples), and the values it returns become the result column with
+``pyarrow.array(values, type=declared)``. When that refuses them (a float returned for an int64 column), a second try
+converts them to the type pyarrow infers and casts that to the declared one with ``safe=True``, so ``2.0`` becomes
+``2`` and ``2.5`` is an error; an error names the first value that does not fit, its row and both types. pyarrow
+only: pandas is not needed.
+"""
+import reprlib
+from typing import Any, Callable, List
+
+from .scalar import ArrowResultError, ScalarHandler, _note, pa
+
+__all__ = ["HANDLER"]
+
+_show = reprlib.Repr()
+_show.maxstring = 80
+_show.maxother = 80
+_show.maxlist = 5
+
+
+def _to_values(column: Any) -> List[Any]:
+    return column.to_pylist()
+
+
+def _call_rows(function: Callable[..., Any], args: List[List[Any]], rows: int) -> List[Any]:
+    """``function`` over each row; an exception gets a note with the row and its arguments."""
+    results: List[Any] = []
+    try:
+        if args:
+            results.extend(map(function, *args))
+        else:
+            results.extend(function() for _ in range(rows))
+    except Exception as e:
+        row = len(results)
+        _note(e, "on row %d of the batch, arguments (%s)" % (row, ", ".join(_show.repr(a[row]) for a in args)))
+        raise
+    return results
+
+
+_ARROW_ERRORS = (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError, ValueError,
+                 OverflowError)
+
+
+def _to_array(values: List[Any], declared: Any, where: str) -> Any:
+    """The result column: pyarrow's own inference, then a safe cast to the declared type; when inference fails
+    (mixed kinds, dicts for a map), pyarrow's conversion to the declared type, kept only if every value comes back
+    as it went in (pyarrow's conversion alone would turn 2.5 into 2 for an int64 column)."""
+    try:
+        inferred = pa.array(values)
+    except _ARROW_ERRORS as e:
+        inferred, first = None, e
+    if inferred is not None:
+        if inferred.type == declared:
+            return inferred
+        try:
+            return inferred.cast(declared, safe=True)
+        except _ARROW_ERRORS as e:
+            first = e
+    try:
+        typed = pa.array(values, type=declared)
+    except _ARROW_ERRORS as e:
+        raise ArrowResultError(_misfit(values, declared, where, e)) from e
+    back = typed.to_pylist()
+    for row, (went, came) in enumerate(zip(values, back)):
+        if not _same(went, came):
+            raise ArrowResultError("%s returned %s (a %s) on row %d, which its declared result type %s would change "
+                                   "into %s (%s): return values of that type" % (
+                                       where, _show.repr(went), type(went).__name__, row, declared,
+                                       _show.repr(came), first))
+    return typed
+
+
+def _same(went: Any, came: Any) -> bool:
+    if went == came or went is came:
+        return True
+    if isinstance(went, float) and isinstance(came, float):
+        return went != went and came != came  # NaN
+    if isinstance(went, dict) and isinstance(came, list):  # a map's value comes back as (key, value) pairs
+        return len(went) == len(came) and all(_same(a, b) for a, b in zip(went.items(), came))
+    if isinstance(went, dict) and isinstance(came, dict):  # a struct: missing fields come back null
+        return all(_same(went.get(k), v) for k, v in came.items()) and set(went) <= set(came)
+    if isinstance(went, (list, tuple)) and isinstance(came, (list, tuple)):
+        return len(went) == len(came) and all(_same(a, b) for a, b in zip(went, came))
+    return False
+
+
+def _misfit(values: List[Any], declared: Any, where: str, error: Exception) -> str:
+    """Names the first value that does not convert on its own, or says that the values do not convert together."""
+    for row, value in enumerate(values):
+        try:
+            pa.array([value], type=declared)
+        except _ARROW_ERRORS as e:
+            return ("%s returned %s (a %s) on row %d, which does not convert to its declared result type %s: %s" % (
+                where, _show.repr(value), type(value).__name__, row, declared, e))
+    return "%s returned values that do not convert together to its declared result type %s: %s" % (
+        where, declared, error)
+
+
+HANDLER = ScalarHandler("SQL_ARROW_BATCHED_UDF", _to_values, _to_array, call=_call_rows)
