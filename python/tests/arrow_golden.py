@@ -7,7 +7,7 @@ file (the result frames) by make_golden_arrow.py, with the handler run over the 
 import io
 import struct
 from pathlib import Path
-from typing import Any, List, Optional
+from typing import Any, Iterable, List, Optional
 
 from pyworkers import evaltypes, protocol
 
@@ -33,15 +33,27 @@ class FrameInput:
     """``task.inp`` over a list of frames: each as a ``memoryview`` at ``offset`` bytes into a buffer of its own
     (to try alignments), then END_OF_DATA."""
 
-    def __init__(self, frames: List[bytes], offset: int = 0) -> None:
+    def __init__(self, frames: List[bytes], offset: int = 0, waits: Iterable[int] = ()) -> None:
         self._frames = list(frames)
         self._offset = offset
+        self._waits = set(waits)
+        self._read = 0
         self.failure: Optional[BaseException] = None
         self.views: List[memoryview] = []
+        self.unready_after: List[int] = []
+
+    def frame_ready(self) -> bool:
+        """As the socket's: False after frame k (counting from 1) for each k in ``waits``, as if the peer had not
+        sent the next one yet; the frames read so far are noted in ``unready_after``."""
+        if self._read in self._waits:
+            self.unready_after.append(self._read)
+            return False
+        return True
 
     def read_frame(self) -> Any:
         if not self._frames:
             return evaltypes.END_OF_DATA
+        self._read += 1
         frame = self._frames.pop(0)
         buf = bytearray(self._offset + len(frame))
         buf[self._offset:] = frame

@@ -148,3 +148,39 @@ def test_smallBufferFromTheInitBlock_framesAroundAndOverItsSize_allRoundTrip(mod
     records = [bytes([i % 256]) * size for i, size in enumerate([0, 1, 1019, 1020, 1021, 1495, 1496, 1497, 5000, 3])]
     task = TaskSpec.non_udf(fn_ref("pwfake_task_functions:echo"), input_serializer=3, output_serializer=3)
     assert worker.run_task(task, records * 20).ok().frames == records * 20
+
+
+def test_frameReady_isTrueOnlyWhenAReadWouldNotWaitForThePeer(pair):
+    a, b = pair
+    inp = SocketInput(b, 1024)
+    assert not inp.frame_ready()  # nothing sent
+    a.sendall(frame(b"abc")[:5])
+    assert not inp.frame_ready()  # half a frame: its end may take any time
+    a.sendall(frame(b"abc")[5:] + frame(b"de"))
+    assert inp.frame_ready()
+    assert bytes(inp.read_frame()) == b"abc"
+    assert inp.frame_ready() and bytes(inp.read_frame()) == b"de"
+    assert not inp.frame_ready()
+    a.sendall(struct.pack(">i", 5000)[:4])  # larger than the buffer: arriving
+    assert inp.frame_ready()
+    a.sendall(b"x" * 5000 + struct.pack(">i", -1))
+    assert bytes(inp.read_frame()) == b"x" * 5000
+    assert inp.frame_ready() and inp.read_frame() is END_OF_DATA
+    a.close()
+    assert inp.frame_ready()  # the end of the stream: the next read fails at once, it does not wait
+    with pytest.raises(EOFError):
+        inp.read_frame()
+    assert inp.frame_ready()
+
+
+def test_frameReady_compactsAFullBuffer_andKeepsTheBytesInOrder(pair):
+    a, b = pair
+    inp = SocketInput(b, 1024)
+    frames = [bytes([i]) * 300 for i in range(8)]
+    a.sendall(b"".join(frame(f) for f in frames))
+    got = []
+    for _ in frames:
+        assert inp.frame_ready()  # all in the kernel already; the buffer holds three frames at a time
+        got.append(bytes(inp.read_frame()))
+    assert got == frames
+    assert not inp.frame_ready()

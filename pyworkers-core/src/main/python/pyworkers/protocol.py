@@ -360,6 +360,42 @@ class SocketInput:
         self._pos = stop
         return bytes(self._view[start:stop])
 
+    def frame_ready(self) -> bool:
+        """True when :meth:`read_frame` would not wait for the peer: a whole frame (or a special length) is buffered
+        or already in the kernel, a frame too large for the buffer has begun to arrive, the stream has ended, or a
+        read failed (the next read raises at once). A handler that batches its work reads ahead only while this
+        holds, so it never waits for input with finished work unsent. One non-blocking receive at most; on a socket
+        without ``MSG_DONTWAIT``, or with a timeout, only the buffer counts."""
+        if self.failure is not None or self._has_frame():
+            return True
+        if not self._dontwait or self._sock.gettimeout() is not None:
+            return False
+        pos, end = self._pos, self._end
+        if pos == end:
+            pos = end = 0
+        elif end == len(self._buf):
+            self._buf[: end - pos] = self._buf[pos:end]
+            pos, end = 0, end - pos
+        self._pos = pos
+        self._end = end
+        try:
+            got = self._sock.recv_into(self._view[end:], 0, self._dontwait)
+        except BlockingIOError:
+            return False
+        except OSError:
+            return True  # the read that follows fails with it
+        if got == 0:
+            return True
+        self._end = end + got
+        return self._has_frame()
+
+    def _has_frame(self) -> bool:
+        available = self._end - self._pos
+        if available < 4:
+            return False
+        length = _INT.unpack_from(self._buf, self._pos)[0]
+        return length < 0 or length <= available - 4 or length > len(self._buf)
+
     def read_frame(self) -> Any:
         """The next data frame: a ``memoryview`` (valid until the next read) or ``bytearray`` payload, ``None`` for
         NULL, or :data:`END_OF_DATA` (typed ``Any`` so callers can test identity and use the payload directly)."""

@@ -19,7 +19,7 @@ message (``0xFFFFFFFF``).
 """
 import struct
 from dataclasses import dataclass
-from typing import Any, Callable, List
+from typing import Any, Callable, List, Optional, Tuple
 
 from pyworkers import evaltypes, protocol
 from pyworkers.evaltypes import END_OF_DATA, ProtocolError, TaskIO
@@ -128,16 +128,21 @@ def _show(schema: Any) -> str:
 class GroupedMapHandler:
     """Stateless; one instance serves every task of its eval type in the worker. ``to_arg`` turns a group's
     ``pyarrow.Table`` into the function's argument, ``key_of`` gives the key tuple, ``to_table`` checks the result
-    and returns a ``pyarrow.Table`` of the declared schema or raises :class:`ArrowResultError`."""
+    and returns a ``pyarrow.Table`` of the declared schema or raises :class:`ArrowResultError`. ``batched``, if
+    given, makes the ``run_many`` of :func:`group_body` from ``call(table, group, arg)`` (the function's call on one
+    group, returning the result and the group's description for messages; ``arg`` None means ``to_arg(table)``),
+    the schema, the column match and the per-group ``run``; it may return None to handle each group alone."""
 
     accepts_null_input = False
 
     def __init__(self, name: str, to_arg: Callable[[Any], Any], key_of: Callable[[Any, tuple], tuple],
-                 to_table: Callable[[Any, Any, bool, str], Any]) -> None:
+                 to_table: Callable[[Any, Any, bool, str], Any], batched: Optional[Callable[..., Any]] = None
+                 ) -> None:
         self.name = name
         self._to_arg = to_arg
         self._key_of = key_of
         self._to_table = to_table
+        self._batched = batched
 
     def read_command(self, inp: protocol.Readable) -> GroupedCommand:
         return read_grouped_command(inp, self.name)
@@ -150,41 +155,75 @@ class GroupedMapHandler:
         partition = task.partition_index
         to_arg, key_of, to_table = self._to_arg, self._key_of, self._to_table
 
-        def run(table: Any, group: int) -> Any:
+        def call(table: Any, group: int, arg: Any) -> Tuple[Any, str]:
             key = key_of(table, keys)
             where = "%s on group %d (key %s) of partition %d" % (label, group, _key_text(key), partition)
             try:
-                arg = to_arg(table)
-                result = function(key, arg) if key_argument else function(arg)
+                if arg is None:
+                    arg = to_arg(table)
+                return (function(key, arg) if key_argument else function(arg)), where
             except Exception as e:
                 _note(e, "while running " + where)
                 raise
+
+        def run(table: Any, group: int) -> Any:
+            result, where = call(table, group, None)
             return to_table(result, schema, by_name, where)
 
-        return group_body(self.name, task, schema, keys, command.max_records, run)
+        run_many = self._batched(call, schema, by_name, run) if self._batched is not None else None
+        return group_body(self.name, task, schema, keys, command.max_records, run, run_many)
+
+
+#: At most this many groups wait for one batched call of ``run_many`` (besides the max-records bound on their rows).
+MAX_PENDING_GROUPS = 4096
 
 
 def group_body(name: str, task: TaskIO, schema: Any, keys: tuple, max_records: int,
-               run: Callable[[Any, int], Any]) -> Callable[[], None]:
+               run: Callable[[Any, int], Any],
+               run_many: Optional[Callable[[List[Tuple[Any, int]], Callable[[Any], None]], None]] = None
+               ) -> Callable[[], None]:
     """The body of a grouped task: reads the framing of the module docstring, calls ``run(table, group index)``
     once per group (``table`` the group's rows, one ``pyarrow.Table``), and sends the ``pyarrow.Table`` it returns
-    (of ``schema``) in batches of at most ``max_records`` rows, then GROUP_END."""
+    (of ``schema``) in batches of at most ``max_records`` rows, then GROUP_END.
+
+    With ``run_many``, groups that arrive back to back are handled together: while the next frame is already
+    there (:meth:`~pyworkers.protocol.SocketInput.frame_ready`) and fewer than ``max_records`` rows (and
+    :data:`MAX_PENDING_GROUPS` groups) wait, a finished group waits too; then ``run_many(pending, emit)`` gets the
+    waiting ``(table, group index)`` pairs and must call ``emit(result table)`` once per group, in order, for every
+    group it finished before it raises, if it raises. The worker never waits for input with finished groups unsent,
+    so a JVM that feeds a group only after it has read the last one's answer cannot deadlock."""
     schema_frame = memoryview(schema.serialize())
+    sent_schema = False
 
     def fail(message: str) -> None:
         task.inp.failure = ProtocolError(message)
         raise task.inp.failure
 
+    def emit(out: Any) -> None:
+        nonlocal sent_schema
+        rows = out.num_rows
+        if rows:
+            if not sent_schema:
+                evaltypes.write_frame(task.write, schema_frame)
+                sent_schema = True
+            for batch in out.to_batches(max_chunksize=max_records):
+                if batch.num_rows:
+                    evaltypes.write_frame(task.write, memoryview(batch.serialize()))
+        evaltypes.write_frame(task.write, control_frame(GROUP_END, rows))
+
     def body() -> None:
         input_schema = None
         batches = None  # the batches of the open group
         group = -1
-        sent_schema = False
+        pending: List[Tuple[Any, int]] = []
+        pending_rows = 0
         while True:
             frame = task.inp.read_frame()
             if frame is END_OF_DATA:
                 if batches is not None:
                     fail("the data of a %s task ended inside group %d (no GROUP_END)" % (name, group))
+                if pending:
+                    run_many(pending, emit)
                 return
             if frame is None:
                 fail("NULL frame (-5) in the data of a %s task" % name)
@@ -223,17 +262,17 @@ def group_body(name: str, task: TaskIO, schema: Any, keys: tuple, max_records: i
             if table.num_rows != payload:
                 fail("GROUP_END of group %d of a %s task says %d rows, but %d arrived" % (
                     group, name, payload, table.num_rows))
-            out = run(table, group)
-            rows = out.num_rows
-            if rows:
-                if not sent_schema:
-                    evaltypes.write_frame(task.write, schema_frame)
-                    sent_schema = True
-                for batch in out.to_batches(max_chunksize=max_records):
-                    if batch.num_rows:
-                        evaltypes.write_frame(task.write, memoryview(batch.serialize()))
-            evaltypes.write_frame(task.write, control_frame(GROUP_END, rows))
-            del table, out
+            if run_many is None:
+                emit(run(table, group))
+                del table
+                continue
+            pending.append((table, group))
+            pending_rows += table.num_rows
+            del table
+            if pending_rows >= max_records or len(pending) >= MAX_PENDING_GROUPS or not task.inp.frame_ready():
+                run_many(pending, emit)
+                pending = []
+                pending_rows = 0
 
     return body
 

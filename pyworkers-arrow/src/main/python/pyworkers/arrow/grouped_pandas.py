@@ -6,8 +6,16 @@ the key columns' Python values of the group's first row, ``None`` for null) and 
 each declared column comes back with ``pyarrow.Array.from_pandas(column, type=declared, safe=True)``, so pandas'
 coercions (docs/protocol.md section 7.3) are cast back when that loses nothing and fail otherwise. A DataFrame
 with no columns and no rows is an empty result, as in Spark.
+
+Groups that arrive back to back are converted together (``group_body``'s ``run_many``): one ``to_pandas()`` for
+all of them, each group's DataFrame a row slice of it with its own index ``0..n-1``, and one conversion back per
+column for all their results. The function sees exactly what a conversion of its group alone gives: groups are
+converted together only when their int and bool columns agree on having nulls (which turn them into float64 and
+object), never with nested or dictionary columns, and only under pandas' copy-on-write (pandas 3, or the option
+set), so that a change to one group's frame reaches no other. Results are converted together only when a column's
+arrays share one dtype; a failure is converted again group by group, so that its error names the group.
 """
-from typing import Any
+from typing import Any, Callable, List, Optional, Tuple
 
 from pyworkers.evaltypes import MissingDependency
 
@@ -15,6 +23,7 @@ from .grouped import GroupedMapHandler, match_columns
 from .scalar import ArrowResultError, pa
 
 try:
+    import numpy as np
     import pandas as pd
 except ImportError as e:  # only this task fails, with the hint (docs/spi.md, step 5)
     raise MissingDependency("pandas", "pip install pandas (pyworkers-arrow's pandas UDFs need it in the workers' "
@@ -54,4 +63,142 @@ def _pandas_result(result: Any, schema: Any, by_name: bool, where: str) -> Any:
     return pa.Table.from_arrays(arrays, schema=schema)
 
 
-HANDLER = GroupedMapHandler("SQL_GROUPED_MAP_PANDAS_UDF", _to_frame, _python_key, _pandas_result)
+_CONVERT_ERRORS = (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError, ValueError)
+
+
+def _copy_on_write() -> bool:
+    if int(pd.__version__.split(".")[0]) >= 3:
+        return True
+    try:
+        return pd.get_option("mode.copy_on_write") is True
+    except (KeyError, ValueError):  # pandas < 1.5 has no such option
+        return False
+
+
+def _batchable(schema: Any) -> bool:
+    return not any(pa.types.is_nested(f.type) or pa.types.is_dictionary(f.type) for f in schema)
+
+
+def _null_columns(schema: Any) -> List[int]:
+    """The columns whose pandas dtype depends on whether they hold a null."""
+    return [i for i, f in enumerate(schema) if pa.types.is_integer(f.type) or pa.types.is_boolean(f.type)]
+
+
+def _column_array(frame: Any, i: int) -> Any:
+    get = getattr(frame, "_get_column_array", None)  # pandas' own accessor: no Series made per column
+    return get(i) if get is not None else frame.iloc[:, i].array
+
+
+class _Done:
+    """One group's checked result: its DataFrame, its columns in declared order (None: the empty result)."""
+    __slots__ = ("result", "where", "arrays", "rows")
+
+    def __init__(self, result: Any, where: str, arrays: Optional[List[Any]], rows: int) -> None:
+        self.result = result
+        self.where = where
+        self.arrays = arrays
+        self.rows = rows
+
+
+def _checked(result: Any, schema: Any, by_name: bool, where: str) -> _Done:
+    if not isinstance(result, pd.DataFrame):
+        _pandas_result(result, schema, by_name, where)  # raises its error
+    if len(result.columns) == 0 and len(result) == 0:
+        return _Done(result, where, None, 0)
+    names = [str(c) for c in result.columns]
+    columns = match_columns(names, schema, by_name, where, "pandas.DataFrame")
+    return _Done(result, where, [_column_array(result, i) for i in columns], len(result))
+
+
+def _together(arrays: List[Any], field: Any) -> Any:
+    """One Arrow array of ``field``'s type for a column of several groups, or None to convert group by group."""
+    first = arrays[0]
+    kind, dtype = type(first), first.dtype
+    if any(type(a) is not kind or a.dtype != dtype for a in arrays):
+        return None  # mixed dtypes: concatenating would coerce (an int64 beyond 2**53 next to a float64)
+    if len(arrays) == 1:
+        whole = first
+    elif kind is np.ndarray:
+        whole = np.concatenate(arrays)
+    else:
+        whole = kind._concat_same_type(arrays)
+    array = pa.Array.from_pandas(whole, type=field.type, safe=True)
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+
+
+def _emit_all(done: List[_Done], schema: Any, by_name: bool, emit: Callable[[Any], None]) -> None:
+    with_rows = [d for d in done if d.arrays is not None and d.rows]
+    combined = None
+    if len(with_rows) > 1:
+        try:
+            columns = []
+            for j, field in enumerate(schema):
+                array = _together([d.arrays[j] for d in with_rows], field)
+                if array is None:
+                    array = pa.concat_arrays([_one(d, schema, by_name).column(j).combine_chunks()
+                                              for d in with_rows])
+                columns.append(array)
+            combined = pa.Table.from_arrays(columns, schema=schema)
+        except (ArrowResultError,) + _CONVERT_ERRORS:
+            combined = None  # convert again group by group: the error then names its group
+    if combined is None:
+        for d in done:
+            emit(_one(d, schema, by_name))
+        return
+    offset = 0
+    empty = schema.empty_table()
+    for d in done:
+        if d.arrays is None or not d.rows:
+            emit(empty)
+            continue
+        emit(combined.slice(offset, d.rows))
+        offset += d.rows
+
+
+def _one(d: _Done, schema: Any, by_name: bool) -> Any:
+    return _pandas_result(d.result, schema, by_name, d.where)
+
+
+def _batched(call: Callable[[Any, int, Any], Tuple[Any, str]], schema: Any, by_name: bool,
+             run: Callable[[Any, int], Any]) -> Optional[Callable[..., None]]:
+    if not _copy_on_write():
+        return None
+
+    def together(run_of: List[Tuple[Any, int]], emit: Callable[[Any], None]) -> None:
+        tables = [t for t, _ in run_of]
+        whole = (pa.concat_tables(tables) if len(tables) > 1 else tables[0]).to_pandas()
+        done: List[_Done] = []
+        offset = 0
+        try:
+            for table, group in run_of:
+                n = table.num_rows
+                frame = whole.iloc[offset:offset + n]
+                frame.index = pd.RangeIndex(n)
+                offset += n
+                result, where = call(table, group, frame)
+                done.append(_checked(result, schema, by_name, where))
+        except BaseException:
+            _emit_all(done, schema, by_name, emit)  # the groups finished before the failure are answered
+            raise
+        _emit_all(done, schema, by_name, emit)
+
+    def run_many(pending: List[Tuple[Any, int]], emit: Callable[[Any], None]) -> None:
+        input_schema = pending[0][0].schema
+        if len(pending) == 1 or not _batchable(input_schema):
+            for table, group in pending:
+                emit(run(table, group))
+            return
+        nullable = _null_columns(input_schema)
+        start = 0
+        while start < len(pending):
+            signature = [pending[start][0].column(i).null_count > 0 for i in nullable]
+            end = start + 1
+            while end < len(pending) and [pending[end][0].column(i).null_count > 0 for i in nullable] == signature:
+                end += 1
+            together(pending[start:end], emit)
+            start = end
+
+    return run_many
+
+
+HANDLER = GroupedMapHandler("SQL_GROUPED_MAP_PANDAS_UDF", _to_frame, _python_key, _pandas_result, _batched)
