@@ -8,7 +8,7 @@ import pytest
 
 import pyworkers
 import pyworkers_testing.harness
-from pyworkers_testing.harness import CLI_SRC_DIR, FAKES_DIR, ProcessTracker, WorkerSource
+from pyworkers_testing.harness import ARROW_SRC_DIR, CLI_SRC_DIR, FAKES_DIR, ProcessTracker, WorkerSource, bundle_env
 
 # The harness moved to the pyworkers-testing module (on pytest's pythonpath); tests written against its old place
 # (`from harness import ...`) still find it under that name.
@@ -24,7 +24,6 @@ if str(FAKES_DIR) not in sys.path:
 if str(CLI_SRC_DIR / "pyworkers") not in pyworkers.__path__:
     pyworkers.__path__.append(str(CLI_SRC_DIR / "pyworkers"))
 # pyworkers-arrow's handlers (pyworkers/arrow) join it the same way, from that module's source folder.
-ARROW_SRC_DIR = CLI_SRC_DIR.parents[3] / "pyworkers-arrow" / "src" / "main" / "python"
 if str(ARROW_SRC_DIR / "pyworkers") not in pyworkers.__path__:
     pyworkers.__path__.append(str(ARROW_SRC_DIR / "pyworkers"))
 
@@ -55,3 +54,10 @@ def mode(request):
 def workers(mode, procs, sock_dir):
     """Workers for task tests, in the parametrized mode, with the default environment."""
     return WorkerSource(mode, procs, sock_dir)
+
+
+@pytest.fixture
+def bundled_workers(mode, procs, sock_dir):
+    """Workers for task tests, in the parametrized mode, that see every module's Python, as the jars' workers do
+    (core's package with pyworkers.jobs and pyworkers.arrow)."""
+    return WorkerSource(mode, procs, sock_dir, env=bundle_env())

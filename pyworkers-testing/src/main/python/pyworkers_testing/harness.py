@@ -5,16 +5,19 @@ Every wait has a deadline; nothing sleeps to synchronise: output is awaited thro
 death through pidfds (or a bounded poll where the OS has none). The interpreter under test is
 ``$PYWORKERS_TEST_PYTHON`` (default: the one running pytest), so the suite can check other Python versions.
 """
+import atexit
 import os
 import pickle
 import re
 import struct
 import secrets
 import selectors
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -26,7 +29,7 @@ from pyworkers import auth, protocol
 from pyworkers.protocol import Command, DaemonError, DaemonHello, DaemonInit, SimpleInit, Transport
 
 __all__ = [
-    "PYTHON", "SRC_DIR", "CLI_SRC_DIR", "FAKES_DIR", "TIMEOUT", "child_env", "Deadline", "ProcessTracker", "OutputCollector",
+    "PYTHON", "SRC_DIR", "CLI_SRC_DIR", "ARROW_SRC_DIR", "bundle_dir", "bundle_env", "FAKES_DIR", "TIMEOUT", "child_env", "Deadline", "ProcessTracker", "OutputCollector",
     "DeadlineReader", "DaemonProcess", "WorkerClient", "SimpleWorkerProcess", "loopback_listener", "ipv6_available",
     "Fn", "fn_pickled", "fn_payload", "fn_ref", "fn_source", "TaskSpec", "encode_task", "task_fields",
     "task_with_bad_field", "TaskResult",
@@ -43,6 +46,40 @@ CLI_SRC_DIR = _ROOT / "pyworkers-cli" / "src" / "main" / "python"
 # The scriptable fakes, shared with the JUnit suites (TestRun.fakes() in pyworkers-testing).
 FAKES_DIR = Path(__file__).resolve().parents[1] / "fakes"
 TIMEOUT = 10.0  # generous bound for anything that normally takes milliseconds
+
+
+# pyworkers-arrow's Python (pyworkers/arrow), which its jar bundles.
+ARROW_SRC_DIR = _ROOT / "pyworkers-arrow" / "src" / "main" / "python"
+_bundle: Optional[Path] = None
+
+
+def bundle_dir() -> Path:
+    """A folder whose package ``pyworkers`` is the one the jars extract for their workers: core's modules plus the
+    CLI's ``pyworkers/jobs.py`` and pyworkers-arrow's ``pyworkers/arrow``, as symbolic links into the source folders.
+    Made once per test process in a private temporary folder, removed when the process exits. Put it first on a
+    worker's PYTHONPATH (:func:`bundle_env`) to run the other modules' handlers in real workers."""
+    global _bundle
+    if _bundle is None:
+        root = Path(tempfile.mkdtemp(prefix="pwtest-bundle-"))
+        atexit.register(shutil.rmtree, str(root), True)
+        package = root / "pyworkers"
+        package.mkdir()
+        for source in (SRC_DIR / "pyworkers", CLI_SRC_DIR / "pyworkers", ARROW_SRC_DIR / "pyworkers"):
+            for entry in sorted(source.iterdir()):
+                if entry.name == "__pycache__":
+                    continue
+                link = package / entry.name
+                if link.exists() or link.is_symlink():
+                    raise RuntimeError("%s is in two modules' Python: %s and %s" % (
+                        entry.name, os.readlink(link), entry))
+                link.symlink_to(entry, target_is_directory=entry.is_dir())
+        _bundle = root
+    return _bundle
+
+
+def bundle_env() -> Dict[str, str]:
+    """The ``env`` of a worker that sees every module's Python (:func:`bundle_dir`), with the fakes."""
+    return {"PYTHONPATH": os.pathsep.join([str(bundle_dir()), str(FAKES_DIR)])}
 
 
 def child_env(extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
