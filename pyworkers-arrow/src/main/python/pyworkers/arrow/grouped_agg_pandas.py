@@ -9,6 +9,7 @@ from typing import Any
 
 from pyworkers.evaltypes import MissingDependency
 
+from .exact_pandas import column_to_pandas
 from .grouped_agg import GroupedAggHandler
 from .scalar import ArrowResultError, pa
 
@@ -35,4 +36,4 @@ def _pandas_value(result: Any, declared: Any, where: str) -> Any:
                                "without loss: %s" % (where, result, type(result).__name__, declared, e)) from e
 
 
-HANDLER = GroupedAggHandler("SQL_GROUPED_AGG_PANDAS_UDF", lambda column: column.to_pandas(), _pandas_value)
+HANDLER = GroupedAggHandler("SQL_GROUPED_AGG_PANDAS_UDF", column_to_pandas, _pandas_value)

@@ -11,14 +11,16 @@ Groups that arrive back to back are converted together (``group_body``'s ``run_m
 all of them, each group's DataFrame a row slice of it with its own index ``0..n-1``, and one conversion back per
 column for all their results. The function sees exactly what a conversion of its group alone gives: groups are
 converted together only when their int and bool columns agree on having nulls (which turn them into float64 and
-object), never with nested or dictionary columns, and only under pandas' copy-on-write (pandas 3, or the option
-set), so that a change to one group's frame reaches no other. Results are converted together only when a column's
-arrays share one dtype; a failure is converted again group by group, so that its error names the group.
+object) and on needing objects to stay exact (:mod:`pyworkers.arrow.exact_pandas`), never with nested or
+dictionary columns, and only under pandas' copy-on-write (pandas 3, or the option set), so that a change to one
+group's frame reaches no other. Results are converted together only when a column's arrays share one dtype; a
+failure is converted again group by group, so that its error names the group.
 """
 from typing import Any, Callable, List, Optional, Tuple
 
 from pyworkers.evaltypes import MissingDependency
 
+from .exact_pandas import needs_objects, table_to_pandas
 from .grouped import GroupedMapHandler, match_columns
 from .scalar import ArrowResultError, pa
 
@@ -33,7 +35,7 @@ __all__ = ["HANDLER"]
 
 
 def _to_frame(table: Any) -> Any:
-    return table.to_pandas()
+    return table_to_pandas(table)
 
 
 def _python_key(table: Any, keys: tuple) -> tuple:
@@ -82,6 +84,11 @@ def _batchable(schema: Any) -> bool:
 def _null_columns(schema: Any) -> List[int]:
     """The columns whose pandas dtype depends on whether they hold a null."""
     return [i for i, f in enumerate(schema) if pa.types.is_integer(f.type) or pa.types.is_boolean(f.type)]
+
+
+def _signature(table: Any, nullable: List[int]) -> List[Any]:
+    """What decides the pandas dtypes of a group's int and bool columns: a null, and a value beyond float64."""
+    return [(table.column(i).null_count > 0, needs_objects(table.column(i))) for i in nullable]
 
 
 def _column_array(frame: Any, i: int) -> Any:
@@ -166,7 +173,7 @@ def _batched(call: Callable[[Any, int, Any], Tuple[Any, str]], schema: Any, by_n
 
     def together(run_of: List[Tuple[Any, int]], emit: Callable[[Any], None]) -> None:
         tables = [t for t, _ in run_of]
-        whole = (pa.concat_tables(tables) if len(tables) > 1 else tables[0]).to_pandas()
+        whole = table_to_pandas(pa.concat_tables(tables) if len(tables) > 1 else tables[0])
         done: List[_Done] = []
         offset = 0
         try:
@@ -191,9 +198,9 @@ def _batched(call: Callable[[Any, int, Any], Tuple[Any, str]], schema: Any, by_n
         nullable = _null_columns(input_schema)
         start = 0
         while start < len(pending):
-            signature = [pending[start][0].column(i).null_count > 0 for i in nullable]
+            signature = _signature(pending[start][0], nullable)
             end = start + 1
-            while end < len(pending) and [pending[end][0].column(i).null_count > 0 for i in nullable] == signature:
+            while end < len(pending) and _signature(pending[end][0], nullable) == signature:
                 end += 1
             together(pending[start:end], emit)
             start = end

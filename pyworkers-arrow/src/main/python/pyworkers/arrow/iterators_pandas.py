@@ -13,6 +13,7 @@ from typing import Any
 
 from pyworkers.evaltypes import MissingDependency
 
+from .exact_pandas import table_to_pandas
 from .iterators import MapHandler, ScalarIterHandler, _fields
 from .scalar import ArrowResultError, pa
 from .scalar_pandas import _pandas_result, _to_series
@@ -52,7 +53,7 @@ def _pandas_batch(frame: Any, schema: Any, where: str) -> Any:
 
 
 def _to_frame(batch: Any) -> Any:
-    return batch.to_pandas()
+    return table_to_pandas(batch)
 
 
 MAP_PANDAS = MapHandler("SQL_MAP_PANDAS_ITER_UDF", _to_frame, _pandas_batch, "pandas.DataFrame")

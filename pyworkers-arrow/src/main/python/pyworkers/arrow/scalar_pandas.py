@@ -1,7 +1,7 @@
 """SQL_SCALAR_PANDAS_UDF (200): scalar UDFs that take and return ``pandas.Series`` (``docs/protocol.md`` section 7).
 
 The command, the framing and the checks are those of SQL_SCALAR_ARROW_UDF (:mod:`pyworkers.arrow.scalar`). Each
-argument column is ``pyarrow.Array.to_pandas()``; a result (a ``Series``, or anything array-like of the batch's
+argument column is ``pyarrow.Array.to_pandas()`` (exact: :mod:`pyworkers.arrow.exact_pandas`); a result (a ``Series``, or anything array-like of the batch's
 length) comes back with ``pyarrow.Array.from_pandas(result, type=declared, safe=True)``: the coercions pandas makes
 (an int column with nulls arrives as float64 with NaN) are cast back when that loses nothing, and fail with
 :class:`~pyworkers.arrow.scalar.ArrowResultError` otherwise (docs/protocol.md section 7.3 lists them).
@@ -10,6 +10,7 @@ from typing import Any
 
 from pyworkers.evaltypes import MissingDependency
 
+from .exact_pandas import column_to_pandas
 from .scalar import ArrowResultError, ScalarHandler, pa
 
 try:
@@ -22,7 +23,7 @@ __all__ = ["HANDLER"]
 
 
 def _to_series(column: Any) -> Any:
-    return column.to_pandas()
+    return column_to_pandas(column)
 
 
 def _pandas_result(result: Any, declared: Any, where: str) -> Any:

@@ -5,18 +5,22 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import org.apache.arrow.vector.types.pojo.ArrowType;
+import org.apache.arrow.vector.types.pojo.Field;
+import org.apache.arrow.vector.types.pojo.FieldType;
 
 /**
  * One scalar Arrow or pandas UDF: its chain of functions (innermost first; only the innermost gets the arguments,
  * as with {@link dev.pyworkers.PythonUdf}), the input columns it reads (their offsets in each input batch), and the
- * Arrow type it is declared to return, against which every result batch is checked. Immutable.
+ * Arrow type it is declared to return, against which every result batch is checked, children included. A nested
+ * type (list, struct, map) is declared as a {@link Field} with its children; its name is replaced by the result
+ * column's ({@code _i}). Immutable.
  */
 public final class ArrowUdf {
   private final List<PythonFunction> chain;
   private final int[] argOffsets;
-  private final ArrowType resultType;
+  private final Field resultField;
 
-  private ArrowUdf(List<PythonFunction> chain, ArrowType resultType, int[] argOffsets) {
+  private ArrowUdf(List<PythonFunction> chain, Field resultField, int[] argOffsets) {
     if (chain.isEmpty() || chain.size() > 100) {
       throw new IllegalArgumentException("an ArrowUdf chains 1 to 100 functions, got " + chain.size());
     }
@@ -30,18 +34,41 @@ public final class ArrowUdf {
       }
     }
     this.chain = List.copyOf(chain);
-    this.resultType = Objects.requireNonNull(resultType, "resultType");
+    this.resultField = Objects.requireNonNull(resultField, "resultField");
     this.argOffsets = argOffsets.clone();
   }
 
-  /** {@code function} over the columns at {@code argOffsets}, declared to return {@code resultType}. */
+  /**
+   * {@code function} over the columns at {@code argOffsets}, declared to return {@code resultType}, a type without
+   * children; declare a list, struct or map with {@link #of(PythonFunction, Field, int...)}.
+   */
   public static ArrowUdf of(PythonFunction function, ArrowType resultType, int... argOffsets) {
-    return new ArrowUdf(List.of(Objects.requireNonNull(function, "function")), resultType, argOffsets);
+    return new ArrowUdf(List.of(Objects.requireNonNull(function, "function")), leaf(resultType), argOffsets);
+  }
+
+  /** {@code function} declared to return values of {@code result}'s type and children (any name). */
+  public static ArrowUdf of(PythonFunction function, Field result, int... argOffsets) {
+    return new ArrowUdf(List.of(Objects.requireNonNull(function, "function")), result, argOffsets);
   }
 
   /** A chain {@code f(g(*args))}, innermost ({@code g}) first. */
   public static ArrowUdf chain(List<PythonFunction> chain, ArrowType resultType, int... argOffsets) {
-    return new ArrowUdf(chain, resultType, argOffsets);
+    return new ArrowUdf(chain, leaf(resultType), argOffsets);
+  }
+
+  /** A chain {@code f(g(*args))}, innermost ({@code g}) first, declared to return {@code result}'s type. */
+  public static ArrowUdf chain(List<PythonFunction> chain, Field result, int... argOffsets) {
+    return new ArrowUdf(chain, result, argOffsets);
+  }
+
+  private static Field leaf(ArrowType type) {
+    Objects.requireNonNull(type, "resultType");
+    if (type.isComplex()) {
+      throw new IllegalArgumentException("result type " + type + " has children, which an ArrowType alone does not"
+          + " declare; pass a Field with its children instead, for example new Field(\"r\", FieldType.nullable("
+          + type + "), List.of(Field.nullable(\"item\", new ArrowType.Int(64, true))))");
+    }
+    return new Field("result", FieldType.nullable(type), null);
   }
 
   public List<PythonFunction> functions() {
@@ -53,7 +80,17 @@ public final class ArrowUdf {
   }
 
   public ArrowType resultType() {
-    return resultType;
+    return resultField.getType();
+  }
+
+  /** The result column {@code name}: the declared type, nullability and children. */
+  Field resultColumn(String name) {
+    return new Field(name, resultField.getFieldType(), resultField.getChildren());
+  }
+
+  /** The declared result, with the children of a nested type. */
+  public Field resultField() {
+    return resultField;
   }
 
   /** The outermost function's name, for messages. */
@@ -65,6 +102,6 @@ public final class ArrowUdf {
 
   @Override
   public String toString() {
-    return "ArrowUdf[" + name() + Arrays.toString(argOffsets) + " -> " + resultType + "]";
+    return "ArrowUdf[" + name() + Arrays.toString(argOffsets) + " -> " + resultField.getType() + "]";
   }
 }

@@ -17,7 +17,6 @@ import java.util.Objects;
 import java.util.TreeSet;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.types.pojo.Field;
-import org.apache.arrow.vector.types.pojo.FieldType;
 import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
@@ -49,7 +48,7 @@ public final class GroupedAggCodec implements EvalTypeCodec {
     List<Field> fields = new ArrayList<>();
     TreeSet<Integer> read = new TreeSet<>();
     for (int i = 0; i < this.udfs.size(); i++) {
-      fields.add(new Field("_" + i, FieldType.nullable(this.udfs.get(i).resultType()), null));
+      fields.add(this.udfs.get(i).resultColumn("_" + i));
       for (int o : this.udfs.get(i).argOffsets()) read.add(o);
     }
     this.resultSchema = new Schema(fields);

@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.Objects;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.types.pojo.Field;
-import org.apache.arrow.vector.types.pojo.FieldType;
 import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
@@ -53,7 +52,7 @@ public final class ScalarArrowCodec implements EvalTypeCodec {
     this.udfs = List.copyOf(udfs);
     List<Field> fields = new ArrayList<>();
     for (int i = 0; i < this.udfs.size(); i++) {
-      fields.add(new Field("_" + i, FieldType.nullable(this.udfs.get(i).resultType()), null));
+      fields.add(this.udfs.get(i).resultColumn("_" + i));
     }
     this.resultSchema = new Schema(fields);
     this.resultSchemaMessage = IpcFrames.schemaMessage(resultSchema);

@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.Objects;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.types.pojo.Field;
-import org.apache.arrow.vector.types.pojo.FieldType;
 import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
@@ -49,7 +48,7 @@ public final class ScalarIterArrowCodec implements EvalTypeCodec {
       throw new IllegalArgumentException("the UDF " + udf.name() + " of " + evalType + " chains "
           + udf.functions().size() + " functions; an iterator UDF is one function (compose them in Python)");
     }
-    this.resultSchema = new Schema(List.of(new Field("_0", FieldType.nullable(udf.resultType()), null)));
+    this.resultSchema = new Schema(List.of(udf.resultColumn("_0")));
     this.resultSchemaMessage = IpcFrames.schemaMessage(resultSchema);
   }
 

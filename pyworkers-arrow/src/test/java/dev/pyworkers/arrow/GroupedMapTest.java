@@ -318,4 +318,41 @@ class GroupedMapTest {
       out.close();
     }
   }
+
+  @ParameterizedTest
+  @EnumSource(Variant.class)
+  void cancelInTheMiddleOfAGroup_killsTheWorkerWithinTheKillTimeout_andLeavesNoArrowMemory(Variant v)
+      throws Exception {
+    java.nio.file.Path started = dir.resolve("started");
+    String src = "import time\n\ndef slow(data):\n    if len(data) > 1:\n        open("
+        + "'" + started.toString().replace("\\", "\\\\").replace("'", "\\'") + "', 'w').close()\n"
+        + "        time.sleep(600)\n    return data\n";
+    try (BufferAllocator allocator = new RootAllocator()) {
+      Long[] keys = {1L, 2L, 2L, 3L, 3L, 3L};
+      List<VectorSchemaRoot> input = GroupedData.batches(allocator, keys, 6);
+      try (WorkerRegistry registry = registry(v.mode);
+          PythonRunner runner = PythonRunner.builder(registry).evalType(v.kind.build(GroupedMapCodec.builder(
+              allocator, TestPython.source(src, "slow"), GroupedData.SCHEMA).keyColumns(0)))
+              .killTimeout(Duration.ofSeconds(2)).build()) {
+        TaskContext ctx = TaskContext.of(0);
+        TaskResults<Object> out = runner.compute(ArrowGroups.sortedBy(input.iterator(), 0), 0, ctx);
+        List<Object> got = new ArrayList<>();
+        try {
+          org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
+              .until(() -> java.nio.file.Files.exists(started)); // inside group 1, the second
+          long cancelled = System.nanoTime();
+          ctx.interrupt("test cancel");
+          assertThatThrownBy(() -> {
+            while (out.hasNext()) got.add(out.next());
+          }).isInstanceOf(dev.pyworkers.TaskCancelledException.class).hasMessageContaining("test cancel");
+          assertThat(Duration.ofNanos(System.nanoTime() - cancelled)).isLessThan(Duration.ofSeconds(6));
+        } finally {
+          out.close();
+          ArrowData.closeAll(got);
+        }
+      } finally {
+        ArrowData.closeAll(input);
+      }
+    }
+  }
 }

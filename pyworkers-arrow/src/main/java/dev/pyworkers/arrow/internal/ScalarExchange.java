@@ -109,6 +109,12 @@ public final class ScalarExchange implements TaskExchange {
             + ", but its declared result type is " + want.getType() + " (Python worker pid " + task.workerPid()
             + ", partition " + task.partition() + ")");
       }
+      String mismatch = ResultSchemas.mismatch(want, fields.get(i), want.getName());
+      if (mismatch != null) {
+        throw new PythonWorkerException("UDF " + (i + 1) + " (" + udfs.get(i).name() + ") of " + evalName
+            + " returned a result that does not have its declared type " + ResultSchemas.show(want) + ": "
+            + mismatch + " (Python worker pid " + task.workerPid() + ", partition " + task.partition() + ")");
+      }
     }
   }
 

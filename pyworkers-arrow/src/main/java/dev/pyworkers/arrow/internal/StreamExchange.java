@@ -6,7 +6,6 @@ import dev.pyworkers.spi.TaskInfo;
 import dev.pyworkers.spi.TaskInput;
 import dev.pyworkers.spi.TaskOutput;
 import java.io.IOException;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.VectorSchemaRoot;
@@ -100,17 +99,11 @@ public final class StreamExchange implements TaskExchange {
 
   /** The worker's result schema must be the declared one, names and types, before any result batch is read. */
   private void checkResultSchema(Schema got) {
-    List<Field> want = resultSchema.getFields();
-    List<Field> fields = got.getFields();
-    boolean same = fields.size() == want.size();
-    for (int i = 0; same && i < fields.size(); i++) {
-      same = want.get(i).getName().equals(fields.get(i).getName())
-          && want.get(i).getType().equals(fields.get(i).getType());
-    }
-    if (!same) {
+    String mismatch = ResultSchemas.mismatch(resultSchema, got, true);
+    if (mismatch != null) {
       throw new PythonWorkerException("the UDF (" + udfName + ") of " + evalName + " sent result schema " + got
-          + " before result batch 0, but its declared result schema is " + resultSchema + " (Python worker pid "
-          + task.workerPid() + ", partition " + task.partition() + ")");
+          + " before result batch 0, but its declared result schema is " + resultSchema + ": " + mismatch
+          + " (Python worker pid " + task.workerPid() + ", partition " + task.partition() + ")");
     }
   }
 

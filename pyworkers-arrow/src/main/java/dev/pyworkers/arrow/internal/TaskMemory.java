@@ -1,5 +1,6 @@
 package dev.pyworkers.arrow.internal;
 
+import dev.pyworkers.PythonWorkerException;
 import dev.pyworkers.spi.TaskInfo;
 import java.io.IOException;
 import org.apache.arrow.memory.BufferAllocator;
@@ -19,9 +20,11 @@ final class TaskMemory implements AutoCloseable {
   private final String evalName;
   private final BufferAllocator caller;
   private final BufferAllocator frames;
+  private final TaskInfo task;
 
   TaskMemory(BufferAllocator caller, String evalName, TaskInfo task) {
     this.evalName = evalName;
+    this.task = task;
     this.caller = caller;
     this.frames = caller.newChildAllocator("pyworkers-arrow " + evalName + " partition " + task.partition()
         + " pid " + task.workerPid(), 0, caller.getLimit());
@@ -34,6 +37,12 @@ final class TaskMemory implements AutoCloseable {
 
   /** {@code batch} as a new root of {@code schema} in the caller's allocator: the vectors take its buffers over. */
   VectorSchemaRoot toCaller(ArrowRecordBatch batch, Schema schema) {
+    String nulls = ResultSchemas.nullsInNonNullable(schema, batch);
+    if (nulls != null) {
+      throw new PythonWorkerException("a result batch of a " + evalName + " task does not fit its declared schema "
+          + schema + ": " + nulls + " (Python worker pid " + task.workerPid() + ", partition " + task.partition()
+          + ")");
+    }
     VectorSchemaRoot root = VectorSchemaRoot.create(schema, caller);
     try {
       new VectorLoader(root).load(batch);
