@@ -169,6 +169,8 @@ def _arrow_slice(array: Any, lower: int, upper: int) -> Any:
 
 
 def _arrow_values(values: List[Any], declared: Any, where_row: Callable[[int], str]) -> Any:
+    # pyarrow.array truncates a float declared as an int (0.5 becomes 0) without a word: only integral ones pass
+    integer = pa.types.is_integer(declared)
     plain = []
     for i, r in enumerate(values):
         if isinstance(r, pa.Scalar):
@@ -179,6 +181,10 @@ def _arrow_values(values: List[Any], declared: Any, where_row: Callable[[int], s
         elif isinstance(r, _NON_SCALAR_ARROW):
             raise ArrowResultError("%s returned a %s; a SQL_WINDOW_AGG_ARROW_UDF function returns one value (a "
                                    "pyarrow.Scalar of type %s) per frame" % (where_row(i), type(r).__name__, declared))
+        elif integer and isinstance(r, (float, np.floating)) and not (np.isfinite(r) and float(r).is_integer()):
+            raise ArrowResultError("%s returned %r (a %s), which does not convert to its declared result type %s "
+                                   "without loss: return an integral value, or declare a floating point type" % (
+                                       where_row(i), r, type(r).__name__, declared))
         plain.append(r)
     try:
         return pa.array(plain, type=declared)
