@@ -216,6 +216,9 @@ RESULT_ERRORS = [
     (window.HANDLER, "import pyarrow.compute as pc\ndef f(v):\n    return pc.sum(v)\n", ("rows", 0, 0), pa.int64(),
      r"on row 0 \(frame \[0, 1\)\) .* returned a pyarrow.Scalar of type double, but its declared result type is "
      r"int64"),
+    (window.HANDLER, "def f(v):\n    return len(v) / 2\n", ("rows", 0, 0), pa.int64(),
+     r"UDF 1 \(f\) of SQL_WINDOW_AGG_ARROW_UDF on row 0 \(frame \[0, 1\)\) of window partition 0 of partition 0 "
+     r"returned 0.5 \(a float\), which does not convert to its declared result type int64 without loss"),
     (window.HANDLER, "def f(v):\n    return 'x' if len(v) == 2 else 1\n", ("rows", 0, 1), pa.int64(),
      r"UDF 1 \(f\) of SQL_WINDOW_AGG_ARROW_UDF on row 0 \(frame \[0, 2\)\) of window partition 0 of partition 0 "
      r"returned 'x' \(a str\), which does not convert to its declared result type int64"),
@@ -264,3 +267,21 @@ def test_goldenCommands_decodeToTheirFramesAndMaxRecords():
     unbounded = window.read_window_command(
         __import__("io").BytesIO((ARROW_GOLDEN_DIR / "window_unbounded_command.bin").read_bytes()), "x")
     assert [(u.offsets, u.kind) for u in unbounded.udfs] == [((2,), window.UNBOUNDED)]
+
+
+@pytest.mark.parametrize("handler", [window_pandas.HANDLER, window.HANDLER])
+def test_anUnboundedFrame_callsTheFunctionOncePerPartition_andABoundedOneOncePerRow(handler):
+    source = "CALLS = []\n\ndef f(v):\n    CALLS.append(len(v))\n    return float(len(CALLS))\n"
+    frames = data([batch([1] * 3, [1.0, 2.0, 3.0])], [batch([2] * 2, [1.0, 2.0])])
+    got, _ = answers(run_handler(handler, command(source, [("f", (1,), ())], [pa.float64()]), frames))
+    assert got == [({"_0": [1.0] * 3}, 3), ({"_0": [2.0] * 2}, 2)]
+    got, _ = answers(run_handler(handler, command(source, [("f", (1,), ("rows", 0, UF))], [pa.float64()]), frames))
+    assert got == [({"_0": [1.0, 2.0, 3.0]}, 3), ({"_0": [4.0, 5.0]}, 2)]
+
+
+def test_integralFloats_declaredInt_areCastBack_byBothHandlers():
+    frames = data([batch([1, 1], [1.0, 2.0])])
+    for handler in (window.HANDLER, window_pandas.HANDLER):
+        got, _ = answers(run_handler(handler, command("def f(v):\n    return len(v) * 1.0\n",
+                                                      [("f", (1,), ("rows", UP, 0))], [pa.int64()]), frames))
+        assert got == [({"_0": [1, 2]}, 2)]
