@@ -23,8 +23,8 @@ import org.apache.arrow.vector.types.pojo.Schema;
  * maximum record count), GROUP_END with its row count; a group without rows is not sent. The reader checks the
  * result schema against the declared one, loads each result batch into a new {@link VectorSchemaRoot} of the
  * caller's allocator, and matches each GROUP_END of the worker to the oldest group sent, checking its row count.
- * The queue of sent groups is shared by the writer (adds) and the reader (polls); everything else is confined to its
- * side's thread.
+ * The queue of sent groups is shared by the writer (adds) and the reader (polls), and so is each sent group's row
+ * count (volatile, written before its GROUP_END is sent); everything else is confined to its side's thread.
  */
 public final class GroupedExchange implements TaskExchange {
   /** {@code rowsPerGroup} of a window: every group is answered with as many rows as it has. */
