@@ -28,12 +28,16 @@ from dataclasses import dataclass
 from typing import Any, Callable, List, Sequence, Tuple
 
 from pyworkers import evaltypes, protocol
-from pyworkers.evaltypes import ProtocolError, TaskIO
+from pyworkers.evaltypes import MissingDependency, ProtocolError, TaskIO
 
 from .grouped import group_body
 from .scalar import CONTINUATION, MAX_SCHEMA_MESSAGE, ArrowResultError, _compose, _note, pa
 
-import numpy as np
+try:
+    import numpy as np  # pyarrow runs without it; the frames' bounds are numpy vectors
+except ImportError as e:  # only this task fails, with the hint (docs/spi.md, step 5)
+    raise MissingDependency("numpy", "pip install numpy (pyworkers-arrow's window UDFs need it in the workers' "
+                                     "Python)") from e
 
 __all__ = ["WindowCommand", "WindowUdf", "WindowBoundsError", "WindowHandler", "HANDLER", "UNBOUNDED", "ROWS",
            "BOUNDS", "UNBOUNDED_PRECEDING", "UNBOUNDED_FOLLOWING", "read_window_command", "rows_bounds"]

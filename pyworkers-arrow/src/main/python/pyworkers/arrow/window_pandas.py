@@ -20,7 +20,7 @@ except ImportError as e:  # only this task fails, with the hint (docs/spi.md, st
     raise MissingDependency("pandas", "pip install pandas (pyworkers-arrow's pandas UDFs need it in the workers' "
                                       "Python)") from e
 
-import numpy as np
+import numpy as np  # noqa: E402  (pandas needs it)
 
 __all__ = ["HANDLER", "series_slicer"]
 

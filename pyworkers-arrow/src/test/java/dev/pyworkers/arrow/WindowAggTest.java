@@ -52,6 +52,9 @@ class WindowAggTest {
       def weighted(k, v):
           return (k.fillna(0) * v).sum()
 
+      def first(x):
+          return x.iloc[0] if len(x) else None
+
       def longest(s):
           s = s.dropna()
           return max(s, key=len) if len(s) else None
@@ -81,6 +84,9 @@ class WindowAggTest {
 
       def weighted(k, v):
           return pc.sum(pc.multiply(pc.cast(pc.fill_null(k, 0), 'double'), v))
+
+      def first(x):
+          return x[0] if len(x) else None
 
       def longest(s):
           values = [x for x in s.to_pylist() if x is not None]
@@ -132,6 +138,8 @@ class WindowAggTest {
           .udf(udf(v, "longest", ArrowType.Utf8.INSTANCE, 1), WindowFrame.rows(-1, 2))
           .udf(udf(v, "total", FLOAT64, 2), WindowFrame.rowsUnboundedFollowing(0))
           .udf(udf(v, "count", INT64, 2), WindowFrame.rows(-5, -3))
+          // int64 with nulls: pandas gives float64 with NaN, and the first key comes back as an int64 or null
+          .udf(udf(v, "first", INT64, 0), WindowFrame.rows(0, 1))
           .maxRecordsPerBatch(3000));
       List<Object> results = Collections.emptyList();
       try (WorkerRegistry registry = GroupedMapTest.registry(v.mode);
