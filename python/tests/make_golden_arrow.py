@@ -29,3 +29,21 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def write_window_golden() -> None:
+    """protocol/golden/arrow/window_bounded_output.bin (SQL_WINDOW_AGG_ARROW_UDF, ROWS BETWEEN 1 PRECEDING AND
+    CURRENT ROW) and window_unbounded_output.bin (SQL_WINDOW_AGG_PANDAS_UDF over the whole partition): the real
+    handlers' result frames for the JVM's window inputs (WindowGoldenTest writes those), then -1."""
+    from pyworkers import protocol
+    from pyworkers.arrow import window, window_pandas
+    for name, handler in (("window_bounded", window.HANDLER), ("window_unbounded", window_pandas.HANDLER)):
+        command = (arrow_golden.ARROW_GOLDEN_DIR / (name + "_command.bin")).read_bytes()
+        frames = arrow_golden.split_frames((arrow_golden.ARROW_GOLDEN_DIR / (name + "_input.bin")).read_bytes())
+        path = arrow_golden.ARROW_GOLDEN_DIR / (name + "_output.bin")
+        path.write_bytes(arrow_golden.run_handler(handler, command, frames) + protocol.pack_int(-1))
+        print("wrote %s" % path)
+
+
+if __name__ == "__main__":
+    write_window_golden()

@@ -38,4 +38,10 @@ public final class ArrowEvalTypes {
 
   /** Grouped aggregate Arrow UDFs: {@code pyarrow.Array}s of a group in, one scalar out. */
   public static final EvalType SQL_GROUPED_AGG_ARROW_UDF = EvalType.of(252, "SQL_GROUPED_AGG_ARROW_UDF");
+
+  /** Window aggregate pandas UDFs: {@code pandas.Series} of each row's frame in, one scalar per row out. */
+  public static final EvalType SQL_WINDOW_AGG_PANDAS_UDF = EvalType.of(203, "SQL_WINDOW_AGG_PANDAS_UDF");
+
+  /** Window aggregate Arrow UDFs: {@code pyarrow.Array}s of each row's frame in, one scalar per row out. */
+  public static final EvalType SQL_WINDOW_AGG_ARROW_UDF = EvalType.of(253, "SQL_WINDOW_AGG_ARROW_UDF");
 }

@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.BiConsumer;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.ipc.message.ArrowRecordBatch;
@@ -22,13 +23,32 @@ import org.apache.arrow.vector.types.pojo.Schema;
  * maximum record count), GROUP_END with its row count; a group without rows is not sent. The reader checks the
  * result schema against the declared one, loads each result batch into a new {@link VectorSchemaRoot} of the
  * caller's allocator, and matches each GROUP_END of the worker to the oldest group sent, checking its row count.
- * The queue of sent groups is shared by the writer (adds) and the reader (polls); everything else is confined to its
- * side's thread.
+ * The queue of sent groups is shared by the writer (adds) and the reader (polls), and so is each sent group's row
+ * count (volatile, written before its GROUP_END is sent); everything else is confined to its side's thread.
  */
 public final class GroupedExchange implements TaskExchange {
+  /** {@code rowsPerGroup} of a window: every group is answered with as many rows as it has. */
+  public static final int ROWS_OF_THE_GROUP = -2;
 
   /** A group sent and not yet answered. */
-  private record Sent(long index, List<Object> key) {}
+  private static final class Sent {
+    final long index;
+    final List<Object> key;
+    volatile long rows; // set by the writer before its GROUP_END, which the worker's GROUP_END follows
+
+    Sent(long index, List<Object> key) {
+      this.index = index;
+      this.key = key;
+    }
+
+    long index() {
+      return index;
+    }
+
+    List<Object> key() {
+      return key;
+    }
+  }
 
   private final String evalName;
   private final String udfName;
@@ -39,6 +59,7 @@ public final class GroupedExchange implements TaskExchange {
   private final int rowsPerGroup;
   private final TaskMemory memory;
   private final TaskInfo task;
+  private final BiConsumer<Schema, Integer> inputCheck;
   private final ConcurrentLinkedQueue<Sent> unanswered = new ConcurrentLinkedQueue<>();
 
   // reader thread
@@ -48,10 +69,21 @@ public final class GroupedExchange implements TaskExchange {
 
   /**
    * {@code columns} are the input columns the UDFs read ({@code columnsAre} says what they are, for messages);
-   * {@code rowsPerGroup} is the exact result row count of every group (1 for an aggregate), or -1 for any.
+   * {@code rowsPerGroup} is the exact result row count of every group (1 for an aggregate), -1 for any, or
+   * {@link #ROWS_OF_THE_GROUP}.
    */
   public GroupedExchange(String evalName, String udfName, int[] columns, String columnsAre, Schema resultSchema,
       int maxRecords, int rowsPerGroup, BufferAllocator caller, TaskInfo task) {
+    this(evalName, udfName, columns, columnsAre, resultSchema, maxRecords, rowsPerGroup, caller, task, (s, p) -> { });
+  }
+
+  /**
+   * As the other constructor, and {@code inputCheck} gets the input schema and the partition before anything is
+   * sent, to throw an {@code IllegalArgumentException} for an input the UDFs cannot read.
+   */
+  public GroupedExchange(String evalName, String udfName, int[] columns, String columnsAre, Schema resultSchema,
+      int maxRecords, int rowsPerGroup, BufferAllocator caller, TaskInfo task,
+      BiConsumer<Schema, Integer> inputCheck) {
     this.evalName = evalName;
     this.udfName = udfName;
     this.keyColumns = columns;
@@ -60,6 +92,7 @@ public final class GroupedExchange implements TaskExchange {
     this.maxRecords = maxRecords;
     this.rowsPerGroup = rowsPerGroup;
     this.task = task;
+    this.inputCheck = inputCheck;
     this.memory = new TaskMemory(caller, evalName, task);
   }
 
@@ -81,6 +114,7 @@ public final class GroupedExchange implements TaskExchange {
             + " groups; split it into several tasks");
       }
       try (group) {
+        Sent sent = null;
         long rows = 0;
         Iterator<VectorSchemaRoot> batches = group.batches();
         while (batches.hasNext()) {
@@ -89,6 +123,7 @@ public final class GroupedExchange implements TaskExchange {
           if (n == 0) continue;
           if (first == null) {
             first = root.getSchema();
+            inputCheck.accept(first, in.partition());
             checkKeyColumns(first, in.partition());
             sink.reset();
             IpcFrames.writeSchema(first, sink);
@@ -99,7 +134,8 @@ public final class GroupedExchange implements TaskExchange {
                 + " had " + first + "; every input batch of one " + evalName + " task must have the same schema");
           }
           if (rows == 0) {
-            unanswered.add(new Sent(index, group.key())); // before the frame: its answer cannot come sooner
+            sent = new Sent(index, group.key());
+            unanswered.add(sent); // before the frame: its answer cannot come sooner
             in.writeFrame(ControlFrame.GROUP_START.encode((int) index));
           }
           for (int start = 0; start < n; start += maxRecords) {
@@ -122,6 +158,7 @@ public final class GroupedExchange implements TaskExchange {
             throw new IllegalArgumentException("group " + index + " (key " + group.key() + ") of partition "
                 + in.partition() + " has " + rows + " rows, more than " + Integer.MAX_VALUE + " allowed");
           }
+          sent.rows = rows;
           java.nio.ByteBuffer.wrap(end).putInt(4, (int) rows);
           in.writeFrame(end);
         }
@@ -180,6 +217,12 @@ public final class GroupedExchange implements TaskExchange {
     if (claimed != resultRows) {
       throw out.protocolError("the GROUP_END of group " + group.index() + " (key " + group.key() + ") of a "
           + evalName + " task says " + claimed + " result rows, but " + resultRows + " arrived");
+    }
+    if (rowsPerGroup == ROWS_OF_THE_GROUP && claimed != group.rows) {
+      throw new PythonWorkerException(evalName + " UDFs " + udfName + " answered window partition "
+          + group.index() + " (key " + group.key() + ") with " + claimed + " rows, but it has " + group.rows
+          + ": a window UDF answers each row of its partition, in order (Python worker pid " + task.workerPid()
+          + ", partition " + task.partition() + ")");
     }
     if (rowsPerGroup >= 0 && claimed != rowsPerGroup) {
       throw new PythonWorkerException(evalName + " UDFs " + udfName + " answered group " + group.index() + " (key "
