@@ -35,4 +35,10 @@ public final class ArrowEvalTypes {
 
   /** Grouped aggregate Arrow UDFs: {@code pyarrow.Array}s of a group in, one scalar out. */
   public static final EvalType SQL_GROUPED_AGG_ARROW_UDF = EvalType.of(252, "SQL_GROUPED_AGG_ARROW_UDF");
+
+  /** Cogrouped map pandas UDFs ({@code cogroup(...).applyInPandas}): two {@code pandas.DataFrame}s in, one out. */
+  public static final EvalType SQL_COGROUPED_MAP_PANDAS_UDF = EvalType.of(206, "SQL_COGROUPED_MAP_PANDAS_UDF");
+
+  /** Cogrouped map Arrow UDFs ({@code cogroup(...).applyInArrow}): two {@code pyarrow.Table}s in, one out. */
+  public static final EvalType SQL_COGROUPED_MAP_ARROW_UDF = EvalType.of(210, "SQL_COGROUPED_MAP_ARROW_UDF");
 }
