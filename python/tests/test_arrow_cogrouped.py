@@ -104,7 +104,8 @@ def test_handlerOutputForTheGoldenInput_isTheGoldenWorkerOutput_keyFromTheRightW
 
 
 def test_pandas_emptySideIsAnEmptyFrameWithItsColumnsAndDtypes_andTheKeyIsPythonValuesFromEitherSide():
-    src = ("import pandas as pd\n\ndef dtypes(df):\n    return ','.join('%s:%s' % (c, t) for c, t in df.dtypes.items())\n"
+    src = ("import pandas as pd\n\ndef dtypes(df):\n"
+           "    return ','.join('%s:%s' % (c, t) for c, t in df.dtypes.items())\n"
            "\ndef f(key, left, right):\n    return pd.DataFrame({'key': [key[0]], 'left': [dtypes(left)],\n"
            "                         'right': [dtypes(right)], 'n': [len(left) * 10 + len(right)]})\n")
     schema = pa.schema([("key", pa.int64()), ("left", pa.string()), ("right", pa.string()), ("n", pa.int64())])
@@ -122,7 +123,8 @@ def test_pandas_emptySideIsAnEmptyFrameWithItsColumnsAndDtypes_andTheKeyIsPython
 def test_arrow_emptySideIsAnEmptyTableOfItsSchema_keyFromTheRightIsItsScalar_andARecordBatchIsAResult():
     src = ("import pyarrow as pa\n\ndef f(key, left, right):\n"
            "    assert left.schema.names == ['k', 'v'] and right.schema.names == ['id', 'tag']\n"
-           "    return pa.record_batch({'t': pa.array([str(key[0].type)]), 'n': pa.array([left.num_rows], pa.int64())})\n")
+           "    return pa.record_batch({'t': pa.array([str(key[0].type)]),\n"
+           "                            'n': pa.array([left.num_rows], pa.int64())})\n")
     schema = pa.schema([("n", pa.int64()), ("t", pa.string())])
     out = run_handler(cogrouped.HANDLER, command(src, "f", schema, key_argument=True),
                       data(([], [rbatch([5], ["a"])]), ([lbatch([6], [1.0]), lbatch([6], [2.0])], [])))
