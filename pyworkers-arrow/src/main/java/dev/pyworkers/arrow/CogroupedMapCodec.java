@@ -31,7 +31,9 @@ import org.apache.arrow.vector.types.pojo.Schema;
  * thread-safe.
  */
 public final class CogroupedMapCodec implements EvalTypeCodec {
-  /** The default of {@link Builder#maxRecordsPerBatch}, Spark's {@code spark.sql.execution.arrow.maxRecordsPerBatch}. */
+  /**
+   * The default of {@link Builder#maxRecordsPerBatch}, Spark's {@code spark.sql.execution.arrow.maxRecordsPerBatch}.
+   */
   public static final int DEFAULT_MAX_RECORDS_PER_BATCH = 10_000;
 
   private final EvalType evalType;
@@ -193,7 +195,7 @@ public final class CogroupedMapCodec implements EvalTypeCodec {
       }
     }
 
-    /** Calls {@code f(key, left, right)}, key a tuple of the cogroup's key values, instead of {@code f(left, right)}. */
+    /** Calls {@code f(key, left, right)}, key a tuple of the cogroup's key values, not {@code f(left, right)}. */
     public Builder withKeyArgument() {
       this.keyArgument = true;
       return this;
