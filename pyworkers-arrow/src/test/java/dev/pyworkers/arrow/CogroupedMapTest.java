@@ -388,4 +388,30 @@ class CogroupedMapTest {
               + " both sides the same number of keys");
     }
   }
+
+  @Test
+  void workerWithoutPyarrowAndPandas_failsTheTaskWithTheInstallHint(@TempDir Path venv) throws Exception {
+    Process p = new ProcessBuilder(TestPython.executable(), "-m", "venv", "--without-pip", venv.toString())
+        .redirectErrorStream(true).start();
+    try {
+      assertThat(p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)).as("venv is made").isTrue();
+      assertThat(p.exitValue()).isZero();
+    } finally {
+      p.destroyForcibly();
+    }
+    try (BufferAllocator allocator = new RootAllocator();
+        WorkerRegistry registry = registry(WorkerMode.DAEMON);
+        PythonRunner runner = PythonRunner.builder(registry).pythonExecutable(venv.resolve("bin/python").toString())
+            .evalType(builder(allocator, PANDAS, "summary", SUMMARY).pandas()).build()) {
+      List<VectorSchemaRoot> left = GroupedData.batches(allocator, new Long[] {1L}, 1);
+      TaskResults<Object> out = runner.compute(List.of(ArrowCogroup.of(List.of(1L), left, List.of())).iterator(), 0,
+          TaskContext.of(0));
+      assertThatThrownBy(() -> drain(out)).isInstanceOfSatisfying(PythonException.class, e -> {
+        assertThat(e.pythonType()).isEqualTo("HandlerUnavailable");
+        assertThat(e.pythonMessage()).contains("eval type 206").contains("pip install");
+      });
+      out.close();
+      ArrowData.closeAll(left);
+    }
+  }
 }
