@@ -124,7 +124,7 @@ public final class CogroupedMapCodec implements EvalTypeCodec {
       for (int c : keys) out.writeInt(c);
     }
     out.writeInt(keyArgument ? 1 : 0);
-    out.writeInt(match.ordinal());
+    out.writeInt(match == ColumnMatch.BY_NAME ? 0 : 1);
     out.writeInt(maxRecordsPerBatch);
     Commands.writeChain(out, List.of(function));
     out.writeInt(resultSchemaMessage.length);

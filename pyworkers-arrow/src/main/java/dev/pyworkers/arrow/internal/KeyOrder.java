@@ -102,34 +102,25 @@ public final class KeyOrder {
   private static Object value(FieldVector v, int row) {
     ArrowType t = v.getField().getType();
     Object o = v.getObject(row);
-    switch (t.getTypeID()) {
-      case Int:
-        if (v instanceof UInt1Vector u) return (long) u.getObjectNoOverflow(row);
-        if (v instanceof UInt2Vector u) return (long) u.getObject(row).charValue();
-        if (v instanceof UInt4Vector u) return u.getObjectNoOverflow(row);
-        if (v instanceof UInt8Vector u) return u.getObjectNoOverflow(row);
-        return ((Number) o).longValue();
-      case FloatingPoint:
-        return ((Number) o).doubleValue();
-      case Utf8:
-      case LargeUtf8:
-      case Utf8View:
-        return o.toString();
-      case Binary:
-      case LargeBinary:
-      case FixedSizeBinary:
-      case BinaryView:
-        return new Bytes((byte[]) o);
-      case Date:
-        return o instanceof LocalDateTime d ? d.toLocalDate() : o;
-      case Timestamp:
-        if (o instanceof Long n) return instant(n, ((ArrowType.Timestamp) t).getUnit());
-        return o;
-      case Time:
-        return localTime(o, ((ArrowType.Time) t).getUnit());
-      default:
-        return o; // Decimal: BigDecimal, Bool: Boolean, Duration: java.time.Duration
-    }
+    return switch (t.getTypeID()) {
+      case Int -> integer(v, row, o);
+      case FloatingPoint -> ((Number) o).doubleValue();
+      case Utf8, LargeUtf8, Utf8View -> o.toString();
+      case Binary, LargeBinary, FixedSizeBinary, BinaryView -> new Bytes((byte[]) o);
+      case Date -> o instanceof LocalDateTime d ? d.toLocalDate() : o;
+      case Timestamp -> o instanceof Long n ? instant(n, ((ArrowType.Timestamp) t).getUnit()) : o;
+      case Time -> localTime(o, ((ArrowType.Time) t).getUnit());
+      default -> o; // Decimal: BigDecimal, Bool: Boolean, Duration: java.time.Duration
+    };
+  }
+
+  /** A signed int as a long; an unsigned one by its unsigned value (a BigInteger above 2^63 - 1). */
+  private static Object integer(FieldVector v, int row, Object o) {
+    if (v instanceof UInt1Vector u) return (long) u.getObjectNoOverflow(row);
+    if (v instanceof UInt2Vector u) return (long) u.getObject(row).charValue();
+    if (v instanceof UInt4Vector u) return u.getObjectNoOverflow(row);
+    if (v instanceof UInt8Vector u) return u.getObjectNoOverflow(row);
+    return ((Number) o).longValue();
   }
 
   private static Instant instant(long n, TimeUnit unit) {
