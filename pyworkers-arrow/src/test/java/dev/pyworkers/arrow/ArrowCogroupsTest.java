@@ -196,4 +196,44 @@ class ArrowCogroupsTest {
     assertThat(KeyOrder.compare(Arrays.asList((Object) null), List.of(1L), false)).isPositive();
     assertThat(KeyOrder.compare(Arrays.asList(null, 2L), Arrays.asList(null, 1L), true)).isPositive();
   }
+
+  @Test
+  void keyOrder_normalizesUnsignedDecimalZonedTimestampDateMilliTimeAndFloat32_zonedAndLocalTimestampsDoNotCompare() {
+    Schema schema = new Schema(List.of(Field.nullable("u", new ArrowType.Int(64, false)),
+        Field.nullable("d", new ArrowType.Decimal(5, 2, 128)),
+        Field.nullable("z", new ArrowType.Timestamp(org.apache.arrow.vector.types.TimeUnit.MICROSECOND, "UTC")),
+        Field.nullable("day", new ArrowType.Date(org.apache.arrow.vector.types.DateUnit.MILLISECOND)),
+        Field.nullable("t", new ArrowType.Time(org.apache.arrow.vector.types.TimeUnit.MICROSECOND, 64)),
+        Field.nullable("f", new ArrowType.FloatingPoint(FloatingPointPrecision.SINGLE)),
+        Field.nullable("l", new ArrowType.Timestamp(org.apache.arrow.vector.types.TimeUnit.SECOND, null))));
+    try (BufferAllocator allocator = new RootAllocator();
+        VectorSchemaRoot root = VectorSchemaRoot.create(schema, allocator)) {
+      root.allocateNew();
+      ((org.apache.arrow.vector.UInt8Vector) root.getVector(0)).setSafe(0, -1L);
+      ((org.apache.arrow.vector.DecimalVector) root.getVector(1)).setSafe(0, new BigDecimal("1.50"));
+      ((org.apache.arrow.vector.TimeStampMicroTZVector) root.getVector(2)).setSafe(0, 1_500_000L);
+      ((org.apache.arrow.vector.DateMilliVector) root.getVector(3)).setSafe(0, 86_400_000L);
+      ((org.apache.arrow.vector.TimeMicroVector) root.getVector(4)).setSafe(0, 3_600_000_000L);
+      ((org.apache.arrow.vector.Float4Vector) root.getVector(5)).setSafe(0, 1.5f);
+      ((org.apache.arrow.vector.TimeStampSecVector) root.getVector(6)).setSafe(0, 60L);
+      root.setRowCount(1);
+      int[] all = {0, 1, 2, 3, 4, 5, 6};
+      KeyOrder.checkColumns(schema, all, "left");
+      assertThat(KeyOrder.keyAt(root, all, 0)).containsExactly(new java.math.BigInteger("18446744073709551615"),
+          new BigDecimal("1.50"), java.time.Instant.parse("1970-01-01T00:00:01.500Z"),
+          java.time.LocalDate.parse("1970-01-02"), java.time.LocalTime.parse("01:00"), 1.5,
+          java.time.LocalDateTime.parse("1970-01-01T00:01"));
+      assertThat(KeyOrder.compare(KeyOrder.keyAt(root, new int[] {1}, 0), List.of(1.5), true)).isZero();
+      assertThatThrownBy(() -> KeyOrder.checkComparable(schema, new int[] {2}, schema, new int[] {6}))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageStartingWith("key 0 of the cogroup is column 2 (z: Timestamp(MICROSECOND, UTC)) on the left side"
+              + " and column 6 (l: Timestamp(SECOND, null)) on the right side, whose values do not compare");
+      assertThatThrownBy(() -> KeyOrder.checkColumns(new Schema(List.of(Field.nullable("m",
+          new ArrowType.Interval(org.apache.arrow.vector.types.IntervalUnit.DAY_TIME)))), new int[] {0}, "right"))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessage("key column 0 (m: Interval(DAY_TIME)) of the right side has a type whose values have no order;"
+              + " cogroup by columns of an int, float, decimal, string, binary, bool, date, time, timestamp or"
+              + " duration type");
+    }
+  }
 }
