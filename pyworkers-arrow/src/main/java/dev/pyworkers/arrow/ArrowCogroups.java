@@ -13,7 +13,7 @@ import org.apache.arrow.vector.types.pojo.Schema;
  * Cogroups two streams of batches, each sorted ascending by its own key columns: a cogroup is the maximal run of
  * rows with one key on each side (either side may have none), in key order, and a side's run may span several
  * batches. Keys compare by value across the two sides' column types (an int32 key 1 on the left meets an int64 or a
- * float64 1 on the right; strings by code point; see the module's {@code KeyOrder} for every type), and null is one
+ * float64 1 on the right; strings by code point; docs/protocol.md section 7.8 lists every type), and null is one
  * key, sorted first or last as the streams are ({@link Nulls}). Batches are cut at key changes with
  * {@link VectorSchemaRoot#slice} (the buffers are transferred, no row is copied); a batch that is one side's whole
  * run is passed as it is. Each slice is closed when its side moves past it or the cogroup is closed; the caller's
