@@ -1,5 +1,5 @@
-"""Writes protocol/golden/arrow/scalar_output.bin and grouped_output.bin with the real SQL_SCALAR_PANDAS_UDF and
-SQL_GROUPED_MAP_ARROW_UDF handlers.
+"""Writes protocol/golden/arrow/scalar_output.bin, grouped_output.bin and cogrouped_output.bin with the real
+SQL_SCALAR_PANDAS_UDF, SQL_GROUPED_MAP_ARROW_UDF and SQL_COGROUPED_MAP_ARROW_UDF handlers.
 
 Run ``python tests/make_golden_arrow.py`` from ``python/`` after a deliberate change of the Arrow framing (and after
 rewriting the JVM's two files with ``-Dpyworkers.arrow.writeGolden=true`` on ArrowGoldenTest, if they changed).
@@ -24,6 +24,19 @@ def main() -> None:
     print("wrote %s" % path)
     path = arrow_golden.ARROW_GOLDEN_DIR / "grouped_output.bin"
     path.write_bytes(arrow_golden.grouped_golden_output())
+    print("wrote %s" % path)
+    write_cogrouped_golden()
+
+
+def write_cogrouped_golden() -> None:
+    """cogrouped_output.bin: the SQL_COGROUPED_MAP_ARROW_UDF handler's frames for the JVM's cogrouped input
+    (CogroupedGoldenTest writes cogrouped_arrow_command.bin and cogrouped_input.bin; docs/protocol.md 7.8)."""
+    from pyworkers import protocol
+    from pyworkers.arrow import cogrouped
+    command = (arrow_golden.ARROW_GOLDEN_DIR / "cogrouped_arrow_command.bin").read_bytes()
+    frames = arrow_golden.split_frames((arrow_golden.ARROW_GOLDEN_DIR / "cogrouped_input.bin").read_bytes())
+    path = arrow_golden.ARROW_GOLDEN_DIR / "cogrouped_output.bin"
+    path.write_bytes(arrow_golden.run_handler(cogrouped.HANDLER, command, frames) + protocol.pack_int(-1))
     print("wrote %s" % path)
 
 

@@ -44,4 +44,10 @@ public final class ArrowEvalTypes {
 
   /** Window aggregate Arrow UDFs: {@code pyarrow.Array}s of each row's frame in, one scalar per row out. */
   public static final EvalType SQL_WINDOW_AGG_ARROW_UDF = EvalType.of(253, "SQL_WINDOW_AGG_ARROW_UDF");
+
+  /** Cogrouped map pandas UDFs ({@code cogroup(...).applyInPandas}): two {@code pandas.DataFrame}s in, one out. */
+  public static final EvalType SQL_COGROUPED_MAP_PANDAS_UDF = EvalType.of(206, "SQL_COGROUPED_MAP_PANDAS_UDF");
+
+  /** Cogrouped map Arrow UDFs ({@code cogroup(...).applyInArrow}): two {@code pyarrow.Table}s in, one out. */
+  public static final EvalType SQL_COGROUPED_MAP_ARROW_UDF = EvalType.of(210, "SQL_COGROUPED_MAP_ARROW_UDF");
 }

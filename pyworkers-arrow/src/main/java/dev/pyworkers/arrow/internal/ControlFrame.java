@@ -3,9 +3,9 @@ package dev.pyworkers.arrow.internal;
 import java.nio.ByteBuffer;
 
 /**
- * The control frames of the grouped Arrow eval types (docs/protocol.md section 7.5): a data frame of exactly 8
- * bytes, {@code int} kind and {@code int} payload, big-endian. A kind is never {@code -1}, so a control frame never
- * starts with the continuation marker {@code 0xFFFFFFFF} of an Arrow IPC message. Stateless.
+ * The control frames of the grouped and cogrouped Arrow eval types (docs/protocol.md sections 7.5 and 7.8): a data
+ * frame of exactly 8 bytes, {@code int} kind and {@code int} payload, big-endian. A kind is never {@code -1}, so a
+ * control frame never starts with the continuation marker {@code 0xFFFFFFFF} of an Arrow IPC message. Stateless.
  */
 public enum ControlFrame {
   /** JVM to worker: a group begins; payload the group's index among the task's input elements. */
@@ -14,7 +14,12 @@ public enum ControlFrame {
    * JVM to worker: the group's batches are all sent, payload its row count. Worker to JVM: the group's results are
    * all sent, payload their row count.
    */
-  GROUP_END(2);
+  GROUP_END(2),
+  /**
+   * JVM to worker, cogrouped eval types only: the cogroup's left side is all sent, payload its row count (0 for an
+   * empty side); the right side's batches follow, then GROUP_END with the right side's row count.
+   */
+  LEFT_END(3);
 
   public static final int LENGTH = 8;
 

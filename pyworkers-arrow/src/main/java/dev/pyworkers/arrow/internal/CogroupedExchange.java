@@ -1,0 +1,232 @@
+package dev.pyworkers.arrow.internal;
+
+import dev.pyworkers.PythonWorkerException;
+import dev.pyworkers.arrow.ArrowCogroup;
+import dev.pyworkers.spi.TaskExchange;
+import dev.pyworkers.spi.TaskInfo;
+import dev.pyworkers.spi.TaskInput;
+import dev.pyworkers.spi.TaskOutput;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.ipc.message.ArrowRecordBatch;
+import org.apache.arrow.vector.types.pojo.Field;
+import org.apache.arrow.vector.types.pojo.Schema;
+
+/**
+ * One cogrouped map task (docs/protocol.md section 7.8). The writer sends the two declared input schemas once,
+ * before the first cogroup, then per cogroup with a row on either side: GROUP_START, the left side's batches,
+ * LEFT_END with the left row count, the right side's batches, GROUP_END with the right row count (zero-row batches
+ * left out, longer ones cut at the maximum record count; every batch checked against its side's declared schema). A
+ * cogroup without rows is not sent. The reader checks the result schema against the declared one, loads each result
+ * batch into a new {@link VectorSchemaRoot} of the caller's allocator, and matches each GROUP_END of the worker to
+ * the oldest cogroup sent, checking its row count. The queue of sent cogroups is shared by the writer (adds) and the
+ * reader (polls); everything else is confined to its side's thread.
+ */
+public final class CogroupedExchange implements TaskExchange {
+
+  /** A cogroup sent and not yet answered. */
+  private record Sent(long index, List<Object> key) {}
+
+  private final String evalName;
+  private final String udfName;
+  private final Schema leftSchema;
+  private final Schema rightSchema;
+  private final Schema resultSchema;
+  private final int maxRecords;
+  private final TaskMemory memory;
+  private final TaskInfo task;
+  private final ConcurrentLinkedQueue<Sent> unanswered = new ConcurrentLinkedQueue<>();
+
+  // writer thread
+  private final IpcFrames.Sink sink = new IpcFrames.Sink(64 * 1024);
+  private boolean schemasSent;
+
+  // reader thread
+  private boolean schemaRead;
+  private long resultRows; // rows of the current cogroup's results so far
+  private long answered;
+
+  public CogroupedExchange(String evalName, String udfName, Schema leftSchema, Schema rightSchema,
+      Schema resultSchema, int maxRecords, BufferAllocator caller, TaskInfo task) {
+    this.evalName = evalName;
+    this.udfName = udfName;
+    this.leftSchema = leftSchema;
+    this.rightSchema = rightSchema;
+    this.resultSchema = resultSchema;
+    this.maxRecords = maxRecords;
+    this.task = task;
+    this.memory = new TaskMemory(caller, evalName, task);
+  }
+
+  @Override
+  public void writeInput(TaskInput in) throws IOException {
+    long index = 0;
+    while (in.hasNext()) {
+      Object e = in.next();
+      if (!(e instanceof ArrowCogroup cogroup)) {
+        throw new IllegalArgumentException("input element " + index + " of partition " + in.partition() + " is "
+            + (e == null ? "null" : "a " + e.getClass().getName()) + "; " + evalName + " input elements are"
+            + " dev.pyworkers.arrow.ArrowCogroup cogroups (ArrowCogroup.of, or ArrowCogroups.sortedBy)");
+      }
+      if (index > Integer.MAX_VALUE) {
+        throw new IllegalArgumentException("partition " + in.partition() + " has more than " + Integer.MAX_VALUE
+            + " cogroups; split it into several tasks");
+      }
+      try (cogroup) {
+        Cogroup c = new Cogroup(in, index, cogroup.key());
+        long left = c.side(cogroup.left(), "left", leftSchema);
+        if (c.started) in.writeFrame(ControlFrame.LEFT_END.encode((int) left));
+        long right = c.side(cogroup.right(), "right", rightSchema);
+        if (c.started) in.writeFrame(ControlFrame.GROUP_END.encode((int) right));
+      }
+      index++;
+      in.recordsIn(index);
+      if (in.stopRequested()) return;
+    }
+  }
+
+  /** The writing of one cogroup: its frames go out from its first row on. Writer thread. */
+  private final class Cogroup {
+    private final TaskInput in;
+    private final long index;
+    private final List<Object> key;
+    boolean started;
+
+    Cogroup(TaskInput in, long index, List<Object> key) {
+      this.in = in;
+      this.index = index;
+      this.key = key;
+    }
+
+    /** Writes a side's batches after checking each; returns its row count. */
+    long side(Iterator<VectorSchemaRoot> batches, String side, Schema declared) throws IOException {
+      long rows = 0;
+      long b = 0;
+      while (batches.hasNext()) {
+        VectorSchemaRoot root = batches.next();
+        if (!declared.getFields().equals(root.getSchema().getFields())) {
+          throw new IllegalArgumentException("batch " + b + " of the " + side + " side of cogroup " + index + " (key "
+              + key + ") of partition " + in.partition() + " has schema " + root.getSchema() + ", but the declared "
+              + side + " schema of " + evalName + " UDF " + udfName + " is " + declared + " (and the other side's "
+              + (side.equals("left") ? rightSchema : leftSchema) + "); give each side batches of its declared"
+              + " schema");
+        }
+        b++;
+        int n = root.getRowCount();
+        if (n == 0) continue;
+        if (!started) start(side.equals("right"));
+        for (int start = 0; start < n; start += maxRecords) {
+          int len = Math.min(maxRecords, n - start);
+          sink.reset();
+          if (start == 0 && len == n) {
+            IpcFrames.writeBatch(root, sink);
+          } else {
+            try (VectorSchemaRoot part = root.slice(start, len)) {
+              IpcFrames.writeBatch(part, sink);
+            }
+          }
+          in.writeFrame(sink.buffer(), 0, sink.size());
+          in.progress();
+        }
+        rows += n;
+        if (rows > Integer.MAX_VALUE) {
+          throw new IllegalArgumentException("the " + side + " side of cogroup " + index + " (key " + key
+              + ") of partition " + in.partition() + " has more than " + Integer.MAX_VALUE + " rows");
+        }
+      }
+      return rows;
+    }
+
+    /** The schemas once per task, then GROUP_START (and an empty left side's LEFT_END, on its right side). */
+    private void start(boolean onTheRight) throws IOException {
+      if (!schemasSent) {
+        for (Schema s : List.of(leftSchema, rightSchema)) {
+          sink.reset();
+          IpcFrames.writeSchema(s, sink);
+          in.writeFrame(sink.buffer(), 0, sink.size());
+        }
+        schemasSent = true;
+      }
+      unanswered.add(new Sent(index, key)); // before the frame: its answer cannot come sooner
+      in.writeFrame(ControlFrame.GROUP_START.encode((int) index));
+      if (onTheRight) in.writeFrame(ControlFrame.LEFT_END.encode(0));
+      started = true;
+    }
+  }
+
+  @Override
+  public void onFrame(byte[] frame, TaskOutput out) throws IOException {
+    if (!IpcFrames.isMessage(frame)) {
+      onControl(frame, out);
+      return;
+    }
+    if (!schemaRead) {
+      checkResultSchema(IpcFrames.readSchema(frame));
+      schemaRead = true;
+      return;
+    }
+    if (unanswered.isEmpty()) {
+      throw out.protocolError("a result batch of a " + evalName + " task arrived after all " + answered
+          + " cogroups sent were answered");
+    }
+    try (ArrowRecordBatch batch = memory.read(frame)) {
+      VectorSchemaRoot root = memory.toCaller(batch, resultSchema);
+      resultRows += root.getRowCount();
+      out.emit(root);
+    }
+  }
+
+  private void onControl(byte[] frame, TaskOutput out) {
+    if (frame.length != ControlFrame.LENGTH || ControlFrame.kindOf(frame) != ControlFrame.GROUP_END) {
+      throw out.protocolError("an output frame of " + frame.length + " bytes of a " + evalName + " task is"
+          + " neither an Arrow IPC message (0xFFFFFFFF first) nor an 8-byte GROUP_END control frame (kind 2)"
+          + (frame.length >= 4 ? ": its kind is " + ByteBuffer.wrap(frame).getInt(0) : ""));
+    }
+    Sent cogroup = unanswered.poll();
+    if (cogroup == null) {
+      throw out.protocolError("a GROUP_END of a " + evalName + " task arrived, but all " + answered
+          + " cogroups sent were answered");
+    }
+    int claimed = ControlFrame.payloadOf(frame);
+    if (claimed != resultRows) {
+      throw out.protocolError("the GROUP_END of cogroup " + cogroup.index() + " (key " + cogroup.key() + ") of a "
+          + evalName + " task says " + claimed + " result rows, but " + resultRows + " arrived");
+    }
+    resultRows = 0;
+    answered++;
+  }
+
+  /** The worker's result schema must be the declared one, field by field, before any result batch is read. */
+  private void checkResultSchema(Schema got) {
+    List<Field> want = resultSchema.getFields();
+    List<Field> fields = got.getFields();
+    boolean same = fields.size() == want.size();
+    for (int i = 0; same && i < fields.size(); i++) {
+      same = want.get(i).getName().equals(fields.get(i).getName())
+          && want.get(i).getType().equals(fields.get(i).getType());
+    }
+    if (!same) {
+      throw new PythonWorkerException("the result schema of " + evalName + " UDF " + udfName + " is " + got
+          + ", but the declared one is " + resultSchema + " (Python worker pid " + task.workerPid()
+          + ", partition " + task.partition() + ")");
+    }
+  }
+
+  @Override
+  public String unanswered() {
+    Sent first = unanswered.peek();
+    if (first == null) return null;
+    return unanswered.size() + " cogroups of the " + evalName + " task got no GROUP_END (the first of them is"
+        + " cogroup " + first.index() + ", key " + first.key() + "): the worker answers every cogroup it is sent";
+  }
+
+  @Override
+  public void close() {
+    memory.close();
+  }
+}

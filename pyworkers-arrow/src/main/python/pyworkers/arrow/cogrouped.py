@@ -1,0 +1,243 @@
+"""SQL_COGROUPED_MAP_ARROW_UDF (210, cogroup(...).applyInArrow): a function over each cogroup whole
+(``docs/protocol.md`` 7.8).
+
+A cogroup is one key's rows of two inputs, the left and the right side, each of its own schema. The function gets
+the two sides as ``pyarrow.Table``s (``f(left, right)``, or ``f(key, left, right)`` with ``key`` a tuple of
+``pyarrow.Scalar``, the key columns of the left side's first row, or of the right side's when the left has no row)
+and returns a ``pyarrow.Table`` (or a ``RecordBatch``) with any number of rows, matched to the declared result
+schema by column name or by position, and checked as a grouped map result (:mod:`pyworkers.arrow.grouped`). A side
+without rows is an empty table of its side's columns. SQL_COGROUPED_MAP_PANDAS_UDF (206,
+:mod:`pyworkers.arrow.cogrouped_pandas`) shares the command and the framing; only the arguments and the conversion
+of the result differ.
+
+Command: ``int`` k left key columns (0..1000), k × ``int`` column (>= 0); ``int`` k right key columns (the same k),
+k × ``int`` column; ``int`` key argument (0: ``f(left, right)``, 1: ``f(key, left, right)``); ``int`` column match
+(0: by name, 1: by position); ``int`` max records per result batch (>= 1); the chain of one function (``int`` 1,
+fn); ``int`` length (1..16 MiB) and the result schema as one IPC message.
+
+Data, JVM to worker: nothing for a task without a row. Else the left and then the right input schema message, once,
+then per cogroup with a row on either side: GROUP_START (``int`` 1, ``int`` cogroup index), the left side's record
+batches, LEFT_END (``int`` 3, ``int`` left row count), the right side's record batches, GROUP_END (``int`` 2,
+``int`` right row count). Worker to JVM: before the first result batch the result schema message, then per cogroup
+its result batches (each at most max-records rows) and GROUP_END (``int`` 2, ``int`` result row count).
+"""
+from dataclasses import dataclass
+from typing import Any, Callable, List, Optional
+
+from pyworkers import evaltypes, protocol
+from pyworkers.evaltypes import END_OF_DATA, ProtocolError, TaskIO
+
+from .grouped import GROUP_END, GROUP_START, MAX_KEY_COLUMNS, _CONTROL, _arrow_result, _key_text, control_frame
+from .scalar import CONTINUATION, MAX_SCHEMA_MESSAGE, ArrowResultError, _note, pa
+
+__all__ = ["CogroupedCommand", "CogroupedMapHandler", "HANDLER", "LEFT_END", "read_cogrouped_command",
+           "cogroup_body"]
+
+HEADER = "task header"
+LEFT_END = 3
+
+
+@dataclass(frozen=True)
+class CogroupedCommand:
+    left_keys: tuple
+    right_keys: tuple
+    key_argument: bool
+    by_name: bool
+    max_records: int
+    function: Any  # FunctionSpec
+    result_schema: Any  # pyarrow.Schema
+
+
+def _read_keys(inp: protocol.Readable, eval_name: str, side: str) -> tuple:
+    k = evaltypes.read_count(inp, MAX_KEY_COLUMNS, "%s key column count of %s" % (side, eval_name))
+    keys = []
+    for _ in range(k):
+        c = evaltypes.read_int(inp, "%s key column of %s" % (side, eval_name))
+        if c < 0:
+            raise ProtocolError("%s key column %d of %s must be >= 0 in %s" % (side, c, eval_name, HEADER))
+        keys.append(c)
+    return tuple(keys)
+
+
+def read_cogrouped_command(inp: protocol.Readable, eval_name: str) -> CogroupedCommand:
+    left = _read_keys(inp, eval_name, "left")
+    right = _read_keys(inp, eval_name, "right")
+    if len(left) != len(right):
+        raise ProtocolError("%s has %d left key columns and %d right ones in %s; both sides have the same number" % (
+            eval_name, len(left), len(right), HEADER))
+    key_argument = evaltypes.read_count(inp, 1, "key argument flag of %s" % eval_name)
+    match = evaltypes.read_count(inp, 1, "column match of %s (0 by name, 1 by position)" % eval_name)
+    max_records = evaltypes.read_count(inp, 2 ** 31 - 1, "max records per batch of %s" % eval_name, low=1)
+    chain = evaltypes.read_chain(inp, eval_name)
+    if len(chain) != 1:
+        raise ProtocolError("%s runs one function, but %s holds a chain of %d" % (eval_name, HEADER, len(chain)))
+    size = evaltypes.read_count(inp, MAX_SCHEMA_MESSAGE, "length of the %s result schema" % eval_name, low=1)
+    message = protocol.read_exact(inp, size)
+    if not message.startswith(CONTINUATION):
+        raise ProtocolError("the %s result schema in %s does not start with the Arrow IPC continuation marker "
+                            "0xFFFFFFFF (it starts with %s)" % (eval_name, HEADER, message[:4].hex()))
+    return CogroupedCommand(left, right, key_argument == 1, match == 0, max_records, chain[0],
+                            pa.ipc.read_schema(pa.py_buffer(message)))
+
+
+def _arrow_argument(table: Any) -> Any:
+    return table
+
+
+def _arrow_key(table: Any, keys: tuple) -> tuple:
+    return tuple(table.column(c)[0] for c in keys)
+
+
+def _show(schema: Any) -> str:
+    return "(%s)" % ", ".join("%s: %s" % (f.name, f.type) for f in schema)
+
+
+def _arrow_table(result: Any, schema: Any, by_name: bool, where: str) -> Any:
+    """A Table or RecordBatch of the declared schema (grouped map's checks), else :class:`ArrowResultError`."""
+    if not isinstance(result, (pa.Table, pa.RecordBatch)):
+        raise ArrowResultError("%s returned a %s; a SQL_COGROUPED_MAP_ARROW_UDF function returns a pyarrow.Table "
+                               "of schema %s" % (where, type(result).__name__, _show(schema)))
+    return _arrow_result(result, schema, by_name, where)
+
+
+class CogroupedMapHandler:
+    """Stateless; one instance serves every task of its eval type in the worker. ``to_arg`` turns a side's
+    ``pyarrow.Table`` into the function's argument, ``key_of`` gives the key tuple from a table and its key
+    columns, ``to_table`` checks the result and returns a ``pyarrow.Table`` of the declared schema or raises
+    :class:`ArrowResultError`."""
+
+    accepts_null_input = False
+
+    def __init__(self, name: str, to_arg: Callable[[Any], Any], key_of: Callable[[Any, tuple], tuple],
+                 to_table: Callable[[Any, Any, bool, str], Any]) -> None:
+        self.name = name
+        self._to_arg = to_arg
+        self._key_of = key_of
+        self._to_table = to_table
+
+    def read_command(self, inp: protocol.Readable) -> CogroupedCommand:
+        return read_cogrouped_command(inp, self.name)
+
+    def load(self, command: CogroupedCommand, task: TaskIO) -> Callable[[], None]:
+        function = evaltypes.load_function(command.function, "the function of %s" % self.name)
+        label = "UDF %s of %s" % (getattr(function, "__name__", "?"), self.name)
+        schema = command.result_schema
+        left_keys, right_keys = command.left_keys, command.right_keys
+        by_name, key_argument = command.by_name, command.key_argument
+        partition = task.partition_index
+        to_arg, key_of, to_table = self._to_arg, self._key_of, self._to_table
+
+        def run(left: Any, right: Any, cogroup: int) -> Any:
+            key = key_of(left, left_keys) if left.num_rows else key_of(right, right_keys)
+            where = "%s on cogroup %d (key %s) of partition %d" % (label, cogroup, _key_text(key), partition)
+            try:
+                a, b = to_arg(left), to_arg(right)
+                result = function(key, a, b) if key_argument else function(a, b)
+            except Exception as e:
+                _note(e, "while running " + where)
+                raise
+            return to_table(result, schema, by_name, where)
+
+        return cogroup_body(self.name, task, schema, (left_keys, right_keys), command.max_records, run)
+
+
+def cogroup_body(name: str, task: TaskIO, schema: Any, keys: tuple, max_records: int,
+                 run: Callable[[Any, Any, int], Any]) -> Callable[[], None]:
+    """The body of a cogrouped task: reads the framing of the module docstring, calls ``run(left, right, cogroup
+    index)`` once per cogroup (each side one ``pyarrow.Table`` of its schema, empty when it has no row), and sends
+    the ``pyarrow.Table`` it returns (of ``schema``) in batches of at most ``max_records`` rows, then GROUP_END.
+    ``keys`` are the left and the right key columns, checked against the input schemas."""
+    schema_frame = memoryview(schema.serialize())
+    sides = ("left", "right")
+
+    def fail(message: str) -> None:
+        task.inp.failure = ProtocolError(message)
+        raise task.inp.failure
+
+    def body() -> None:
+        schemas: List[Any] = []  # the left and the right input schema
+        batches: Optional[List[List[Any]]] = None  # the open cogroup's batches, per side
+        side = 0  # the side being read: 0 left, 1 right
+        rows = [0, 0]
+        cogroup = -1
+        sent_schema = False
+        while True:
+            frame = task.inp.read_frame()
+            if frame is END_OF_DATA:
+                if batches is not None:
+                    fail("the data of a %s task ended inside cogroup %d (on its %s side, no %s)" % (
+                        name, cogroup, sides[side], "LEFT_END" if side == 0 else "GROUP_END"))
+                if len(schemas) == 1:
+                    fail("the data of a %s task ended after the left input schema, without the right one" % name)
+                return
+            if frame is None:
+                fail("NULL frame (-5) in the data of a %s task" % name)
+            is_message = bytes(frame[:4]) == CONTINUATION
+            if len(schemas) < 2:
+                if not is_message:
+                    fail("data frame %d of a %s task is not the %s input schema message (it starts with %s, not "
+                         "0xFFFFFFFF): the two input schemas come first" % (
+                             len(schemas), name, sides[len(schemas)], bytes(frame[:4]).hex()))
+                s = pa.ipc.read_schema(pa.py_buffer(bytes(frame)))
+                for c in keys[len(schemas)]:
+                    if c >= len(s):
+                        fail("%s key column %d of %s is not a column of the %s input schema (%d columns: %s)" % (
+                            sides[len(schemas)], c, name, sides[len(schemas)], len(s), ", ".join(s.names)))
+                schemas.append(s)
+                continue
+            if is_message:
+                if batches is None:
+                    fail("a record batch of a %s task arrived outside a cogroup (after cogroup %d)" % (name, cogroup))
+                # a cogroup's batches outlive the read buffer: one copy of the frame each
+                batch = pa.ipc.read_record_batch(pa.py_buffer(bytes(frame)), schemas[side])
+                batches[side].append(batch)
+                rows[side] += batch.num_rows
+                continue
+            if len(frame) != _CONTROL.size:
+                fail("a data frame of %d bytes of a %s task is neither an Arrow IPC message nor an 8-byte "
+                     "control frame" % (len(frame), name))
+            kind, payload = _CONTROL.unpack(bytes(frame))
+            if kind == GROUP_START:
+                if batches is not None:
+                    fail("GROUP_START of cogroup %d in a %s task inside cogroup %d" % (payload, name, cogroup))
+                batches, side, rows, cogroup = [[], []], 0, [0, 0], payload
+                continue
+            if kind not in (LEFT_END, GROUP_END):
+                fail("control frame kind %d in a %s task: expected 1 (GROUP_START), 3 (LEFT_END) or 2 "
+                     "(GROUP_END)" % (kind, name))
+            if batches is None:
+                fail("%s in a %s task outside a cogroup (after cogroup %d)" % (
+                    "LEFT_END" if kind == LEFT_END else "GROUP_END", name, cogroup))
+            if (kind == LEFT_END) != (side == 0):
+                fail("%s of cogroup %d of a %s task on its %s side: a cogroup is GROUP_START, the left batches, "
+                     "LEFT_END, the right batches, GROUP_END" % (
+                         "LEFT_END" if kind == LEFT_END else "GROUP_END", cogroup, name, sides[side]))
+            if rows[side] != payload:
+                fail("%s of cogroup %d of a %s task says %d rows on the %s side, but %d arrived" % (
+                    "LEFT_END" if kind == LEFT_END else "GROUP_END", cogroup, name, payload, sides[side],
+                    rows[side]))
+            if kind == LEFT_END:
+                side = 1
+                continue
+            if rows[0] == 0 and rows[1] == 0:
+                fail("cogroup %d of a %s task has no row on either side: such a cogroup is not sent" % (
+                    cogroup, name))
+            left = pa.Table.from_batches(batches[0], schema=schemas[0])
+            right = pa.Table.from_batches(batches[1], schema=schemas[1])
+            batches = None
+            out = run(left, right, cogroup)
+            n = out.num_rows
+            if n:
+                if not sent_schema:
+                    evaltypes.write_frame(task.write, schema_frame)
+                    sent_schema = True
+                for b in out.to_batches(max_chunksize=max_records):
+                    if b.num_rows:
+                        evaltypes.write_frame(task.write, memoryview(b.serialize()))
+            evaltypes.write_frame(task.write, control_frame(GROUP_END, n))
+            del left, right, out
+
+    return body
+
+
+HANDLER = CogroupedMapHandler("SQL_COGROUPED_MAP_ARROW_UDF", _arrow_argument, _arrow_key, _arrow_table)
