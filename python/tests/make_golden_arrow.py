@@ -26,6 +26,7 @@ def main() -> None:
     path.write_bytes(arrow_golden.grouped_golden_output())
     print("wrote %s" % path)
     write_cogrouped_golden()
+    write_window_golden()
 
 
 def write_cogrouped_golden() -> None:
@@ -38,10 +39,6 @@ def write_cogrouped_golden() -> None:
     path = arrow_golden.ARROW_GOLDEN_DIR / "cogrouped_output.bin"
     path.write_bytes(arrow_golden.run_handler(cogrouped.HANDLER, command, frames) + protocol.pack_int(-1))
     print("wrote %s" % path)
-
-
-if __name__ == "__main__":
-    main()
 
 
 def write_window_golden() -> None:
@@ -59,4 +56,4 @@ def write_window_golden() -> None:
 
 
 if __name__ == "__main__":
-    write_window_golden()
+    main()

@@ -75,3 +75,11 @@ def test_aRowThatRaises_keepsItsException_withTheRowAndItsArgumentsInANote():
         run(src, [("f", [0, 1])], [pa.int64()], batch, partition=2)
     assert info.value.__notes__ == ["on row 1 of the batch, arguments (5, 0)",
                                     "while running UDF 1 (f) on input batch 0 of partition 2"]
+
+
+def test_toValue_ofAnAggregate_neverTruncates_andCastsWholeFloatsBack():
+    assert batched.to_value(2.0, pa.int64(), "UDF g").to_pylist() == [2]
+    assert batched.to_value(None, pa.int64(), "UDF g").to_pylist() == [None]
+    with pytest.raises(scalar.ArrowResultError, match=r"^UDF g returned 0.5 \(a float\), which its declared result "
+                                                      r"type int64 would change into 0"):
+        batched.to_value(0.5, pa.int64(), "UDF g")

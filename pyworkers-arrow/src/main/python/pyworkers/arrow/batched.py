@@ -16,7 +16,7 @@ from typing import Any, Callable, List
 
 from .scalar import ArrowResultError, ScalarHandler, _note, pa
 
-__all__ = ["HANDLER"]
+__all__ = ["HANDLER", "to_value"]
 
 _show = reprlib.Repr()
 _show.maxstring = 80
@@ -47,7 +47,7 @@ _ARROW_ERRORS = (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError
                  OverflowError)
 
 
-def _to_array(values: List[Any], declared: Any, where: str) -> Any:
+def _to_array(values: List[Any], declared: Any, where: str, rows: bool = True) -> Any:
     """The result column: pyarrow's own inference, then a safe cast to the declared type; when inference fails
     (mixed kinds, dicts for a map), pyarrow's conversion to the declared type, kept only if every value comes back
     as it went in (pyarrow's conversion alone would turn 2.5 into 2 for an int64 column)."""
@@ -65,13 +65,13 @@ def _to_array(values: List[Any], declared: Any, where: str) -> Any:
     try:
         typed = pa.array(values, type=declared)
     except _ARROW_ERRORS as e:
-        raise ArrowResultError(_misfit(values, declared, where, e)) from e
+        raise ArrowResultError(_misfit(values, declared, where, e, rows)) from e
     back = typed.to_pylist()
     for row, (went, came) in enumerate(zip(values, back)):
         if not _same(went, came):
-            raise ArrowResultError("%s returned %s (a %s) on row %d, which its declared result type %s would change "
+            raise ArrowResultError("%s returned %s (a %s)%s, which its declared result type %s would change "
                                    "into %s (%s): return values of that type" % (
-                                       where, _show.repr(went), type(went).__name__, row, declared,
+                                       where, _show.repr(went), type(went).__name__, _on_row(row, rows), declared,
                                        _show.repr(came), first))
     return typed
 
@@ -90,14 +90,23 @@ def _same(went: Any, came: Any) -> bool:
     return False
 
 
-def _misfit(values: List[Any], declared: Any, where: str, error: Exception) -> str:
+def _on_row(row: int, rows: bool) -> str:
+    return " on row %d" % row if rows else ""
+
+
+def to_value(value: Any, declared: Any, where: str) -> Any:
+    """One value as a one-element array of the declared type, without loss (the rules of :func:`_to_array`)."""
+    return _to_array([value], declared, where, rows=False)
+
+
+def _misfit(values: List[Any], declared: Any, where: str, error: Exception, rows: bool) -> str:
     """Names the first value that does not convert on its own, or says that the values do not convert together."""
     for row, value in enumerate(values):
         try:
             pa.array([value], type=declared)
         except _ARROW_ERRORS as e:
-            return ("%s returned %s (a %s) on row %d, which does not convert to its declared result type %s: %s" % (
-                where, _show.repr(value), type(value).__name__, row, declared, e))
+            return ("%s returned %s (a %s)%s, which does not convert to its declared result type %s: %s" % (
+                where, _show.repr(value), type(value).__name__, _on_row(row, rows), declared, e))
     return "%s returned values that do not convert together to its declared result type %s: %s" % (
         where, declared, error)
 

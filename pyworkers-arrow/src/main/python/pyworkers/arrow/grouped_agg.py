@@ -12,6 +12,7 @@ from typing import Any, Callable
 from pyworkers import evaltypes, protocol
 from pyworkers.evaltypes import TaskIO
 
+from .batched import to_value
 from .grouped import group_body
 from .scalar import ArrowResultError, ScalarCommand, _compose, _note, pa, read_scalar_command
 
@@ -27,11 +28,7 @@ def _arrow_value(result: Any, declared: Any, where: str) -> Any:
     if isinstance(result, (pa.Array, pa.ChunkedArray, pa.Table, pa.RecordBatch)):
         raise ArrowResultError("%s returned a %s; a SQL_GROUPED_AGG_ARROW_UDF function returns one value (a "
                                "pyarrow.Scalar of type %s) per group" % (where, type(result).__name__, declared))
-    try:
-        return pa.array([result], type=declared)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError) as e:
-        raise ArrowResultError("%s returned %r (a %s), which does not convert to its declared result type %s: %s"
-                               % (where, result, type(result).__name__, declared, e)) from e
+    return to_value(result, declared, where)  # pyarrow alone would make 0.5 declared int64 a 0
 
 
 class GroupedAggHandler:

@@ -11,6 +11,7 @@ from typing import Any, Callable, List
 
 from pyworkers.evaltypes import MissingDependency
 
+from .exact_pandas import column_to_pandas
 from .scalar import ArrowResultError, pa
 from .window import WindowHandler
 
@@ -95,5 +96,5 @@ def _pandas_values(values: List[Any], declared: Any, where_row: Callable[[int], 
     return pa.concat_arrays([_one(r, declared, where_row(i)) for i, r in enumerate(values)])
 
 
-HANDLER = WindowHandler("SQL_WINDOW_AGG_PANDAS_UDF", lambda column: column.to_pandas(), series_slicer(),
+HANDLER = WindowHandler("SQL_WINDOW_AGG_PANDAS_UDF", column_to_pandas, series_slicer(),
                         _pandas_values)

@@ -18,7 +18,6 @@ import java.util.TreeSet;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Field;
-import org.apache.arrow.vector.types.pojo.FieldType;
 import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
@@ -64,7 +63,7 @@ public final class WindowAggCodec implements EvalTypeCodec {
     List<Field> fields = new ArrayList<>();
     TreeSet<Integer> read = new TreeSet<>();
     for (int i = 0; i < udfs.size(); i++) {
-      fields.add(new Field("_" + i, FieldType.nullable(udfs.get(i).resultType()), null));
+      fields.add(udfs.get(i).resultColumn("_" + i));
       for (int o : udfs.get(i).argOffsets()) read.add(o);
       WindowFrame f = frames.get(i);
       if (f.kind() == WindowFrame.Kind.BOUNDS) {

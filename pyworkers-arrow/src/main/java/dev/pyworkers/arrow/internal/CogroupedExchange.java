@@ -14,7 +14,6 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.ipc.message.ArrowRecordBatch;
-import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
@@ -203,16 +202,10 @@ public final class CogroupedExchange implements TaskExchange {
 
   /** The worker's result schema must be the declared one, field by field, before any result batch is read. */
   private void checkResultSchema(Schema got) {
-    List<Field> want = resultSchema.getFields();
-    List<Field> fields = got.getFields();
-    boolean same = fields.size() == want.size();
-    for (int i = 0; same && i < fields.size(); i++) {
-      same = want.get(i).getName().equals(fields.get(i).getName())
-          && want.get(i).getType().equals(fields.get(i).getType());
-    }
-    if (!same) {
+    String mismatch = ResultSchemas.mismatch(resultSchema, got, true);
+    if (mismatch != null) {
       throw new PythonWorkerException("the result schema of " + evalName + " UDF " + udfName + " is " + got
-          + ", but the declared one is " + resultSchema + " (Python worker pid " + task.workerPid()
+          + ", but the declared one is " + resultSchema + ": " + mismatch + " (Python worker pid " + task.workerPid()
           + ", partition " + task.partition() + ")");
     }
   }
