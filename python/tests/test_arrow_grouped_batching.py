@@ -140,3 +140,13 @@ def test_nestedColumns_areConvertedGroupByGroup():
     _, out = run(src, "f", schema, nested)
     assert [r.to_pydict() for r in out if not isinstance(r, tuple)] == [
         {"k": [1, 1], "l": [[1], [2, None]]}, {"k": [2, 2], "l": [[1], [2, None]]}]
+
+
+def test_resultBatches_areCutAtMaxRecords_andAtAboutMaxBatchBytes(monkeypatch):
+    table = pa.table({"x": pa.array(range(1000), pa.int64())})
+    assert [b.num_rows for b in grouped.result_batches(table, 300)] == [300, 300, 300, 100]
+    monkeypatch.setattr(grouped, "MAX_BATCH_BYTES", 800)  # 8 bytes a row: 100 rows a batch
+    assert [b.num_rows for b in grouped.result_batches(table, 300)] == [100] * 10
+    monkeypatch.setattr(grouped, "MAX_BATCH_BYTES", 1)
+    assert [b.num_rows for b in grouped.result_batches(table.slice(0, 3), 300)] == [1, 1, 1]
+    assert grouped.result_batches(table.slice(0, 0), 300) == []

@@ -27,7 +27,8 @@ from typing import Any, Callable, List, Optional
 from pyworkers import evaltypes, protocol
 from pyworkers.evaltypes import END_OF_DATA, ProtocolError, TaskIO
 
-from .grouped import GROUP_END, GROUP_START, MAX_KEY_COLUMNS, _CONTROL, _arrow_result, _key_text, control_frame
+from .grouped import (GROUP_END, GROUP_START, MAX_KEY_COLUMNS, _CONTROL, _arrow_result, _key_text, control_frame,
+                      result_batches)
 from .scalar import CONTINUATION, MAX_SCHEMA_MESSAGE, ArrowResultError, _note, pa
 
 __all__ = ["CogroupedCommand", "CogroupedMapHandler", "HANDLER", "LEFT_END", "read_cogrouped_command",
@@ -231,7 +232,7 @@ def cogroup_body(name: str, task: TaskIO, schema: Any, keys: tuple, max_records:
                 if not sent_schema:
                     evaltypes.write_frame(task.write, schema_frame)
                     sent_schema = True
-                for b in out.to_batches(max_chunksize=max_records):
+                for b in result_batches(out, max_records):
                     if b.num_rows:
                         evaltypes.write_frame(task.write, memoryview(b.serialize()))
             evaltypes.write_frame(task.write, control_frame(GROUP_END, n))

@@ -27,7 +27,7 @@ from pyworkers.evaltypes import END_OF_DATA, ProtocolError, TaskIO
 from .scalar import CONTINUATION, MAX_SCHEMA_MESSAGE, ArrowResultError, _note, pa
 
 __all__ = ["GroupedCommand", "GroupedMapHandler", "HANDLER", "GROUP_START", "GROUP_END", "control_frame",
-           "read_grouped_command", "match_columns", "group_body"]
+           "read_grouped_command", "match_columns", "group_body", "result_batches"]
 
 HEADER = "task header"
 GROUP_START = 1
@@ -174,6 +174,21 @@ class GroupedMapHandler:
         return group_body(self.name, task, schema, keys, command.max_records, run, run_many)
 
 
+#: Result batches are cut at about this many bytes too (by the table's average row size), Spark's
+#: ``spark.sql.execution.arrow.maxBytesPerBatch`` default; the JVM's own limit applies to the input it sends.
+MAX_BATCH_BYTES = 64 << 20
+
+
+def result_batches(table: Any, max_records: int) -> List[Any]:
+    """``table``'s rows as record batches of at most ``max_records`` rows and about :data:`MAX_BATCH_BYTES` bytes
+    (one row at least), without a copy."""
+    rows = table.num_rows
+    if rows == 0:
+        return []
+    per_row = max(1, -(-table.nbytes // rows))
+    return table.to_batches(max_chunksize=max(1, min(max_records, MAX_BATCH_BYTES // per_row)))
+
+
 #: At most this many groups wait for one batched call of ``run_many`` (besides the max-records bound on their rows).
 MAX_PENDING_GROUPS = 4096
 
@@ -206,7 +221,7 @@ def group_body(name: str, task: TaskIO, schema: Any, keys: tuple, max_records: i
             if not sent_schema:
                 evaltypes.write_frame(task.write, schema_frame)
                 sent_schema = True
-            for batch in out.to_batches(max_chunksize=max_records):
+            for batch in result_batches(out, max_records):
                 if batch.num_rows:
                     evaltypes.write_frame(task.write, memoryview(batch.serialize()))
         evaltypes.write_frame(task.write, control_frame(GROUP_END, rows))

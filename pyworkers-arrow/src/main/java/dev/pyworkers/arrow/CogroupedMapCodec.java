@@ -2,6 +2,7 @@ package dev.pyworkers.arrow;
 
 import dev.pyworkers.EvalType;
 import dev.pyworkers.PythonFunction;
+import dev.pyworkers.arrow.internal.BatchLimit;
 import dev.pyworkers.arrow.internal.CogroupedExchange;
 import dev.pyworkers.arrow.internal.IpcFrames;
 import dev.pyworkers.arrow.internal.MemoryAccess;
@@ -49,6 +50,7 @@ public final class CogroupedMapCodec implements EvalTypeCodec {
   private final boolean keyArgument;
   private final ColumnMatch match;
   private final int maxRecordsPerBatch;
+  private final long maxBytesPerBatch;
 
   private CogroupedMapCodec(Builder b, EvalType evalType, String handler) {
     MemoryAccess.require();
@@ -65,6 +67,7 @@ public final class CogroupedMapCodec implements EvalTypeCodec {
     this.keyArgument = b.keyArgument;
     this.match = b.match;
     this.maxRecordsPerBatch = b.maxRecordsPerBatch;
+    this.maxBytesPerBatch = b.maxBytesPerBatch;
   }
 
   /**
@@ -90,6 +93,11 @@ public final class CogroupedMapCodec implements EvalTypeCodec {
 
   public int maxRecordsPerBatch() {
     return maxRecordsPerBatch;
+  }
+
+  /** Input batches larger than about this many bytes are cut before they are sent. */
+  public long maxBytesPerBatch() {
+    return maxBytesPerBatch;
   }
 
   /** The function's name, for messages. */
@@ -133,7 +141,8 @@ public final class CogroupedMapCodec implements EvalTypeCodec {
 
   @Override
   public TaskExchange newExchange(TaskInfo task) {
-    return new CogroupedExchange(evalType.name(), name(), leftSchema, rightSchema, resultSchema, maxRecordsPerBatch,
+    return new CogroupedExchange(evalType.name(), name(), leftSchema, rightSchema, resultSchema,
+        new BatchLimit(maxRecordsPerBatch, maxBytesPerBatch),
         allocator, task);
   }
 
@@ -149,6 +158,7 @@ public final class CogroupedMapCodec implements EvalTypeCodec {
     private boolean keyArgument;
     private ColumnMatch match = ColumnMatch.BY_NAME;
     private int maxRecordsPerBatch = DEFAULT_MAX_RECORDS_PER_BATCH;
+    private long maxBytesPerBatch = BatchLimit.DEFAULT_BYTES;
 
     private Builder(BufferAllocator allocator, PythonFunction function, Schema leftSchema, Schema rightSchema,
         Schema resultSchema) {
@@ -213,6 +223,18 @@ public final class CogroupedMapCodec implements EvalTypeCodec {
         throw new IllegalArgumentException("maxRecordsPerBatch must be >= 1, got " + records);
       }
       this.maxRecordsPerBatch = records;
+      return this;
+    }
+
+    /**
+     * Input batches larger than about this many bytes (by their average row size) are cut too; a single row larger
+     * than this goes alone. Default 64 MiB, Spark's {@code spark.sql.execution.arrow.maxBytesPerBatch}; >= 1.
+     */
+    public Builder maxBytesPerBatch(long bytes) {
+      if (bytes < 1) {
+        throw new IllegalArgumentException("maxBytesPerBatch must be >= 1, got " + bytes);
+      }
+      this.maxBytesPerBatch = bytes;
       return this;
     }
 

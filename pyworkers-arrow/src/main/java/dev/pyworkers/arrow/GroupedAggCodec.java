@@ -2,6 +2,7 @@ package dev.pyworkers.arrow;
 
 import dev.pyworkers.EvalType;
 import dev.pyworkers.PythonFunction;
+import dev.pyworkers.arrow.internal.BatchLimit;
 import dev.pyworkers.arrow.internal.GroupedExchange;
 import dev.pyworkers.arrow.internal.IpcFrames;
 import dev.pyworkers.arrow.internal.MemoryAccess;
@@ -112,7 +113,6 @@ public final class GroupedAggCodec implements EvalTypeCodec {
   public TaskExchange newExchange(TaskInfo task) {
     String names = udfs.stream().map(ArrowUdf::name).toList().toString();
     return new GroupedExchange(evalType.name(), names, columns, "argument column", resultSchema,
-        GroupedMapCodec.DEFAULT_MAX_RECORDS_PER_BATCH, 1, allocator,
-        task);
+        new BatchLimit(GroupedMapCodec.DEFAULT_MAX_RECORDS_PER_BATCH, BatchLimit.DEFAULT_BYTES), 1, allocator, task);
   }
 }

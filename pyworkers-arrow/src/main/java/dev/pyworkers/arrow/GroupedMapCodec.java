@@ -2,6 +2,7 @@ package dev.pyworkers.arrow;
 
 import dev.pyworkers.EvalType;
 import dev.pyworkers.PythonFunction;
+import dev.pyworkers.arrow.internal.BatchLimit;
 import dev.pyworkers.arrow.internal.GroupedExchange;
 import dev.pyworkers.arrow.internal.IpcFrames;
 import dev.pyworkers.arrow.internal.MemoryAccess;
@@ -40,6 +41,7 @@ public final class GroupedMapCodec implements EvalTypeCodec {
   private final boolean keyArgument;
   private final ColumnMatch match;
   private final int maxRecordsPerBatch;
+  private final long maxBytesPerBatch;
 
   private GroupedMapCodec(Builder b, EvalType evalType, String handler) {
     MemoryAccess.require();
@@ -53,6 +55,7 @@ public final class GroupedMapCodec implements EvalTypeCodec {
     this.keyArgument = b.keyArgument;
     this.match = b.match;
     this.maxRecordsPerBatch = b.maxRecordsPerBatch;
+    this.maxBytesPerBatch = b.maxBytesPerBatch;
   }
 
   /** A grouped map UDF {@code function} whose results have {@code resultSchema}. */
@@ -66,6 +69,11 @@ public final class GroupedMapCodec implements EvalTypeCodec {
 
   public int maxRecordsPerBatch() {
     return maxRecordsPerBatch;
+  }
+
+  /** Input batches larger than about this many bytes are cut before they are sent. */
+  public long maxBytesPerBatch() {
+    return maxBytesPerBatch;
   }
 
   /** The function's name, for messages. */
@@ -104,7 +112,8 @@ public final class GroupedMapCodec implements EvalTypeCodec {
 
   @Override
   public TaskExchange newExchange(TaskInfo task) {
-    return new GroupedExchange(evalType.name(), name(), keyColumns, "key column", resultSchema, maxRecordsPerBatch,
+    return new GroupedExchange(evalType.name(), name(), keyColumns, "key column", resultSchema,
+        new BatchLimit(maxRecordsPerBatch, maxBytesPerBatch),
         -1, allocator, task);
   }
 
@@ -117,6 +126,7 @@ public final class GroupedMapCodec implements EvalTypeCodec {
     private boolean keyArgument;
     private ColumnMatch match = ColumnMatch.BY_NAME;
     private int maxRecordsPerBatch = DEFAULT_MAX_RECORDS_PER_BATCH;
+    private long maxBytesPerBatch = BatchLimit.DEFAULT_BYTES;
 
     private Builder(BufferAllocator allocator, PythonFunction function, Schema resultSchema) {
       this.allocator = Objects.requireNonNull(allocator, "allocator");
@@ -161,6 +171,18 @@ public final class GroupedMapCodec implements EvalTypeCodec {
         throw new IllegalArgumentException("maxRecordsPerBatch must be >= 1, got " + records);
       }
       this.maxRecordsPerBatch = records;
+      return this;
+    }
+
+    /**
+     * Input batches larger than about this many bytes (by their average row size) are cut too; a single row larger
+     * than this goes alone. Default 64 MiB, Spark's {@code spark.sql.execution.arrow.maxBytesPerBatch}; >= 1.
+     */
+    public Builder maxBytesPerBatch(long bytes) {
+      if (bytes < 1) {
+        throw new IllegalArgumentException("maxBytesPerBatch must be >= 1, got " + bytes);
+      }
+      this.maxBytesPerBatch = bytes;
       return this;
     }
 

@@ -2,6 +2,7 @@ package dev.pyworkers.arrow;
 
 import dev.pyworkers.EvalType;
 import dev.pyworkers.PythonFunction;
+import dev.pyworkers.arrow.internal.BatchLimit;
 import dev.pyworkers.arrow.internal.GroupedExchange;
 import dev.pyworkers.arrow.internal.IpcFrames;
 import dev.pyworkers.arrow.internal.MemoryAccess;
@@ -44,6 +45,7 @@ public final class WindowAggCodec implements EvalTypeCodec {
   private final List<ArrowUdf> udfs;
   private final List<WindowFrame> frames;
   private final int maxRecordsPerBatch;
+  private final long maxBytesPerBatch;
   private final Schema resultSchema;
   private final byte[] resultSchemaMessage;
   private final int[] columns;
@@ -60,6 +62,7 @@ public final class WindowAggCodec implements EvalTypeCodec {
     this.udfs = List.copyOf(b.udfs);
     this.frames = List.copyOf(b.frames);
     this.maxRecordsPerBatch = b.maxRecordsPerBatch;
+    this.maxBytesPerBatch = b.maxBytesPerBatch;
     List<Field> fields = new ArrayList<>();
     TreeSet<Integer> read = new TreeSet<>();
     for (int i = 0; i < udfs.size(); i++) {
@@ -99,6 +102,11 @@ public final class WindowAggCodec implements EvalTypeCodec {
     return maxRecordsPerBatch;
   }
 
+  /** Input batches larger than about this many bytes are cut before they are sent. */
+  public long maxBytesPerBatch() {
+    return maxBytesPerBatch;
+  }
+
   @Override
   public EvalType evalType() {
     return evalType;
@@ -136,7 +144,7 @@ public final class WindowAggCodec implements EvalTypeCodec {
   public TaskExchange newExchange(TaskInfo task) {
     String names = udfs.stream().map(ArrowUdf::name).toList().toString();
     return new GroupedExchange(evalType.name(), names, columns, "argument or bound column", resultSchema,
-        maxRecordsPerBatch, GroupedExchange.ROWS_OF_THE_GROUP, allocator, task, this::checkInput);
+        new BatchLimit(maxRecordsPerBatch, maxBytesPerBatch), GroupedExchange.ROWS_OF_THE_GROUP, allocator, task, this::checkInput);
   }
 
   /** Every argument and bound column is in the input, and every bound column is int32. */
@@ -179,6 +187,7 @@ public final class WindowAggCodec implements EvalTypeCodec {
     private final List<ArrowUdf> udfs = new ArrayList<>();
     private final List<WindowFrame> frames = new ArrayList<>();
     private int maxRecordsPerBatch = GroupedMapCodec.DEFAULT_MAX_RECORDS_PER_BATCH;
+    private long maxBytesPerBatch = BatchLimit.DEFAULT_BYTES;
 
     private Builder(BufferAllocator allocator) {
       this.allocator = Objects.requireNonNull(allocator, "allocator");
@@ -197,6 +206,18 @@ public final class WindowAggCodec implements EvalTypeCodec {
         throw new IllegalArgumentException("maxRecordsPerBatch must be >= 1, got " + records);
       }
       this.maxRecordsPerBatch = records;
+      return this;
+    }
+
+    /**
+     * Input batches larger than about this many bytes (by their average row size) are cut too; a single row larger
+     * than this goes alone. Default 64 MiB, Spark's {@code spark.sql.execution.arrow.maxBytesPerBatch}; >= 1.
+     */
+    public Builder maxBytesPerBatch(long bytes) {
+      if (bytes < 1) {
+        throw new IllegalArgumentException("maxBytesPerBatch must be >= 1, got " + bytes);
+      }
+      this.maxBytesPerBatch = bytes;
       return this;
     }
 

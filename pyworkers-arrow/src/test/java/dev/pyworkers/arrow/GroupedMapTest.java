@@ -355,4 +355,29 @@ class GroupedMapTest {
       }
     }
   }
+
+  @ParameterizedTest
+  @EnumSource(WorkerMode.class)
+  void aGroupLargerThanMaxBytesPerBatch_isSentInSlicesOfThatSize_andArrivesWhole(WorkerMode mode) throws Exception {
+    String src = "import pyarrow as pa\n\ndef chunks(t):\n    return pa.table({'rows': pa.array([t.num_rows], pa.int64()),"
+        + " 'chunks': pa.array([t.column(0).num_chunks], pa.int64())})\n";
+    Schema counts = new Schema(List.of(Field.nullable("rows", INT64), Field.nullable("chunks", INT64)));
+    try (BufferAllocator allocator = new RootAllocator()) {
+      Long[] keys = new Long[3000];
+      Arrays.fill(keys, 7L);
+      List<VectorSchemaRoot> input = GroupedData.batches(allocator, keys, 3000);
+      int perSlice = new dev.pyworkers.arrow.internal.BatchLimit(10_000, 4096).rowsPerSlice(input.get(0));
+      assertThat(perSlice).isBetween(50, 200); // about 30 bytes a row
+      List<Object> got = Collections.emptyList();
+      try (WorkerRegistry registry = registry(mode);
+          PythonRunner runner = PythonRunner.builder(registry).evalType(GroupedMapCodec.builder(allocator,
+              TestPython.source(src, "chunks"), counts).keyColumns(0).maxBytesPerBatch(4096).arrow()).build()) {
+        got = drain(runner.compute(ArrowGroups.sortedBy(input.iterator(), 0), 0, TaskContext.of(0)));
+        assertThat(GroupedData.rows(got)).isEqualTo("3000\t" + ((3000 + perSlice - 1) / perSlice) + "\n");
+      } finally {
+        ArrowData.closeAll(got);
+        ArrowData.closeAll(input);
+      }
+    }
+  }
 }

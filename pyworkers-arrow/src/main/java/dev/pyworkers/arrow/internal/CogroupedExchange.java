@@ -36,7 +36,7 @@ public final class CogroupedExchange implements TaskExchange {
   private final Schema leftSchema;
   private final Schema rightSchema;
   private final Schema resultSchema;
-  private final int maxRecords;
+  private final BatchLimit limit;
   private final TaskMemory memory;
   private final TaskInfo task;
   private final ConcurrentLinkedQueue<Sent> unanswered = new ConcurrentLinkedQueue<>();
@@ -51,13 +51,13 @@ public final class CogroupedExchange implements TaskExchange {
   private long answered;
 
   public CogroupedExchange(String evalName, String udfName, Schema leftSchema, Schema rightSchema,
-      Schema resultSchema, int maxRecords, BufferAllocator caller, TaskInfo task) {
+      Schema resultSchema, BatchLimit limit, BufferAllocator caller, TaskInfo task) {
     this.evalName = evalName;
     this.udfName = udfName;
     this.leftSchema = leftSchema;
     this.rightSchema = rightSchema;
     this.resultSchema = resultSchema;
-    this.maxRecords = maxRecords;
+    this.limit = limit;
     this.task = task;
     this.memory = new TaskMemory(caller, evalName, task);
   }
@@ -119,19 +119,7 @@ public final class CogroupedExchange implements TaskExchange {
         int n = root.getRowCount();
         if (n == 0) continue;
         if (!started) start(side.equals("right"));
-        for (int start = 0; start < n; start += maxRecords) {
-          int len = Math.min(maxRecords, n - start);
-          sink.reset();
-          if (start == 0 && len == n) {
-            IpcFrames.writeBatch(root, sink);
-          } else {
-            try (VectorSchemaRoot part = root.slice(start, len)) {
-              IpcFrames.writeBatch(part, sink);
-            }
-          }
-          in.writeFrame(sink.buffer(), 0, sink.size());
-          in.progress();
-        }
+        limit.write(root, sink, in);
         rows += n;
         if (rows > Integer.MAX_VALUE) {
           throw new IllegalArgumentException("the " + side + " side of cogroup " + index + " (key " + key

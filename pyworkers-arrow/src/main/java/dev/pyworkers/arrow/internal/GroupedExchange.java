@@ -55,7 +55,7 @@ public final class GroupedExchange implements TaskExchange {
   private final int[] keyColumns;
   private final String columnsAre;
   private final Schema resultSchema;
-  private final int maxRecords;
+  private final BatchLimit limit;
   private final int rowsPerGroup;
   private final TaskMemory memory;
   private final TaskInfo task;
@@ -73,8 +73,8 @@ public final class GroupedExchange implements TaskExchange {
    * {@link #ROWS_OF_THE_GROUP}.
    */
   public GroupedExchange(String evalName, String udfName, int[] columns, String columnsAre, Schema resultSchema,
-      int maxRecords, int rowsPerGroup, BufferAllocator caller, TaskInfo task) {
-    this(evalName, udfName, columns, columnsAre, resultSchema, maxRecords, rowsPerGroup, caller, task, (s, p) -> { });
+      BatchLimit limit, int rowsPerGroup, BufferAllocator caller, TaskInfo task) {
+    this(evalName, udfName, columns, columnsAre, resultSchema, limit, rowsPerGroup, caller, task, (s, p) -> { });
   }
 
   /**
@@ -82,14 +82,14 @@ public final class GroupedExchange implements TaskExchange {
    * sent, to throw an {@code IllegalArgumentException} for an input the UDFs cannot read.
    */
   public GroupedExchange(String evalName, String udfName, int[] columns, String columnsAre, Schema resultSchema,
-      int maxRecords, int rowsPerGroup, BufferAllocator caller, TaskInfo task,
+      BatchLimit limit, int rowsPerGroup, BufferAllocator caller, TaskInfo task,
       BiConsumer<Schema, Integer> inputCheck) {
     this.evalName = evalName;
     this.udfName = udfName;
     this.keyColumns = columns;
     this.columnsAre = columnsAre;
     this.resultSchema = resultSchema;
-    this.maxRecords = maxRecords;
+    this.limit = limit;
     this.rowsPerGroup = rowsPerGroup;
     this.task = task;
     this.inputCheck = inputCheck;
@@ -138,19 +138,7 @@ public final class GroupedExchange implements TaskExchange {
             unanswered.add(sent); // before the frame: its answer cannot come sooner
             in.writeFrame(ControlFrame.GROUP_START.encode((int) index));
           }
-          for (int start = 0; start < n; start += maxRecords) {
-            int len = Math.min(maxRecords, n - start);
-            sink.reset();
-            if (start == 0 && len == n) {
-              IpcFrames.writeBatch(root, sink);
-            } else {
-              try (VectorSchemaRoot part = root.slice(start, len)) {
-                IpcFrames.writeBatch(part, sink);
-              }
-            }
-            in.writeFrame(sink.buffer(), 0, sink.size());
-            in.progress();
-          }
+          limit.write(root, sink, in);
           rows += n;
         }
         if (rows > 0) {
