@@ -16,10 +16,11 @@ The JVM runs :func:`make_pandas_job`'s result as a NON_UDF function with raw-byt
 * a task with no input frame is the check the JVM runs before it reads any data: it imports pandas and pyarrow
   (an ImportError names the package and the pip command), checks ``--schema``, loads FUNC and yields one JSON record.
 
-Types: ints and bools come to FUNC as pandas' nullable dtypes (``Int64``, ``boolean``), so a frame with a null in an
-int column keeps its ints (never float64, which would change values above 2**53); floats stay ``float64`` (null is
-NaN); strings are pandas' ``str``; timestamps, dates and durations as pyarrow converts them. Each frame's types are
-inferred from its own records.
+Types: FUNC gets the dtypes that pandas' own readers give with ``dtype_backend="numpy_nullable"``: ``Int64`` (and
+the other widths), ``boolean``, ``Float64``, ``string``, each with ``pd.NA`` for null, so a frame with a null in an
+int column keeps its ints (never float64, which would change values above 2**53) and the result's types do not hang
+on whether a frame happens to hold a null; timestamps, dates and durations as pyarrow converts them. Each frame's
+types are inferred from its own records.
 
 JSON output, written by ``DataFrame.to_json(orient="records", lines=True)``: NaN, None, NaT and pandas' NA are
 ``null``; an infinite float is an error (JSON has no Infinity); floats have 15 significant digits (pandas' most);
@@ -130,7 +131,9 @@ class _Libraries:
         self.np, self.pd, self.pa, self.csv, self.json = np, pd, pa, pa_csv, pa_json
         nullable = {pa.int8(): pd.Int8Dtype(), pa.int16(): pd.Int16Dtype(), pa.int32(): pd.Int32Dtype(),
                     pa.int64(): pd.Int64Dtype(), pa.uint8(): pd.UInt8Dtype(), pa.uint16(): pd.UInt16Dtype(),
-                    pa.uint32(): pd.UInt32Dtype(), pa.uint64(): pd.UInt64Dtype(), pa.bool_(): pd.BooleanDtype()}
+                    pa.uint32(): pd.UInt32Dtype(), pa.uint64(): pd.UInt64Dtype(), pa.bool_(): pd.BooleanDtype(),
+                    pa.float32(): pd.Float32Dtype(), pa.float64(): pd.Float64Dtype(),
+                    pa.string(): pd.StringDtype(), pa.large_string(): pd.StringDtype()}
         self.types_mapper = nullable.get
 
     @classmethod
@@ -216,8 +219,10 @@ def _csv_frame(lib: _Libraries, header_line: int, header: memoryview, frame: byt
         head += b"\n"
     options = lib.csv.ReadOptions(use_threads=False, block_size=max(len(head) + len(body) + 1, 1 << 16))
     parse = lib.csv.ParseOptions(newlines_in_values=True)
+    convert = lib.csv.ConvertOptions(strings_can_be_null=True)  # an empty field is null, as pandas.read_csv has it
     try:
-        table = lib.csv.read_csv(lib.pa.BufferReader(head + bytes(body)), read_options=options, parse_options=parse)
+        table = lib.csv.read_csv(lib.pa.BufferReader(head + bytes(body)), read_options=options, parse_options=parse,
+                                 convert_options=convert)
     except lib.pa.ArrowInvalid as e:
         raise MalformedRecordError("%s (with the CSV header at input line %d) are not CSV pyarrow can read as one "
                                    "table: %s" % (where, header_line, e)) from None
@@ -367,7 +372,7 @@ class _ArrowWriter:
 
 
 def _describe(value: Any) -> str:
-    text = repr(value)
+    text = " ".join(repr(value).split())
     if len(text) > _EXCERPT_CHARS:
         text = text[:_EXCERPT_CHARS] + "..."
     return "%s %s" % (type(value).__name__, text)

@@ -6,6 +6,7 @@ import dev.pyworkers.RecordFormat;
 import dev.pyworkers.TaskContext;
 import dev.pyworkers.TaskResults;
 import dev.pyworkers.WorkerConfig;
+import dev.pyworkers.WorkerMode;
 import dev.pyworkers.WorkerRegistry;
 import dev.pyworkers.events.WorkerEventListener;
 import java.io.IOException;
@@ -26,6 +27,8 @@ import java.util.concurrent.TimeUnit;
  * interrupt hook. Thread-safe: {@link #run} once on one thread, {@link #interrupt} from any thread.
  */
 public final class RunJob {
+  /** The system property that picks the worker mode (DAEMON by default). */
+  public static final String WORKER_MODE_PROPERTY = "pyworkers.run.workerMode";
   private final RunSettings settings;
   private final PrintStream progressStream;
   private final StallReporter stalls;
@@ -55,6 +58,7 @@ public final class RunJob {
     long started = System.nanoTime();
     if (settings.format() == InputFormat.ARROW) checkArrowInput();
     WorkerConfig config = WorkerConfig.builder()
+        .mode(workerMode())
         .idlePoolSize(settings.workers())
         .stopTimeout(Duration.ofMillis(500))
         .preloadModules(List.of("pyworkers.jobs"))
@@ -118,6 +122,20 @@ public final class RunJob {
   private ArrowFileSplitter arrowInput() throws IOException, RunFailure {
     return ArrowFileSplitter.open(settings.input(), settings.batchRecords(),
         settings.partitionBytesFor(Files.size(settings.input())));
+  }
+
+  /**
+   * The worker mode: DAEMON (forked from a Python daemon), unless the system property {@value #WORKER_MODE_PROPERTY}
+   * says SIMPLE (one {@code python -m} process per worker; the tests run both, docs/configuration.md).
+   */
+  private static WorkerMode workerMode() throws RunFailure {
+    String mode = System.getProperty(WORKER_MODE_PROPERTY, "DAEMON").strip().toUpperCase(java.util.Locale.ROOT);
+    try {
+      return WorkerMode.valueOf(mode);
+    } catch (IllegalArgumentException e) {
+      throw new RunFailure(ExitCode.BAD_ARGUMENT, "the system property " + WORKER_MODE_PROPERTY + " is '" + mode
+          + "'; give DAEMON or SIMPLE (e.g. PYWORKERS_JAVA_OPTS=-D" + WORKER_MODE_PROPERTY + "=SIMPLE)", e);
+    }
   }
 
   /** An Arrow input that is not an IPC file fails before any Python process starts. */
