@@ -213,3 +213,37 @@ def test_missing_pandas_is_an_argument_error_with_the_install_hint(udf, monkeypa
     monkeypatch.setattr(builtins, "__import__", no_pyarrow)
     with pytest.raises(jobs_pandas.JobArgumentError, match=r"needs pandas and pyarrow .* -m pip install pandas pyarrow"):
         run(udf, "f", [])
+
+
+def test_the_vectorized_json_writer_writes_to_jsons_bytes_or_leaves_the_frame_to_it():
+    """Random frames of the fast types, with nulls and strings of characters to_json escapes or keeps: the vectorized
+    writer's bytes are to_json's whenever it takes the frame, and it leaves every frame with an escaped character."""
+    import random
+    writer = jobs_pandas._JsonWriter(jobs_pandas._Libraries.load())
+    rng = random.Random(7)
+    alphabet = ["a", "\u00e9", "\u20ac", "\U0001f600", "/", '"', "\\", "\n", "\x01", "\x7f", "\u2028", " ", "Z"]
+    taken = left = 0
+    for _ in range(300):
+        n = rng.randrange(1, 30)
+        strings = [None if rng.random() < 0.2 else "".join(rng.choice(alphabet) for _ in range(rng.randrange(4)))
+                   for _ in range(n)]
+        df = pd.DataFrame({
+            "i": pd.array([None if rng.random() < 0.2 else rng.randrange(-2 ** 63, 2 ** 63) for _ in range(n)],
+                          dtype="Int64"),
+            "s": pd.array(strings, dtype="string"),
+            "b": pd.array([None if rng.random() < 0.3 else rng.random() < 0.5 for _ in range(n)], dtype="boolean"),
+            "u": pd.Series([rng.randrange(2 ** 64) for _ in range(n)], dtype="uint64"),
+            "o": pd.Series(strings, dtype=object),
+            "z": [None] * n,
+        })
+        expected = df.to_json(orient="records", lines=True, force_ascii=False).encode("utf-8")
+        expected = expected if expected.endswith(b"\n") else expected + b"\n"
+        fast = writer._vectorized(df)
+        if fast is None:
+            left += 1
+            assert any(jobs_pandas._NEEDS_ESCAPE.search(s) for s in strings if s is not None)
+        else:
+            taken += 1
+            assert fast == expected
+    assert taken > 5 and left > 5
+    assert writer._vectorized(pd.DataFrame({"f": [1.5]})) is None  # floats: to_json's 15 digits, not pyarrow's

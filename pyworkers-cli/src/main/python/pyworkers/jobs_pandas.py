@@ -299,10 +299,15 @@ def _check_columns(df: Any) -> None:
 
 
 class _JsonWriter:
-    """JSON lines by ``DataFrame.to_json``; an infinite float is an error (see the module's docstring)."""
+    """JSON lines, the bytes ``DataFrame.to_json`` writes (see the module's docstring); an infinite float is an
+    error. A result whose columns are all ints, bools or strings without a character that to_json escapes is
+    written by pyarrow's vectorized string kernels instead, about three times as fast, to the same bytes (the
+    pytest checks both ways against each other); anything else goes through to_json."""
 
     def __init__(self, lib: _Libraries) -> None:
         self.lib = lib
+        import pyarrow.compute as pc
+        self.pc = pc
 
     def write(self, df: Any) -> bytes:
         _check_columns(df)
@@ -319,6 +324,9 @@ class _JsonWriter:
                                        "keeps it" % (str(name), float(values[row]), row))
         if len(df) == 0:
             return b""
+        fast = self._vectorized(df)
+        if fast is not None:
+            return fast
         try:
             text = df.to_json(orient="records", lines=True, date_format="iso", date_unit="ns", double_precision=15,
                               force_ascii=False)
@@ -327,6 +335,57 @@ class _JsonWriter:
                                "timestamps, lists or dicts" % (jobs._type_name(e), e)) from None
         data = text.encode("utf-8")
         return data if data.endswith(b"\n") else data + b"\n"
+
+    def _vectorized(self, df: Any) -> Optional[bytes]:
+        """The JSON lines of ``df`` built column-wise with pyarrow: ``{"a":1,"b":"x"}\n`` per row, or None when a
+        column is of another type (floats included: to_json writes 15 digits, pyarrow the shortest form) or holds a
+        character to_json escapes."""
+        pa, pc, np = self.lib.pa, self.pc, self.lib.np
+        names = [str(c) for c in df.columns]
+        if any(_NEEDS_ESCAPE.search(n) for n in names):
+            return None
+        kinds = {str(t) for t in df.dtypes}
+        if not kinds <= _FAST_DTYPES:
+            return None
+        try:
+            table = pa.Table.from_pandas(df, preserve_index=False).combine_chunks()
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+            return None
+        text_type = pa.large_string()  # one string type for every part (the kernels take no mix), 64-bit offsets
+
+        def literal(value: str) -> Any:
+            return pa.scalar(value, text_type)
+
+        parts: List[Any] = []
+        for i, column in enumerate(table.columns):
+            array = column.chunk(0) if column.num_chunks == 1 else pa.concat_arrays(column.chunks)
+            kind = array.type
+            if pa.types.is_integer(kind):
+                text = pc.cast(array, text_type)
+            elif pa.types.is_boolean(kind):
+                text = pc.if_else(array, literal("true"), literal("false"))
+            elif pa.types.is_string(kind) or pa.types.is_large_string(kind):
+                if pc.any(pc.match_substring_regex(array, _NEEDS_ESCAPE_RE2)).as_py():
+                    return None
+                text = pc.binary_join_element_wise(literal('"'), pc.cast(array, text_type), literal('"'), literal(""))
+            elif pa.types.is_null(kind):
+                text = pa.nulls(len(array), text_type)
+            else:
+                return None
+            parts.append(literal(('{"%s":' if i == 0 else ',"%s":') % names[i]))
+            parts.append(pc.fill_null(text, literal("null")))
+        parts.append(literal("}\n"))
+        lines = pc.binary_join_element_wise(*parts, literal(""))
+        offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)[lines.offset:lines.offset + len(lines) + 1]
+        return lines.buffers()[2][int(offsets[0]):int(offsets[-1])].to_pybytes()
+
+
+# What to_json escapes in a string (and, to be safe, the separators JavaScript treats as line ends): such a column
+# goes through to_json.
+_NEEDS_ESCAPE = re.compile("[\x00-\x1f\"\\\\/\x7f\u2028\u2029]")
+_NEEDS_ESCAPE_RE2 = r'[\x00-\x1f"\\/\x7f\x{2028}\x{2029}]'  # the same class in pyarrow's (RE2) syntax
+_FAST_DTYPES = {"Int8", "Int16", "Int32", "Int64", "UInt8", "UInt16", "UInt32", "UInt64", "int8", "int16", "int32",
+                "int64", "uint8", "uint16", "uint32", "uint64", "bool", "boolean", "string", "str", "object"}
 
 
 class _ArrowWriter:

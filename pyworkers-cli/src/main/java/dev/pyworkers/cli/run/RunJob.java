@@ -61,7 +61,8 @@ public final class RunJob {
         .mode(workerMode())
         .idlePoolSize(settings.workers())
         .stopTimeout(Duration.ofMillis(500))
-        .preloadModules(List.of("pyworkers.jobs"))
+        .preloadModules(settings.isPandas() ? List.of("pyworkers.jobs", "pyworkers.jobs_pandas_preload")
+            : List.of("pyworkers.jobs"))
         .build();
     try (WorkerRegistry reg = WorkerRegistry.create(config, events)) {
       // Publish, then look at the flag; interrupt() sets the flag, then looks here: one of the two sees the other,
