@@ -136,6 +136,21 @@ class RunPandasTest {
   }
 
   @Test
+  void theBundledExample_reviewsStrongOpinions_isThePlainPandasResult() throws Exception {
+    Path examples = Path.of("..", "examples").toAbsolutePath().normalize();
+    String udf = examples.resolve("reviews_pandas.py") + ":strong_opinions";
+    Path in = examples.resolve("reviews.jsonl");
+    Path out = dir.resolve("strong.jsonl");
+    CliProcess p = CliProcess.run(dir, "run", "--pandas", "--udf", udf, "--input", in.toString(), "--output",
+        out.toString(), "--python", PYTHON);
+    assertThat(p.exitCode()).as(p.stderr()).isZero();
+    Path expected = dir.resolve("expected.jsonl");
+    python(0, oracle.toString(), udf, in.toString(), expected.toString());
+    assertThat(Files.readAllLines(out, StandardCharsets.UTF_8)).hasSizeGreaterThan(100)
+        .isEqualTo(Files.readAllLines(expected, StandardCharsets.UTF_8));
+  }
+
+  @Test
   void csv_withAQuotedLineBreak_toJsonl_fewerRows() throws Exception {
     StringBuilder sb = new StringBuilder("x,s\n");
     for (int i = 0; i < 500; i++) sb.append(i).append(',').append(i == 4 ? "\"two\nlines\"" : "\"r" + i + "\"").append('\n');

@@ -7,6 +7,7 @@ The input is read with pandas' own readers (pyarrow engine, nullable dtypes) as 
 result is written with the same to_json options as ``pyworkers run --pandas`` documents. --check-arrow reads OUT with
 pyarrow and prints what differs (exit 1), or "same" (exit 0); SCHEMA, as --schema, is what the result is cast to."""
 import importlib.util
+import os
 import sys
 
 import pandas as pd
@@ -16,6 +17,7 @@ import pyarrow.feather as feather
 
 def load(spec):
     path, name = spec.rsplit(":", 1)
+    sys.path.insert(0, os.path.dirname(os.path.abspath(path)))  # as pyworkers loads FILE.py: its folder on sys.path
     module_spec = importlib.util.spec_from_file_location("oracle_udfs", path)
     module = importlib.util.module_from_spec(module_spec)
     module_spec.loader.exec_module(module)
