@@ -247,3 +247,38 @@ def test_the_vectorized_json_writer_writes_to_jsons_bytes_or_leaves_the_frame_to
             assert fast == expected
     assert taken > 5 and left > 5
     assert writer._vectorized(pd.DataFrame({"f": [1.5]})) is None  # floats: to_json's 15 digits, not pyarrow's
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# The golden files of docs/protocol.md section 8 (protocol/golden/arrow/run_pandas_*), shared with the JVM's
+# RunPandasGoldenTest: the frames the JVM cuts, the worker's answers, and the IPC file the JVM assembles from them.
+
+GOLDEN = __import__("pathlib").Path(__file__).resolve().parents[2] / "protocol" / "golden" / "arrow"
+
+
+def test_golden_frames_name_every_row_of_the_input_file_once_in_order():
+    reader = pa.ipc.open_file(str(GOLDEN / "run_pandas_input.arrow"))
+    data = (GOLDEN / "run_pandas_frames.bin").read_bytes()
+    frames = [struct.unpack(">qiqq", data[i:i + 28]) for i in range(0, len(data), 28)]
+    assert frames == [(1, 0, 0, 2), (3, 0, 2, 1), (4, 1, 0, 2)]
+    rows = [reader.get_batch(b).slice(o, n).to_pylist() for _, b, o, n in frames]
+    assert sum(rows, []) == reader.read_all().to_pylist()
+
+
+def test_golden_answers_are_what_the_job_answers_over_the_golden_frames():
+    data = (GOLDEN / "run_pandas_frames.bin").read_bytes()
+    frames = [data[i:i + 28] for i in range(0, len(data), 28)]
+    job = jobs_pandas.make_pandas_job(str(GOLDEN / "run_pandas_udf.py"), "f", "arrow", "arrow",
+                                      arrow_path=str(GOLDEN / "run_pandas_input.arrow"))
+    answers = b"".join(struct.pack(">i", len(out)) + out for out in job(0, iter(frames)))
+    assert answers == (GOLDEN / "run_pandas_answers.bin").read_bytes()
+
+
+def test_golden_ipc_file_of_the_jvm_is_funcs_result_over_the_whole_input():
+    namespace = {}
+    exec(compile((GOLDEN / "run_pandas_udf.py").read_text(), "run_pandas_udf.py", "exec"), namespace)
+    whole = pd.read_feather(GOLDEN / "run_pandas_input.arrow", dtype_backend="numpy_nullable")
+    expected = pa.Table.from_pandas(namespace["f"](whole), preserve_index=False).replace_schema_metadata(None)
+    reader = pa.ipc.open_file(str(GOLDEN / "run_pandas_output.arrow"))
+    assert reader.num_record_batches == 2  # the empty answer (row 3 dropped) wrote no batch
+    assert reader.read_all().equals(expected)
