@@ -174,9 +174,9 @@ def _open(frame: bytes) -> Tuple[int, memoryview]:
     return _LINE_NUMBER.unpack_from(frame)[0], memoryview(frame)[8:]
 
 
-def _last_line(first: int, body: memoryview) -> int:
-    raw = body.tobytes() if len(body) < 1 << 16 else bytes(body)
-    return first + raw.count(b"\n") - (1 if raw.endswith(b"\n") else 0)
+def _last_line(first: int, frame: bytes) -> int:
+    """The input line of the frame's last record's last line (a frame ends with a line end, but the file's last)."""
+    return first + frame.count(b"\n", 8) - (1 if frame.endswith(b"\n") else 0)
 
 
 def _lines_text(first: int, last: int) -> str:
@@ -185,7 +185,7 @@ def _lines_text(first: int, last: int) -> str:
 
 def _jsonl_frame(lib: _Libraries, frame: bytes) -> Tuple[Any, str, int]:
     first, body = _open(frame)
-    where = _lines_text(first, _last_line(first, body))
+    where = _lines_text(first, _last_line(first, frame))
     options = lib.json.ReadOptions(use_threads=False, block_size=max(len(body) + 1, 1 << 16))
     try:
         table = lib.json.read_json(lib.pa.BufferReader(body), read_options=options)
@@ -213,7 +213,7 @@ def _malformed_json(e: Exception, first: int, body: memoryview, where: str) -> M
 
 def _csv_frame(lib: _Libraries, header_line: int, header: memoryview, frame: bytes) -> Tuple[Any, str, int]:
     first, body = _open(frame)
-    where = _lines_text(first, _last_line(first, body))
+    where = _lines_text(first, _last_line(first, frame))
     head = bytes(header)
     if not head.endswith(b"\n"):
         head += b"\n"
