@@ -78,15 +78,17 @@ final class RunCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   @Option(names = "--udf", required = true, paramLabel = "FILE.py:FUNC",
-      description = "The Python file and the function in it to call once per record. FILE.py is loaded in each"
-          + " worker like a script (its folder is on sys.path); FUNC takes one argument.")
+      description = "The Python file and the function in it to call once per record (with --pandas, once per"
+          + " DataFrame). FILE.py is loaded in each worker like a script (its folder is on sys.path); FUNC takes one"
+          + " argument.")
   String udf;
 
   @Option(names = "--input", required = true, paramLabel = "IN", description = "The input file.")
   Path input;
 
   @Option(names = "--output", required = true, paramLabel = "OUT",
-      description = "The output file, JSON lines; replaced only when the run succeeds.")
+      description = "The output file, JSON lines (with --pandas, an Arrow IPC file when it ends in .arrow or"
+          + " .feather); replaced only when the run succeeds.")
   Path output;
 
   @Option(names = "--format", paramLabel = "FORMAT",
