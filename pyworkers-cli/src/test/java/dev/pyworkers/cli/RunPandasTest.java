@@ -254,6 +254,16 @@ class RunPandasTest {
   }
 
   @Test
+  void aWorkerThatDiesMidPartition_exit4_namingThePartition_andLeavesNoOutput() throws Exception {
+    Path in = jsonl("in.jsonl", 0, 100);
+    CliProcess p = run("crash_on_13", in, dir.resolve("out.arrow"), "--workers", "2", "--batch-size", "10",
+        "--partition-size", "64k");
+    assertThat(p.exitCode()).as(p.stderr()).isEqualTo(4);
+    assertThat(p.stderr()).contains("a Python worker crashed while running partition 0, which starts at input line 1");
+    assertNoOutputLeft("out.arrow");
+  }
+
+  @Test
   void funcReturnsNoDataFrame_exit1_sayingWhatItReturned() throws Exception {
     Path in = jsonl("in.jsonl", 0, 5);
     CliProcess p = run("not_a_frame", in, dir.resolve("out.jsonl"));

@@ -58,3 +58,11 @@ def values(df):
         "nat": pd.Series([pd.NaT] * len(df), dtype="datetime64[ns]"),
         "list": [[int(v), None] for v in df["x"]],
     })
+
+
+def crash_on_13(df):
+    """A worker that dies in the middle of a partition."""
+    if (df["x"] == 13).any():
+        import os
+        os._exit(7)
+    return df
