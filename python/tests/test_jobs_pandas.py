@@ -36,6 +36,9 @@ def inf(df):
 def twice(df):
     return pd.DataFrame([[1, 2]], columns=["a", "a"])
 
+def grouped(df):
+    return df.groupby("s").sum()
+
 def values(df):
     return pd.DataFrame({"f": df["x"] / 3, "t": pd.to_datetime(df["x"], unit="ms"), "nan": float("nan"),
                          "big": pd.array([2 ** 62] * len(df), dtype="Int64"), "cat": pd.Categorical(["a"] * len(df))})
@@ -186,6 +189,9 @@ def test_infinity_and_duplicate_columns_are_errors_in_json_output(udf):
         run(udf, "inf", [jsonl_frame(RECORDS)])
     with pytest.raises(jobs.UdfRecordError, match=r"names column\(s\) \['a'\] more than once"):
         run(udf, "twice", [jsonl_frame(RECORDS)])
+    for out_fmt in ("jsonl", "arrow"):
+        with pytest.raises(jobs.UdfRecordError, match=r"its index is named \['s'\]: .* call reset_index\(\)"):
+            run(udf, "grouped", [jsonl_frame(RECORDS)], out_fmt=out_fmt)
 
 
 def test_infinity_is_kept_in_arrow_output(udf):

@@ -292,6 +292,12 @@ class _ResultError(Exception):
 
 
 def _check_columns(df: Any) -> None:
+    """Column names once each; a named index (``groupby(...).sum()``'s) is data that OUT would lose: refused. An
+    unnamed index (a filter's leftover row numbers) is dropped, as in Spark."""
+    index_names = [n for n in df.index.names if n is not None]
+    if index_names:
+        raise _ResultError("its index is named %s: OUT holds columns only; call reset_index() to keep the index as "
+                           "columns, or reset_index(drop=True) to drop it" % [str(n) for n in index_names])
     names = [str(c) for c in df.columns]
     if len(set(names)) != len(names):
         twice = sorted({n for n in names if names.count(n) > 1})
