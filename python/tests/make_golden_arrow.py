@@ -27,6 +27,7 @@ def main() -> None:
     print("wrote %s" % path)
     write_cogrouped_golden()
     write_window_golden()
+    write_run_pandas_golden()
 
 
 def write_cogrouped_golden() -> None:
@@ -53,6 +54,65 @@ def write_window_golden() -> None:
         path = arrow_golden.ARROW_GOLDEN_DIR / (name + "_output.bin")
         path.write_bytes(arrow_golden.run_handler(handler, command, frames) + protocol.pack_int(-1))
         print("wrote %s" % path)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# pyworkers run --pandas (docs/protocol.md section 8): the input Arrow IPC file, the frames the JVM cuts from it, and
+# what pyworkers.jobs_pandas answers with Arrow output. RunPandasGoldenTest (pyworkers-cli) checks the frames and
+# writes run_pandas_output.arrow from the answers; python/tests/test_jobs_pandas.py checks all four.
+
+RUN_PANDAS_UDF = "run_pandas_udf.py"
+
+
+def run_pandas_frames(path):
+    """The 28-byte frames of docs/protocol.md 8.2 for every batch of ``path``, 2 rows at most each (``--batch-size
+    2``), as the JVM's ArrowFileSplitter cuts them."""
+    import struct
+
+    import pyarrow as pa
+
+    frames = []
+    reader = pa.ipc.open_file(str(path))
+    row = 1
+    for i in range(reader.num_record_batches):
+        rows = reader.get_batch(i).num_rows
+        for offset in range(0, rows, 2):
+            frames.append(struct.pack(">qiqq", row + offset, i, offset, min(2, rows - offset)))
+        row += rows
+    return frames
+
+
+def run_pandas_answers(golden_dir):
+    """The output frames of the job over the golden frames, each prefixed by its big-endian int32 length."""
+    import struct
+
+    from pyworkers import jobs_pandas
+
+    frames = run_pandas_frames(golden_dir / "run_pandas_input.arrow")
+    job = jobs_pandas.make_pandas_job(str(golden_dir / RUN_PANDAS_UDF), "f", "arrow", "arrow",
+                                      arrow_path=str(golden_dir / "run_pandas_input.arrow"))
+    return b"".join(struct.pack(">i", len(out)) + out for out in job(0, iter(frames)))
+
+
+def write_run_pandas_golden():
+    import struct
+
+    import pyarrow as pa
+
+    pyworkers.__path__.append(str(_ROOT / "pyworkers-cli" / "src" / "main" / "python" / "pyworkers"))
+    golden = arrow_golden.ARROW_GOLDEN_DIR
+    (golden / RUN_PANDAS_UDF).write_text('import pandas as pd\n\n\ndef f(df):\n'
+                                         '    """Row 3 of the input goes, every other row gains y = 2 x."""\n'
+                                         '    kept = df[df["x"].fillna(0) != 3]\n'
+                                         '    return kept.assign(y=kept["x"] * 2).reset_index(drop=True)\n')
+    table = pa.table({"x": pa.array([1, 2, 3, None, 5], pa.int64()), "s": pa.array(["a", None, "c", "d", "e"])})
+    with pa.ipc.new_file(str(golden / "run_pandas_input.arrow"), table.schema) as w:
+        for batch in table.to_batches(max_chunksize=3):
+            w.write_batch(batch)
+    (golden / "run_pandas_frames.bin").write_bytes(b"".join(run_pandas_frames(golden / "run_pandas_input.arrow")))
+    (golden / "run_pandas_answers.bin").write_bytes(run_pandas_answers(golden))
+    assert struct.calcsize(">qiqq") == 28
+    print("wrote %s/run_pandas_{udf.py,input.arrow,frames.bin,answers.bin}" % golden)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     version = Main.VERSION,
     description = "Runs a benchmark harness and prints its results.",
-    subcommands = {BenchAcquireCommand.class, RunJobBenchCommand.class, BenchThroughputCommand.class,
+    subcommands = {BenchAcquireCommand.class, RunJobBenchCommand.class, RunPandasBenchCommand.class, BenchThroughputCommand.class,
         RunWorkersBenchCommand.class, BenchArrowCommand.class})
 final class BenchCommand implements Runnable {
   @Spec CommandSpec spec;

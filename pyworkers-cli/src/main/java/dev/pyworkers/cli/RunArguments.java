@@ -1,6 +1,7 @@
 package dev.pyworkers.cli;
 
 import dev.pyworkers.cli.run.InputFormat;
+import dev.pyworkers.cli.run.OutputFormat;
 import dev.pyworkers.cli.run.RecordRules;
 import dev.pyworkers.cli.run.RunSettings;
 import java.io.File;
@@ -45,7 +46,9 @@ final class RunArguments {
     readableFile("--udf file", udfFile);
     readableFile("--input", c.input);
     InputFormat format = c.format != null ? c.format : InputFormat.fromFileName(c.input).orElseThrow(() -> bad(
-        "cannot tell the format of --input " + c.input + " from its extension; give --format jsonl, csv or text"));
+        "cannot tell the format of --input " + c.input + " from its extension; give --format "
+            + (c.pandas ? "jsonl, csv or arrow" : "jsonl, csv or text")));
+    RunSettings.PandasSettings pandas = pandas(c, format);
     checkOutput(c.input, c.output);
     if (c.workers < 1 || c.workers > 1024) throw bad("--workers must be between 1 and 1024, got " + c.workers);
     if (c.batchSize != null && c.batchSize < 1) throw bad("--batch-size must be at least 1, got " + c.batchSize);
@@ -57,7 +60,37 @@ final class RunArguments {
     Duration taskTimeout = duration("--task-timeout", c.taskTimeout);
     return new RunSettings(udfFile, function, c.input, c.output, format, c.workers,
         c.batchSize == null ? 0 : c.batchSize, partitionBytes, c.python, c.showProgress(), stallWarning, taskTimeout,
-        records);
+        records, pandas);
+  }
+
+  /** --pandas, --schema and what they allow; null without --pandas. */
+  private RunSettings.PandasSettings pandas(RunCommand c, InputFormat format) {
+    if (!c.pandas) {
+      if (format == InputFormat.ARROW) {
+        throw bad("--input " + c.input + " is Arrow IPC, which only --pandas reads (FUNC then gets a DataFrame per"
+            + " record batch); add --pandas");
+      }
+      if (c.schema != null) throw bad("--schema is for --pandas runs with Arrow output; add --pandas");
+      return null;
+    }
+    if (format == InputFormat.TEXT) {
+      throw bad("--pandas reads jsonl, csv or arrow input, not text; give --format jsonl, csv or arrow, or leave out"
+          + " --pandas to get each line as a str");
+    }
+    if (c.allowNan) {
+      throw bad("--allow-nan does not apply to --pandas: its JSON output writes NaN, None and NaT as null and fails"
+          + " on an infinite float, and Arrow output (.arrow) keeps NaN and Infinity; leave out --allow-nan");
+    }
+    OutputFormat out = OutputFormat.fromFileName(c.output);
+    String schema = c.schema == null ? "" : c.schema.strip();
+    if (c.schema != null) {
+      if (out != OutputFormat.ARROW) {
+        throw bad("--schema fixes the schema of Arrow output, but --output " + c.output + " is JSON lines; name OUT"
+            + " .arrow or .feather, or leave out --schema");
+      }
+      if (schema.isEmpty()) throw bad("--schema is empty; give NAME:TYPE,..., e.g. --schema id:int64,name:string");
+    }
+    return new RunSettings.PandasSettings(out, schema);
   }
 
   /** --max-record-size and --allow-nan. */

@@ -78,21 +78,38 @@ final class RunCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   @Option(names = "--udf", required = true, paramLabel = "FILE.py:FUNC",
-      description = "The Python file and the function in it to call once per record. FILE.py is loaded in each"
-          + " worker like a script (its folder is on sys.path); FUNC takes one argument.")
+      description = "The Python file and the function in it to call once per record (with --pandas, once per"
+          + " DataFrame). FILE.py is loaded in each worker like a script (its folder is on sys.path); FUNC takes one"
+          + " argument.")
   String udf;
 
   @Option(names = "--input", required = true, paramLabel = "IN", description = "The input file.")
   Path input;
 
   @Option(names = "--output", required = true, paramLabel = "OUT",
-      description = "The output file, JSON lines; replaced only when the run succeeds.")
+      description = "The output file, JSON lines (with --pandas, an Arrow IPC file when it ends in .arrow or"
+          + " .feather); replaced only when the run succeeds.")
   Path output;
 
   @Option(names = "--format", paramLabel = "FORMAT",
-      description = "jsonl, csv or text (default: from IN's extension: .jsonl/.ndjson/.jsonlines, .csv,"
-          + " .txt/.text/.log).")
+      description = "jsonl, csv, text or arrow (default: from IN's extension: .jsonl/.ndjson/.jsonlines, .csv,"
+          + " .txt/.text/.log, .arrow/.feather); arrow only with --pandas, text only without.")
   InputFormat format;
+
+  @Option(names = "--pandas",
+      description = "FUNC takes a pandas DataFrame per batch of records and returns a DataFrame with any number of"
+          + " rows, as Spark's mapInPandas. IN is JSONL, CSV (read by pyarrow, types inferred per batch) or an Arrow"
+          + " IPC file (.arrow, .feather: one DataFrame per record batch, read by the workers from the file); OUT is"
+          + " an Arrow IPC file when it ends in .arrow or .feather, else JSON lines (NaN, None and NaT as null). The"
+          + " workers need pandas and pyarrow. A batch is as large as its partition unless --batch-size gives its"
+          + " rows.")
+  boolean pandas;
+
+  @Option(names = "--schema", paramLabel = "NAME:TYPE,...",
+      description = "With --pandas and Arrow output: the columns and pyarrow types of OUT (e.g. id:int64,name:string,"
+          + "t:timestamp[us]); every result is cast to it, safely (an overflow or a lossy cast fails). Without it,"
+          + " the first result with rows fixes OUT's schema and a later result of other types fails the run.")
+  String schema;
 
   @Option(names = "--workers", paramLabel = "N",
       description = "Python worker processes, and partitions processed at once (default: the number of cores,"

@@ -26,8 +26,8 @@ class CliErrorLineTest {
           + " --help')",
       "--worker|2|pyworkers run: Unknown options: '--worker', '2'; did you mean --workers? (see 'pyworkers run"
           + " --help')",
-      "--format|xml|pyworkers run: Invalid value for option '--format': expected one of [JSONL, CSV, TEXT]"
-          + " (case-insensitive) but was 'xml' (see 'pyworkers run --help')",
+      "--format|xml|pyworkers run: Invalid value for option '--format': expected one of [JSONL, CSV, TEXT,"
+          + " ARROW] (case-insensitive) but was 'xml' (see 'pyworkers run --help')",
       "--max-record-size|0|pyworkers run: --max-record-size '0' must be between 1k and 256m; give e.g. 16m (see"
           + " 'pyworkers run --help')",
       "--max-record-size|2048g|pyworkers run: --max-record-size '2048g' must be between 1k and 256m; give e.g. 16m"

@@ -23,11 +23,11 @@ public final class Failures {
     Throwable t = unwrap(thrown);
     if (t instanceof RunFailure f) return f;
     String where = partition == null ? "" : " while running partition " + partition.index()
-        + " (input from line " + partition.firstLine() + ")";
+        + " (input from " + partition.start() + ")";
     if (t instanceof PythonException e) return python(e, where);
     if (t instanceof WorkerCrashedException e) {
       String part = partition == null ? "" : " while running partition " + partition.index()
-          + ", which starts at input line " + partition.firstLine();
+          + ", which starts at input " + partition.start();
       return new RunFailure(ExitCode.WORKER_CRASH, "a Python worker crashed" + part + ":\n" + e.getMessage(), e);
     }
     if (t instanceof TaskIdleTimeoutException e) return timeout(e, partition);
@@ -78,6 +78,7 @@ public final class Failures {
     if (is(type, "UdfRecordError")) return new RunFailure(ExitCode.UDF_ERROR, e.pythonMessage(), e);
     if (is(type, "MalformedRecordError")) return new RunFailure(ExitCode.BAD_INPUT, e.pythonMessage(), e);
     if (is(type, "UdfLoadError")) return new RunFailure(ExitCode.BAD_ARGUMENT, "bad --udf: " + e.pythonMessage(), e);
+    if (is(type, "JobArgumentError")) return new RunFailure(ExitCode.BAD_ARGUMENT, e.pythonMessage(), e);
     // A SIGINT the worker received: pyworkers.jobs reports a KeyboardInterrupt that FUNC raised itself as a UDF error.
     if (is(type, "KeyboardInterrupt")) {
       return new RunFailure(ExitCode.INTERRUPTED, "interrupted: a Python worker got SIGINT" + where, e);

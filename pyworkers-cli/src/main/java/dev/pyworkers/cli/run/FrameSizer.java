@@ -14,13 +14,23 @@ final class FrameSizer {
   /** The input frame cap before any output was seen. */
   static final long FIRST_FRAME_BYTES = 16L << 10;
 
-  private final InputSplitter splitter;
+  private final PartitionSource splitter;
+  private final long target;
   /** Guarded by {@code this}: the highest output/input byte ratio seen, 0 before the first frame. */
   private double maxRatio;
 
-  FrameSizer(InputSplitter splitter) {
+  FrameSizer(PartitionSource splitter) {
+    this(splitter, FIRST_FRAME_BYTES, OUTPUT_FRAME_TARGET);
+  }
+
+  /**
+   * @param firstFrameBytes the input frame cap until the first output frame is seen
+   * @param target the output frame size aimed at ({@code --pandas}: one DataFrame's result, so larger)
+   */
+  FrameSizer(PartitionSource splitter, long firstFrameBytes, long target) {
     this.splitter = splitter;
-    splitter.capFrameBytes(FIRST_FRAME_BYTES);
+    this.target = target;
+    splitter.capFrameBytes(firstFrameBytes);
   }
 
   /** A task saw {@code outputBytes} of output for an input frame of {@code inputBytes}. */
@@ -29,7 +39,7 @@ final class FrameSizer {
     synchronized (this) {
       if (maxRatio != 0 && ratio <= maxRatio) return;
       maxRatio = Math.max(ratio, Double.MIN_NORMAL);
-      splitter.capFrameBytes((long) Math.min(InputSplitter.MAX_BATCH_BYTES, OUTPUT_FRAME_TARGET / maxRatio));
+      splitter.capFrameBytes((long) Math.min(InputSplitter.MAX_BATCH_BYTES, target / maxRatio));
     }
   }
 }

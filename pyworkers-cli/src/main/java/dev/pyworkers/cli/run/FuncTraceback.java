@@ -10,7 +10,7 @@ import java.util.regex.Pattern;
 final class FuncTraceback {
   private static final Pattern HEADER = Pattern.compile("^(Current thread|Thread) 0x[0-9a-fA-F]+.*");
   private static final Pattern PYWORKERS_FRAME =
-      Pattern.compile("^  File \".*[/\\\\]pyworkers[/\\\\](jobs|serializers|task|worker|daemon|_process)\\.py\", line .*");
+      Pattern.compile("^  File \".*[/\\\\]pyworkers[/\\\\](jobs|jobs_pandas|serializers|task|worker|daemon|_process)\\.py\", line .*");
 
   private FuncTraceback() {}
 

@@ -7,7 +7,7 @@ import java.util.Optional;
 
 /**
  * How {@code pyworkers run} reads its input, and what FUNC receives per record. The names are the values of
- * {@code --format} and of the {@code fmt} argument of {@code pyworkers.jobs.make_job}. Immutable.
+ * {@code --format} and of the {@code fmt} argument of {@code pyworkers.jobs.make_job} (and of {@code pyworkers.jobs_pandas}). Immutable.
  */
 public enum InputFormat {
   /** One JSON value per line; FUNC gets the parsed value. Blank lines are skipped. */
@@ -15,7 +15,9 @@ public enum InputFormat {
   /** A header line, then one record per line (quoted fields may span lines); FUNC gets a dict column -> string. */
   CSV("csv", List.of(".csv")),
   /** One record per line; FUNC gets the line as a str, without its line ending. */
-  TEXT("text", List.of(".txt", ".text", ".log"));
+  TEXT("text", List.of(".txt", ".text", ".log")),
+  /** An Arrow IPC file (Feather version 2); {@code --pandas} only: FUNC gets a DataFrame per record batch. */
+  ARROW("arrow", List.of(".arrow", ".feather"));
 
   private final String pythonName;
   @SuppressWarnings("ImmutableEnumChecker") // always a List.of(...), unmodifiable

@@ -14,7 +14,7 @@ import java.util.ArrayDeque;
  * Memory: one read buffer (4 MiB, more only for a longer record, at most the unfinished frame plus the limit) plus
  * the partition being filled. Not thread-safe: one reader thread.
  */
-public final class InputSplitter {
+public final class InputSplitter implements PartitionSource {
   /** Frames end after this many bytes of records when no record count is given. */
   public static final int DEFAULT_BATCH_BYTES = 64 << 10;
   /** No frame grows past this, whatever the record count asked for (the protocol's frame bound is 1 GiB). */
@@ -37,6 +37,8 @@ public final class InputSplitter {
   private final int batchRecords;
   private final long partitionBytes;
   private final long maxRecordBytes;
+  /** The bytes a frame ends after when no record count is given. */
+  private final int batchBytes;
   private byte[] buf = new byte[BUFFER];
   /** First byte of the frame being cut; pos: first byte not yet in a record; limit: end of the bytes read. */
   private int start;
@@ -68,6 +70,19 @@ public final class InputSplitter {
   /** @param maxRecordBytes the longest record, in bytes without its line end (1 to {@link #MAX_RECORD_BYTES}) */
   public InputSplitter(InputStream in, InputFormat format, int batchRecords, long partitionBytes,
       long maxRecordBytes) {
+    this(in, format, batchRecords, partitionBytes, maxRecordBytes, DEFAULT_BATCH_BYTES);
+  }
+
+  /**
+   * @param batchBytes the bytes a frame ends after when {@code batchRecords} is 0 (1 to {@link #MAX_BATCH_BYTES}):
+   *     {@link #DEFAULT_BATCH_BYTES} for the record-at-a-time job, more for {@code --pandas}, where a frame is one
+   *     DataFrame
+   */
+  public InputSplitter(InputStream in, InputFormat format, int batchRecords, long partitionBytes,
+      long maxRecordBytes, int batchBytes) {
+    if (batchBytes < 1 || batchBytes > MAX_BATCH_BYTES) {
+      throw new IllegalArgumentException("batchBytes must be between 1 and " + MAX_BATCH_BYTES + ", got " + batchBytes);
+    }
     if (batchRecords < 0) throw new IllegalArgumentException("batchRecords must be >= 0, got " + batchRecords);
     if (partitionBytes < 1) throw new IllegalArgumentException("partitionBytes must be >= 1, got " + partitionBytes);
     if (maxRecordBytes < 1 || maxRecordBytes > MAX_RECORD_BYTES) {
@@ -79,9 +94,11 @@ public final class InputSplitter {
     this.batchRecords = batchRecords;
     this.partitionBytes = partitionBytes;
     this.maxRecordBytes = maxRecordBytes;
+    this.batchBytes = batchBytes;
   }
 
   /** The next partition, or null at the end of the input. */
+  @Override
   public Partition next() throws IOException, RunFailure {
     begin();
     ArrayDeque<byte[]> frames = new ArrayDeque<>();
@@ -103,16 +120,19 @@ public final class InputSplitter {
    * Caps the input bytes per frame from the next frame on (at least one record per frame), so that a FUNC whose
    * output is far larger than its input still gets output frames of bounded size. Any thread.
    */
+  @Override
   public void capFrameBytes(long bytes) {
     frameCap = Math.max(1, bytes);
   }
 
   /** Input bytes consumed into partitions so far (the byte order mark and the CSV header included). */
+  @Override
   public long consumedBytes() {
     return consumed + pos;
   }
 
   /** The CSV header record as read (without its frame prefix), or null. */
+  @Override
   public byte[] header() {
     return headerFrame == null ? null : java.util.Arrays.copyOfRange(headerFrame, 8, headerFrame.length);
   }
@@ -139,7 +159,7 @@ public final class InputSplitter {
   private int nextFrame(ArrayDeque<byte[]> frames, long room) throws IOException, RunFailure {
     start = pos;
     long frameLine = line;
-    long maxBytes = Math.min(Math.min(batchRecords > 0 ? MAX_BATCH_BYTES : DEFAULT_BATCH_BYTES, frameCap), room);
+    long maxBytes = Math.min(Math.min(batchRecords > 0 ? MAX_BATCH_BYTES : batchBytes, frameCap), room);
     int n = 0;
     while (true) {
       int size = pos - start;

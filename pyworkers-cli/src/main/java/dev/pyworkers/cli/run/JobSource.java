@@ -20,6 +20,20 @@ public final class JobSource {
         + (records.allowNan() ? "True" : "False") + ", max_record_bytes=" + records.maxRecordBytes() + ")\n";
   }
 
+  /**
+   * The source of a {@code --pandas} run: {@code job = pyworkers.jobs_pandas.make_pandas_job(FILE, FUNC, IN_FORMAT,
+   * OUT_FORMAT, schema=..., arrow_path=...)}; {@code arrow_path} is IN for Arrow input, which the workers read
+   * themselves.
+   */
+  public static String pandas(RunSettings s) {
+    RunSettings.PandasSettings p = s.pandas();
+    String arrowPath = s.format() == InputFormat.ARROW ? s.input().toAbsolutePath().normalize().toString() : "";
+    return "from pyworkers.jobs_pandas import make_pandas_job\n"
+        + FUNCTION + " = make_pandas_job(" + literal(s.udfFile().toAbsolutePath().normalize().toString()) + ", "
+        + literal(s.function()) + ", " + literal(s.format().pythonName()) + ", " + literal(p.output().pythonName())
+        + ", schema=" + literal(p.schema()) + ", arrow_path=" + literal(arrowPath) + ")\n";
+  }
+
   /** A Python str literal of {@code s}: ASCII only, every other character escaped. */
   static String literal(String s) {
     StringBuilder sb = new StringBuilder(s.length() + 2).append('\'');

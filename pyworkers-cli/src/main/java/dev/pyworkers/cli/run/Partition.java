@@ -14,11 +14,24 @@ import java.util.NoSuchElementException;
  * @param lastLine the input line number of its last record's last line
  * @param records the records (JSON or text lines, CSV records) it holds
  * @param bytes the input bytes it holds
+ * @param rows whether firstLine and lastLine count rows of an Arrow IPC input (from 1) rather than lines
  */
-public record Partition(int index, long firstLine, long lastLine, long records, long bytes, ArrayDeque<byte[]> frames) {
-  /** "lines 1-500" or "line 7": where its records are in the input, for messages. */
+public record Partition(int index, long firstLine, long lastLine, long records, long bytes, ArrayDeque<byte[]> frames,
+    boolean rows) {
+  /** A partition of a line-based input (JSONL, CSV, text). */
+  public Partition(int index, long firstLine, long lastLine, long records, long bytes, ArrayDeque<byte[]> frames) {
+    this(index, firstLine, lastLine, records, bytes, frames, false);
+  }
+
+  /** "lines 1-500", "line 7" or, for Arrow input, "rows 1-500": where its records are in the input, for messages. */
   public String lines() {
-    return firstLine == lastLine ? "line " + firstLine : "lines " + firstLine + "-" + lastLine;
+    String unit = rows ? "row" : "line";
+    return firstLine == lastLine ? unit + " " + firstLine : unit + "s " + firstLine + "-" + lastLine;
+  }
+
+  /** "line 7" or "row 7": where it starts in the input, for messages. */
+  public String start() {
+    return (rows ? "row " : "line ") + firstLine;
   }
 
   /** The frames to send, in order; each is dropped from the partition as the iterator hands it out. */

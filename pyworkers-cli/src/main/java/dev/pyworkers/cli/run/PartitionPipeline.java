@@ -75,9 +75,19 @@ public final class PartitionPipeline implements AutoCloseable {
    * Runs every partition of {@code splitter}, writing results to {@code out}; returns the records written. {@code
    * inputBytes} (0 if unknown) scales the progress bar's estimated total.
    */
-  public long run(InputSplitter splitter, long inputBytes, AtomicOutput out) throws RunFailure, IOException {
+  public long run(PartitionSource splitter, long inputBytes, AtomicOutput out) throws RunFailure, IOException {
+    return run(splitter, inputBytes, out, OutputSink.lines(out), Framing.RECORDS);
+  }
+
+  /**
+   * Runs every partition of {@code splitter}, handing their output to {@code sink} in input order, then {@linkplain
+   * OutputSink#finish finishes} it; returns the input records the output frames answered (their 4-byte counts).
+   * {@code out} makes the spill files; {@code sink} writes to it.
+   */
+  public long run(PartitionSource splitter, long inputBytes, AtomicOutput out, OutputSink sink, Framing framing)
+      throws RunFailure, IOException {
     ArrayDeque<Slot> inFlight = new ArrayDeque<>();
-    FrameSizer sizer = new FrameSizer(splitter);
+    FrameSizer sizer = new FrameSizer(splitter, framing.firstFrameBytes(), framing.outputFrameBytes());
     byte[] copyBuffer = new byte[1 << 20];
     long read = 0;
     long written = 0;
@@ -96,17 +106,30 @@ public final class PartitionPipeline implements AutoCloseable {
           PartitionOutput po = new PartitionOutput(p.index(), budget, out);
           outputs.add(po);
           boolean header = splitter.header() != null;
-          inFlight.add(new Slot(po, CompletableFuture.runAsync(() -> runTask(p, header, po, sizer), pool)));
+          inFlight.add(new Slot(p, po, CompletableFuture.runAsync(() -> runTask(p, header, po, sizer), pool)));
         }
       }
       Slot head = inFlight.poll();
       if (head == null) break;
-      written += writeInOrder(head.output(), out, copyBuffer);
+      sink.begin(head.partition());
+      written += writeInOrder(head.output(), sink, out, copyBuffer);
       await(head.done());
       outputs.remove(head.output());
     }
+    sink.finish();
     progress.total(written); // blank lines were counted as records while reading
     return written;
+  }
+
+  /**
+   * How input frames are sized: the cap on the first frame (before any output was seen) and the output frame size
+   * aimed at after it ({@link FrameSizer}). Immutable.
+   */
+  public record Framing(long firstFrameBytes, long outputFrameBytes) {
+    /** One FUNC call per record: small frames, about 1 MiB of output each. */
+    public static final Framing RECORDS = new Framing(FrameSizer.FIRST_FRAME_BYTES, FrameSizer.OUTPUT_FRAME_TARGET);
+    /** {@code --pandas}: one FUNC call per frame, so frames as large as the partition, up to 16 MiB of output. */
+    public static final Framing DATAFRAMES = new Framing(256L << 10, 16L << 20);
   }
 
   /** Stops every running task now (their workers are killed); tasks not started yet will not start. */
@@ -143,10 +166,10 @@ public final class PartitionPipeline implements AutoCloseable {
   }
 
   /** A partition in flight: where its output goes, and its task. */
-  private record Slot(PartitionOutput output, CompletableFuture<Void> done) {}
+  private record Slot(Partition partition, PartitionOutput output, CompletableFuture<Void> done) {}
 
   /** Writes the head partition's output to OUT as it comes, spill files included; returns the records written. */
-  private long writeInOrder(PartitionOutput po, AtomicOutput out, byte[] buffer) throws RunFailure, IOException {
+  private long writeInOrder(PartitionOutput po, OutputSink out, AtomicOutput files, byte[] buffer) throws RunFailure, IOException {
     po.promote();
     long written = 0;
     try {
@@ -161,7 +184,7 @@ public final class PartitionPipeline implements AutoCloseable {
           try (InputStream in = Files.newInputStream(spill.path)) {
             for (int n; (n = in.read(buffer)) > 0; ) out.write(buffer, 0, n);
           }
-          out.release(spill.path);
+          files.release(spill.path);
           written += spill.records;
         }
       }
@@ -220,8 +243,8 @@ public final class PartitionPipeline implements AutoCloseable {
       output.finish();
       record(acquired, results.metrics());
     } catch (IOException e) {
-      fail(new RunFailure(ExitCode.FAILURE, "I/O error while partition " + p.index() + " (from input line "
-          + p.firstLine() + ") spilled its output beside OUT: " + e.getMessage() + "; check the free space of"
+      fail(new RunFailure(ExitCode.FAILURE, "I/O error while partition " + p.index() + " (from input "
+          + p.start() + ") spilled its output beside OUT: " + e.getMessage() + "; check the free space of"
           + " OUT's folder", e));
       throw new UncheckedIOException(e);
     } catch (RuntimeException | Error e) {

@@ -6,6 +6,7 @@ import dev.pyworkers.RecordFormat;
 import dev.pyworkers.TaskContext;
 import dev.pyworkers.TaskResults;
 import dev.pyworkers.WorkerConfig;
+import dev.pyworkers.WorkerMode;
 import dev.pyworkers.WorkerRegistry;
 import dev.pyworkers.events.WorkerEventListener;
 import java.io.IOException;
@@ -26,6 +27,8 @@ import java.util.concurrent.TimeUnit;
  * interrupt hook. Thread-safe: {@link #run} once on one thread, {@link #interrupt} from any thread.
  */
 public final class RunJob {
+  /** The system property that picks the worker mode (DAEMON by default). */
+  public static final String WORKER_MODE_PROPERTY = "pyworkers.run.workerMode";
   private final RunSettings settings;
   private final PrintStream progressStream;
   private final StallReporter stalls;
@@ -53,10 +56,13 @@ public final class RunJob {
   /** Runs the job; throws the failure with its exit code. */
   public RunSummary run() throws RunFailure {
     long started = System.nanoTime();
+    if (settings.format() == InputFormat.ARROW) checkArrowInput();
     WorkerConfig config = WorkerConfig.builder()
+        .mode(workerMode())
         .idlePoolSize(settings.workers())
         .stopTimeout(Duration.ofMillis(500))
-        .preloadModules(List.of("pyworkers.jobs"))
+        .preloadModules(settings.isPandas() ? List.of("pyworkers.jobs", "pyworkers.jobs_pandas_preload")
+            : List.of("pyworkers.jobs"))
         .build();
     try (WorkerRegistry reg = WorkerRegistry.create(config, events)) {
       // Publish, then look at the flag; interrupt() sets the flag, then looks here: one of the two sees the other,
@@ -80,16 +86,16 @@ public final class RunJob {
     try (InputStream in = Files.newInputStream(settings.input());
         AtomicOutput out = AtomicOutput.create(settings.output());
         Progress progress = settings.showProgress() ? Progress.bar(progressStream) : Progress.none();
-        PartitionPipeline pipe = new PartitionPipeline(runner, settings.workers(), progress, stalls)) {
+        PartitionPipeline pipe = new PartitionPipeline(runner, settings.workers(), progress, stalls);
+        ArrowFileSplitter arrow = settings.format() == InputFormat.ARROW ? arrowInput() : null) {
       output = out;
       pipeline = pipe;
       if (interrupted) throw interruptedFailure();
       long size = Files.size(settings.input());
-      InputSplitter splitter = new InputSplitter(in, settings.format(), settings.batchRecords(),
-          settings.partitionBytesFor(size), settings.records().maxRecordBytes());
       long records;
       try {
-        records = pipe.run(splitter, size, out);
+        records = pipe.run(arrow != null ? arrow : lineInput(in, size), size, out, sink(out), settings.isPandas()
+            ? PartitionPipeline.Framing.DATAFRAMES : PartitionPipeline.Framing.RECORDS);
       } catch (RunFailure e) {
         throw interrupted ? interruptedFailure() : e;
       }
@@ -104,8 +110,53 @@ public final class RunJob {
     }
   }
 
+  /**
+   * JSONL, CSV or text input, cut into frames of whole records; a {@code --pandas} frame is one DataFrame, so it
+   * may be as large as its partition.
+   */
+  private InputSplitter lineInput(InputStream in, long size) {
+    int batchBytes = settings.isPandas() ? InputSplitter.MAX_BATCH_BYTES : InputSplitter.DEFAULT_BATCH_BYTES;
+    return new InputSplitter(in, settings.format(), settings.batchRecords(), settings.partitionBytesFor(size),
+        settings.records().maxRecordBytes(), batchBytes);
+  }
+
+  private ArrowFileSplitter arrowInput() throws IOException, RunFailure {
+    return ArrowFileSplitter.open(settings.input(), settings.batchRecords(),
+        settings.partitionBytesFor(Files.size(settings.input())));
+  }
+
+  /**
+   * The worker mode: DAEMON (forked from a Python daemon), unless the system property {@value #WORKER_MODE_PROPERTY}
+   * says SIMPLE (one {@code python -m} process per worker; the tests run both, docs/configuration.md).
+   */
+  private static WorkerMode workerMode() throws RunFailure {
+    String mode = System.getProperty(WORKER_MODE_PROPERTY, "DAEMON").strip().toUpperCase(java.util.Locale.ROOT);
+    try {
+      return WorkerMode.valueOf(mode);
+    } catch (IllegalArgumentException e) {
+      throw new RunFailure(ExitCode.BAD_ARGUMENT, "the system property " + WORKER_MODE_PROPERTY + " is '" + mode
+          + "'; give DAEMON or SIMPLE (e.g. PYWORKERS_JAVA_OPTS=-D" + WORKER_MODE_PROPERTY + "=SIMPLE)", e);
+    }
+  }
+
+  /** An Arrow input that is not an IPC file fails before any Python process starts. */
+  private void checkArrowInput() throws RunFailure {
+    try {
+      arrowInput().close();
+    } catch (IOException e) {
+      throw new RunFailure(ExitCode.FAILURE, "I/O error reading --input " + settings.input() + ": " + e.getMessage(),
+          e);
+    }
+  }
+
+  private OutputSink sink(AtomicOutput out) {
+    return settings.isPandas() && settings.pandas().output() == OutputFormat.ARROW ? new ArrowFileSink(out)
+        : OutputSink.lines(out);
+  }
+
   private PythonRunner runner(WorkerRegistry reg) {
-    String source = JobSource.of(settings.udfFile(), settings.function(), settings.format(), settings.records());
+    String source = settings.isPandas() ? JobSource.pandas(settings)
+        : JobSource.of(settings.udfFile(), settings.function(), settings.format(), settings.records());
     return PythonRunner.builder(reg)
         .nonUdf(PythonFunction.source(source, JobSource.FUNCTION).withPythonExecutable(settings.python()))
         .inputFormat(RecordFormat.BYTES)

@@ -73,7 +73,7 @@ public final class RunJobBenchmark {
         log.accept(String.format("  %.2f s; pyworkers run --workers %d", plain[i], workers));
         run[i] = time(pyworkersRun(dir, input, runOut));
         log.accept(String.format("  %.2f s; comparing the outputs", run[i]));
-        checkSame(plainOut, runOut);
+        checkSame(plainOut, runOut, records);
       }
       return new RunJobBenchResult(records, size, workers, python, median(plain), median(run), plain, run);
     } finally {
@@ -106,7 +106,7 @@ public final class RunJobBenchmark {
   }
 
   /** Runs {@code cmd} to its end and returns its wall time in seconds; fails on a non-zero exit or a leftover. */
-  private double time(List<String> cmd) throws IOException, InterruptedException {
+  static double time(List<String> cmd) throws IOException, InterruptedException {
     String id = UUID.randomUUID().toString();
     Path log = Files.createTempFile("pyworkers-bench-", ".log");
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
@@ -132,7 +132,7 @@ public final class RunJobBenchmark {
     }
   }
 
-  private void checkSame(Path plainOut, Path runOut) throws IOException {
+  static void checkSame(Path plainOut, Path runOut, long records) throws IOException {
     long mismatch = Files.mismatch(plainOut, runOut);
     if (mismatch != -1) {
       throw new IllegalStateException("the outputs differ from byte " + mismatch + ": " + plainOut + " ("
@@ -151,7 +151,7 @@ public final class RunJobBenchmark {
     return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
   }
 
-  private static void deleteTree(Path dir) throws IOException {
+  static void deleteTree(Path dir) throws IOException {
     try (Stream<Path> s = Files.walk(dir)) {
       List<Path> all = new ArrayList<>(s.sorted(Comparator.reverseOrder()).toList());
       for (Path p : all) Files.deleteIfExists(p);

@@ -22,16 +22,25 @@ import java.util.Objects;
  *     zero: off
  * @param taskTimeout how long a worker may make no progress before it is killed and the run fails; zero: off
  * @param records the record size limit and whether NaN and Infinity are allowed
+ * @param pandas {@code --pandas}: how OUT is written and the declared schema; null for the record-at-a-time job
  */
 public record RunSettings(Path udfFile, String function, Path input, Path output, InputFormat format, int workers,
     int batchRecords, long partitionBytes, String python, boolean showProgress, Duration stallWarning,
-    Duration taskTimeout, RecordRules records) {
+    Duration taskTimeout, RecordRules records, PandasSettings pandas) {
   public static final long MIN_AUTO_PARTITION = 64L << 10;
   public static final long MAX_AUTO_PARTITION = 2L << 20;
   /** The largest --partition-size: workers + 2 partitions are held at once, and must fit the default heap. */
   public static final long MAX_PARTITION_BYTES = 64L << 20;
   /** An input this small is cut into at least this many partitions per worker, down to one record each. */
   static final int MIN_PARTITIONS_PER_WORKER = 4;
+
+  /** The record-at-a-time job (no {@code --pandas}). */
+  public RunSettings(Path udfFile, String function, Path input, Path output, InputFormat format, int workers,
+      int batchRecords, long partitionBytes, String python, boolean showProgress, Duration stallWarning,
+      Duration taskTimeout, RecordRules records) {
+    this(udfFile, function, input, output, format, workers, batchRecords, partitionBytes, python, showProgress,
+        stallWarning, taskTimeout, records, null);
+  }
 
   public RunSettings {
     Objects.requireNonNull(udfFile, "udfFile");
@@ -43,12 +52,31 @@ public record RunSettings(Path udfFile, String function, Path input, Path output
     Objects.requireNonNull(stallWarning, "stallWarning");
     Objects.requireNonNull(taskTimeout, "taskTimeout");
     Objects.requireNonNull(records, "records");
+    if (format == InputFormat.ARROW && pandas == null) {
+      throw new IllegalArgumentException("Arrow input needs the pandas mode");
+    }
     if (workers < 1) throw new IllegalArgumentException("workers must be >= 1, got " + workers);
     if (batchRecords < 0) throw new IllegalArgumentException("batchRecords must be >= 0, got " + batchRecords);
     if (partitionBytes < 0 || partitionBytes > MAX_PARTITION_BYTES) {
       throw new IllegalArgumentException("partitionBytes must be between 0 (automatic) and " + MAX_PARTITION_BYTES
           + ", got " + partitionBytes);
     }
+  }
+
+  /**
+   * {@code --pandas}: how OUT is written, and the schema every result is cast to ({@code --schema}, "" for none:
+   * the first result with rows fixes OUT's schema). Immutable.
+   */
+  public record PandasSettings(OutputFormat output, String schema) {
+    public PandasSettings {
+      Objects.requireNonNull(output, "output");
+      Objects.requireNonNull(schema, "schema");
+    }
+  }
+
+  /** Whether this is a {@code --pandas} run. */
+  public boolean isPandas() {
+    return pandas != null;
   }
 
   /**
