@@ -82,10 +82,28 @@ public final class RunJobBenchmark {
   }
 
   private List<String> pyworkersRun(Path dir, Path input, Path output) {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    return List.of(java, "-cp", System.getProperty("java.class.path"), "dev.pyworkers.cli.Main", "run",
-        "--udf", dir.resolve("udf.py") + ":f", "--input", input.toString(), "--output", output.toString(),
-        "--workers", Integer.toString(workers), "--python", python, "--no-progress");
+    List<String> cmd = runCommand();
+    cmd.addAll(List.of("--udf", dir.resolve("udf.py") + ":f", "--input", input.toString(), "--output",
+        output.toString(), "--workers", Integer.toString(workers), "--python", python, "--no-progress"));
+    return cmd;
+  }
+
+  /**
+   * {@code java [flags] -cp <this JVM's class path> dev.pyworkers.cli.Main run}: a fresh JVM, with the flags
+   * {@code bin/pyworkers} gives {@code run} (PYWORKERS_RUN_JVM_FLAGS, one a line) when it started this one, else
+   * none, so the benchmark times what a user's {@code bin/pyworkers run} runs.
+   */
+  static List<String> runCommand() {
+    List<String> cmd = new java.util.ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    String flags = System.getenv("PYWORKERS_RUN_JVM_FLAGS");
+    if (flags != null) {
+      for (String f : flags.split("\n")) {
+        if (!f.isBlank()) cmd.add(f.strip());
+      }
+    }
+    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.pyworkers.cli.Main", "run"));
+    return cmd;
   }
 
   /** Deterministic records: x in [-1e9, 1e9), s of 0 to 19 lowercase letters; json.dumps's spacing. */

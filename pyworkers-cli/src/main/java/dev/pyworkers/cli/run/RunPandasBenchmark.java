@@ -71,9 +71,9 @@ public final class RunPandasBenchmark {
   }
 
   private List<String> pyworkersRun(Path dir, Path input, Path output) {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    return List.of(java, "-cp", System.getProperty("java.class.path"), "dev.pyworkers.cli.Main", "run", "--pandas",
-        "--udf", dir.resolve("udf.py") + ":f", "--input", input.toString(), "--output", output.toString(),
-        "--workers", Integer.toString(workers), "--python", python, "--no-progress");
+    List<String> cmd = RunJobBenchmark.runCommand();
+    cmd.addAll(List.of("--pandas", "--udf", dir.resolve("udf.py") + ":f", "--input", input.toString(), "--output",
+        output.toString(), "--workers", Integer.toString(workers), "--python", python, "--no-progress"));
+    return cmd;
   }
 }

@@ -89,10 +89,9 @@ public final class RunWorkersBenchmark {
   private Sample timed(Path dir, Path input, int w) throws IOException, InterruptedException {
     Path output = dir.resolve("out-" + w + ".jsonl");
     Path logFile = dir.resolve("log-" + w + ".txt");
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<String> cmd = List.of(java, "-cp", System.getProperty("java.class.path"), "dev.pyworkers.cli.Main", "run",
-        "--udf", dir.resolve("udf.py") + ":f", "--input", input.toString(), "--output", output.toString(),
-        "--workers", Integer.toString(w), "--python", python, "--no-progress");
+    List<String> cmd = RunJobBenchmark.runCommand();
+    cmd.addAll(List.of("--udf", dir.resolve("udf.py") + ":f", "--input", input.toString(), "--output",
+        output.toString(), "--workers", Integer.toString(w), "--python", python, "--no-progress"));
     String id = UUID.randomUUID().toString();
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(logFile.toFile());
     pb.environment().put(MARKER, id);
