@@ -1,54 +1,38 @@
 package dev.pyworkers.arrow.internal;
 
-import dev.pyworkers.PythonWorkerException;
 import dev.pyworkers.arrow.ArrowCogroup;
 import dev.pyworkers.spi.TaskExchange;
 import dev.pyworkers.spi.TaskInfo;
 import dev.pyworkers.spi.TaskInput;
 import dev.pyworkers.spi.TaskOutput;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.util.Iterator;
 import java.util.List;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.VectorSchemaRoot;
-import org.apache.arrow.vector.ipc.message.ArrowRecordBatch;
 import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
  * One cogrouped map task (docs/protocol.md section 7.8). The writer sends the two declared input schemas once,
  * before the first cogroup, then per cogroup with a row on either side: GROUP_START, the left side's batches,
  * LEFT_END with the left row count, the right side's batches, GROUP_END with the right row count (zero-row batches
- * left out, longer ones cut at the maximum record count; every batch checked against its side's declared schema). A
- * cogroup without rows is not sent. The reader checks the result schema against the declared one, loads each result
- * batch into a new {@link VectorSchemaRoot} of the caller's allocator, and matches each GROUP_END of the worker to
- * the oldest cogroup sent, checking its row count. The queue of sent cogroups is shared by the writer (adds) and the
- * reader (polls); everything else is confined to its side's thread.
+ * left out, longer ones cut by the {@link BatchLimit}; every batch checked against its side's declared schema). A
+ * cogroup without rows is not sent. The reader is {@link GroupAnswers}, the grouped map's, through which the writer
+ * and the reader share the cogroups sent; everything else is confined to its side's thread.
  */
 public final class CogroupedExchange implements TaskExchange {
-
-  /** A cogroup sent and not yet answered. */
-  private record Sent(long index, List<Object> key) {}
 
   private final String evalName;
   private final String udfName;
   private final Schema leftSchema;
   private final Schema rightSchema;
-  private final Schema resultSchema;
   private final BatchLimit limit;
-  private final TaskMemory memory;
-  private final TaskInfo task;
-  private final ConcurrentLinkedQueue<Sent> unanswered = new ConcurrentLinkedQueue<>();
+  private final GroupAnswers answers;
 
   // writer thread
   private final IpcFrames.Sink sink = new IpcFrames.Sink(64 * 1024);
   private boolean schemasSent;
 
-  // reader thread
-  private boolean schemaRead;
-  private long resultRows; // rows of the current cogroup's results so far
-  private long answered;
 
   public CogroupedExchange(String evalName, String udfName, Schema leftSchema, Schema rightSchema,
       Schema resultSchema, BatchLimit limit, BufferAllocator caller, TaskInfo task) {
@@ -56,10 +40,9 @@ public final class CogroupedExchange implements TaskExchange {
     this.udfName = udfName;
     this.leftSchema = leftSchema;
     this.rightSchema = rightSchema;
-    this.resultSchema = resultSchema;
     this.limit = limit;
-    this.task = task;
-    this.memory = new TaskMemory(caller, evalName, task);
+    this.answers = new GroupAnswers(evalName, udfName, "cogroup", resultSchema, GroupAnswers.AnswerRule.ANY, caller,
+        task);
   }
 
   @Override
@@ -139,7 +122,7 @@ public final class CogroupedExchange implements TaskExchange {
         }
         schemasSent = true;
       }
-      unanswered.add(new Sent(index, key)); // before the frame: its answer cannot come sooner
+      answers.sent(index, key); // before the frame: its answer cannot come sooner
       in.writeFrame(ControlFrame.GROUP_START.encode((int) index));
       if (onTheRight) in.writeFrame(ControlFrame.LEFT_END.encode(0));
       started = true;
@@ -148,66 +131,16 @@ public final class CogroupedExchange implements TaskExchange {
 
   @Override
   public void onFrame(byte[] frame, TaskOutput out) throws IOException {
-    if (!IpcFrames.isMessage(frame)) {
-      onControl(frame, out);
-      return;
-    }
-    if (!schemaRead) {
-      checkResultSchema(IpcFrames.readSchema(frame));
-      schemaRead = true;
-      return;
-    }
-    if (unanswered.isEmpty()) {
-      throw out.protocolError("a result batch of a " + evalName + " task arrived after all " + answered
-          + " cogroups sent were answered");
-    }
-    try (ArrowRecordBatch batch = memory.read(frame)) {
-      VectorSchemaRoot root = memory.toCaller(batch, resultSchema);
-      resultRows += root.getRowCount();
-      out.emit(root);
-    }
-  }
-
-  private void onControl(byte[] frame, TaskOutput out) {
-    if (frame.length != ControlFrame.LENGTH || ControlFrame.kindOf(frame) != ControlFrame.GROUP_END) {
-      throw out.protocolError("an output frame of " + frame.length + " bytes of a " + evalName + " task is"
-          + " neither an Arrow IPC message (0xFFFFFFFF first) nor an 8-byte GROUP_END control frame (kind 2)"
-          + (frame.length >= 4 ? ": its kind is " + ByteBuffer.wrap(frame).getInt(0) : ""));
-    }
-    Sent cogroup = unanswered.poll();
-    if (cogroup == null) {
-      throw out.protocolError("a GROUP_END of a " + evalName + " task arrived, but all " + answered
-          + " cogroups sent were answered");
-    }
-    int claimed = ControlFrame.payloadOf(frame);
-    if (claimed != resultRows) {
-      throw out.protocolError("the GROUP_END of cogroup " + cogroup.index() + " (key " + cogroup.key() + ") of a "
-          + evalName + " task says " + claimed + " result rows, but " + resultRows + " arrived");
-    }
-    resultRows = 0;
-    answered++;
-  }
-
-  /** The worker's result schema must be the declared one, field by field, before any result batch is read. */
-  private void checkResultSchema(Schema got) {
-    String mismatch = ResultSchemas.mismatch(resultSchema, got, true);
-    if (mismatch != null) {
-      throw new PythonWorkerException("the result schema of " + evalName + " UDF " + udfName + " is " + got
-          + ", but the declared one is " + resultSchema + ": " + mismatch + " (Python worker pid " + task.workerPid()
-          + ", partition " + task.partition() + ")");
-    }
+    answers.onFrame(frame, out);
   }
 
   @Override
   public String unanswered() {
-    Sent first = unanswered.peek();
-    if (first == null) return null;
-    return unanswered.size() + " cogroups of the " + evalName + " task got no GROUP_END (the first of them is"
-        + " cogroup " + first.index() + ", key " + first.key() + "): the worker answers every cogroup it is sent";
+    return answers.unanswered();
   }
 
   @Override
   public void close() {
-    memory.close();
+    answers.close();
   }
 }

@@ -8,64 +8,30 @@ import dev.pyworkers.spi.TaskInput;
 import dev.pyworkers.spi.TaskOutput;
 import java.io.IOException;
 import java.util.Iterator;
-import java.util.List;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.BiConsumer;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.VectorSchemaRoot;
-import org.apache.arrow.vector.ipc.message.ArrowRecordBatch;
 import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
  * One grouped map task (docs/protocol.md section 7.5). The writer sends the input schema once, before the first
- * group, then per group with rows: GROUP_START, its batches (zero-row batches left out, longer ones cut at the
- * maximum record count), GROUP_END with its row count; a group without rows is not sent. The reader checks the
- * result schema against the declared one, loads each result batch into a new {@link VectorSchemaRoot} of the
- * caller's allocator, and matches each GROUP_END of the worker to the oldest group sent, checking its row count.
- * The queue of sent groups is shared by the writer (adds) and the reader (polls), and so is each sent group's row
- * count (volatile, written before its GROUP_END is sent); everything else is confined to its side's thread.
+ * group, then per group with rows: GROUP_START, its batches (zero-row batches left out, longer ones cut by the
+ * {@link BatchLimit}), GROUP_END with its row count; a group without rows is not sent. The reader is
+ * {@link GroupAnswers}, with the aggregate's or the window's rule on each group's result row count. The sent groups
+ * are shared by the writer and the reader through it; everything else is confined to its side's thread.
  */
 public final class GroupedExchange implements TaskExchange {
   /** {@code rowsPerGroup} of a window: every group is answered with as many rows as it has. */
   public static final int ROWS_OF_THE_GROUP = -2;
 
-  /** A group sent and not yet answered. */
-  private static final class Sent {
-    final long index;
-    final List<Object> key;
-    volatile long rows; // set by the writer before its GROUP_END, which the worker's GROUP_END follows
-
-    Sent(long index, List<Object> key) {
-      this.index = index;
-      this.key = key;
-    }
-
-    long index() {
-      return index;
-    }
-
-    List<Object> key() {
-      return key;
-    }
-  }
-
   private final String evalName;
   private final String udfName;
   private final int[] keyColumns;
   private final String columnsAre;
-  private final Schema resultSchema;
   private final BatchLimit limit;
-  private final int rowsPerGroup;
-  private final TaskMemory memory;
-  private final TaskInfo task;
   private final BiConsumer<Schema, Integer> inputCheck;
-  private final ConcurrentLinkedQueue<Sent> unanswered = new ConcurrentLinkedQueue<>();
-
-  // reader thread
-  private boolean schemaRead;
-  private long resultRows; // rows of the current group's results so far
-  private long groupsAnswered;
+  private final GroupAnswers answers;
 
   /**
    * {@code columns} are the input columns the UDFs read ({@code columnsAre} says what they are, for messages);
@@ -88,12 +54,33 @@ public final class GroupedExchange implements TaskExchange {
     this.udfName = udfName;
     this.keyColumns = columns;
     this.columnsAre = columnsAre;
-    this.resultSchema = resultSchema;
     this.limit = limit;
-    this.rowsPerGroup = rowsPerGroup;
-    this.task = task;
     this.inputCheck = inputCheck;
-    this.memory = new TaskMemory(caller, evalName, task);
+    this.answers = new GroupAnswers(evalName, udfName, "group", resultSchema, rule(evalName, udfName, rowsPerGroup),
+        caller, task);
+  }
+
+  /** What a window or an aggregate asks of each group's row count ({@code rowsPerGroup} of the constructor). */
+  private GroupAnswers.AnswerRule rule(String evalName, String udfName, int rowsPerGroup) {
+    if (rowsPerGroup == ROWS_OF_THE_GROUP) {
+      return (g, rows) -> {
+        if (rows != g.rows) {
+          throw new PythonWorkerException(evalName + " UDFs " + udfName + " answered window partition " + g.index
+              + " (key " + g.key + ") with " + rows + " rows, but it has " + g.rows + ": a window UDF answers each"
+              + " row of its partition, in order (" + answers.where() + ")");
+        }
+      };
+    }
+    if (rowsPerGroup >= 0) {
+      return (g, rows) -> {
+        if (rows != rowsPerGroup) {
+          throw new PythonWorkerException(evalName + " UDFs " + udfName + " answered group " + g.index + " (key "
+              + g.key + ") with " + rows + " rows, but an aggregate answers each group with exactly " + rowsPerGroup
+              + " (" + answers.where() + ")");
+        }
+      };
+    }
+    return GroupAnswers.AnswerRule.ANY;
   }
 
   @Override
@@ -114,7 +101,7 @@ public final class GroupedExchange implements TaskExchange {
             + " groups; split it into several tasks");
       }
       try (group) {
-        Sent sent = null;
+        GroupAnswers.Pending sent = null;
         long rows = 0;
         Iterator<VectorSchemaRoot> batches = group.batches();
         while (batches.hasNext()) {
@@ -134,8 +121,7 @@ public final class GroupedExchange implements TaskExchange {
                 + " had " + first + "; every input batch of one " + evalName + " task must have the same schema");
           }
           if (rows == 0) {
-            sent = new Sent(index, group.key());
-            unanswered.add(sent); // before the frame: its answer cannot come sooner
+            sent = answers.sent(index, group.key()); // before the frame: its answer cannot come sooner
             in.writeFrame(ControlFrame.GROUP_START.encode((int) index));
           }
           limit.write(root, sink, in);
@@ -170,77 +156,16 @@ public final class GroupedExchange implements TaskExchange {
 
   @Override
   public void onFrame(byte[] frame, TaskOutput out) throws IOException {
-    if (!IpcFrames.isMessage(frame)) {
-      onControl(frame, out);
-      return;
-    }
-    if (!schemaRead) {
-      checkResultSchema(IpcFrames.readSchema(frame));
-      schemaRead = true;
-      return;
-    }
-    if (unanswered.isEmpty()) {
-      throw out.protocolError("a result batch of a " + evalName + " task arrived after all " + groupsAnswered
-          + " groups sent were answered");
-    }
-    try (ArrowRecordBatch batch = memory.read(frame)) {
-      VectorSchemaRoot root = memory.toCaller(batch, resultSchema);
-      resultRows += root.getRowCount();
-      out.emit(root);
-    }
-  }
-
-  private void onControl(byte[] frame, TaskOutput out) {
-    if (frame.length != ControlFrame.LENGTH || ControlFrame.kindOf(frame) != ControlFrame.GROUP_END) {
-      throw out.protocolError("an output frame of " + frame.length + " bytes of a " + evalName + " task is"
-          + " neither an Arrow IPC message (0xFFFFFFFF first) nor an 8-byte GROUP_END control frame (kind 2)"
-          + (frame.length >= 4 ? ": its kind is " + java.nio.ByteBuffer.wrap(frame).getInt(0) : ""));
-    }
-    Sent group = unanswered.poll();
-    if (group == null) {
-      throw out.protocolError("a GROUP_END of a " + evalName + " task arrived, but all " + groupsAnswered
-          + " groups sent were answered");
-    }
-    int claimed = ControlFrame.payloadOf(frame);
-    if (claimed != resultRows) {
-      throw out.protocolError("the GROUP_END of group " + group.index() + " (key " + group.key() + ") of a "
-          + evalName + " task says " + claimed + " result rows, but " + resultRows + " arrived");
-    }
-    if (rowsPerGroup == ROWS_OF_THE_GROUP && claimed != group.rows) {
-      throw new PythonWorkerException(evalName + " UDFs " + udfName + " answered window partition "
-          + group.index() + " (key " + group.key() + ") with " + claimed + " rows, but it has " + group.rows
-          + ": a window UDF answers each row of its partition, in order (Python worker pid " + task.workerPid()
-          + ", partition " + task.partition() + ")");
-    }
-    if (rowsPerGroup >= 0 && claimed != rowsPerGroup) {
-      throw new PythonWorkerException(evalName + " UDFs " + udfName + " answered group " + group.index() + " (key "
-          + group.key() + ") with " + claimed + " rows, but an aggregate answers each group with exactly "
-          + rowsPerGroup + " (Python worker pid " + task.workerPid() + ", partition " + task.partition() + ")");
-    }
-    resultRows = 0;
-    groupsAnswered++;
-  }
-
-  /** The worker's result schema must be the declared one, field by field, before any result batch is read. */
-  private void checkResultSchema(Schema got) {
-    String mismatch = ResultSchemas.mismatch(resultSchema, got, true);
-    if (mismatch != null) {
-      throw new PythonWorkerException("the result schema of " + evalName + " UDF " + udfName + " is " + got
-          + ", but the declared one is " + resultSchema + ": " + mismatch + " (Python worker pid " + task.workerPid()
-          + ", partition " + task.partition() + ")");
-    }
+    answers.onFrame(frame, out);
   }
 
   @Override
   public String unanswered() {
-    Sent first = unanswered.peek();
-    if (first == null) return null;
-    return unanswered.size() + " groups of the " + evalName + " task got no GROUP_END (the first of them is group "
-        + first.index() + ", key " + first.key() + "): the worker answers every group it is sent";
+    return answers.unanswered();
   }
 
   @Override
   public void close() {
-    memory.close();
+    answers.close();
   }
 }
