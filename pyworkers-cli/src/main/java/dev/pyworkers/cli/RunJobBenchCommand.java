@@ -5,8 +5,6 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
@@ -33,24 +31,12 @@ final class RunJobBenchCommand implements Callable<Integer> {
 
   @Mixin BenchOutput output;
 
-  @Option(names = "--records", paramLabel = "N", defaultValue = "2000000",
-      description = "Records in the generated input (default: ${DEFAULT-VALUE}).")
-  long records;
-
-  @Option(names = "--workers", paramLabel = "N", defaultValue = "2",
-      description = "Workers of the pyworkers run (default: ${DEFAULT-VALUE}).")
-  int workers;
-
-  @Option(names = "--repeat", paramLabel = "N", defaultValue = "3",
-      description = "Runs of each side; the medians are compared (default: ${DEFAULT-VALUE}).")
-  int repeat;
-
+  @Mixin RunBenchOptions run;
 
   @Override
   public Integer call() throws Exception {
-    if (records < 1) throw new ParameterException(spec.commandLine(), "--records must be at least 1, got " + records);
-    if (workers < 1) throw new ParameterException(spec.commandLine(), "--workers must be at least 1, got " + workers);
-    if (repeat < 1) throw new ParameterException(spec.commandLine(), "--repeat must be at least 1, got " + repeat);
-    return output.print(spec, progress -> new RunJobBenchmark(records, workers, repeat, output.python, progress).run());
+    run.check(spec);
+    return output.print(spec, progress -> new RunJobBenchmark(run.records, run.workers, run.repeat,
+        output.python, progress).run());
   }
 }

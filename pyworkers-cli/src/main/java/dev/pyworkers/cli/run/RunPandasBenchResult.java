@@ -1,10 +1,6 @@
 package dev.pyworkers.cli.run;
 
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
-import java.util.stream.Collectors;
 
 /**
  * The outcome of {@link RunPandasBenchmark}: the medians of both sides, every sample, and the ratio against the target
@@ -20,10 +16,18 @@ import java.util.stream.Collectors;
  * @param runSamples every pyworkers-run time, in run order
  */
 public record RunPandasBenchResult(long records, long inputBytes, int workers, String python, double plainScriptSeconds,
-    double pyworkersRunSeconds, double[] plainSamples, double[] runSamples) implements dev.pyworkers.bench.BenchReport {
+    double pyworkersRunSeconds, double[] plainSamples, double[] runSamples)
+    implements dev.pyworkers.bench.BenchReport, SideBySide.Sides {
   public static final double TARGET_RATIO = 0.6;
 
+  static final SideBySide WORDS = new SideBySide(
+      "pyworkers bench run-pandas: pyworkers run --pandas vs a plain pandas script, end to end",
+      "func       pd.DataFrame({\"x\": df[\"x\"] + 1, \"n\": df[\"s\"].str.len()})", "plain pandas script (1 process)",
+      "pyworkers run --pandas", "pyworkers run --pandas / plain pandas script", TARGET_RATIO, "plain_pandas_s",
+      "pyworkers_run_pandas_s");
+
   /** pyworkers run time / plain script time (medians); lower is better. */
+  @Override
   public double ratio() {
     return pyworkersRunSeconds / plainScriptSeconds;
   }
@@ -33,42 +37,22 @@ public record RunPandasBenchResult(long records, long inputBytes, int workers, S
   }
 
   @Override
-  public List<String> tableLines() {
-    List<String> lines = new ArrayList<>();
-    lines.add("pyworkers bench run-pandas: pyworkers run --pandas vs a plain pandas script, end to end");
-    lines.add(String.format(Locale.ROOT, "input      %d JSONL records {\"x\": <int>, \"s\": <string>}, %.1f MB",
-        records, inputBytes / 1e6));
-    lines.add("python     " + python);
-    lines.add("func       pd.DataFrame({\"x\": df[\"x\"] + 1, \"n\": df[\"s\"].str.len()}); outputs byte-identical on every"
-        + " repeat");
-    lines.add("");
-    lines.add(String.format(Locale.ROOT, "%-32s %10s %14s   %s", "case", "median", "records/s", "samples (s)"));
-    lines.add(String.format(Locale.ROOT, "%-32s %8.2f s %14.0f   %s", "plain pandas script (1 process)",
-        plainScriptSeconds, records / plainScriptSeconds, samples(plainSamples)));
-    lines.add(String.format(Locale.ROOT, "%-32s %8.2f s %14.0f   %s", "pyworkers run --pandas --workers " + workers,
-        pyworkersRunSeconds, records / pyworkersRunSeconds, samples(runSamples)));
-    lines.add("");
-    lines.add(String.format(Locale.ROOT, "ratio      pyworkers run --pandas / plain pandas script = %.3f (%.2fx faster)", ratio(),
-        1 / ratio()));
-    lines.add(String.format(Locale.ROOT, "target     ratio <= %.2f: %s", TARGET_RATIO, targetMet() ? "met" : "NOT met"));
-    return lines;
+  public double plainSeconds() {
+    return plainScriptSeconds;
   }
 
-  /** One JSON object: both medians (plain_pandas_s, pyworkers_run_pandas_s), their ratio and every sample. */
+  @Override
+  public double runSeconds() {
+    return pyworkersRunSeconds;
+  }
+
+  @Override
+  public List<String> tableLines() {
+    return WORDS.tableLines(this);
+  }
+
   @Override
   public String toJson() {
-    return String.format(Locale.ROOT, "{\"records\":%d,\"input_bytes\":%d,\"workers\":%d,\"plain_pandas_s\":%.3f,"
-            + "\"pyworkers_run_pandas_s\":%.3f,\"ratio\":%.3f,\"target_ratio\":%.2f,\"target_met\":%b,"
-            + "\"plain_pandas_samples_s\":[%s],\"pyworkers_run_pandas_samples_s\":[%s],\"python\":\"%s\"}",
-        records, inputBytes, workers, plainScriptSeconds, pyworkersRunSeconds, ratio(), TARGET_RATIO, targetMet(),
-        json(plainSamples), json(runSamples), python.replace("\\", "\\\\").replace("\"", "\\\""));
-  }
-
-  private static String samples(double[] v) {
-    return Arrays.stream(v).mapToObj(d -> String.format(Locale.ROOT, "%.2f", d)).collect(Collectors.joining(" "));
-  }
-
-  private static String json(double[] v) {
-    return Arrays.stream(v).mapToObj(d -> String.format(Locale.ROOT, "%.3f", d)).collect(Collectors.joining(","));
+    return WORDS.toJson(this);
   }
 }
