@@ -298,3 +298,22 @@ def test_objectResultOfNaiveDatetimes_isLocalizedToo_andOneMixingNaiveAndAwareFa
     assert [str(v) for v in out[0].column(0).to_pylist()] == ["2024-06-01 10:00:00+00:00", "None"]
     with pytest.raises(ArrowResultError, match="returned naive and tz-aware datetimes mixed"):
         run(scalar_pandas.HANDLER, scalar_command(src, [("mixed", [0])], [declared]), frames_of(batch))
+
+
+def test_goldenSessionZoneTask_decodes_andTheHandlerInBerlinGivesTheGoldenWorkerOutput():
+    from arrow_golden import ARROW_GOLDEN_DIR
+    from make_golden_arrow import SESSION_ZONE_CONF, session_zone_output
+    assert SESSION_ZONE_CONF == CONF
+    command = scalar_pandas.HANDLER.read_command(io.BytesIO((ARROW_GOLDEN_DIR / "session_zone_command.bin")
+                                                            .read_bytes()))
+    assert [u.functions[0].name for u in command.udfs] == ["wall", "next_day"]
+    assert command.result_schema == pa.schema([("_0", pa.string()), ("_1", pa.timestamp("us", "UTC"))])
+    frames = split_frames((ARROW_GOLDEN_DIR / "session_zone_input.bin").read_bytes())
+    column = pa.ipc.read_record_batch(pa.py_buffer(frames[1]), pa.ipc.read_schema(pa.py_buffer(frames[0]))).column(0)
+    assert column.type == pa.timestamp("us", "UTC") and column.null_count == 1
+    assert session_zone_output() == (ARROW_GOLDEN_DIR / "session_zone_output.bin").read_bytes(), (
+        "regenerate with python tests/make_golden_arrow.py only for a deliberate change")
+    _, out = results((ARROW_GOLDEN_DIR / "session_zone_output.bin").read_bytes()[:-4])
+    assert out[0].column(0).to_pylist() == texts(wall_clock(column))
+    assert out[0].column(1).equals(pa.array((wall_clock(column) + pd.Timedelta(days=1)).dt.tz_localize(ZONE),
+                                            column.type))
