@@ -317,3 +317,15 @@ def test_goldenSessionZoneTask_decodes_andTheHandlerInBerlinGivesTheGoldenWorker
     assert out[0].column(0).to_pylist() == texts(wall_clock(column))
     assert out[0].column(1).equals(pa.array((wall_clock(column) + pd.Timedelta(days=1)).dt.tz_localize(ZONE),
                                             column.type))
+
+
+def test_withoutZoneinfo_asOnPython38_pandasOwnZonesResolveTheName_andAnUnknownOneFailsAlike(monkeypatch):
+    monkeypatch.setattr(exact_pandas, "zoneinfo", None)
+    zone = exact_pandas.session_zone(CONF)
+    assert pd.Timestamp("2024-07-01", tz=zone.tz).utcoffset() == pd.Timedelta(hours=2)
+    column = zoned()
+    _, out = results(run(scalar_pandas.HANDLER, scalar_command(DESCRIBE, [("text", [0])], [pa.string()]),
+                         frames_of(pa.record_batch([column], names=["t"]))))
+    assert out[0].column(0).to_pylist() == texts(wall_clock(column))
+    with pytest.raises(ValueError, match="^the runner conf spark.sql.session.timeZone = 'Mars/Olympus_Mons' names no"):
+        exact_pandas.session_zone({exact_pandas.SESSION_TIME_ZONE: "Mars/Olympus_Mons"})
