@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.BigIntVector;
 import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.TimeStampVector;
 import org.apache.arrow.vector.VarCharVector;
@@ -73,6 +74,8 @@ class SessionTimeZoneTest {
   static final long[] BASES = {Instant.parse("2024-03-30T22:00:00Z").getEpochSecond(),
       Instant.parse("2024-10-26T22:00:00Z").getEpochSecond()};
   static final int[] SIZES = {3, 0, 500, 101};
+  static final ArrowType.Timestamp UTC_US =
+      new ArrowType.Timestamp(org.apache.arrow.vector.types.TimeUnit.MICROSECOND, "UTC");
 
   @TempDir Path dir;
 
@@ -213,6 +216,126 @@ class SessionTimeZoneTest {
         ArrowData.closeAll(input);
       }
     }
+  }
+
+  static final String GROUPED_SOURCE = """
+      import pandas as pd
+
+      def f(key, pdf):
+          return pd.DataFrame({'key': [str(key[0])] * len(pdf), 'wall': pdf.t.astype(str),
+                               'later': pdf.t + pd.Timedelta(days=7), 'n': pdf.n})
+      """;
+  static final Schema GROUPED_INPUT = new Schema(List.of(field("day", UTC_US), field("t", UTC_US),
+      field("n", new ArrowType.Int(64, true))));
+  static final Schema GROUPED_RESULT = new Schema(List.of(field("key", ArrowType.Utf8.INSTANCE),
+      field("wall", ArrowType.Utf8.INSTANCE), field("later", UTC_US), field("n", new ArrowType.Int(64, true))));
+
+  /**
+   * Rows sorted by {@code day}: a null key, then Berlin's midnights (22:00 or 23:00 UTC) around its two changes, each
+   * group's {@code t} 7 minutes apart from its key on; groups of 3, 40, 2,500 (several batches) and 1 rows.
+   */
+  static List<VectorSchemaRoot> groupedBatches(BufferAllocator allocator) {
+    Long[] days = {null, Instant.parse("2024-03-30T23:00:00Z").getEpochSecond(),
+        Instant.parse("2024-03-31T22:00:00Z").getEpochSecond(), Instant.parse("2024-10-26T22:00:00Z").getEpochSecond()};
+    int[] sizes = {3, 40, 2_500, 1};
+    List<long[]> rows = new ArrayList<>();
+    for (int g = 0; g < days.length; g++) {
+      for (int r = 0; r < sizes[g]; r++) rows.add(new long[] {g, r});
+    }
+    List<VectorSchemaRoot> out = new ArrayList<>();
+    for (int start = 0; start < rows.size(); start += 1_000) {
+      int n = Math.min(1_000, rows.size() - start);
+      VectorSchemaRoot root = VectorSchemaRoot.create(GROUPED_INPUT, allocator);
+      root.allocateNew();
+      TimeStampVector day = (TimeStampVector) root.getVector(0);
+      TimeStampVector t = (TimeStampVector) root.getVector(1);
+      BigIntVector count = (BigIntVector) root.getVector(2);
+      for (int i = 0; i < n; i++) {
+        long[] row = rows.get(start + i);
+        Long key = days[(int) row[0]];
+        long base = key == null ? BASES[1] : key;
+        if (key == null) day.setNull(i);
+        else day.setSafe(i, key * 1_000_000L);
+        if (row[1] % 9 == 4) t.setNull(i);
+        else t.setSafe(i, (base + row[1] * 421L) * 1_000_000L + row[1]);
+        count.setSafe(i, start + i);
+      }
+      root.setRowCount(n);
+      out.add(root);
+    }
+    return out;
+  }
+
+  @ParameterizedTest
+  @EnumSource(WorkerMode.class)
+  void groupedMap_keyAndFrameAreWallClock_andResultsLocalized_asPlainPandasDoesSparksWay(WorkerMode mode)
+      throws Exception {
+    try (BufferAllocator allocator = new RootAllocator()) {
+      List<VectorSchemaRoot> input = groupedBatches(allocator);
+      List<Object> results = List.of();
+      try (WorkerRegistry registry = registry(mode);
+          PythonRunner runner = PythonRunner.builder(registry)
+              .evalType(GroupedMapCodec.builder(allocator, TestPython.source(GROUPED_SOURCE, "f"), GROUPED_RESULT)
+                  .keyColumns(0).withKeyArgument().pandas())
+              .conf(Map.of(ArrowEvalTypes.SESSION_TIME_ZONE, ZONE)).build()) {
+        results = drain(runner.compute(ArrowGroups.sortedBy(input.iterator(), 0), 0, TaskContext.of(0)));
+        String spec = "{\"zone\": \"" + ZONE + "\", \"schema\": " + json(dir.resolve("schema.arrows").toString())
+            + ", \"source\": " + json(GROUPED_SOURCE) + ", \"grouped\": {\"name\": \"f\", \"keys\": [0]}}";
+        String expected = runOracle(spec, GROUPED_INPUT, input, GROUPED_RESULT, allocator);
+        assertThat(GroupedData.rows(results)).isEqualTo(expected);
+        // Berlin's midnight, 23:00 UTC, as the key and the first row's wall-clock time; the null key as None
+        assertThat(expected).startsWith("None\t2024-10-27 00:00:00.000000\t")
+            .contains("\n2024-03-31 00:00:00\t2024-03-31 00:00:00.000000\t");
+      } finally {
+        ArrowData.closeAll(results);
+        ArrowData.closeAll(input);
+      }
+    }
+  }
+
+  /** Runs session_zone_oracle.py with {@code spec} over {@code input}: its result rows, as TSV without the header. */
+  String runOracle(String spec, Schema inputSchema, List<VectorSchemaRoot> input, Schema resultSchema,
+      BufferAllocator allocator) throws Exception {
+    Path oracle = dir.resolve("session_zone_oracle.py");
+    try (InputStream in = SessionTimeZoneTest.class.getResourceAsStream("session_zone_oracle.py")) {
+      Files.copy(in, oracle);
+    }
+    Path inFile = dir.resolve("in.arrows");
+    Path outFile = dir.resolve("out.arrows");
+    ArrowData.writeStream(inFile, inputSchema, input);
+    ArrowData.writeStream(dir.resolve("schema.arrows"), resultSchema, List.of());
+    Path specFile = dir.resolve("spec.json");
+    Files.writeString(specFile, spec);
+    Process p = new ProcessBuilder(TestPython.executable(), oracle.toString(), specFile.toString(),
+        inFile.toString(), outFile.toString()).redirectErrorStream(true).start();
+    try {
+      assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("the oracle ends").isTrue();
+      String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(p.exitValue()).as("oracle exit; output:\n" + log).isZero();
+    } finally {
+      p.destroyForcibly();
+      p.waitFor(10, TimeUnit.SECONDS);
+    }
+    StringBuilder expected = new StringBuilder();
+    try (FileInputStream in = new FileInputStream(outFile.toFile());
+        ArrowStreamReader reader = new ArrowStreamReader(in, allocator)) {
+      VectorSchemaRoot root = reader.getVectorSchemaRoot();
+      while (reader.loadNextBatch()) {
+        String tsv = root.contentToTSVString();
+        expected.append(tsv, tsv.indexOf('\n') + 1, tsv.length());
+      }
+    }
+    return expected.toString();
+  }
+
+  static String json(String s) {
+    StringBuilder b = new StringBuilder("\"");
+    for (char ch : s.toCharArray()) {
+      if (ch == '"' || ch == '\\') b.append('\\').append(ch);
+      else if (ch == '\n') b.append("\\n");
+      else b.append(ch);
+    }
+    return b.append('"').toString();
   }
 
   /** Runs session_zone_oracle.py over {@code input}; {@code results} must equal its batches in type and content. */
