@@ -11,7 +11,8 @@ it is set, :func:`column_to_pandas` and :func:`table_to_pandas` give a timestamp
 ``datetime64[unit]``, wall-clock time of the session zone, as Spark does; and :func:`zoned_result`, called before each
 ``pyarrow.Array.from_pandas`` of a result, takes a naive result for a declared zoned timestamp as wall-clock time of
 the session zone. Where Spark's ``tz_localize(ambiguous=False)`` silently picks one of the two instants of a
-fall-back hour (and shifts a spring-forward time that does not exist), this fails naming the value and the zone.
+fall-back hour (and fails on a spring-forward time that does not exist with pandas' bare message), this fails naming
+the UDF, the batch or group, the value and the zone.
 Unset, nothing changes: a zoned column arrives as ``datetime64[unit, zone]`` and a naive result is taken as UTC, as
 pyarrow does.
 """
@@ -23,9 +24,9 @@ from typing import Any, Callable, List, Mapping, Optional
 
 import pyarrow.compute as pc
 
-from .scalar import ArrowResultError, pa
-
 from pyworkers.evaltypes import MissingDependency
+
+from .scalar import ArrowResultError, pa
 
 try:
     import numpy as np
