@@ -159,14 +159,16 @@ def test_offsetZones_asSparkAcceptsThem(name, hours):
     column = zoned()
     _, out = results(run(scalar_pandas.HANDLER, scalar_command(DESCRIBE, [("text", [0]), ("ident", [0])],
                                                                [pa.string(), column.type]),
-                         frames_of(pa.record_batch([column], names=["t"])), conf={exact_pandas.SESSION_TIME_ZONE: name}))
+                         frames_of(pa.record_batch([column], names=["t"])),
+                         conf={exact_pandas.SESSION_TIME_ZONE: name}))
     shifted = column.to_pandas().dt.tz_localize(None) + pd.Timedelta(hours=hours)
     assert out[0].column(0).to_pylist() == texts(shifted) and out[0].column(1).equals(column)
 
 
 def test_noZoneKey_isNone_andAZoneIsOnlySetWhileItsTasksBodyRuns():
     assert exact_pandas.session_zone({}) is None
-    src = "from pyworkers.arrow import exact_pandas\n\ndef seen(s):\n    return [exact_pandas.current_zone().name] * len(s)\n"
+    src = ("from pyworkers.arrow import exact_pandas\n\n"
+           "def seen(s):\n    return [exact_pandas.current_zone().name] * len(s)\n")
     _, out = results(run(scalar_pandas.HANDLER, scalar_command(src, [("seen", [0])], [pa.string()]),
                          frames_of(pa.record_batch([zoned()], names=["t"]))))
     assert set(out[0].column(0).to_pylist()) == {ZONE}
@@ -177,7 +179,8 @@ def test_scalarIter204_andMapInPandas205_convertInTheSessionZone():
     column = zoned("ms")
     batch = pa.record_batch([column], names=["t"])
     src = ("import pandas as pd\n\ndef it(batches):\n    for s in batches:\n        yield s + pd.Timedelta(days=1)\n\n"
-           "def frames(dfs):\n    for df in dfs:\n        yield df.assign(w=df.t.astype(str), t=df.t + pd.Timedelta(days=1))\n")
+           "def frames(dfs):\n    for df in dfs:\n"
+           "        yield df.assign(w=df.t.astype(str), t=df.t + pd.Timedelta(days=1))\n")
     expected = pa.array((wall_clock(column) + pd.Timedelta(days=1)).dt.tz_localize(ZONE), column.type)
     _, out = results(run(iterators_pandas.SCALAR_PANDAS_ITER, iter_command(src, "it", [0], column.type),
                          frames_of(batch)))
@@ -252,8 +255,8 @@ def test_windowAgg203_unboundedAndBoundedFrames_inTheSessionZone():
     instants = ["2024-03-30 23:00", "2024-03-31 01:30", None, "2024-10-27 02:30"]
     part = pa.record_batch([pa.array([1, 1, 1, 1], pa.int64()), zoned("us", "UTC", instants)], names=["k", "t"])
     declared = pa.timestamp("us", "UTC")
-    out, _ = answers(run(window_pandas.HANDLER, window_command(src, [("first", [1], ()), ("first", [1], ("rows", 1, 2))],
-                                                               [declared, declared]), window_data([part])))
+    udfs = [("first", [1], ()), ("first", [1], ("rows", 1, 2))]
+    out, _ = answers(run(window_pandas.HANDLER, window_command(src, udfs, [declared, declared]), window_data([part])))
     walls = wall_clock(part.column(1))
     back = [None if pd.isna(w) else pd.Timestamp(w).tz_localize(ZONE) for w in walls]
     assert out[0][0]["_0"] == [pa.scalar(back[0], declared).as_py()] * 4

@@ -45,7 +45,8 @@ class SessionZoneGoldenTest {
       """;
   static final ArrowType.Timestamp UTC_US = new ArrowType.Timestamp(TimeUnit.MICROSECOND, "UTC");
   /** 00:30 UTC on Berlin's spring-forward and fall-back days (01:30 CET, 02:30 CEST), and a null. */
-  static final Instant[] INSTANTS = {Instant.parse("2024-03-31T00:30:00Z"), null, Instant.parse("2024-10-27T00:30:00Z")};
+  static final Instant[] INSTANTS =
+      {Instant.parse("2024-03-31T00:30:00Z"), null, Instant.parse("2024-10-27T00:30:00Z")};
 
   static ScalarArrowCodec codec(BufferAllocator allocator) {
     return ScalarArrowCodec.pandas(allocator, List.of(
@@ -110,7 +111,8 @@ class SessionZoneGoldenTest {
           continue;
         }
         LocalDateTime local = LocalDateTime.ofInstant(INSTANTS[r], berlin);
-        assertThat(new String(wall.get(r), StandardCharsets.UTF_8)).isEqualTo(local.toString().replace('T', ' ') + ":00");
+        assertThat(new String(wall.get(r), StandardCharsets.UTF_8))
+            .isEqualTo(local.toString().replace('T', ' ') + ":00");
         Instant expected = local.plusDays(1).atZone(berlin).toInstant();
         assertThat(next.get(r)).as("row " + r).isEqualTo(ChronoUnit.MICROS.between(Instant.EPOCH, expected));
       }
