@@ -28,6 +28,7 @@ def main() -> None:
     write_cogrouped_golden()
     write_window_golden()
     write_run_pandas_golden()
+    write_session_zone_golden()
 
 
 def write_cogrouped_golden() -> None:
@@ -113,6 +114,37 @@ def write_run_pandas_golden():
     (golden / "run_pandas_answers.bin").write_bytes(run_pandas_answers(golden))
     assert struct.calcsize(">qiqq") == 28
     print("wrote %s/run_pandas_{udf.py,input.arrow,frames.bin,answers.bin}" % golden)
+
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# The session time zone (docs/protocol.md 7.3.1): SessionZoneGoldenTest writes session_zone_command.bin and
+# session_zone_input.bin (a SQL_SCALAR_PANDAS_UDF task over a zoned timestamp column); the worker's frames come from
+# the real handler with spark.sql.session.timeZone = Europe/Berlin in the task's conf.
+
+SESSION_ZONE_CONF = {"spark.sql.session.timeZone": "Europe/Berlin"}
+
+
+def session_zone_output() -> bytes:
+    """The SQL_SCALAR_PANDAS_UDF handler's result frames for the JVM's session zone input, in Berlin, then -1."""
+    import io
+
+    from pyworkers import evaltypes, protocol
+    from pyworkers.arrow import scalar_pandas
+    handler = scalar_pandas.HANDLER
+    command = handler.read_command(io.BytesIO((arrow_golden.ARROW_GOLDEN_DIR / "session_zone_command.bin")
+                                              .read_bytes()))
+    frames = arrow_golden.split_frames((arrow_golden.ARROW_GOLDEN_DIR / "session_zone_input.bin").read_bytes())
+    out = io.BytesIO()
+    task = evaltypes.TaskIO(0, arrow_golden.FrameInput(frames), out, SESSION_ZONE_CONF)  # type: ignore[arg-type]
+    handler.load(command, task)()
+    return out.getvalue() + protocol.pack_int(-1)
+
+
+def write_session_zone_golden() -> None:
+    path = arrow_golden.ARROW_GOLDEN_DIR / "session_zone_output.bin"
+    path.write_bytes(session_zone_output())
+    print("wrote %s" % path)
 
 
 if __name__ == "__main__":

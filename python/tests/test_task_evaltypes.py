@@ -123,3 +123,21 @@ def test_handlerThatCannotBeImported_failsThatTaskWithAHint_andTheWorkerServesTh
         assert message == expected
     assert worker.run_task(echo(), [b"ab"]).ok().frames == [b"ba"]
     assert_reusable(worker, worker.pid)
+
+
+def test_handlerSeesTheRunnersConf_andATaskWithoutOneSeesAnEmptyMapping(workers):
+    worker = workers.open()
+    spec = TaskSpec(eval_type=9002, handler="pwfake_evaltype_handlers:CONF", command=b"",
+                    conf={"spark.sql.session.timeZone": "Europe/Berlin", "k": "v é"})
+    assert worker.run_task(spec, [b"x"]).ok().frames == [b"k=v \xc3\xa9", b"spark.sql.session.timeZone=Europe/Berlin"]
+    plain = TaskSpec(eval_type=9002, handler="pwfake_evaltype_handlers:CONF", command=b"")
+    assert worker.run_task(plain, [b"x"]).ok().frames == []
+    assert_reusable(worker, worker.pid)
+
+
+def test_taskIO_withoutConf_hasAnEmptyReadOnlyOne():
+    from pyworkers import evaltypes
+    task = evaltypes.TaskIO(3, None, io.BytesIO())
+    assert dict(task.conf) == {}
+    with pytest.raises(TypeError):
+        task.conf["k"] = "v"  # type: ignore[index]

@@ -25,6 +25,7 @@ import sys
 import time
 import traceback
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any, BinaryIO, Callable, Dict, List, Optional, Tuple
 
 from . import context, evaltypes, protocol
@@ -550,7 +551,8 @@ class TaskRunner:
         if header.handler is None:
             assert header.handler_error is not None
             raise header.handler_error
-        return header.handler.load(header.command, evaltypes.TaskIO(header.partition_index, self._inp, self._out))
+        return header.handler.load(header.command, evaltypes.TaskIO(
+            header.partition_index, self._inp, self._out, MappingProxyType(header.conf)))
 
     def _end_handshake(self, header: TaskHeader, task: str) -> Optional[int]:
         """Drain the input to ``-1``, then read the JVM's verdict: ``-4`` keeps the worker."""

@@ -8,10 +8,12 @@ side's first row or the right side's when the left has none; it returns a ``pand
 grouped map result (:mod:`pyworkers.arrow.grouped_pandas`): matched by name or by position, each declared column
 with ``pyarrow.Array.from_pandas(column, type=declared, safe=True)`` (pandas' coercions, docs/protocol.md section
 7.3, cast back when that loses nothing, failing otherwise); a DataFrame with no columns and no rows is no row.
+Timestamps, the key's too, convert in the session time zone when the runner sets one (section 7.3.1).
 """
 from typing import Any
 
 from .cogrouped import CogroupedMapHandler
+from .exact_pandas import SessionZoned
 from .grouped_pandas import _pandas_result, _python_key, _to_frame, pd
 from .scalar import ArrowResultError
 
@@ -27,4 +29,4 @@ def _frame_result(result: Any, schema: Any, by_name: bool, where: str) -> Any:
     return _pandas_result(result, schema, by_name, where)
 
 
-HANDLER = CogroupedMapHandler("SQL_COGROUPED_MAP_PANDAS_UDF", _to_frame, _python_key, _frame_result)
+HANDLER = SessionZoned(CogroupedMapHandler("SQL_COGROUPED_MAP_PANDAS_UDF", _to_frame, _python_key, _frame_result))

@@ -3,14 +3,48 @@ that would change a value. pyarrow turns an integer column with nulls into float
 which is exact only up to 2**53: a larger int64 or uint64 would arrive rounded. Such a column (with a null and a
 value beyond 2**53 in magnitude) arrives as ``object`` instead, Python ints and ``None``, which convert back
 exactly. The rest is pyarrow's (docs/protocol.md section 7.3).
+
+The session time zone (docs/protocol.md section 7.3.1) is here too, in one place for every pandas eval type. A
+pandas handler is wrapped in :class:`SessionZoned`, which reads ``spark.sql.session.timeZone`` from the runner's
+conf when its task starts (an unknown zone fails the task there) and runs the task's body with that zone set. While
+it is set, :func:`column_to_pandas` and :func:`table_to_pandas` give a timestamp column with a zone as naive
+``datetime64[unit]``, wall-clock time of the session zone, as Spark does; and :func:`zoned_result`, called before each
+``pyarrow.Array.from_pandas`` of a result, takes a naive result for a declared zoned timestamp as wall-clock time of
+the session zone. Where Spark's ``tz_localize(ambiguous=False)`` silently picks one of the two instants of a
+fall-back hour (and fails on a spring-forward time that does not exist with pandas' bare message), this fails naming
+the UDF, the batch or group, the value and the zone.
+Unset, nothing changes: a zoned column arrives as ``datetime64[unit, zone]`` and a naive result is taken as UTC, as
+pyarrow does.
 """
-from typing import Any, List
+import contextvars
+import datetime
+import re
+from dataclasses import dataclass
+from typing import Any, Callable, List, Mapping, Optional
 
 import pyarrow.compute as pc
 
-from .scalar import pa
+from pyworkers.evaltypes import MissingDependency
 
-__all__ = ["EXACT_FLOAT_INT", "needs_objects", "column_to_pandas", "table_to_pandas", "object_columns"]
+from .scalar import ArrowResultError, pa
+
+try:
+    import numpy as np
+    import pandas as pd
+except ImportError as e:  # only this task fails, with the hint (docs/spi.md, step 5)
+    raise MissingDependency("pandas", "pip install pandas (pyworkers-arrow's pandas UDFs need it in the workers' "
+                                      "Python)") from e
+
+try:
+    import zoneinfo
+except ImportError:  # Python 3.8: pandas' own zones (pytz)
+    zoneinfo = None  # type: ignore[assignment]
+
+__all__ = ["EXACT_FLOAT_INT", "SESSION_TIME_ZONE", "SessionZone", "SessionZoned", "session_zone", "current_zone",
+           "needs_objects", "column_to_pandas", "table_to_pandas", "object_columns", "zoned_result", "python_value"]
+
+#: The runner conf key of the session time zone, as Spark's Python worker reads it.
+SESSION_TIME_ZONE = "spark.sql.session.timeZone"
 
 #: The largest integer magnitude float64 holds exactly.
 EXACT_FLOAT_INT = 2 ** 53
@@ -26,10 +60,15 @@ def needs_objects(column: Any) -> bool:
 
 
 def column_to_pandas(column: Any) -> Any:
-    """A ``pyarrow.Array`` or ``ChunkedArray`` as pandas, exactly (module docstring)."""
+    """A ``pyarrow.Array`` or ``ChunkedArray`` as pandas, exactly, a zoned timestamp in the session zone (module
+    docstring)."""
     if needs_objects(column):
         return column.to_pandas(integer_object_nulls=True)
-    return column.to_pandas()
+    series = column.to_pandas()
+    zone = _current.get()
+    if zone is not None and _zoned(column.type):
+        return _wall_clock(series, zone)
+    return series
 
 
 def object_columns(table: Any) -> List[int]:
@@ -42,4 +81,174 @@ def table_to_pandas(table: Any) -> Any:
     frame = table.to_pandas()
     for i in object_columns(table):
         frame.isetitem(i, table.column(i).to_pandas(integer_object_nulls=True))
+    zone = _current.get()
+    if zone is not None:
+        for i, field in enumerate(table.schema):
+            if _zoned(field.type):
+                frame.isetitem(i, _wall_clock(frame.iloc[:, i], zone))
     return frame
+
+
+@dataclass(frozen=True)
+class SessionZone:
+    """A session time zone: ``name`` as the conf gives it, ``tz`` the ``tzinfo`` pandas converts with."""
+
+    name: str
+    tz: Any
+
+
+#: The session zone of the task whose body runs now (set by :class:`SessionZoned`), None for none.
+_current: "contextvars.ContextVar[Optional[SessionZone]]" = contextvars.ContextVar("pyworkers_session_zone",
+                                                                                   default=None)
+
+# Java's zone offsets, as Spark accepts them: +h, +hh, +hh:mm, +hhmm, +hh:mm:ss, +hhmmss, optionally after UTC, GMT
+# or UT; and Z
+_OFFSET = re.compile(r"(?:UTC|GMT|UT)?([+-])(\d{1,2})(?::?(\d{2}))?(?::?(\d{2}))?")
+
+
+def _offset(name: str) -> Optional[datetime.tzinfo]:
+    if name == "Z":
+        return datetime.timezone.utc
+    match = _OFFSET.fullmatch(name)
+    if match is None:
+        return None
+    sign, hours, minutes, seconds = match.groups()
+    delta = datetime.timedelta(hours=int(hours), minutes=int(minutes or 0), seconds=int(seconds or 0))
+    if delta > datetime.timedelta(hours=18) or int(minutes or 0) > 59 or int(seconds or 0) > 59:
+        return None
+    return datetime.timezone(-delta if sign == "-" else delta)
+
+
+def _region(name: str) -> Any:
+    """The zone of an IANA region name, the one pandas will convert with; raises what the zone database raises."""
+    tz = zoneinfo.ZoneInfo(name) if zoneinfo is not None else name
+    return pd.DatetimeTZDtype(tz=tz).tz
+
+
+def session_zone(conf: Mapping[str, str]) -> Optional[SessionZone]:
+    """The session time zone the runner's conf sets (key :data:`SESSION_TIME_ZONE`), None when it sets none; a
+    value that names no zone raises ``ValueError`` naming the key and the value."""
+    name = conf.get(SESSION_TIME_ZONE)
+    if name is None:
+        return None
+    tz = _offset(name)
+    if tz is None:
+        try:
+            tz = _region(name)
+        except Exception as e:  # zoneinfo, pytz and pandas each raise their own kind for an unknown name
+            raise ValueError(
+                "the runner conf %s = %r names no time zone (%s: %s); use a region of the IANA time zone database "
+                "such as 'America/Los_Angeles' or 'UTC', or an offset such as '+08:00' (a worker's Python without "
+                "a zone database needs pip install tzdata)" % (SESSION_TIME_ZONE, name, type(e).__name__, e)) from e
+    return SessionZone(name, tz)
+
+
+def current_zone() -> Optional[SessionZone]:
+    """The session time zone of the task running now, None for none."""
+    return _current.get()
+
+
+class SessionZoned:
+    """A pandas handler that runs each task's body in the task's session time zone: reads it from ``task.conf``
+    when the task starts (an unknown zone fails the task before any data is read) and sets it for the conversions
+    of this module while the body runs. Otherwise the wrapped handler's (its ``name``, ``read_command``, ...)."""
+
+    def __init__(self, handler: Any) -> None:
+        self._handler = handler
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._handler, name)
+
+    def load(self, command: Any, task: Any) -> Callable[[], None]:
+        zone = session_zone(task.conf)
+        body = self._handler.load(command, task)
+
+        def zoned() -> None:
+            token = _current.set(zone)
+            try:
+                body()
+            finally:
+                _current.reset(token)
+
+        return zoned
+
+
+def _zoned(t: Any) -> bool:
+    return pa.types.is_timestamp(t) and t.tz is not None
+
+
+def _wall_clock(series: Any, zone: SessionZone) -> Any:
+    """A tz-aware datetime64 Series as naive wall-clock time of ``zone``, its unit and nulls kept."""
+    return series.dt.tz_convert(zone.tz).dt.tz_localize(None)
+
+
+def python_value(scalar: Any) -> Any:
+    """A ``pyarrow.Scalar`` as Python (``as_py()``); a zoned timestamp in the session zone as a naive
+    ``datetime.datetime`` of its wall-clock time, as its column reaches the function."""
+    value = scalar.as_py()
+    zone = _current.get()
+    if zone is not None and value is not None and _zoned(scalar.type) and isinstance(value, datetime.datetime):
+        return value.astimezone(zone.tz).replace(tzinfo=None)
+    return value
+
+
+def _naive_objects(values: Any) -> bool:
+    return any(isinstance(v, datetime.datetime) and v.tzinfo is None or isinstance(v, np.datetime64)
+               for v in values)
+
+
+def zoned_result(values: Any, declared: Any, where: str) -> Any:
+    """``values`` (a result on its way to ``pyarrow.Array.from_pandas(values, type=declared)``) with naive timestamps
+    for a declared zoned timestamp taken as wall-clock time of the session zone, tz-aware; anything else unchanged.
+    A wall-clock time that is ambiguous (a fall-back hour) or does not exist (a spring-forward gap) in the session
+    zone raises :class:`ArrowResultError` naming ``where``, the value, its row and the zone."""
+    zone = _current.get()
+    if zone is None or not _zoned(declared):
+        return values
+    dtype = getattr(values, "dtype", None)
+    if dtype is None or dtype == object:
+        if isinstance(values, (pd.DataFrame, pa.Array, pa.ChunkedArray, str, bytes)) or not hasattr(values, "__len__"):
+            return values  # the handler's own checks name what is wrong with it
+        series = pd.Series(values, dtype=object)
+        if not _naive_objects(series):
+            return values
+        series = pd.Series(list(series))  # infers one dtype: datetime64 when all are naive
+        if not (series.dtype.kind == "M" and getattr(series.dtype, "tz", None) is None):
+            raise ArrowResultError(
+                "%s returned naive and tz-aware datetimes mixed for its declared type %s: a naive one would be "
+                "wall-clock time of the session time zone %s (%s), an aware one its instant; return tz-aware "
+                "values only" % (where, declared, zone.name, SESSION_TIME_ZONE))
+    elif dtype.kind == "M" and getattr(dtype, "tz", None) is None:
+        series = values if isinstance(values, pd.Series) else pd.Series(values)
+    else:
+        return values
+    try:
+        return series.dt.tz_localize(zone.tz, ambiguous="raise", nonexistent="raise")
+    except Exception as e:  # pandas raises pytz's or its own errors, by version
+        raise _localize_error(series, zone, declared, where, e) from e
+
+
+def _localize_error(series: Any, zone: SessionZone, declared: Any, where: str, error: Exception) -> ArrowResultError:
+    tail = ("; return tz-aware values (Series.dt.tz_localize(zone, ambiguous=..., nonexistent=...), or "
+            "tz_convert) to say which instant is meant")
+    lost = series.notna().to_numpy() & series.dt.tz_localize(zone.tz, ambiguous="NaT",
+                                                             nonexistent="NaT").isna().to_numpy()
+    rows = np.flatnonzero(lost)
+    if not len(rows):
+        return ArrowResultError("%s returned naive timestamps for its declared type %s that do not localize in the "
+                                "session time zone %s (%s): %s%s" % (where, declared, zone.name, SESSION_TIME_ZONE,
+                                                                      error, tail))
+    row = int(rows[0])
+    one = series.iloc[row:row + 1]
+    value = one.iloc[0]
+    early = one.dt.tz_localize(zone.tz, ambiguous=np.array([True]), nonexistent="NaT").iloc[0]
+    if early is pd.NaT:
+        what = "does not exist there (a spring-forward gap: clocks skip it)"
+    else:
+        late = one.dt.tz_localize(zone.tz, ambiguous=np.array([False])).iloc[0]
+        what = "is ambiguous there (a fall-back hour: it is both %s and %s)" % (early.isoformat(), late.isoformat())
+    at = "" if len(series) == 1 else " (row %d of %d; %d values fail so)" % (row, len(series), len(rows))
+    return ArrowResultError(
+        "%s returned the naive timestamp %s%s for its declared type %s; a naive result is wall-clock time of the "
+        "session time zone %s (%s), and this one %s%s" % (
+            where, value, at, declared, zone.name, SESSION_TIME_ZONE, what, tail))

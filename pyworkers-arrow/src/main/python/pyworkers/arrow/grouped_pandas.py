@@ -5,7 +5,8 @@ The command, the framing and the column matching are those of SQL_GROUPED_MAP_AR
 the key columns' Python values of the group's first row, ``None`` for null) and returns a ``pandas.DataFrame``;
 each declared column comes back with ``pyarrow.Array.from_pandas(column, type=declared, safe=True)``, so pandas'
 coercions (docs/protocol.md section 7.3) are cast back when that loses nothing and fail otherwise. A DataFrame
-with no columns and no rows is an empty result, as in Spark.
+with no columns and no rows is an empty result, as in Spark. With a session time zone (docs/protocol.md section
+7.3.1) zoned timestamps, the key's too, arrive as its wall-clock time, and naive results come back as it.
 
 Groups that arrive back to back are converted together (``group_body``'s ``run_many``): one ``to_pandas()`` for
 all of them, each group's DataFrame a row slice of it with its own index ``0..n-1``, and one conversion back per
@@ -20,7 +21,7 @@ from typing import Any, Callable, List, Optional, Tuple
 
 from pyworkers.evaltypes import MissingDependency
 
-from .exact_pandas import needs_objects, table_to_pandas
+from .exact_pandas import SessionZoned, needs_objects, python_value, table_to_pandas, zoned_result
 from .grouped import GroupedMapHandler, match_columns
 from .scalar import ArrowResultError, pa
 
@@ -39,7 +40,7 @@ def _to_frame(table: Any) -> Any:
 
 
 def _python_key(table: Any, keys: tuple) -> tuple:
-    return tuple(table.column(c)[0].as_py() for c in keys)
+    return tuple(python_value(table.column(c)[0]) for c in keys)
 
 
 def _pandas_result(result: Any, schema: Any, by_name: bool, where: str) -> Any:
@@ -55,8 +56,9 @@ def _pandas_result(result: Any, schema: Any, by_name: bool, where: str) -> Any:
     for field, i in zip(schema, columns):
         # by label is about twice as fast as iloc per column; iloc only for duplicate labels (by position)
         column = result[result.columns[i]] if unique else result.iloc[:, i]
+        values = zoned_result(column, field.type, "%s, column %r," % (where, names[i]))
         try:
-            array = pa.Array.from_pandas(column, type=field.type, safe=True)
+            array = pa.Array.from_pandas(values, type=field.type, safe=True)
         except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError, ValueError) as e:
             raise ArrowResultError("%s returned column %r of dtype %s, which does not convert to the declared type "
                                    "%s of %r without loss: %s" % (where, names[i], column.dtype, field.type,
@@ -129,7 +131,8 @@ def _together(arrays: List[Any], field: Any) -> Any:
         whole = np.concatenate(arrays)
     else:
         whole = kind._concat_same_type(arrays)
-    array = pa.Array.from_pandas(whole, type=field.type, safe=True)
+    # an ArrowResultError of the zone (an ambiguous time) is raised again by the group's own conversion, naming it
+    array = pa.Array.from_pandas(zoned_result(whole, field.type, "groups"), type=field.type, safe=True)
     return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
 
 
@@ -208,4 +211,5 @@ def _batched(call: Callable[[Any, int, Any], Tuple[Any, str]], schema: Any, by_n
     return run_many
 
 
-HANDLER = GroupedMapHandler("SQL_GROUPED_MAP_PANDAS_UDF", _to_frame, _python_key, _pandas_result, _batched)
+HANDLER = SessionZoned(GroupedMapHandler("SQL_GROUPED_MAP_PANDAS_UDF", _to_frame, _python_key, _pandas_result,
+                                         _batched))

@@ -8,12 +8,14 @@
   that loses nothing, and fail otherwise.
 * SQL_SCALAR_PANDAS_ITER_UDF (204): ``Iterator[pandas.Series]`` (a tuple of Series for several argument columns)
   ``-> Iterator[pandas.Series]``, checked as SQL_SCALAR_ARROW_ITER_UDF, converted as SQL_SCALAR_PANDAS_UDF.
+
+Both convert timestamps in the session time zone when the runner sets one (docs/protocol.md section 7.3.1).
 """
 from typing import Any
 
 from pyworkers.evaltypes import MissingDependency
 
-from .exact_pandas import table_to_pandas
+from .exact_pandas import SessionZoned, table_to_pandas, zoned_result
 from .iterators import MapHandler, ScalarIterHandler, _fields
 from .scalar import ArrowResultError, pa
 from .scalar_pandas import _pandas_result, _to_series
@@ -43,8 +45,9 @@ def _pandas_batch(frame: Any, schema: Any, where: str) -> Any:
     arrays = []
     for field in schema:
         column = frame[field.name]
+        values = zoned_result(column, field.type, "%s, column %r," % (where, field.name))
         try:
-            array = pa.Array.from_pandas(column, type=field.type, safe=True)
+            array = pa.Array.from_pandas(values, type=field.type, safe=True)
         except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError, ValueError) as e:
             raise ArrowResultError("%s yielded column %r of dtype %s, which does not convert to its declared type %s "
                                    "without loss: %s" % (where, field.name, column.dtype, field.type, e)) from e
@@ -56,5 +59,6 @@ def _to_frame(batch: Any) -> Any:
     return table_to_pandas(batch)
 
 
-MAP_PANDAS = MapHandler("SQL_MAP_PANDAS_ITER_UDF", _to_frame, _pandas_batch, "pandas.DataFrame")
-SCALAR_PANDAS_ITER = ScalarIterHandler("SQL_SCALAR_PANDAS_ITER_UDF", _to_series, _pandas_result, "pandas.Series")
+MAP_PANDAS = SessionZoned(MapHandler("SQL_MAP_PANDAS_ITER_UDF", _to_frame, _pandas_batch, "pandas.DataFrame"))
+SCALAR_PANDAS_ITER = SessionZoned(ScalarIterHandler("SQL_SCALAR_PANDAS_ITER_UDF", _to_series, _pandas_result,
+                                                   "pandas.Series"))

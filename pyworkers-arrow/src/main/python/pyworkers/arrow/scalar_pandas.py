@@ -4,13 +4,14 @@ The command, the framing and the checks are those of SQL_SCALAR_ARROW_UDF (:mod:
 argument column is ``pyarrow.Array.to_pandas()`` (exact: :mod:`pyworkers.arrow.exact_pandas`); a result (a ``Series``, or anything array-like of the batch's
 length) comes back with ``pyarrow.Array.from_pandas(result, type=declared, safe=True)``: the coercions pandas makes
 (an int column with nulls arrives as float64 with NaN) are cast back when that loses nothing, and fail with
-:class:`~pyworkers.arrow.scalar.ArrowResultError` otherwise (docs/protocol.md section 7.3 lists them).
+:class:`~pyworkers.arrow.scalar.ArrowResultError` otherwise (docs/protocol.md section 7.3 lists them). With a session
+time zone (section 7.3.1) zoned timestamps arrive and naive results come back as its wall-clock time.
 """
 from typing import Any
 
 from pyworkers.evaltypes import MissingDependency
 
-from .exact_pandas import column_to_pandas
+from .exact_pandas import SessionZoned, column_to_pandas, zoned_result
 from .scalar import ArrowResultError, ScalarHandler, pa
 
 try:
@@ -37,6 +38,7 @@ def _pandas_result(result: Any, declared: Any, where: str) -> Any:
         raise ArrowResultError("%s returned a %s, which has no length; a SQL_SCALAR_PANDAS_UDF function returns a "
                                "pandas.Series of type %s, one value per row" % (where, type(result).__name__, declared))
     dtype = getattr(result, "dtype", type(result).__name__)
+    result = zoned_result(result, declared, where)
     try:
         array = pa.Array.from_pandas(result, type=declared, safe=True)
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError, ValueError) as e:
@@ -46,4 +48,4 @@ def _pandas_result(result: Any, declared: Any, where: str) -> Any:
     return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
 
 
-HANDLER = ScalarHandler("SQL_SCALAR_PANDAS_UDF", _to_series, _pandas_result)
+HANDLER = SessionZoned(ScalarHandler("SQL_SCALAR_PANDAS_UDF", _to_series, _pandas_result))

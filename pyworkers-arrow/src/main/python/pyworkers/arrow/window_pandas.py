@@ -6,12 +6,13 @@ its rows ``[lower, upper)`` of that Series as a view (positional, the index of t
 ``Series.iloc[lower:upper]`` gives; no copy). The values of a partition's rows (Python or numpy scalars; NaN or
 None for null) come back together with ``pyarrow.Array.from_pandas(pandas.Series(values), type=declared,
 safe=True)``: a float result declared int64 is cast back when integral and fails otherwise (docs/protocol.md 7.3).
+Timestamps convert in the session time zone when the runner sets one (section 7.3.1).
 """
 from typing import Any, Callable, List
 
 from pyworkers.evaltypes import MissingDependency
 
-from .exact_pandas import column_to_pandas
+from .exact_pandas import SessionZoned, column_to_pandas, zoned_result
 from .scalar import ArrowResultError, pa
 from .window import WindowHandler
 
@@ -64,7 +65,7 @@ def _nested(declared: Any) -> bool:
 
 def _one(value: Any, declared: Any, where: str) -> Any:
     try:
-        array = pa.Array.from_pandas(pd.Series([value]), type=declared, safe=True)
+        array = pa.Array.from_pandas(zoned_result(pd.Series([value]), declared, where), type=declared, safe=True)
     except _ERRORS as e:
         raise ArrowResultError("%s returned %s (a %s), which does not convert to its declared result type %s "
                                "without loss: %s" % (where, value, type(value).__name__, declared, e)) from e
@@ -86,9 +87,9 @@ def _pandas_values(values: List[Any], declared: Any, where_row: Callable[[int], 
     series = pd.Series(values)
     if not (series.dtype.kind == "f" and pa.types.is_integer(declared) and _big_ints(values)):
         try:
-            array = pa.Array.from_pandas(series, type=declared, safe=True)
+            array = pa.Array.from_pandas(zoned_result(series, declared, "the frames"), type=declared, safe=True)
             return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
-        except _ERRORS:
+        except (ArrowResultError,) + _ERRORS:
             pass
     # the values do not convert together (pandas inferred one dtype for all of them, or ints with None became
     # float64, which would round ints beyond 2**53): each on its own, as 202 does, which also names the row of a
@@ -96,5 +97,4 @@ def _pandas_values(values: List[Any], declared: Any, where_row: Callable[[int], 
     return pa.concat_arrays([_one(r, declared, where_row(i)) for i, r in enumerate(values)])
 
 
-HANDLER = WindowHandler("SQL_WINDOW_AGG_PANDAS_UDF", column_to_pandas, series_slicer(),
-                        _pandas_values)
+HANDLER = SessionZoned(WindowHandler("SQL_WINDOW_AGG_PANDAS_UDF", column_to_pandas, series_slicer(), _pandas_values))

@@ -24,8 +24,9 @@ A handler module that needs a package of its own imports it at its top, inside `
 """
 import importlib
 import sys
-from dataclasses import dataclass
-from typing import Any, BinaryIO, Callable, Dict, Optional, Tuple
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, BinaryIO, Callable, Dict, Mapping, Optional, Tuple
 
 from .. import protocol
 from ..functions import FunctionSpec, load_function
@@ -73,11 +74,13 @@ class HandlerUnavailable(Exception):
 @dataclass(frozen=True)
 class TaskIO:
     """What a handler's body streams through: the task's partition index, the input (``read_frame``; set
-    ``failure`` to a ProtocolError for data that breaks the eval type's rules), and the output's ``write``."""
+    ``failure`` to a ProtocolError for data that breaks the eval type's rules), the output's ``write``, and the
+    runner's conf (the header's ``conf`` pairs, docs/protocol.md 5.1; read-only, empty when the runner sets none)."""
 
     partition_index: int
     inp: SocketInput
     out: BinaryIO
+    conf: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def write(self) -> Callable[[bytes], Any]:

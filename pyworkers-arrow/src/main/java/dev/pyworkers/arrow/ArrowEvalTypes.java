@@ -6,6 +6,17 @@ import dev.pyworkers.EvalType;
 public final class ArrowEvalTypes {
   private ArrowEvalTypes() {}
 
+  /**
+   * The runner conf key of the session time zone, {@code spark.sql.session.timeZone}, as Spark's Python worker reads
+   * it: {@code PythonRunner.builder(registry).conf(Map.of(SESSION_TIME_ZONE, "Europe/Berlin"))}. Set, the pandas eval
+   * types give a zoned timestamp column to the function as naive wall-clock time of that zone and take a naive result
+   * for a declared zoned timestamp as wall-clock time of it (an ambiguous or nonexistent one fails the task); unset,
+   * a zoned column arrives tz-aware. An IANA region ({@code "America/Los_Angeles"}) or an offset ({@code "+08:00"});
+   * a value that names no zone fails each task at its start. The Arrow eval types and SQL_ARROW_BATCHED_UDF ignore
+   * it. See docs/protocol.md section 7.3.1.
+   */
+  public static final String SESSION_TIME_ZONE = "spark.sql.session.timeZone";
+
   /** Scalar pandas UDFs: each function takes {@code pandas.Series} and returns one of the batch's length. */
   public static final EvalType SQL_SCALAR_PANDAS_UDF = EvalType.of(200, "SQL_SCALAR_PANDAS_UDF");
 
