@@ -1,10 +1,12 @@
 package dev.pyworkers.arrow.internal;
 
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.channels.Channels;
+import java.nio.ByteBuffer;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.WritableByteChannel;
+import java.util.Arrays;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.VectorUnloader;
@@ -18,6 +20,10 @@ import org.apache.arrow.vector.types.pojo.Schema;
  * The Arrow side of a frame (docs/protocol.md section 7.2): each data frame is one encapsulated Arrow IPC message
  * ({@code 0xFFFFFFFF}, {@code int32} metadata length, flatbuffer, padding to 8, body), as
  * {@link MessageSerializer#serialize} writes it, uncompressed. Stateless.
+ *
+ * <p>Both directions copy each buffer once: the channels here move bytes straight between the frame's array and
+ * Arrow's buffers. ({@code Channels.newChannel} over a byte stream would copy twice, through an 8 KiB array of its
+ * own, which cost a batch of 10,000 int64 values about a tenth of its time on the JVM side.)
  */
 public final class IpcFrames {
   /** The first four bytes of every encapsulated IPC message; a frame that starts otherwise is a control frame. */
@@ -34,7 +40,7 @@ public final class IpcFrames {
 
   static void writeSchema(Schema schema, Sink sink) {
     try {
-      MessageSerializer.serialize(new WriteChannel(Channels.newChannel(sink)), schema);
+      MessageSerializer.serialize(new WriteChannel(sink), schema);
     } catch (IOException e) {
       throw new UncheckedIOException(e); // a ByteArrayOutputStream does not fail
     }
@@ -43,7 +49,7 @@ public final class IpcFrames {
   /** A record batch message of {@code root} as it is: its buffers, not its rows, are written. */
   static void writeBatch(VectorSchemaRoot root, Sink sink) throws IOException {
     try (ArrowRecordBatch batch = new VectorUnloader(root).getRecordBatch()) {
-      MessageSerializer.serialize(new WriteChannel(Channels.newChannel(sink)), batch);
+      MessageSerializer.serialize(new WriteChannel(sink), batch);
     }
   }
 
@@ -64,17 +70,66 @@ public final class IpcFrames {
   }
 
   private static ReadChannel channel(byte[] frame) {
-    return new ReadChannel(Channels.newChannel(new ByteArrayInputStream(frame)));
+    return new ReadChannel(new FrameChannel(frame));
   }
 
-  /** A growable byte sink whose bytes are written as a frame without a further copy. Not thread-safe. */
-  static final class Sink extends ByteArrayOutputStream {
+  /** Reads a frame's bytes into the buffers Arrow asks for, in one copy each. Not thread-safe. */
+  private static final class FrameChannel implements ReadableByteChannel {
+    private final byte[] frame;
+    private int position;
+
+    FrameChannel(byte[] frame) {
+      this.frame = frame;
+    }
+
+    @Override
+    public int read(ByteBuffer dst) {
+      int left = frame.length - position;
+      if (left == 0) return -1;
+      int n = Math.min(left, dst.remaining());
+      dst.put(frame, position, n);
+      position += n;
+      return n;
+    }
+
+    @Override
+    public boolean isOpen() {
+      return true;
+    }
+
+    @Override
+    public void close() {}
+  }
+
+  /**
+   * A growable byte sink whose bytes are written as a frame without a further copy, and a channel that Arrow's
+   * buffers are written into in one copy each. Not thread-safe.
+   */
+  static final class Sink extends ByteArrayOutputStream implements WritableByteChannel {
     Sink(int size) {
       super(size);
     }
 
     byte[] buffer() {
       return buf;
+    }
+
+    @Override
+    public int write(ByteBuffer src) {
+      int n = src.remaining();
+      if (n > buf.length - count) {
+        long want = Math.max((long) count + n, 2L * buf.length);
+        buf = Arrays.copyOf(buf, (int) Math.min(want, Integer.MAX_VALUE - 8));
+        if (n > buf.length - count) throw new IllegalStateException("a frame of more than 2 GiB");
+      }
+      src.get(buf, count, n);
+      count += n;
+      return n;
+    }
+
+    @Override
+    public boolean isOpen() {
+      return true;
     }
   }
 }
