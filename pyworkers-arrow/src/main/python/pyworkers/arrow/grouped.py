@@ -26,7 +26,7 @@ from pyworkers.evaltypes import END_OF_DATA, ProtocolError, TaskIO
 
 from .scalar import CONTINUATION, MAX_SCHEMA_MESSAGE, ArrowResultError, _note, pa
 
-__all__ = ["GroupedCommand", "GroupedMapHandler", "HANDLER", "GROUP_START", "GROUP_END", "control_frame",
+__all__ = ["GroupedCommand", "GroupedMapHandler", "GroupPlace", "HANDLER", "GROUP_START", "GROUP_END", "control_frame",
            "read_grouped_command", "match_columns", "group_body", "result_batches"]
 
 HEADER = "task header"
@@ -74,7 +74,7 @@ def read_grouped_command(inp: protocol.Readable, eval_name: str) -> GroupedComma
                           pa.ipc.read_schema(pa.py_buffer(message)))
 
 
-def match_columns(names: List[str], schema: Any, by_name: bool, where: str, what: str) -> List[int]:
+def match_columns(names: List[str], schema: Any, by_name: bool, where: object, what: str) -> List[int]:
     """The index in ``names`` (the result's columns) of each declared field, or :class:`ArrowResultError` naming
     both sides."""
     declared = schema.names
@@ -102,9 +102,11 @@ def _arrow_key(table: Any, keys: tuple) -> tuple:
     return tuple(table.column(c)[0] for c in keys)
 
 
-def _arrow_result(result: Any, schema: Any, by_name: bool, where: str) -> Any:
+def _arrow_result(result: Any, schema: Any, by_name: bool, where: object) -> Any:
     if isinstance(result, pa.RecordBatch):
         result = pa.Table.from_batches([result])
+    if isinstance(result, pa.Table) and result.schema.equals(schema):
+        return result  # names, order, types and nullability already declared: either match is the identity
     if not isinstance(result, pa.Table):
         raise ArrowResultError("%s returned a %s; a SQL_GROUPED_MAP_ARROW_UDF function returns a pyarrow.Table of "
                                "schema %s" % (where, type(result).__name__, _show(schema)))
@@ -123,6 +125,24 @@ def _arrow_result(result: Any, schema: Any, by_name: bool, where: str) -> Any:
 
 def _show(schema: Any) -> str:
     return "(%s)" % ", ".join("%s: %s" % (f.name, f.type) for f in schema)
+
+
+class GroupPlace:
+    """Where a grouped UDF ran, for messages (``"%s" % place``): the text, with the group's key, is made only when a
+    message needs it, since making it costs about as much as the rest of the call on a small group. It holds the
+    group's table until then."""
+
+    __slots__ = ("_label", "_group", "_table", "_keys", "_key_of", "_key", "_partition")
+
+    def __init__(self, label: str, group: int, table: Any, keys: tuple, key_of: Callable[[Any, tuple], tuple],
+                 key: Optional[tuple], partition: int) -> None:
+        self._label, self._group, self._table, self._keys = label, group, table, keys
+        self._key_of, self._key, self._partition = key_of, key, partition
+
+    def __str__(self) -> str:
+        key = self._key if self._key is not None else self._key_of(self._table, self._keys)
+        return "%s on group %d (key %s) of partition %d" % (self._label, self._group, _key_text(key),
+                                                            self._partition)
 
 
 class GroupedMapHandler:
@@ -155,15 +175,15 @@ class GroupedMapHandler:
         partition = task.partition_index
         to_arg, key_of, to_table = self._to_arg, self._key_of, self._to_table
 
-        def call(table: Any, group: int, arg: Any) -> Tuple[Any, str]:
-            key = key_of(table, keys)
-            where = "%s on group %d (key %s) of partition %d" % (label, group, _key_text(key), partition)
+        def call(table: Any, group: int, arg: Any) -> Tuple[Any, Any]:
+            key = key_of(table, keys) if key_argument else None
+            where = GroupPlace(label, group, table, keys, key_of, key, partition)
             try:
                 if arg is None:
                     arg = to_arg(table)
                 return (function(key, arg) if key_argument else function(arg)), where
             except Exception as e:
-                _note(e, "while running " + where)
+                _note(e, "while running %s" % where)
                 raise
 
         def run(table: Any, group: int) -> Any:
@@ -185,6 +205,8 @@ def result_batches(table: Any, max_records: int) -> List[Any]:
     rows = table.num_rows
     if rows == 0:
         return []
+    if rows <= max_records and table.get_total_buffer_size() <= MAX_BATCH_BYTES:
+        return table.to_batches()  # the buffers' whole size bounds the rows' bytes: no cut needed, nor nbytes's cost
     per_row = max(1, -(-table.nbytes // rows))
     return table.to_batches(max_chunksize=max(1, min(max_records, MAX_BATCH_BYTES // per_row)))
 

@@ -43,7 +43,7 @@ def _python_key(table: Any, keys: tuple) -> tuple:
     return tuple(python_value(table.column(c)[0]) for c in keys)
 
 
-def _pandas_result(result: Any, schema: Any, by_name: bool, where: str) -> Any:
+def _pandas_result(result: Any, schema: Any, by_name: bool, where: object) -> Any:
     if not isinstance(result, pd.DataFrame):
         raise ArrowResultError("%s returned a %s; a SQL_GROUPED_MAP_PANDAS_UDF function returns a pandas.DataFrame "
                                "with columns %s" % (where, type(result).__name__, schema.names))
@@ -102,14 +102,14 @@ class _Done:
     """One group's checked result: its DataFrame, its columns in declared order (None: the empty result)."""
     __slots__ = ("result", "where", "arrays", "rows")
 
-    def __init__(self, result: Any, where: str, arrays: Optional[List[Any]], rows: int) -> None:
+    def __init__(self, result: Any, where: object, arrays: Optional[List[Any]], rows: int) -> None:
         self.result = result
         self.where = where
         self.arrays = arrays
         self.rows = rows
 
 
-def _checked(result: Any, schema: Any, by_name: bool, where: str) -> _Done:
+def _checked(result: Any, schema: Any, by_name: bool, where: object) -> _Done:
     if not isinstance(result, pd.DataFrame):
         _pandas_result(result, schema, by_name, where)  # raises its error
     if len(result.columns) == 0 and len(result) == 0:
