@@ -52,3 +52,41 @@ def test_groupsConvertedTogether_eachSeeTheDtypeOfItsOwnConversion_bigIntsInclud
     assert rows == [{"dtype": ["int64"], "a": [1]}, {"dtype": ["object"], "a": [BIG]},
                     {"dtype": ["float64"], "a": [3]}, {"dtype": ["int64"], "a": [BIG]},
                     {"dtype": ["int64"], "a": [4]}]
+
+
+NESTED = [
+    (pa.list_(pa.int64()), [[BIG, None], None, [-BIG]]),
+    (pa.large_list(pa.uint64()), [[2 ** 64 - 1, None], [0]]),
+    (pa.list_(pa.int64(), 2), [[BIG, None], [1, 2]]),
+    (pa.struct([("a", pa.int64()), ("b", pa.string())]), [{"a": BIG, "b": "x"}, {"a": None, "b": None}, None]),
+    (pa.map_(pa.string(), pa.int64()), [[("k", BIG), ("j", None)], None]),
+    (pa.list_(pa.struct([("a", pa.list_(pa.int64()))])), [[{"a": [BIG, None]}], [None]]),
+]
+
+
+def test_bigIntsWithNullsInsideListsStructsAndMaps_comeBackExactly_throughTheScalarAndGroupedHandlers():
+    src = "def ident(s):\n    return s\n"
+    for t, values in NESTED:
+        column = pa.array(values, t)
+        assert exact_pandas.needs_objects(column), t
+        assert exact_pandas.needs_objects(pa.chunked_array([column.slice(0, 1), column.slice(1)])), t
+        _, out = results(run_handler(scalar_pandas.HANDLER, command(src, [("ident", [0])], [t]),
+                                     frames_of(pa.record_batch([column], names=["c"]))))
+        assert out[0].column(0).to_pylist() == values, t
+        grouped = ("def f(pdf):\n    return pdf\n")
+        cmd = grouped_pandas.HANDLER.read_command(io.BytesIO(grouped_command(grouped, "f", pa.schema([("c", t)]))))
+        buffer = io.BytesIO()
+        from arrow_golden import FrameInput
+        grouped_pandas.HANDLER.load(cmd, evaltypes.TaskIO(0, FrameInput(data(
+            [pa.record_batch([column], names=["c"])])), buffer))()
+        _, frames = grouped_results(buffer.getvalue())
+        assert [v for b in frames if not isinstance(b, tuple) for v in b.column(0).to_pylist()] == values, t
+
+
+def test_needsObjects_nested_onlyWhenAnInt64InsideHasANullAndAValueBeyondFloat64():
+    assert not exact_pandas.needs_objects(pa.array([[BIG, 1]], pa.list_(pa.int64())))  # no null
+    assert not exact_pandas.needs_objects(pa.array([[2 ** 53, None]], pa.list_(pa.int64())))  # exact in float64
+    assert not exact_pandas.needs_objects(pa.array([[BIG], None], pa.list_(pa.int64())))  # the null is the list's
+    assert not exact_pandas.needs_objects(pa.array([{"a": 1, "b": None}], pa.struct([("a", pa.int32()),
+                                                                                     ("b", pa.int32())])))
+    assert not exact_pandas.needs_objects(pa.array([["x", None]], pa.list_(pa.string())))

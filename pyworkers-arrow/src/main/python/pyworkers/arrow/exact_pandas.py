@@ -51,12 +51,51 @@ EXACT_FLOAT_INT = 2 ** 53
 
 
 def needs_objects(column: Any) -> bool:
-    """True for an integer column (Array or ChunkedArray) with a null and a value float64 cannot hold exactly."""
-    if not pa.types.is_integer(column.type) or column.type.bit_width < 64 or column.null_count == 0:
+    """True for an integer column (Array or ChunkedArray) with a null and a value float64 cannot hold exactly, and
+    for a list, struct or map column with such integers anywhere inside: pyarrow converts a nested child as it would
+    a column (an int child with a null becomes float64), so the whole column then converts to objects."""
+    t = column.type
+    if pa.types.is_integer(t):
+        if t.bit_width < 64 or column.null_count == 0:
+            return False
+        bounds = pc.min_max(column)
+        low, high = bounds["min"].as_py(), bounds["max"].as_py()
+        return low is not None and (high > EXACT_FLOAT_INT or low < -EXACT_FLOAT_INT)
+    if not _holds_int64(t):
         return False
-    bounds = pc.min_max(column)
-    low, high = bounds["min"].as_py(), bounds["max"].as_py()
-    return low is not None and (high > EXACT_FLOAT_INT or low < -EXACT_FLOAT_INT)
+    if not isinstance(column, pa.ChunkedArray):
+        return any(needs_objects(child) for child in _children(column))
+    if column.num_chunks == 0:
+        return False
+    # the column converts as a whole: a null in one chunk and a big value in another count together
+    per_chunk = [_children(chunk) for chunk in column.chunks]
+    return any(needs_objects(pa.chunked_array([children[k] for children in per_chunk], per_chunk[0][k].type))
+               for k in range(len(per_chunk[0])))
+
+
+def _holds_int64(t: Any) -> bool:
+    """Whether a nested type has a 64-bit integer anywhere inside (the cheap test before any data is looked at)."""
+    if pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_fixed_size_list(t):
+        return _is_int64(t.value_type) or _holds_int64(t.value_type)
+    if pa.types.is_map(t):
+        return any(_is_int64(c) or _holds_int64(c) for c in (t.key_type, t.item_type))
+    if pa.types.is_struct(t):
+        return any(_is_int64(t.field(i).type) or _holds_int64(t.field(i).type) for i in range(t.num_fields))
+    return False
+
+
+def _is_int64(t: Any) -> bool:
+    return pa.types.is_integer(t) and t.bit_width == 64
+
+
+def _children(array: Any) -> List[Any]:
+    """The child arrays of a list, map or struct array (whole children: enough to find a value, never fewer)."""
+    t = array.type
+    if pa.types.is_map(t):
+        return [array.keys, array.items]
+    if pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_fixed_size_list(t):
+        return [array.values]
+    return [array.field(i) for i in range(t.num_fields)]
 
 
 def column_to_pandas(column: Any) -> Any:

@@ -1,5 +1,6 @@
 """Writes the input of ArrowTypesTest: an Arrow IPC stream of batches over the types pandas and pyarrow UDFs meet
-in practice, nested ones included, with nulls at every level (every 5th row, at a phase of its own per column).
+in practice, nested ones included, with nulls at every level (every 5th row, at a phase of its own per column);
+the int64s inside the list and the struct reach beyond 2**53 next to their nulls, which float64 would round.
 
 python types_data.py OUT.arrows ROWS...   (one batch per ROWS argument)
 """
@@ -31,8 +32,8 @@ def value(name, r):
             milliseconds=x * 37),
         "dur_us": datetime.timedelta(microseconds=x * 3 - 500), "dur_s": datetime.timedelta(seconds=x % 100000),
         "dec38": decimal.Decimal(x * 12345) / decimal.Decimal(10 ** 7),
-        "list_i64": [x, None, -x][: r % 4], "list_s": ["a%d" % x, None][: r % 3],
-        "struct": {"a": None if r % 3 == 0 else x, "b": "b%d" % x},
+        "list_i64": [x + 2 ** 60, None, -x][: r % 4], "list_s": ["a%d" % x, None][: r % 3],
+        "struct": {"a": None if r % 3 == 0 else x + 2 ** 60, "b": "b%d" % x},
         "map": [("k%d" % i, x + i) for i in range(r % 3)],
         "list_struct": [{"x": x / 4}, None, {"x": None}][: r % 4],
     }[name]
