@@ -83,3 +83,36 @@ def test_toValue_ofAnAggregate_neverTruncates_andCastsWholeFloatsBack():
     with pytest.raises(scalar.ArrowResultError, match=r"^UDF g returned 0.5 \(a float\), which its declared result "
                                                       r"type int64 would change into 0"):
         batched.to_value(0.5, pa.int64(), "UDF g")
+
+
+@pytest.mark.parametrize("value, declared", [
+    (5, pa.bool_()), (1, pa.bool_()), (0, pa.bool_()), (True, pa.int64()), ("12", pa.int64()), ("1.5", pa.float64()),
+    (3, pa.string()), (3, pa.large_string()), (datetime.datetime(2024, 1, 1, 12), pa.date32()),
+    ("2024-01-01", pa.timestamp("us")), ("2024-01-01", pa.date32()), (b"ab", pa.string()), ("ab", pa.binary()),
+    ([1, 2], pa.list_(pa.string())), ({"a": 1}, pa.struct([("a", pa.bool_())])),
+], ids=lambda v: type(v).__name__ if not isinstance(v, pa.DataType) else str(v))
+def test_aValueOfAnotherKind_failsNamingIt_thoughArrowsCastsWouldConvertIt(value, declared):
+    src = "VALUE = %r\n\ndef f(x):\n    return VALUE\n" % (value,)
+    if isinstance(value, datetime.datetime):
+        src = "import datetime\n" + src
+    with pytest.raises(scalar.ArrowResultError, match=r"^UDF 1 \(f\) on input batch 0 of partition 0 returned "):
+        run(src, [("f", [0])], [declared], LONGS)
+    with pytest.raises(scalar.ArrowResultError, match=r"^UDF g returned "):
+        batched.to_value(value, declared, "UDF g")
+
+
+@pytest.mark.parametrize("value, declared, expected", [
+    (3, pa.float64(), 3.0), (2 ** 40, pa.int32(), None), (7, pa.int8(), 7), (1.0, pa.int16(), 1),
+    (decimal.Decimal("1.50"), pa.decimal128(10, 2), decimal.Decimal("1.50")),
+    (datetime.datetime(2024, 1, 1, 12), pa.timestamp("ns"), datetime.datetime(2024, 1, 1, 12)),
+    (datetime.date(2024, 1, 1), pa.date64(), datetime.date(2024, 1, 1)), ("x", pa.large_string(), "x"),
+    ([1, None], pa.list_(pa.int32()), [1, None]), ({"a": 1}, pa.struct([("a", pa.int8())]), {"a": 1}),
+    (None, pa.bool_(), None),
+], ids=str)
+def test_aValueOfTheSameKind_isCastToTheDeclaredWidthOrUnit_orFailsWhenItDoesNotFit(value, declared, expected):
+    if expected is None and value is not None:
+        with pytest.raises(scalar.ArrowResultError, match=r"^UDF g returned "):
+            batched.to_value(value, declared, "UDF g")
+        return
+    array = batched.to_value(value, declared, "UDF g")
+    assert array.type == declared and array.to_pylist() == [expected]

@@ -8,8 +8,10 @@ Python function of one row's values, called once per row. Its argument columns b
 ``dict``, map a ``list`` of ``(key, value)`` tuples), and the values it returns become the result column with
 ``pyarrow.array(values, type=declared)``. When that refuses them (a float returned for an int64 column), a second try
 converts them to the type pyarrow infers and casts that to the declared one with ``safe=True``, so ``2.0`` becomes
-``2`` and ``2.5`` is an error; an error names the first value that does not fit, its row and both types. pyarrow
-only: pandas is not needed.
+``2`` and ``2.5`` is an error; an error names the first value that does not fit, its row and both types. That cast
+only changes a width, a unit or a zone: a value of another kind (``5`` or ``1`` for a bool, ``'12'`` for an int64,
+``3`` for a string, a ``datetime`` for a date) is an error, though Arrow's casts would convert it. pyarrow only:
+pandas is not needed.
 """
 import reprlib
 from typing import Any, Callable, List
@@ -58,10 +60,13 @@ def _to_array(values: List[Any], declared: Any, where: str, rows: bool = True) -
     if inferred is not None:
         if inferred.type == declared:
             return inferred
-        try:
-            return inferred.cast(declared, safe=True)
-        except _ARROW_ERRORS as e:
-            first = e
+        if _one_kind(inferred.type, declared):
+            try:
+                return inferred.cast(declared, safe=True)
+            except _ARROW_ERRORS as e:
+                first = e
+        else:  # Arrow's casts also change kinds (5 to true, '12' to 12, 3 to '3'): never taken as a result's value
+            first = ArrowResultError("a %s is not a %s" % (inferred.type, declared))
     try:
         typed = pa.array(values, type=declared)
     except _ARROW_ERRORS as e:
@@ -76,7 +81,47 @@ def _to_array(values: List[Any], declared: Any, where: str, rows: bool = True) -
     return typed
 
 
+def _kind(t: Any) -> str:
+    """The family a safe cast stays within: numbers, text, bytes, each kind of time, and each nested shape."""
+    for test, kind in _KINDS:
+        if test(t):
+            return kind
+    return str(t)
+
+
+_KINDS = [
+    (pa.types.is_null, "null"), (pa.types.is_boolean, "bool"), (pa.types.is_integer, "number"),
+    (pa.types.is_floating, "number"), (pa.types.is_decimal, "number"), (pa.types.is_string, "text"),
+    (pa.types.is_large_string, "text"), (pa.types.is_binary, "bytes"), (pa.types.is_large_binary, "bytes"),
+    (pa.types.is_fixed_size_binary, "bytes"), (pa.types.is_timestamp, "timestamp"), (pa.types.is_date, "date"),
+    (pa.types.is_time, "time"), (pa.types.is_duration, "duration"), (pa.types.is_map, "map"),
+    (pa.types.is_list, "list"), (pa.types.is_large_list, "list"), (pa.types.is_fixed_size_list, "list"),
+    (pa.types.is_struct, "struct"),
+]
+
+
+def _one_kind(inferred: Any, declared: Any) -> bool:
+    """Whether a safe cast from the inferred type to the declared one only changes a width, a unit or a zone, at
+    every level; an inferred null (all values None) casts to anything."""
+    kind = _kind(inferred)
+    if kind == "null":
+        return True
+    if kind != _kind(declared):
+        return False
+    if kind == "list":
+        return _one_kind(inferred.value_type, declared.value_type)
+    if kind == "map":
+        return _one_kind(inferred.key_type, declared.key_type) and _one_kind(inferred.item_type, declared.item_type)
+    if kind == "struct":
+        names = [inferred.field(i).name for i in range(inferred.num_fields)]
+        return all(declared.get_field_index(n) >= 0 and _one_kind(inferred.field(n).type, declared.field(n).type)
+                   for n in names)
+    return True
+
+
 def _same(went: Any, came: Any) -> bool:
+    if isinstance(went, bool) != isinstance(came, bool):
+        return False  # 1 == True in Python, but an int is no bool
     if went == came or went is came:
         return True
     if isinstance(went, float) and isinstance(came, float):
