@@ -133,6 +133,47 @@ class ArrowGoldenTest {
   }
 
   @Test
+  void aBatchInThePlaceOfTheSchema_aSecondSchema_andBrokenMetadata_areProtocolErrors_notCrashesOrBareExceptions()
+      throws IOException {
+    List<byte[]> golden = new ArrayList<>();
+    try (DataInputStream in = new DataInputStream(Files.newInputStream(DIR.resolve("scalar_output.bin")))) {
+      for (int n = in.readInt(); n >= 0; n = in.readInt()) {
+        byte[] frame = new byte[n];
+        in.readFully(frame);
+        golden.add(frame);
+      }
+    }
+    byte[] schema = golden.get(0);
+    byte[] batch = golden.get(1);
+    byte[] broken = batch.clone();
+    for (int i = 8; i < Math.min(broken.length, 64); i++) broken[i] = (byte) 0x7F; // the flatbuffer, not the marker
+    try (BufferAllocator allocator = new RootAllocator()) {
+      List<VectorSchemaRoot> input = input(allocator);
+      TaskExchange first = codec(allocator).newExchange(INFO);
+      dataSection(first, input);
+      assertThatThrownBy(() -> first.onFrame(batch, new FakeOutput()))
+          .isInstanceOf(WorkerProtocolException.class)
+          .hasMessageStartingWith("the first output frame (" + batch.length + " bytes) of a SQL_SCALAR_PANDAS_UDF"
+              + " task is not a valid Arrow IPC schema message, which the result schema must be: ");
+      first.close();
+      for (byte[] bad : List.of(schema, broken)) {
+        TaskExchange exchange = codec(allocator).newExchange(INFO);
+        dataSection(exchange, input);
+        FakeOutput out = new FakeOutput();
+        exchange.onFrame(schema, out);
+        assertThatThrownBy(() -> exchange.onFrame(bad, out))
+            .isInstanceOf(WorkerProtocolException.class)
+            .hasMessageStartingWith("an output frame (" + bad.length + " bytes) of a SQL_SCALAR_PANDAS_UDF task is"
+                + " not a valid Arrow IPC record batch message, which every result frame after the schema must be: ");
+        exchange.close();
+        assertThat(out.results).isEmpty();
+      }
+      ArrowData.closeAll(input);
+      assertThat(allocator.getAllocatedMemory()).isZero();
+    }
+  }
+
+  @Test
   void aFrameThatIsNotAnIpcMessage_isAProtocolError() throws IOException {
     try (BufferAllocator allocator = new RootAllocator()) {
       TaskExchange exchange = codec(allocator).newExchange(INFO);

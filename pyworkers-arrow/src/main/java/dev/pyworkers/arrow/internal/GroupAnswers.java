@@ -82,7 +82,7 @@ final class GroupAnswers implements AutoCloseable {
       return;
     }
     if (!schemaRead) {
-      checkResultSchema(IpcFrames.readSchema(frame));
+      checkResultSchema(IpcFrames.resultSchema(frame, out, evalName));
       schemaRead = true;
       return;
     }

@@ -7,6 +7,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.WritableByteChannel;
 import java.util.Arrays;
+import dev.pyworkers.spi.TaskInfo;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.VectorUnloader;
@@ -60,6 +61,20 @@ public final class IpcFrames {
 
   static Schema readSchema(byte[] frame) throws IOException {
     return MessageSerializer.deserializeSchema(channel(frame));
+  }
+
+  /**
+   * The result schema message a worker sends before its first result batch. A frame that does not hold one (a
+   * record batch in its place, or metadata Arrow cannot parse) is a protocol error of the worker, named with what
+   * Arrow found, never a bare exception of the reader or a crash report.
+   */
+  static Schema resultSchema(byte[] frame, TaskInfo task, String evalName) {
+    try {
+      return readSchema(frame);
+    } catch (IOException | RuntimeException e) {
+      throw task.protocolError("the first output frame (" + frame.length + " bytes) of a " + evalName + " task is"
+          + " not a valid Arrow IPC schema message, which the result schema must be: " + e);
+    }
   }
 
   /** The batch's body in one buffer of {@code allocator} (the frame's one copy into Arrow memory). */

@@ -80,7 +80,7 @@ public final class StreamExchange implements TaskExchange {
           + " start with the Arrow IPC continuation marker 0xFFFFFFFF");
     }
     if (!schemaRead) {
-      checkResultSchema(IpcFrames.readSchema(frame));
+      checkResultSchema(IpcFrames.resultSchema(frame, out, evalName));
       schemaRead = true;
       return;
     }

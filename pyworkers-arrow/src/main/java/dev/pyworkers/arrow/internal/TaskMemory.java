@@ -4,6 +4,7 @@ import dev.pyworkers.PythonWorkerException;
 import dev.pyworkers.spi.TaskInfo;
 import java.io.IOException;
 import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.OutOfMemoryException;
 import org.apache.arrow.vector.VectorLoader;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.ipc.message.ArrowRecordBatch;
@@ -30,9 +31,20 @@ final class TaskMemory implements AutoCloseable {
         + " pid " + task.workerPid(), 0, caller.getLimit());
   }
 
-  /** A record batch message of the worker, its buffers in this task's allocator; the caller closes it. */
-  ArrowRecordBatch read(byte[] frame) throws IOException {
-    return IpcFrames.readBatch(frame, frames);
+  /**
+   * A record batch message of the worker, its buffers in this task's allocator; the caller closes it. A frame that
+   * holds no record batch (a second schema, or metadata or buffer bounds Arrow cannot parse) is a protocol error of
+   * the worker naming what Arrow found; running out of Arrow memory stays what it is.
+   */
+  ArrowRecordBatch read(byte[] frame) {
+    try {
+      return IpcFrames.readBatch(frame, frames);
+    } catch (OutOfMemoryException e) {
+      throw e;
+    } catch (IOException | RuntimeException e) {
+      throw task.protocolError("an output frame (" + frame.length + " bytes) of a " + evalName + " task is not a"
+          + " valid Arrow IPC record batch message, which every result frame after the schema must be: " + e);
+    }
   }
 
   /** {@code batch} as a new root of {@code schema} in the caller's allocator: the vectors take its buffers over. */
