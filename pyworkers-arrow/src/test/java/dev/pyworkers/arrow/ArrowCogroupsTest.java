@@ -198,6 +198,34 @@ class ArrowCogroupsTest {
   }
 
   @Test
+  void keyOrder_date32AndDate64_areOneLocalDate_andCompareAcrossTheTwoSides() {
+    Schema schema = new Schema(List.of(
+        Field.nullable("day32", new ArrowType.Date(org.apache.arrow.vector.types.DateUnit.DAY)),
+        Field.nullable("day64", new ArrowType.Date(org.apache.arrow.vector.types.DateUnit.MILLISECOND))));
+    try (BufferAllocator allocator = new RootAllocator();
+        VectorSchemaRoot root = VectorSchemaRoot.create(schema, allocator)) {
+      root.allocateNew();
+      org.apache.arrow.vector.DateDayVector day32 = (org.apache.arrow.vector.DateDayVector) root.getVector(0);
+      org.apache.arrow.vector.DateMilliVector day64 = (org.apache.arrow.vector.DateMilliVector) root.getVector(1);
+      day32.setSafe(0, 19_723); // 2024-01-01
+      day64.setSafe(0, 19_723L * 86_400_000L);
+      day32.setSafe(1, -1); // 1969-12-31
+      day64.setSafe(1, 19_724L * 86_400_000L);
+      root.setRowCount(2);
+      KeyOrder.checkComparable(schema, new int[] {0}, schema, new int[] {1});
+      assertThat(KeyOrder.keyAt(root, new int[] {0, 1}, 0)).containsExactly(java.time.LocalDate.parse("2024-01-01"),
+          java.time.LocalDate.parse("2024-01-01"));
+      assertThat(KeyOrder.keyAt(root, new int[] {0}, 1)).containsExactly(java.time.LocalDate.parse("1969-12-31"));
+      assertThat(KeyOrder.compare(KeyOrder.keyAt(root, new int[] {0}, 0), KeyOrder.keyAt(root, new int[] {1}, 0),
+          true)).isZero();
+      assertThat(KeyOrder.compare(KeyOrder.keyAt(root, new int[] {0}, 1), KeyOrder.keyAt(root, new int[] {1}, 1),
+          true)).isNegative();
+      assertThat(KeyOrder.compare(KeyOrder.keyAt(root, new int[] {0}, 0), KeyOrder.keyAt(root, new int[] {0}, 1),
+          true)).isPositive();
+    }
+  }
+
+  @Test
   void keyOrder_normalizesUnsignedDecimalZonedTimestampDateMilliTimeAndFloat32_zonedAndLocalTimestampsDoNotCompare() {
     Schema schema = new Schema(List.of(Field.nullable("u", new ArrowType.Int(64, false)),
         Field.nullable("d", new ArrowType.Decimal(5, 2, 128)),

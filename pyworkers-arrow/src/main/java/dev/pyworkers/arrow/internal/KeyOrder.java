@@ -107,7 +107,8 @@ public final class KeyOrder {
       case FloatingPoint -> ((Number) o).doubleValue();
       case Utf8, LargeUtf8, Utf8View -> o.toString();
       case Binary, LargeBinary, FixedSizeBinary, BinaryView -> new Bytes((byte[]) o);
-      case Date -> o instanceof LocalDateTime d ? d.toLocalDate() : o;
+      // date64 reads as a LocalDateTime, date32 as its day number: both are their LocalDate
+      case Date -> o instanceof LocalDateTime d ? d.toLocalDate() : LocalDate.ofEpochDay(((Number) o).longValue());
       case Timestamp -> o instanceof Long n ? instant(n, ((ArrowType.Timestamp) t).getUnit()) : o;
       case Time -> localTime(o, ((ArrowType.Time) t).getUnit());
       default -> o; // Decimal: BigDecimal, Bool: Boolean, Duration: java.time.Duration
