@@ -33,12 +33,13 @@ public final class ArrowCogroup implements AutoCloseable {
 
   /** A cogroup of the caller's batches; {@code key} may hold nulls, and either side may be empty. */
   public static ArrowCogroup of(List<?> key, Iterator<VectorSchemaRoot> left, Iterator<VectorSchemaRoot> right) {
-    return new ArrowCogroup(Collections.unmodifiableList(new ArrayList<>(key)), left, right, null);
+    return new ArrowCogroup(Collections.unmodifiableList(new ArrayList<>(Objects.requireNonNull(key, "key"))), left,
+        right, null);
   }
 
   /** A cogroup of the caller's batches. */
   public static ArrowCogroup of(List<?> key, List<VectorSchemaRoot> left, List<VectorSchemaRoot> right) {
-    return of(key, left.iterator(), right.iterator());
+    return of(key, Objects.requireNonNull(left, "left").iterator(), Objects.requireNonNull(right, "right").iterator());
   }
 
   static ArrowCogroup owning(List<Object> key, Iterator<VectorSchemaRoot> left, Iterator<VectorSchemaRoot> right,

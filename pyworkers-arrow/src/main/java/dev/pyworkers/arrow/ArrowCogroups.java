@@ -15,8 +15,9 @@ import org.apache.arrow.vector.types.pojo.Schema;
  * batches. Keys compare by value across the two sides' column types (an int32 key 1 on the left meets an int64 or a
  * float64 1 on the right; strings by code point; docs/protocol.md section 7.8 lists every type), and null is one
  * key, sorted first or last as the streams are ({@link Nulls}). Batches are cut at key changes with
- * {@link VectorSchemaRoot#slice} (the buffers are transferred, no row is copied); a batch that is one side's whole
- * run is passed as it is. Each slice is closed when its side moves past it or the cogroup is closed; the caller's
+ * {@link VectorSchemaRoot#slice} (the data buffers are shared; a validity bitmap at an unaligned start and the
+ * offsets of string, binary and list columns are rebuilt for the slice); a batch that is one side's whole run is
+ * passed as it is. Each slice is closed when its side moves past it or the cogroup is closed; the caller's
  * batches stay the caller's and must stay open until the task has ended. A side whose keys go down, or come back
  * after another key, is not sorted: the cogroup that reaches it fails with an {@link IllegalArgumentException}
  * naming the side, both rows and both keys. What a cogroup's consumer leaves of its sides is skipped. Not
@@ -45,6 +46,8 @@ public final class ArrowCogroups {
   /** As {@link #sortedBy(Iterator, int[], Iterator, int[])}, with the null key where {@code nulls} says. */
   public static Iterator<ArrowCogroup> sortedBy(Iterator<VectorSchemaRoot> left, int[] leftKeys,
       Iterator<VectorSchemaRoot> right, int[] rightKeys, Nulls nulls) {
+    Objects.requireNonNull(leftKeys, "leftKeys");
+    Objects.requireNonNull(rightKeys, "rightKeys");
     if (leftKeys.length != rightKeys.length) {
       throw new IllegalArgumentException("the left side has " + leftKeys.length + " key columns "
           + java.util.Arrays.toString(leftKeys) + " and the right side " + rightKeys.length + " "

@@ -46,9 +46,12 @@ public final class ArrowUdf {
     return new ArrowUdf(List.of(Objects.requireNonNull(function, "function")), leaf(resultType), argOffsets);
   }
 
-  /** {@code function} declared to return values of {@code result}'s type and children (any name). */
+  /**
+   * {@code function} declared to return values of {@code result}'s type, nullability and children (any name): a
+   * list or map has one child, a struct at least one; a dictionary encoding is refused, as results carry none.
+   */
   public static ArrowUdf of(PythonFunction function, Field result, int... argOffsets) {
-    return new ArrowUdf(List.of(Objects.requireNonNull(function, "function")), result, argOffsets);
+    return new ArrowUdf(List.of(Objects.requireNonNull(function, "function")), checked(result), argOffsets);
   }
 
   /** A chain {@code f(g(*args))}, innermost ({@code g}) first. */
@@ -58,7 +61,38 @@ public final class ArrowUdf {
 
   /** A chain {@code f(g(*args))}, innermost ({@code g}) first, declared to return {@code result}'s type. */
   public static ArrowUdf chain(List<PythonFunction> chain, Field result, int... argOffsets) {
-    return new ArrowUdf(chain, result, argOffsets);
+    return new ArrowUdf(chain, checked(result), argOffsets);
+  }
+
+  /** A declared result field, checked all the way down. */
+  private static Field checked(Field result) {
+    Objects.requireNonNull(result, "result");
+    check(result, "result " + result);
+    return result;
+  }
+
+  private static void check(Field f, String what) {
+    if (f.getDictionary() != null) {
+      throw new IllegalArgumentException(what + " is dictionary-encoded (" + f.getName() + "), which a result"
+          + " cannot be: the result frames carry no dictionary batches; declare the value type instead");
+    }
+    ArrowType t = f.getType();
+    int children = f.getChildren().size();
+    String rule = null;
+    if (t instanceof ArrowType.List || t instanceof ArrowType.LargeList || t instanceof ArrowType.FixedSizeList
+        || t instanceof ArrowType.Map) {
+      if (children != 1) rule = "a " + t.getTypeID() + " has exactly one";
+    } else if (t instanceof ArrowType.Struct) {
+      if (children == 0) rule = "a struct has at least one";
+    } else if (children != 0) {
+      rule = "a " + t.getTypeID() + " has none";
+    }
+    if (rule != null) {
+      throw new IllegalArgumentException(what + ": its field " + f.getName() + " of type " + t + " has " + children
+          + " children, but " + rule + "; for example new Field(\"r\", FieldType.nullable(new ArrowType.List()),"
+          + " List.of(Field.nullable(\"item\", new ArrowType.Int(64, true))))");
+    }
+    for (Field c : f.getChildren()) check(c, what);
   }
 
   private static Field leaf(ArrowType type) {

@@ -77,7 +77,10 @@ public final class ScalarArrowCodec implements EvalTypeCodec {
     return new ScalarArrowCodec(ArrowEvalTypes.SQL_ARROW_BATCHED_UDF, ROWS_HANDLER, allocator, udfs);
   }
 
-  /** The schema of every result batch: {@code _0.._{n-1}}, nullable, of the UDFs' declared types. */
+  /**
+   * The schema of every result batch: {@code _0.._{n-1}}, of the UDFs' declared types and nullability (an
+   * {@code ArrowType} declares a nullable column, a {@code Field} keeps its own).
+   */
   public Schema resultSchema() {
     return resultSchema;
   }

@@ -62,7 +62,7 @@ public final class ScalarIterArrowCodec implements EvalTypeCodec {
     return new ScalarIterArrowCodec(ArrowEvalTypes.SQL_SCALAR_ARROW_ITER_UDF, ARROW_HANDLER, allocator, udf);
   }
 
-  /** The schema of every result batch: {@code _0}, nullable, of the UDF's declared type. */
+  /** The schema of every result batch: {@code _0}, of the UDF's declared type and nullability. */
   public Schema resultSchema() {
     return resultSchema;
   }

@@ -84,7 +84,10 @@ public final class WindowAggCodec implements EvalTypeCodec {
     return new Builder(allocator);
   }
 
-  /** The schema of every result batch: {@code _0.._{n-1}}, nullable, of the UDFs' declared types. */
+  /**
+   * The schema of every result batch: {@code _0.._{n-1}}, of the UDFs' declared types and nullability (an
+   * {@code ArrowType} declares a nullable column, a {@code Field} keeps its own).
+   */
   public Schema resultSchema() {
     return resultSchema;
   }

@@ -133,6 +133,50 @@ class ArrowTypesTest {
             + " Field with its children instead");
   }
 
+  @org.junit.jupiter.api.Test
+  void aResultFieldWithTheWrongChildren_orADictionary_failsAtOnce_namingTheFieldAndTheRule() {
+    PythonFunction f = fn(ARROW, "ident");
+    Field item = Field.nullable("item", new ArrowType.Int(64, true));
+    Field bareList = new Field("xs", org.apache.arrow.vector.types.pojo.FieldType.nullable(ArrowType.List.INSTANCE),
+        List.of());
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> ArrowUdf.of(f, bareList, 0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("result " + bareList + ": its field xs of type List has 0 children, but a List has"
+            + " exactly one; for example new Field(");
+    Field emptyStruct = new Field("s", org.apache.arrow.vector.types.pojo.FieldType.nullable(ArrowType.Struct.INSTANCE),
+        List.of());
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> ArrowUdf.of(f, new Field("outer",
+        org.apache.arrow.vector.types.pojo.FieldType.nullable(ArrowType.List.INSTANCE), List.of(emptyStruct)), 0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining(": its field s of type Struct has 0 children, but a struct has at least one");
+    Field intWithChild = new Field("n", org.apache.arrow.vector.types.pojo.FieldType.nullable(
+        new ArrowType.Int(64, true)), List.of(item));
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> ArrowUdf.chain(List.of(f), intWithChild, 0))
+        .hasMessageContaining("its field n of type Int(64, true) has 1 children, but a Int has none");
+    Field dictionary = new Field("d", new org.apache.arrow.vector.types.pojo.FieldType(true,
+        new ArrowType.Int(32, true), new org.apache.arrow.vector.types.pojo.DictionaryEncoding(1, false, null)),
+        null);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> ArrowUdf.of(f, dictionary, 0))
+        .hasMessageContaining("is dictionary-encoded (d), which a result cannot be");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> ArrowUdf.of(f, (Field) null, 0))
+        .isInstanceOf(NullPointerException.class).hasMessage("result");
+    org.assertj.core.api.Assertions.assertThat(ArrowUdf.of(f, new Field("xs",
+        org.apache.arrow.vector.types.pojo.FieldType.notNullable(ArrowType.List.INSTANCE), List.of(item)), 0)
+        .resultField().isNullable()).isFalse();
+  }
+
+  @org.junit.jupiter.api.Test
+  void nullArgumentsOfTheCogroupApi_nameTheArgument() {
+    List<VectorSchemaRoot> none = List.of();
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> ArrowCogroup.of(null, none, none)).hasMessage("key");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> ArrowCogroup.of(List.of(), null, none))
+        .hasMessage("left");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> ArrowCogroups.sortedBy(none.iterator(), null,
+        none.iterator(), new int[] {0})).hasMessage("leftKeys");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> ArrowCogroups.sortedBy(none.iterator(), new int[] {0},
+        none.iterator(), null)).hasMessage("rightKeys");
+  }
+
   @ParameterizedTest
   @EnumSource(WorkerMode.class)
   void identityScalarUdfs_ofEveryKind_giveBackEveryTypeExactly(WorkerMode mode) throws Exception {
