@@ -332,3 +332,90 @@ def test_withoutZoneinfo_asOnPython38_pandasOwnZonesResolveTheName_andAnUnknownO
     assert out[0].column(0).to_pylist() == texts(wall_clock(column))
     with pytest.raises(ValueError, match="^the runner conf spark.sql.session.timeZone = 'Mars/Olympus_Mons' names no"):
         exact_pandas.session_zone({exact_pandas.SESSION_TIME_ZONE: "Mars/Olympus_Mons"})
+
+
+NESTED_SRC = ("import pandas as pd\n\n"
+              "def ident(s):\n    return s\n\n"
+              "def list_text(s):\n    return s.map(lambda v: None if v is None else [None if pd.isna(x) else "
+              "str(pd.Timestamp(x)) for x in v])\n\n"
+              "def struct_text(s):\n    return s.map(lambda v: None if v is None else None if v['t'] is None else "
+              "str(v['t']))\n\n"
+              "def map_text(s):\n    return s.map(lambda v: None if v is None else [str(x) for _, x in v])\n\n"
+              "def kinds(s):\n    return s.map(lambda v: None if v is None else type(v['t']).__name__ + "
+              "str(getattr(v['t'], 'tzinfo', None)))\n")
+NESTED_INSTANTS = [i for i in INSTANTS if i is not None]
+
+
+def nested_columns(unit):
+    leaf = pa.timestamp(unit, "UTC")
+    flat = zoned(unit, "UTC", NESTED_INSTANTS)
+    values = flat.to_pylist()
+    lists = pa.array([values[:3], None, values[3:] + [None]], pa.list_(leaf))
+    structs = pa.array([{"t": v} for v in values] + [None, {"t": None}], pa.struct([("t", leaf)]))
+    maps = pa.array([[("a", values[0]), ("b", values[1])], None, [("c", values[-1])]], pa.map_(pa.string(), leaf))
+    return flat, lists, structs, maps
+
+
+@pytest.mark.parametrize("unit", ["us", "ns"])
+def test_timestampsNestedInListsStructsAndMaps_areWallClockToo_andComeBackAsTheSameInstants(unit):
+    flat, lists, structs, maps = nested_columns(unit)
+    wall = texts(wall_clock(flat))
+    for column, text, expected in [
+        (lists, "list_text", [wall[:3], None, wall[3:] + [None]]),
+        (structs, "struct_text", wall + [None, None]),
+        (maps, "map_text", [wall[:2], None, [wall[-1]]]),
+    ]:
+        out_type = pa.list_(pa.string()) if text != "struct_text" else pa.string()
+        _, out = results(run(scalar_pandas.HANDLER, scalar_command(NESTED_SRC, [(text, [0]), ("ident", [0])],
+                                                                   [out_type, column.type]),
+                             frames_of(pa.record_batch([column], names=["c"]))))
+        assert out[0].column(0).to_pylist() == expected, column.type
+        assert out[0].column(1).equals(column), column.type
+        _, unset = results(run(scalar_pandas.HANDLER, scalar_command(NESTED_SRC, [("ident", [0])], [column.type]),
+                               frames_of(pa.record_batch([column], names=["c"])), conf={}))
+        assert unset[0].column(0).equals(column), column.type
+
+
+def test_nestedTimestamps_withoutTheKey_arriveAsPyarrowGivesThem_andWithItAsNaive():
+    _, _, structs, _ = nested_columns("us")
+    batch = frames_of(pa.record_batch([structs.slice(0, 1)], names=["c"]))
+    _, out = results(run(scalar_pandas.HANDLER, scalar_command(NESTED_SRC, [("kinds", [0])], [pa.string()]), batch))
+    assert out[0].column(0).to_pylist() == ["datetimeNone"]
+    _, out = results(run(scalar_pandas.HANDLER, scalar_command(NESTED_SRC, [("kinds", [0])], [pa.string()]), batch,
+                         conf={}))
+    assert out[0].column(0).to_pylist() == ["datetimeUTC"]
+
+
+def test_nestedNaiveResultInAFallBackHour_failsNamingTheValueTheRowAndTheZone():
+    src = ("import datetime\n\ndef f(s):\n"
+           "    return s.map(lambda v: [datetime.datetime(2024, 10, 27, 2, 30)])\n")
+    leaf = pa.timestamp("us", "UTC")
+    column = pa.array([[None], [None]], pa.list_(leaf))
+    with pytest.raises(ArrowResultError, match=r"returned the naive timestamp 2024-10-27 02:30:00 inside a value in "
+                                               r"row 0 of 2 for its declared type timestamp\[us, tz=UTC\]; .* "
+                                               r"Europe/Berlin .* is ambiguous there"):
+        run(scalar_pandas.HANDLER, scalar_command(src, [("f", [0])], [column.type]),
+            frames_of(pa.record_batch([column], names=["c"])))
+
+
+def test_nestedTimestamps_inGroupedMapAndMapInPandas_inTheSessionZone():
+    _, lists, structs, _ = nested_columns("us")
+    schema = pa.schema([("l", lists.type)])
+    src = ("def f(pdf):\n    return pdf\n")
+    cmd = grouped_pandas.HANDLER.read_command(io.BytesIO(grouped_command(src, "f", schema)))
+    out = io.BytesIO()
+    grouped_pandas.HANDLER.load(cmd, evaltypes.TaskIO(0, FrameInput(grouped_data(
+        [pa.record_batch([lists], names=["l"])])), out, CONF))()
+    _, frames = grouped_results(out.getvalue())
+    back = [v for b in frames if not isinstance(b, tuple) for v in b.column(0).to_pylist()]
+    assert back == lists.to_pylist()
+    text = ("def g(pdf):\n    import pandas as pd\n"
+            "    return pd.DataFrame({'t': pdf.s.map(lambda v: None if v is None or v['t'] is None else "
+            "str(v['t']))})\n")
+    wall = texts(wall_clock(zoned("us", "UTC", NESTED_INSTANTS)))
+    cmd = grouped_pandas.HANDLER.read_command(io.BytesIO(grouped_command(text, "g", pa.schema([("t", pa.string())]))))
+    out = io.BytesIO()
+    grouped_pandas.HANDLER.load(cmd, evaltypes.TaskIO(0, FrameInput(grouped_data(
+        [pa.record_batch([structs], names=["s"])])), out, CONF))()
+    _, frames = grouped_results(out.getvalue())
+    assert [v for b in frames if not isinstance(b, tuple) for v in b.column(0).to_pylist()] == wall + [None, None]

@@ -13,8 +13,8 @@ it is set, :func:`column_to_pandas` and :func:`table_to_pandas` give a timestamp
 the session zone. Where Spark's ``tz_localize(ambiguous=False)`` silently picks one of the two instants of a
 fall-back hour (and fails on a spring-forward time that does not exist with pandas' bare message), this fails naming
 the UDF, the batch or group, the value and the zone.
-Unset, nothing changes: a zoned column arrives as ``datetime64[unit, zone]`` and a naive result is taken as UTC, as
-pyarrow does.
+Timestamps nested in lists, structs and maps are converted the same way, value by value. Unset, nothing changes: a
+zoned column arrives as ``datetime64[unit, zone]`` and a naive result is taken as UTC, as pyarrow does.
 """
 import contextvars
 import datetime
@@ -41,7 +41,8 @@ except ImportError:  # Python 3.8: pandas' own zones (pytz)
     zoneinfo = None  # type: ignore[assignment]
 
 __all__ = ["EXACT_FLOAT_INT", "SESSION_TIME_ZONE", "SessionZone", "SessionZoned", "session_zone", "current_zone",
-           "needs_objects", "column_to_pandas", "table_to_pandas", "object_columns", "zoned_result", "python_value"]
+           "needs_objects", "nested_zone", "column_to_pandas", "table_to_pandas", "object_columns", "zoned_result",
+           "python_value"]
 
 #: The runner conf key of the session time zone, as Spark's Python worker reads it.
 SESSION_TIME_ZONE = "spark.sql.session.timeZone"
@@ -107,6 +108,8 @@ def column_to_pandas(column: Any) -> Any:
     zone = _current.get()
     if zone is not None and _zoned(column.type):
         return _wall_clock(series, zone)
+    if zone is not None and nested_zone(column.type):
+        return _nested_wall_clock(series, column.type, zone)
     return series
 
 
@@ -125,6 +128,8 @@ def table_to_pandas(table: Any) -> Any:
         for i, field in enumerate(table.schema):
             if _zoned(field.type):
                 frame.isetitem(i, _wall_clock(frame.iloc[:, i], zone))
+            elif nested_zone(field.type):
+                frame.isetitem(i, _nested_wall_clock(frame.iloc[:, i], field.type, zone))
     return frame
 
 
@@ -242,8 +247,10 @@ def zoned_result(values: Any, declared: Any, where: str) -> Any:
     A wall-clock time that is ambiguous (a fall-back hour) or does not exist (a spring-forward gap) in the session
     zone raises :class:`ArrowResultError` naming ``where``, the value, its row and the zone."""
     zone = _current.get()
-    if zone is None or not _zoned(declared):
+    if zone is None:
         return values
+    if not _zoned(declared):
+        return _nested_result(values, declared, zone, where) if nested_zone(declared) else values
     dtype = getattr(values, "dtype", None)
     if dtype is None or dtype == object:
         if isinstance(values, (pd.DataFrame, pa.Array, pa.ChunkedArray, str, bytes)) or not hasattr(values, "__len__"):
@@ -291,3 +298,113 @@ def _localize_error(series: Any, zone: SessionZone, declared: Any, where: str, e
         "%s returned the naive timestamp %s%s for its declared type %s; a naive result is wall-clock time of the "
         "session time zone %s (%s), and this one %s%s" % (
             where, value, at, declared, zone.name, SESSION_TIME_ZONE, what, tail))
+
+
+# Timestamps nested in lists, structs and maps (docs/protocol.md section 7.3.1). pyarrow gives a list's items as a
+# numpy array (a zoned timestamp child as naive datetime64 of UTC) and a struct's or map's values as Python objects
+# (a zoned timestamp as an aware datetime or Timestamp); the walks below follow the declared Arrow type into those
+# objects, value by value, so they cost Python time per nested value, but only for such columns and only with a
+# session zone.
+
+
+def _child_types(t: Any) -> List[Any]:
+    if pa.types.is_map(t):
+        return [t.key_type, t.item_type]
+    if pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_fixed_size_list(t):
+        return [t.value_type]
+    if pa.types.is_struct(t):
+        return [t.field(i).type for i in range(t.num_fields)]
+    return []
+
+
+def nested_zone(t: Any) -> bool:
+    """Whether a list, struct or map type has a timestamp with a zone anywhere inside."""
+    return any(_zoned(c) or nested_zone(c) for c in _child_types(t))
+
+
+def _nested_wall_clock(series: Any, t: Any, zone: SessionZone) -> Any:
+    walked = [_wall(v, t, zone) for v in series]
+    return pd.Series(walked, index=series.index, name=series.name, dtype=object)
+
+
+def _wall(v: Any, t: Any, zone: SessionZone) -> Any:
+    """A nested value as it reaches the function: each zoned timestamp inside as naive wall-clock time of ``zone``."""
+    if v is None or v is pd.NaT:
+        return v
+    if _zoned(t):
+        if isinstance(v, np.datetime64) and np.isnat(v):
+            return v
+        if isinstance(v, (np.datetime64, int, np.integer)):  # pyarrow gives a struct's ns timestamps as ints
+            stamp = pd.Timestamp(v) if isinstance(v, np.datetime64) else pd.Timestamp(int(v), unit=t.unit)
+            return stamp.tz_localize("UTC").tz_convert(zone.tz).tz_localize(None)
+        return v.astimezone(zone.tz).replace(tzinfo=None)
+    if pa.types.is_map(t):
+        return [(_wall(k, t.key_type, zone), _wall(x, t.item_type, zone)) for k, x in v]
+    if pa.types.is_struct(t):
+        return {k: _wall(x, t.field(k).type, zone) if t.get_field_index(k) >= 0 else x for k, x in v.items()}
+    if _child_types(t):  # a list kind
+        child = t.value_type
+        if _zoned(child) and isinstance(v, np.ndarray) and v.dtype.kind == "M":
+            return pd.DatetimeIndex(v).tz_localize("UTC").tz_convert(zone.tz).tz_localize(None).to_numpy()
+        out = np.empty(len(v), dtype=object)
+        out[:] = [_wall(x, child, zone) for x in v]
+        return out
+    return v
+
+
+def _nested_result(values: Any, declared: Any, zone: SessionZone, where: object) -> Any:
+    """A result for a declared list, struct or map type with zoned timestamps inside: each naive one taken as
+    wall-clock time of ``zone`` (as a top-level column's is), an aware one as its instant."""
+    if isinstance(values, (pd.DataFrame, pa.Array, pa.ChunkedArray, str, bytes)) or not hasattr(values, "__len__"):
+        return values  # the handler's own checks name what is wrong with it
+    series = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
+    walked = []
+    for row, v in enumerate(series):
+        walked.append(_aware(v, declared, zone, where, row, len(series)))
+    return pd.Series(walked, index=series.index, name=series.name, dtype=object)
+
+
+def _naive(v: Any) -> bool:
+    return isinstance(v, np.datetime64) or isinstance(v, datetime.datetime) and v.tzinfo is None
+
+
+def _aware(v: Any, t: Any, zone: SessionZone, where: object, row: int, rows: int) -> Any:
+    if v is None or v is pd.NaT or isinstance(v, float) and v != v:
+        return v
+    if _zoned(t):
+        if not _naive(v):
+            return v
+        stamp = pd.Timestamp(v)
+        if stamp is pd.NaT:
+            return None
+        try:
+            return stamp.tz_localize(zone.tz, ambiguous="raise", nonexistent="raise")
+        except Exception as e:  # pandas raises pytz's or its own errors, by version
+            raise _nested_localize_error(stamp, zone, t, where, row, rows) from e
+    if pa.types.is_map(t):
+        pairs = v.items() if isinstance(v, dict) else v
+        return [(_aware(k, t.key_type, zone, where, row, rows), _aware(x, t.item_type, zone, where, row, rows))
+                for k, x in pairs]
+    if pa.types.is_struct(t):
+        if not isinstance(v, dict):
+            return v  # pyarrow names what is wrong with it
+        return {k: _aware(x, t.field(k).type, zone, where, row, rows) if t.get_field_index(k) >= 0 else x
+                for k, x in v.items()}
+    if _child_types(t) and isinstance(v, (list, tuple, np.ndarray)):
+        return [_aware(x, t.value_type, zone, where, row, rows) for x in v]
+    return v
+
+
+def _nested_localize_error(stamp: Any, zone: SessionZone, t: Any, where: object, row: int,
+                           rows: int) -> ArrowResultError:
+    early = pd.Series([stamp]).dt.tz_localize(zone.tz, ambiguous=np.array([True]), nonexistent="NaT").iloc[0]
+    if early is pd.NaT:
+        what = "does not exist there (a spring-forward gap: clocks skip it)"
+    else:
+        late = pd.Series([stamp]).dt.tz_localize(zone.tz, ambiguous=np.array([False])).iloc[0]
+        what = "is ambiguous there (a fall-back hour: it is both %s and %s)" % (early.isoformat(), late.isoformat())
+    at = "" if rows == 1 else " in row %d of %d" % (row, rows)
+    return ArrowResultError(
+        "%s returned the naive timestamp %s inside a value%s for its declared type %s; a naive result is wall-clock "
+        "time of the session time zone %s (%s), and this one %s; return tz-aware values to say which instant is "
+        "meant" % (where, stamp, at, t, zone.name, SESSION_TIME_ZONE, what))
