@@ -99,7 +99,7 @@ def _run(partition: int, udf_path: str, func_name: str, in_fmt: str, out_fmt: st
     if in_fmt == "arrow":
         reader = _arrow_file(lib, arrow_path)
         for frame in _chain(first, frames):
-            yield ctx.call(*_arrow_frame(lib, reader, frame))
+            yield ctx.call(*_arrow_frame(lib, arrow_path, reader, frame))
     elif in_fmt == "csv":
         line, header = _open(first)
         for frame in frames:
@@ -245,10 +245,19 @@ def _arrow_file(lib: _Libraries, path: str) -> Any:
     return reader
 
 
-def _arrow_frame(lib: _Libraries, reader: Any, frame: bytes) -> Tuple[Any, str, int]:
+def _arrow_frame(lib: _Libraries, path: str, reader: Any, frame: bytes) -> Tuple[Any, str, int]:
+    """The frame's rows as a DataFrame. The JVM read the batch's metadata, not its body: a body that pyarrow cannot
+    decode (compression), or whose buffers break Arrow's rules (offsets out of range, a wrong null count, invalid
+    UTF-8: what full validation checks), is a damaged input, found before pandas reads memory it points at."""
     first_row, batch, offset, rows = _ARROW_FRAME.unpack(frame)
     where = "input record batch %d rows %d-%d" % (batch, first_row, first_row + rows - 1)
-    data = reader.get_batch(batch).slice(offset, rows)
+    try:
+        data = reader.get_batch(batch).slice(offset, rows)
+        data.validate(full=True)
+    except (OSError, lib.pa.ArrowException) as e:
+        raise MalformedRecordError("--input %s: record batch %d (rows %d-%d) cannot be read: %s; the file is damaged: "
+                                   "write it again from its source"
+                                   % (path, batch, first_row, first_row + rows - 1, " ".join(str(e).split()))) from None
     return data.to_pandas(types_mapper=lib.types_mapper), where, rows
 
 

@@ -23,12 +23,16 @@ import org.apache.arrow.vector.ipc.message.ArrowFooter;
  * of one batch (docs/protocol.md section 8.2: first row of the file, batch index, first row in the batch, row count);
  * the worker reads them from the memory-mapped file itself, so no data crosses the socket. A batch is one frame, or
  * several of {@code batchRecords} rows each when that is given; a partition ends with the batch that brings its body
- * bytes to the partition size. Memory: the footer's list of batches. Not thread-safe: one reader thread.
+ * bytes to the partition size. A damaged file is a malformed input (exit code 3) naming the batch: the footer must
+ * place every batch inside the file, and each batch's metadata must be a flatbuffer record batch message; a body the
+ * worker cannot read is its {@code MalformedRecordError} (docs/protocol.md section 8.2). Memory: the footer's list
+ * of batches. Not thread-safe: one reader thread.
  */
 public final class ArrowFileSplitter implements PartitionSource, AutoCloseable {
   /** The bytes of one frame. */
   public static final int FRAME_BYTES = 28;
   private static final byte[] MAGIC = "ARROW1".getBytes(StandardCharsets.US_ASCII);
+  private static final String DAMAGED = "; the file is damaged: write it again from its source";
 
   private final Path file;
   private final FileChannel channel;
@@ -50,8 +54,9 @@ public final class ArrowFileSplitter implements PartitionSource, AutoCloseable {
   }
 
   /**
-   * Opens {@code file} and reads its footer; a file that is not an Arrow IPC file (too short, other magic bytes, a
-   * footer that cannot be read) is a malformed input (exit code 3) whose message says what was found.
+   * Opens {@code file} and reads its footer; a file that is not an Arrow IPC file (too short, other magic bytes, an
+   * Arrow IPC stream, a file cut short, a footer that cannot be read or that places a batch outside the file) is a
+   * malformed input (exit code 3) whose message says what was found.
    *
    * @param batchRecords rows per frame (a batch is cut into frames of this many), or 0: one frame per batch
    */
@@ -117,22 +122,32 @@ public final class ArrowFileSplitter implements PartitionSource, AutoCloseable {
     return ByteBuffer.allocate(FRAME_BYTES).putLong(firstRow).putInt(batch).putLong(offset).putLong(rows).array();
   }
 
-  /** The row count of a batch, from its metadata. */
+  /**
+   * The row count of a batch, from its metadata. The footer's checks put the metadata inside the file; metadata
+   * that is not a flatbuffer Message makes the flatbuffer reader throw, which is a malformed input too.
+   */
   private long rows(ArrowBlock b) throws IOException, RunFailure {
+    String batch = "its record batch " + nextBatch + " (from row " + nextRow + ")";
     if (b.getMetadataLength() < 8 || b.getMetadataLength() > 64 << 20) {
-      throw bad("its record batch " + nextBatch + " has metadata of " + b.getMetadataLength() + " bytes");
+      throw bad(batch + " has metadata of " + b.getMetadataLength() + " bytes" + DAMAGED);
     }
     ByteBuffer meta = read(channel, b.getOffset(), b.getMetadataLength());
-    int skip = meta.getInt(0) == -1 ? 8 : 4; // a continuation marker, then the length (older files: the length)
-    meta.position(skip);
-    Message m = Message.getRootAsMessage(meta.slice().order(ByteOrder.LITTLE_ENDIAN));
-    if (m.headerType() != MessageHeader.RecordBatch) {
-      throw bad("its block " + nextBatch + " is a " + MessageHeader.name(m.headerType()) + " message, not a record"
-          + " batch");
+    try {
+      int skip = meta.getInt(0) == -1 ? 8 : 4; // a continuation marker, then the length (older files: the length)
+      meta.position(skip);
+      Message m = Message.getRootAsMessage(meta.slice().order(ByteOrder.LITTLE_ENDIAN));
+      byte type = m.headerType();
+      if (type != MessageHeader.RecordBatch) {
+        String name = type >= 0 && type < MessageHeader.names.length ? MessageHeader.name(type) + " message"
+            : "message of unknown type " + type;
+        throw bad(batch + " is a " + name + ", not a record batch" + DAMAGED);
+      }
+      RecordBatch rb = (RecordBatch) m.header(new RecordBatch());
+      if (rb == null || rb.length() < 0) throw bad(batch + " has no row count" + DAMAGED);
+      return rb.length();
+    } catch (RuntimeException e) {
+      throw bad(batch + " has metadata that cannot be read (" + describe(e) + ")" + DAMAGED);
     }
-    RecordBatch rb = (RecordBatch) m.header(new RecordBatch());
-    if (rb == null || rb.length() < 0) throw bad("its record batch " + nextBatch + " has no row count");
-    return rb.length();
   }
 
   private static List<ArrowBlock> readFooter(Path file, FileChannel ch) throws IOException, RunFailure {
@@ -142,6 +157,16 @@ public final class ArrowFileSplitter implements PartitionSource, AutoCloseable {
     }
     ByteBuffer head = read(ch, 0, MAGIC.length);
     ByteBuffer tail = read(ch, size - 4 - MAGIC.length, 4 + MAGIC.length);
+    if (startsWithMagic(head, 0) && !startsWithMagic(tail, 4)) {
+      throw bad(file, "it starts with the bytes ARROW1 of the Arrow IPC file format but does not end with them, so"
+          + " its footer (the list of its record batches) is missing: the file is cut short (a copy or a write that"
+          + " did not finish); write it again from its source");
+    }
+    if (head.getInt(0) == -1) {
+      throw bad(file, "it is an Arrow IPC stream (it starts with the stream's continuation marker), which has no"
+          + " footer to find its record batches by; convert it to the IPC file format with pyarrow, e.g."
+          + " pyarrow.feather.write_feather(pyarrow.ipc.open_stream(source).read_all(), path)");
+    }
     if (!startsWithMagic(head, 0) || !startsWithMagic(tail, 4)) {
       throw bad(file, "it does not start and end with the bytes ARROW1 of the Arrow IPC file format (an Arrow IPC"
           + " stream, Feather version 1 or Parquet is not read; convert it with pyarrow, e.g."
@@ -149,13 +174,36 @@ public final class ArrowFileSplitter implements PartitionSource, AutoCloseable {
     }
     int footerLength = tail.getInt(0);
     if (footerLength <= 0 || footerLength > size - 2L * MAGIC.length - 6) {
-      throw bad(file, "its footer length " + footerLength + " does not fit in its " + size + " bytes");
+      throw bad(file, "its footer length " + footerLength + " does not fit in its " + size + " bytes"
+          + DAMAGED);
     }
     ByteBuffer footer = read(ch, size - 4 - MAGIC.length - footerLength, footerLength);
+    List<ArrowBlock> blocks;
     try {
-      return new ArrowFooter(Footer.getRootAsFooter(footer)).getRecordBatches();
+      blocks = new ArrowFooter(Footer.getRootAsFooter(footer)).getRecordBatches();
     } catch (RuntimeException e) {
-      throw bad(file, "its footer cannot be read (" + e + ")");
+      throw bad(file, "its footer cannot be read (" + describe(e) + ")" + DAMAGED);
+    }
+    checkBlocks(file, blocks, size - 4 - MAGIC.length - footerLength);
+    return blocks;
+  }
+
+  /**
+   * Every batch the footer lists lies between the leading magic bytes and the footer ({@code end}), so that reading
+   * its metadata here and its body in the worker stays inside the file.
+   */
+  private static void checkBlocks(Path file, List<ArrowBlock> blocks, long end) throws RunFailure {
+    for (int i = 0; i < blocks.size(); i++) {
+      ArrowBlock b = blocks.get(i);
+      long offset = b.getOffset();
+      long meta = b.getMetadataLength();
+      long body = b.getBodyLength();
+      if (offset < MAGIC.length + 2 || meta <= 0 || body < 0 || offset > end || meta > end - offset
+          || body > end - offset - meta) {
+        throw bad(file, "its footer places record batch " + i + " at byte " + offset + " with " + meta
+            + " bytes of metadata and " + body + " of body, outside bytes " + (MAGIC.length + 2) + "-" + end
+            + " that hold the batches" + DAMAGED);
+      }
     }
   }
 
@@ -172,6 +220,12 @@ public final class ArrowFileSplitter implements PartitionSource, AutoCloseable {
       if (ch.read(b, at + b.position()) < 0) throw new IOException("unexpected end of file at byte " + at);
     }
     return b.flip();
+  }
+
+  /** A one-line description of what a flatbuffer reader threw: its type and message. */
+  private static String describe(RuntimeException e) {
+    String message = e.getMessage() == null ? "" : ": " + e.getMessage().strip().replaceAll("\\s+", " ");
+    return e.getClass().getSimpleName() + message;
   }
 
   private RunFailure bad(String what) {
