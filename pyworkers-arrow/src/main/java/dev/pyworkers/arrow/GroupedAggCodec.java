@@ -113,6 +113,6 @@ public final class GroupedAggCodec implements EvalTypeCodec {
   public TaskExchange newExchange(TaskInfo task) {
     String names = udfs.stream().map(ArrowUdf::name).toList().toString();
     return new GroupedExchange(evalType.name(), names, columns, "argument column", resultSchema,
-        new BatchLimit(GroupedMapCodec.DEFAULT_MAX_RECORDS_PER_BATCH, BatchLimit.DEFAULT_BYTES), 1, allocator, task);
+        BatchLimit.DEFAULT, 1, allocator, task);
   }
 }

@@ -44,8 +44,7 @@ public final class WindowAggCodec implements EvalTypeCodec {
   private final BufferAllocator allocator;
   private final List<ArrowUdf> udfs;
   private final List<WindowFrame> frames;
-  private final int maxRecordsPerBatch;
-  private final long maxBytesPerBatch;
+  private final BatchLimit limit;
   private final Schema resultSchema;
   private final byte[] resultSchemaMessage;
   private final int[] columns;
@@ -61,8 +60,7 @@ public final class WindowAggCodec implements EvalTypeCodec {
     this.allocator = b.allocator;
     this.udfs = List.copyOf(b.udfs);
     this.frames = List.copyOf(b.frames);
-    this.maxRecordsPerBatch = b.maxRecordsPerBatch;
-    this.maxBytesPerBatch = b.maxBytesPerBatch;
+    this.limit = b.limit;
     List<Field> fields = new ArrayList<>();
     TreeSet<Integer> read = new TreeSet<>();
     for (int i = 0; i < udfs.size(); i++) {
@@ -99,12 +97,12 @@ public final class WindowAggCodec implements EvalTypeCodec {
   }
 
   public int maxRecordsPerBatch() {
-    return maxRecordsPerBatch;
+    return limit.records();
   }
 
   /** Input batches larger than about this many bytes are cut before they are sent. */
   public long maxBytesPerBatch() {
-    return maxBytesPerBatch;
+    return limit.bytes();
   }
 
   @Override
@@ -135,7 +133,7 @@ public final class WindowAggCodec implements EvalTypeCodec {
       Commands.writeChain(out, udfs.get(i).functions());
       frames.get(i).write(out);
     }
-    out.writeInt(maxRecordsPerBatch);
+    out.writeInt(limit.records());
     out.writeInt(resultSchemaMessage.length);
     out.write(resultSchemaMessage);
   }
@@ -144,7 +142,7 @@ public final class WindowAggCodec implements EvalTypeCodec {
   public TaskExchange newExchange(TaskInfo task) {
     String names = udfs.stream().map(ArrowUdf::name).toList().toString();
     return new GroupedExchange(evalType.name(), names, columns, "argument or bound column", resultSchema,
-        new BatchLimit(maxRecordsPerBatch, maxBytesPerBatch), GroupedExchange.ROWS_OF_THE_GROUP, allocator, task, this::checkInput);
+        limit, GroupedExchange.ROWS_OF_THE_GROUP, allocator, task, this::checkInput);
   }
 
   /** Every argument and bound column is in the input, and every bound column is int32. */
@@ -186,8 +184,7 @@ public final class WindowAggCodec implements EvalTypeCodec {
     private final BufferAllocator allocator;
     private final List<ArrowUdf> udfs = new ArrayList<>();
     private final List<WindowFrame> frames = new ArrayList<>();
-    private int maxRecordsPerBatch = GroupedMapCodec.DEFAULT_MAX_RECORDS_PER_BATCH;
-    private long maxBytesPerBatch = BatchLimit.DEFAULT_BYTES;
+    private BatchLimit limit = BatchLimit.DEFAULT;
 
     private Builder(BufferAllocator allocator) {
       this.allocator = Objects.requireNonNull(allocator, "allocator");
@@ -202,10 +199,7 @@ public final class WindowAggCodec implements EvalTypeCodec {
 
     /** Input and result batches longer than this many rows are cut. Default 10,000; 1 to 2^31-1. */
     public Builder maxRecordsPerBatch(int records) {
-      if (records < 1) {
-        throw new IllegalArgumentException("maxRecordsPerBatch must be >= 1, got " + records);
-      }
-      this.maxRecordsPerBatch = records;
+      this.limit = limit.withRecords(records);
       return this;
     }
 
@@ -214,10 +208,7 @@ public final class WindowAggCodec implements EvalTypeCodec {
      * than this goes alone. Default 64 MiB, Spark's {@code spark.sql.execution.arrow.maxBytesPerBatch}; >= 1.
      */
     public Builder maxBytesPerBatch(long bytes) {
-      if (bytes < 1) {
-        throw new IllegalArgumentException("maxBytesPerBatch must be >= 1, got " + bytes);
-      }
-      this.maxBytesPerBatch = bytes;
+      this.limit = limit.withBytes(bytes);
       return this;
     }
 
