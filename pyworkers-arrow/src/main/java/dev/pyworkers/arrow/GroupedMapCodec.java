@@ -28,7 +28,9 @@ import org.apache.arrow.vector.types.pojo.Schema;
  * thread-safe.
  */
 public final class GroupedMapCodec implements EvalTypeCodec {
-  /** The default of {@link Builder#maxRecordsPerBatch}, Spark's {@code spark.sql.execution.arrow.maxRecordsPerBatch}. */
+  /**
+   * The default of {@link Builder#maxRecordsPerBatch}, Spark's {@code spark.sql.execution.arrow.maxRecordsPerBatch}.
+   */
   public static final int DEFAULT_MAX_RECORDS_PER_BATCH = BatchLimit.DEFAULT_RECORDS;
 
   private final EvalType evalType;

@@ -6,7 +6,6 @@ import dev.pyworkers.arrow.internal.BatchLimit;
 import dev.pyworkers.arrow.internal.GroupedExchange;
 import dev.pyworkers.arrow.internal.IpcFrames;
 import dev.pyworkers.arrow.internal.MemoryAccess;
-import dev.pyworkers.spi.Commands;
 import dev.pyworkers.spi.EvalTypeCodec;
 import dev.pyworkers.spi.TaskExchange;
 import dev.pyworkers.spi.TaskInfo;
@@ -51,20 +50,14 @@ public final class WindowAggCodec implements EvalTypeCodec {
 
   private WindowAggCodec(Builder b, EvalType evalType, String handler) {
     MemoryAccess.require();
-    if (b.udfs.isEmpty() || b.udfs.size() > 1000) {
-      throw new IllegalArgumentException(evalType + " runs 1 to 1000 UDFs, got " + b.udfs.size()
-          + "; add them with udf(ArrowUdf, WindowFrame)");
-    }
     this.evalType = evalType;
     this.handler = handler;
     this.allocator = b.allocator;
-    this.udfs = List.copyOf(b.udfs);
+    this.udfs = ArrowUdf.checkedCopy(evalType, b.udfs, "; add them with udf(ArrowUdf, WindowFrame)");
     this.frames = List.copyOf(b.frames);
     this.limit = b.limit;
-    List<Field> fields = new ArrayList<>();
     TreeSet<Integer> read = new TreeSet<>();
     for (int i = 0; i < udfs.size(); i++) {
-      fields.add(udfs.get(i).resultColumn("_" + i));
       for (int o : udfs.get(i).argOffsets()) read.add(o);
       WindowFrame f = frames.get(i);
       if (f.kind() == WindowFrame.Kind.BOUNDS) {
@@ -72,7 +65,7 @@ public final class WindowAggCodec implements EvalTypeCodec {
         read.add(f.upperColumn());
       }
     }
-    this.resultSchema = new Schema(fields);
+    this.resultSchema = ArrowUdf.resultSchema(udfs);
     this.resultSchemaMessage = IpcFrames.schemaMessage(resultSchema);
     this.columns = read.stream().mapToInt(Integer::intValue).toArray();
   }
@@ -117,9 +110,7 @@ public final class WindowAggCodec implements EvalTypeCodec {
 
   @Override
   public List<PythonFunction> functions() {
-    List<PythonFunction> all = new ArrayList<>();
-    for (ArrowUdf u : udfs) all.addAll(u.functions());
-    return all;
+    return ArrowUdf.functions(udfs);
   }
 
   /** docs/protocol.md section 7.7: per UDF its offsets, chain and frame; max records; the result schema. */
@@ -127,10 +118,7 @@ public final class WindowAggCodec implements EvalTypeCodec {
   public void writeCommand(DataOutputStream out) throws IOException {
     out.writeInt(udfs.size());
     for (int i = 0; i < udfs.size(); i++) {
-      int[] offsets = udfs.get(i).argOffsets();
-      out.writeInt(offsets.length);
-      for (int o : offsets) out.writeInt(o);
-      Commands.writeChain(out, udfs.get(i).functions());
+      udfs.get(i).writeCommand(out);
       frames.get(i).write(out);
     }
     out.writeInt(limit.records());
@@ -140,8 +128,7 @@ public final class WindowAggCodec implements EvalTypeCodec {
 
   @Override
   public TaskExchange newExchange(TaskInfo task) {
-    String names = udfs.stream().map(ArrowUdf::name).toList().toString();
-    return new GroupedExchange(evalType.name(), names, columns, "argument or bound column", resultSchema,
+    return new GroupedExchange(evalType.name(), ArrowUdf.names(udfs), columns, "argument or bound column", resultSchema,
         limit, GroupedExchange.ROWS_OF_THE_GROUP, allocator, task, this::checkInput);
   }
 
