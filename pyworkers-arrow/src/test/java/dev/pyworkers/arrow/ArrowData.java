@@ -1,7 +1,9 @@
 package dev.pyworkers.arrow;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
+import dev.pyworkers.TaskResults;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.math.BigDecimal;
@@ -37,6 +39,7 @@ import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.FieldType;
 import org.apache.arrow.vector.types.pojo.Schema;
+import org.assertj.core.api.AbstractThrowableAssert;
 
 /**
  * Test batches of every type of this slice, with nulls (every 7th row, and row 0 of each column at its own phase),
@@ -157,6 +160,25 @@ final class ArrowData {
         + ", \"source\": " + Oracles.json(source) + ", \"udfs\": [" + Oracles.udfs(udfs) + "]}";
     Oracles.run(dir, "oracle.py", spec, 120, inFile, outFile);
     Oracles.assertSameBatches(outFile, resultSchema, results, allocator);
+  }
+
+  /**
+   * Reads {@code out} until it throws, closes it and every result it gave, and returns an assertion on what it threw;
+   * fails when it ends without throwing.
+   */
+  static AbstractThrowableAssert<?, ? extends Throwable> assertDrainFails(TaskResults<Object> out) {
+    List<Object> got = new ArrayList<>();
+    Throwable thrown;
+    try {
+      thrown = catchThrowable(() -> {
+        while (out.hasNext()) got.add(out.next());
+      });
+    } finally {
+      out.close();
+      closeAll(got);
+    }
+    assertThat(thrown).as("the task fails, after " + got.size() + " results").isNotNull();
+    return assertThat(thrown);
   }
 
   static void closeAll(List<?> roots) {

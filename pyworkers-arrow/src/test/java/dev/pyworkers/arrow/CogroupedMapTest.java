@@ -16,7 +16,6 @@ import dev.pyworkers.testing.NoLeaks;
 import dev.pyworkers.testing.TestPython;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.Iterator;
@@ -287,17 +286,9 @@ class CogroupedMapTest {
       try (WorkerRegistry registry = registry(mode);
           PythonRunner runner = PythonRunner.builder(registry).evalType(kind.build(b))
               .killTimeout(Duration.ofSeconds(2)).build()) {
-        List<Object> got = new ArrayList<>();
         TaskResults<Object> out = runner.compute(ArrowCogroups.sortedBy(left.iterator(), KEY, right.iterator(),
             KEY), 0, TaskContext.of(0));
-        try {
-          assertThatThrownBy(() -> {
-            while (out.hasNext()) got.add(out.next());
-          }).isInstanceOf(type).hasMessageContaining(message);
-        } finally {
-          out.close();
-          ArrowData.closeAll(got);
-        }
+        ArrowData.assertDrainFails(out).isInstanceOf(type).hasMessageContaining(message);
       } finally {
         ArrowData.closeAll(left);
         ArrowData.closeAll(right);

@@ -243,16 +243,8 @@ class GroupedMapTest {
       try (WorkerRegistry registry = registry(mode);
           PythonRunner runner = PythonRunner.builder(registry).evalType(kind.build(b))
               .killTimeout(Duration.ofSeconds(2)).build()) {
-        List<Object> got = new ArrayList<>();
         TaskResults<Object> out = runner.compute(ArrowGroups.sortedBy(input.iterator(), 0), 0, TaskContext.of(0));
-        try {
-          assertThatThrownBy(() -> {
-            while (out.hasNext()) got.add(out.next());
-          }).isInstanceOf(type).hasMessageContaining(message);
-        } finally {
-          out.close();
-          ArrowData.closeAll(got);
-        }
+        ArrowData.assertDrainFails(out).isInstanceOf(type).hasMessageContaining(message);
       } finally {
         ArrowData.closeAll(input);
       }
