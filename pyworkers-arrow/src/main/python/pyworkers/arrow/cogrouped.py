@@ -24,12 +24,12 @@ its result batches (each at most max-records rows) and GROUP_END (``int`` 2, ``i
 from dataclasses import dataclass
 from typing import Any, Callable, List, Optional
 
-from pyworkers import evaltypes, protocol
+from pyworkers import protocol
 from pyworkers.evaltypes import END_OF_DATA, ProtocolError, TaskIO
 
-from .grouped import (GROUP_END, GROUP_START, MAX_KEY_COLUMNS, _CONTROL, _arrow_result, _key_text, control_frame,
-                      result_batches)
-from .scalar import CONTINUATION, MAX_SCHEMA_MESSAGE, ArrowResultError, _note, pa
+from .grouped import (GROUP_END, GROUP_START, _CONTROL, MapHandlerBase, _arrow_argument, _arrow_key, _arrow_result,
+                      _key_text, _show, protocol_failure, read_key_columns, read_map_function, result_sender)
+from .scalar import CONTINUATION, ArrowResultError, _note, pa
 
 __all__ = ["CogroupedCommand", "CogroupedMapHandler", "HANDLER", "LEFT_END", "read_cogrouped_command",
            "cogroup_body"]
@@ -49,48 +49,13 @@ class CogroupedCommand:
     result_schema: Any  # pyarrow.Schema
 
 
-def _read_keys(inp: protocol.Readable, eval_name: str, side: str) -> tuple:
-    k = evaltypes.read_count(inp, MAX_KEY_COLUMNS, "%s key column count of %s" % (side, eval_name))
-    keys = []
-    for _ in range(k):
-        c = evaltypes.read_int(inp, "%s key column of %s" % (side, eval_name))
-        if c < 0:
-            raise ProtocolError("%s key column %d of %s must be >= 0 in %s" % (side, c, eval_name, HEADER))
-        keys.append(c)
-    return tuple(keys)
-
-
 def read_cogrouped_command(inp: protocol.Readable, eval_name: str) -> CogroupedCommand:
-    left = _read_keys(inp, eval_name, "left")
-    right = _read_keys(inp, eval_name, "right")
+    left = read_key_columns(inp, eval_name, "left ")
+    right = read_key_columns(inp, eval_name, "right ")
     if len(left) != len(right):
         raise ProtocolError("%s has %d left key columns and %d right ones in %s; both sides have the same number" % (
             eval_name, len(left), len(right), HEADER))
-    key_argument = evaltypes.read_count(inp, 1, "key argument flag of %s" % eval_name)
-    match = evaltypes.read_count(inp, 1, "column match of %s (0 by name, 1 by position)" % eval_name)
-    max_records = evaltypes.read_count(inp, 2 ** 31 - 1, "max records per batch of %s" % eval_name, low=1)
-    chain = evaltypes.read_chain(inp, eval_name)
-    if len(chain) != 1:
-        raise ProtocolError("%s runs one function, but %s holds a chain of %d" % (eval_name, HEADER, len(chain)))
-    size = evaltypes.read_count(inp, MAX_SCHEMA_MESSAGE, "length of the %s result schema" % eval_name, low=1)
-    message = protocol.read_exact(inp, size)
-    if not message.startswith(CONTINUATION):
-        raise ProtocolError("the %s result schema in %s does not start with the Arrow IPC continuation marker "
-                            "0xFFFFFFFF (it starts with %s)" % (eval_name, HEADER, message[:4].hex()))
-    return CogroupedCommand(left, right, key_argument == 1, match == 0, max_records, chain[0],
-                            pa.ipc.read_schema(pa.py_buffer(message)))
-
-
-def _arrow_argument(table: Any) -> Any:
-    return table
-
-
-def _arrow_key(table: Any, keys: tuple) -> tuple:
-    return tuple(table.column(c)[0] for c in keys)
-
-
-def _show(schema: Any) -> str:
-    return "(%s)" % ", ".join("%s: %s" % (f.name, f.type) for f in schema)
+    return CogroupedCommand(left, right, *read_map_function(inp, eval_name))
 
 
 def _arrow_table(result: Any, schema: Any, by_name: bool, where: str) -> Any:
@@ -101,27 +66,15 @@ def _arrow_table(result: Any, schema: Any, by_name: bool, where: str) -> Any:
     return _arrow_result(result, schema, by_name, where)
 
 
-class CogroupedMapHandler:
-    """Stateless; one instance serves every task of its eval type in the worker. ``to_arg`` turns a side's
-    ``pyarrow.Table`` into the function's argument, ``key_of`` gives the key tuple from a table and its key
-    columns, ``to_table`` checks the result and returns a ``pyarrow.Table`` of the declared schema or raises
-    :class:`ArrowResultError`."""
-
-    accepts_null_input = False
-
-    def __init__(self, name: str, to_arg: Callable[[Any], Any], key_of: Callable[[Any, tuple], tuple],
-                 to_table: Callable[[Any, Any, bool, str], Any]) -> None:
-        self.name = name
-        self._to_arg = to_arg
-        self._key_of = key_of
-        self._to_table = to_table
+class CogroupedMapHandler(MapHandlerBase):
+    """Stateless; one instance serves every task of its eval type in the worker. ``to_arg``, ``key_of`` and
+    ``to_table`` are :class:`~pyworkers.arrow.grouped.MapHandlerBase`'s, over each side's table."""
 
     def read_command(self, inp: protocol.Readable) -> CogroupedCommand:
         return read_cogrouped_command(inp, self.name)
 
     def load(self, command: CogroupedCommand, task: TaskIO) -> Callable[[], None]:
-        function = evaltypes.load_function(command.function, "the function of %s" % self.name)
-        label = "UDF %s of %s" % (getattr(function, "__name__", "?"), self.name)
+        function, label = self._load_function(command)
         schema = command.result_schema
         left_keys, right_keys = command.left_keys, command.right_keys
         by_name, key_argument = command.by_name, command.key_argument
@@ -148,12 +101,9 @@ def cogroup_body(name: str, task: TaskIO, schema: Any, keys: tuple, max_records:
     index)`` once per cogroup (each side one ``pyarrow.Table`` of its schema, empty when it has no row), and sends
     the ``pyarrow.Table`` it returns (of ``schema``) in batches of at most ``max_records`` rows, then GROUP_END.
     ``keys`` are the left and the right key columns, checked against the input schemas."""
-    schema_frame = memoryview(schema.serialize())
     sides = ("left", "right")
-
-    def fail(message: str) -> None:
-        task.inp.failure = ProtocolError(message)
-        raise task.inp.failure
+    fail = protocol_failure(task)
+    send = result_sender(task, schema, max_records)
 
     def body() -> None:
         schemas: List[Any] = []  # the left and the right input schema
@@ -161,7 +111,6 @@ def cogroup_body(name: str, task: TaskIO, schema: Any, keys: tuple, max_records:
         side = 0  # the side being read: 0 left, 1 right
         rows = [0, 0]
         cogroup = -1
-        sent_schema = False
         while True:
             frame = task.inp.read_frame()
             if frame is END_OF_DATA:
@@ -226,17 +175,8 @@ def cogroup_body(name: str, task: TaskIO, schema: Any, keys: tuple, max_records:
             left = pa.Table.from_batches(batches[0], schema=schemas[0])
             right = pa.Table.from_batches(batches[1], schema=schemas[1])
             batches = None
-            out = run(left, right, cogroup)
-            n = out.num_rows
-            if n:
-                if not sent_schema:
-                    evaltypes.write_frame(task.write, schema_frame)
-                    sent_schema = True
-                for b in result_batches(out, max_records):
-                    if b.num_rows:
-                        evaltypes.write_frame(task.write, memoryview(b.serialize()))
-            evaltypes.write_frame(task.write, control_frame(GROUP_END, n))
-            del left, right, out
+            send(run(left, right, cogroup))
+            del left, right
 
     return body
 

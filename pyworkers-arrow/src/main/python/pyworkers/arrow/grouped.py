@@ -26,8 +26,9 @@ from pyworkers.evaltypes import END_OF_DATA, ProtocolError, TaskIO
 
 from .scalar import CONTINUATION, MAX_SCHEMA_MESSAGE, ArrowResultError, _note, pa
 
-__all__ = ["GroupedCommand", "GroupedMapHandler", "GroupPlace", "HANDLER", "GROUP_START", "GROUP_END", "control_frame",
-           "read_grouped_command", "match_columns", "group_body", "result_batches"]
+__all__ = ["GroupedCommand", "GroupedMapHandler", "GroupPlace", "MapHandlerBase", "HANDLER", "GROUP_START",
+           "GROUP_END", "control_frame", "read_grouped_command", "read_key_columns", "read_map_function",
+           "match_columns", "group_body", "protocol_failure", "result_batches", "result_sender"]
 
 HEADER = "task header"
 GROUP_START = 1
@@ -51,14 +52,22 @@ class GroupedCommand:
     result_schema: Any  # pyarrow.Schema
 
 
-def read_grouped_command(inp: protocol.Readable, eval_name: str) -> GroupedCommand:
-    k = evaltypes.read_count(inp, MAX_KEY_COLUMNS, "key column count of %s" % eval_name)
+def read_key_columns(inp: protocol.Readable, eval_name: str, side: str = "") -> tuple:
+    """``int`` k key columns (0..1000), k × ``int`` column (>= 0); ``side`` ("left ", "right ") starts each
+    message."""
+    k = evaltypes.read_count(inp, MAX_KEY_COLUMNS, "%skey column count of %s" % (side, eval_name))
     keys = []
     for _ in range(k):
-        c = evaltypes.read_int(inp, "key column of %s" % eval_name)
+        c = evaltypes.read_int(inp, "%skey column of %s" % (side, eval_name))
         if c < 0:
-            raise ProtocolError("key column %d of %s must be >= 0 in %s" % (c, eval_name, HEADER))
+            raise ProtocolError("%skey column %d of %s must be >= 0 in %s" % (side, c, eval_name, HEADER))
         keys.append(c)
+    return tuple(keys)
+
+
+def read_map_function(inp: protocol.Readable, eval_name: str) -> Tuple[bool, bool, int, Any, Any]:
+    """What follows the key columns in a grouped or cogrouped map command: the key argument flag, the column match
+    (True: by name), the max records per batch, the function and the result schema."""
     key_argument = evaltypes.read_count(inp, 1, "key argument flag of %s" % eval_name)
     match = evaltypes.read_count(inp, 1, "column match of %s (0 by name, 1 by position)" % eval_name)
     max_records = evaltypes.read_count(inp, 2 ** 31 - 1, "max records per batch of %s" % eval_name, low=1)
@@ -70,8 +79,12 @@ def read_grouped_command(inp: protocol.Readable, eval_name: str) -> GroupedComma
     if not message.startswith(CONTINUATION):
         raise ProtocolError("the %s result schema in %s does not start with the Arrow IPC continuation marker "
                             "0xFFFFFFFF (it starts with %s)" % (eval_name, HEADER, message[:4].hex()))
-    return GroupedCommand(tuple(keys), key_argument == 1, match == 0, max_records, chain[0],
-                          pa.ipc.read_schema(pa.py_buffer(message)))
+    return key_argument == 1, match == 0, max_records, chain[0], pa.ipc.read_schema(pa.py_buffer(message))
+
+
+def read_grouped_command(inp: protocol.Readable, eval_name: str) -> GroupedCommand:
+    keys = read_key_columns(inp, eval_name)
+    return GroupedCommand(keys, *read_map_function(inp, eval_name))
 
 
 def match_columns(names: List[str], schema: Any, by_name: bool, where: object, what: str) -> List[int]:
@@ -145,31 +158,45 @@ class GroupPlace:
                                                             self._partition)
 
 
-class GroupedMapHandler:
-    """Stateless; one instance serves every task of its eval type in the worker. ``to_arg`` turns a group's
-    ``pyarrow.Table`` into the function's argument, ``key_of`` gives the key tuple, ``to_table`` checks the result
-    and returns a ``pyarrow.Table`` of the declared schema or raises :class:`ArrowResultError`. ``batched``, if
-    given, makes the ``run_many`` of :func:`group_body` from ``call(table, group, arg)`` (the function's call on one
-    group, returning the result and the group's description for messages; ``arg`` None means ``to_arg(table)``),
-    the schema, the column match and the per-group ``run``; it may return None to handle each group alone."""
+class MapHandlerBase:
+    """What the grouped and the cogrouped map handlers share. ``to_arg`` turns a group's (or a cogroup side's)
+    ``pyarrow.Table`` into the function's argument, ``key_of`` gives the key tuple from a table and its key columns,
+    ``to_table`` checks the result and returns a ``pyarrow.Table`` of the declared schema or raises
+    :class:`ArrowResultError`. Stateless."""
 
     accepts_null_input = False
 
     def __init__(self, name: str, to_arg: Callable[[Any], Any], key_of: Callable[[Any, tuple], tuple],
-                 to_table: Callable[[Any, Any, bool, str], Any], batched: Optional[Callable[..., Any]] = None
-                 ) -> None:
+                 to_table: Callable[[Any, Any, bool, object], Any]) -> None:
         self.name = name
         self._to_arg = to_arg
         self._key_of = key_of
         self._to_table = to_table
+
+    def _load_function(self, command: Any) -> Tuple[Any, str]:
+        """The command's function and its label for messages, ``UDF <name> of <eval type>``."""
+        function = evaltypes.load_function(command.function, "the function of %s" % self.name)
+        return function, "UDF %s of %s" % (getattr(function, "__name__", "?"), self.name)
+
+
+class GroupedMapHandler(MapHandlerBase):
+    """Stateless; one instance serves every task of its eval type in the worker. ``to_arg``, ``key_of`` and
+    ``to_table`` are :class:`MapHandlerBase`'s, over a group's table. ``batched``, if given, makes the ``run_many``
+    of :func:`group_body` from ``call(table, group, arg)`` (the function's call on one group, returning the result
+    and the group's description for messages; ``arg`` None means ``to_arg(table)``), the schema, the column match
+    and the per-group ``run``; it may return None to handle each group alone."""
+
+    def __init__(self, name: str, to_arg: Callable[[Any], Any], key_of: Callable[[Any, tuple], tuple],
+                 to_table: Callable[[Any, Any, bool, object], Any], batched: Optional[Callable[..., Any]] = None
+                 ) -> None:
+        super().__init__(name, to_arg, key_of, to_table)
         self._batched = batched
 
     def read_command(self, inp: protocol.Readable) -> GroupedCommand:
         return read_grouped_command(inp, self.name)
 
     def load(self, command: GroupedCommand, task: TaskIO) -> Callable[[], None]:
-        function = evaltypes.load_function(command.function, "the function of %s" % self.name)
-        label = "UDF %s of %s" % (getattr(function, "__name__", "?"), self.name)
+        function, label = self._load_function(command)
         schema = command.result_schema
         keys, by_name, key_argument = command.key_columns, command.by_name, command.key_argument
         partition = task.partition_index
@@ -211,6 +238,38 @@ def result_batches(table: Any, max_records: int) -> List[Any]:
     return table.to_batches(max_chunksize=max(1, min(max_records, MAX_BATCH_BYTES // per_row)))
 
 
+def result_sender(task: TaskIO, schema: Any, max_records: int) -> Callable[[Any], None]:
+    """``send(table)`` for one task: the result schema message before the first result batch of the task, the rows
+    of ``table`` (a group's or a cogroup's result, of ``schema``) in batches of :func:`result_batches`, then
+    GROUP_END with its row count."""
+    schema_frame = memoryview(schema.serialize())
+    sent_schema = False
+
+    def send(out: Any) -> None:
+        nonlocal sent_schema
+        rows = out.num_rows
+        if rows:
+            if not sent_schema:
+                evaltypes.write_frame(task.write, schema_frame)
+                sent_schema = True
+            for batch in result_batches(out, max_records):
+                if batch.num_rows:
+                    evaltypes.write_frame(task.write, memoryview(batch.serialize()))
+        evaltypes.write_frame(task.write, control_frame(GROUP_END, rows))
+
+    return send
+
+
+def protocol_failure(task: TaskIO) -> Callable[[str], None]:
+    """``fail(message)`` for one task: records a :class:`ProtocolError` of ``message`` as the input's failure and
+    raises it."""
+    def fail(message: str) -> None:
+        task.inp.failure = ProtocolError(message)
+        raise task.inp.failure
+
+    return fail
+
+
 #: At most this many groups wait for one batched call of ``run_many`` (besides the max-records bound on their rows).
 MAX_PENDING_GROUPS = 4096
 
@@ -229,24 +288,8 @@ def group_body(name: str, task: TaskIO, schema: Any, keys: tuple, max_records: i
     waiting ``(table, group index)`` pairs and must call ``emit(result table)`` once per group, in order, for every
     group it finished before it raises, if it raises. The worker never waits for input with finished groups unsent,
     so a JVM that feeds a group only after it has read the last one's answer cannot deadlock."""
-    schema_frame = memoryview(schema.serialize())
-    sent_schema = False
-
-    def fail(message: str) -> None:
-        task.inp.failure = ProtocolError(message)
-        raise task.inp.failure
-
-    def emit(out: Any) -> None:
-        nonlocal sent_schema
-        rows = out.num_rows
-        if rows:
-            if not sent_schema:
-                evaltypes.write_frame(task.write, schema_frame)
-                sent_schema = True
-            for batch in result_batches(out, max_records):
-                if batch.num_rows:
-                    evaltypes.write_frame(task.write, memoryview(batch.serialize()))
-        evaltypes.write_frame(task.write, control_frame(GROUP_END, rows))
+    fail = protocol_failure(task)
+    emit = result_sender(task, schema, max_records)
 
     def body() -> None:
         input_schema = None

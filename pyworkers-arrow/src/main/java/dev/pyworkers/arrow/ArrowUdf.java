@@ -1,12 +1,19 @@
 package dev.pyworkers.arrow;
 
+import dev.pyworkers.EvalType;
 import dev.pyworkers.PythonFunction;
+import dev.pyworkers.arrow.internal.MapUdf;
+import dev.pyworkers.spi.Commands;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.FieldType;
+import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
  * One scalar Arrow or pandas UDF: its chain of functions (innermost first; only the innermost gets the arguments,
@@ -29,8 +36,8 @@ public final class ArrowUdf {
     }
     for (int o : argOffsets) {
       if (o < 0) {
-        throw new IllegalArgumentException("argument offset " + o + " of UDF " + chain.get(chain.size() - 1)
-            .functionName() + " must be >= 0: it is a column index of the input batches");
+        throw new IllegalArgumentException("argument offset " + o + " of UDF "
+            + MapUdf.nameOf(chain.get(chain.size() - 1)) + " must be >= 0: it is a column index of the input batches");
       }
     }
     this.chain = List.copyOf(chain);
@@ -129,9 +136,44 @@ public final class ArrowUdf {
 
   /** The outermost function's name, for messages. */
   public String name() {
-    PythonFunction f = chain.get(chain.size() - 1);
-    if (f.functionName() != null) return f.functionName();
-    return f.text() != null ? f.text() : "<cloudpickled>";
+    return MapUdf.nameOf(chain.get(chain.size() - 1));
+  }
+
+  /** Writes this UDF's part of a command (docs/protocol.md section 7.1): its argument offsets, then its chain. */
+  void writeCommand(DataOutputStream out) throws IOException {
+    out.writeInt(argOffsets.length);
+    for (int o : argOffsets) out.writeInt(o);
+    Commands.writeChain(out, chain);
+  }
+
+  /**
+   * A copy of {@code udfs}, the UDFs of one {@code evalType} codec; fails naming the eval type and the count (then
+   * {@code hint}) unless there are 1 to 1000.
+   */
+  static List<ArrowUdf> checkedCopy(EvalType evalType, List<ArrowUdf> udfs, String hint) {
+    if (udfs.isEmpty() || udfs.size() > 1000) {
+      throw new IllegalArgumentException(evalType + " runs 1 to 1000 UDFs, got " + udfs.size() + hint);
+    }
+    return List.copyOf(udfs);
+  }
+
+  /** The result schema of {@code udfs}: columns {@code _0.._{n-1}}, of their declared result fields. */
+  static Schema resultSchema(List<ArrowUdf> udfs) {
+    List<Field> fields = new ArrayList<>();
+    for (int i = 0; i < udfs.size(); i++) fields.add(udfs.get(i).resultColumn("_" + i));
+    return new Schema(fields);
+  }
+
+  /** The functions of every UDF's chain, UDF after UDF. */
+  static List<PythonFunction> functions(List<ArrowUdf> udfs) {
+    List<PythonFunction> all = new ArrayList<>();
+    for (ArrowUdf u : udfs) all.addAll(u.functions());
+    return all;
+  }
+
+  /** The names of {@code udfs}, for messages, as {@code [f, g]}. */
+  static String names(List<ArrowUdf> udfs) {
+    return udfs.stream().map(ArrowUdf::name).toList().toString();
   }
 
   @Override

@@ -5,8 +5,8 @@ import dev.pyworkers.PythonFunction;
 import dev.pyworkers.arrow.internal.BatchLimit;
 import dev.pyworkers.arrow.internal.CogroupedExchange;
 import dev.pyworkers.arrow.internal.IpcFrames;
+import dev.pyworkers.arrow.internal.MapUdf;
 import dev.pyworkers.arrow.internal.MemoryAccess;
-import dev.pyworkers.spi.Commands;
 import dev.pyworkers.spi.EvalTypeCodec;
 import dev.pyworkers.spi.TaskExchange;
 import dev.pyworkers.spi.TaskInfo;
@@ -35,39 +35,29 @@ public final class CogroupedMapCodec implements EvalTypeCodec {
   /**
    * The default of {@link Builder#maxRecordsPerBatch}, Spark's {@code spark.sql.execution.arrow.maxRecordsPerBatch}.
    */
-  public static final int DEFAULT_MAX_RECORDS_PER_BATCH = 10_000;
+  public static final int DEFAULT_MAX_RECORDS_PER_BATCH = BatchLimit.DEFAULT_RECORDS;
 
   private final EvalType evalType;
   private final String handler;
   private final BufferAllocator allocator;
-  private final PythonFunction function;
+  private final MapUdf udf;
   private final Schema leftSchema;
   private final Schema rightSchema;
-  private final Schema resultSchema;
   private final byte[] resultSchemaMessage;
   private final int[] leftKeys;
   private final int[] rightKeys;
-  private final boolean keyArgument;
-  private final ColumnMatch match;
-  private final int maxRecordsPerBatch;
-  private final long maxBytesPerBatch;
 
   private CogroupedMapCodec(Builder b, EvalType evalType, String handler) {
     MemoryAccess.require();
     this.evalType = evalType;
     this.handler = handler;
     this.allocator = b.allocator;
-    this.function = b.function;
+    this.udf = b.udf;
     this.leftSchema = b.leftSchema;
     this.rightSchema = b.rightSchema;
-    this.resultSchema = b.resultSchema;
-    this.resultSchemaMessage = IpcFrames.schemaMessage(resultSchema);
+    this.resultSchemaMessage = IpcFrames.schemaMessage(udf.resultSchema());
     this.leftKeys = b.leftKeys.clone();
     this.rightKeys = b.rightKeys.clone();
-    this.keyArgument = b.keyArgument;
-    this.match = b.match;
-    this.maxRecordsPerBatch = b.maxRecordsPerBatch;
-    this.maxBytesPerBatch = b.maxBytesPerBatch;
   }
 
   /**
@@ -88,22 +78,21 @@ public final class CogroupedMapCodec implements EvalTypeCodec {
   }
 
   public Schema resultSchema() {
-    return resultSchema;
+    return udf.resultSchema();
   }
 
   public int maxRecordsPerBatch() {
-    return maxRecordsPerBatch;
+    return udf.limit().records();
   }
 
   /** Input batches larger than about this many bytes are cut before they are sent. */
   public long maxBytesPerBatch() {
-    return maxBytesPerBatch;
+    return udf.limit().bytes();
   }
 
   /** The function's name, for messages. */
   public String name() {
-    if (function.functionName() != null) return function.functionName();
-    return function.text() != null ? function.text() : "<cloudpickled>";
+    return udf.name();
   }
 
   @Override
@@ -118,7 +107,7 @@ public final class CogroupedMapCodec implements EvalTypeCodec {
 
   @Override
   public List<PythonFunction> functions() {
-    return List.of(function);
+    return List.of(udf.function());
   }
 
   /**
@@ -131,46 +120,31 @@ public final class CogroupedMapCodec implements EvalTypeCodec {
       out.writeInt(keys.length);
       for (int c : keys) out.writeInt(c);
     }
-    out.writeInt(keyArgument ? 1 : 0);
-    out.writeInt(match == ColumnMatch.BY_NAME ? 0 : 1);
-    out.writeInt(maxRecordsPerBatch);
-    Commands.writeChain(out, List.of(function));
-    out.writeInt(resultSchemaMessage.length);
-    out.write(resultSchemaMessage);
+    udf.writeCommand(out, resultSchemaMessage);
   }
 
   @Override
   public TaskExchange newExchange(TaskInfo task) {
-    return new CogroupedExchange(evalType.name(), name(), leftSchema, rightSchema, resultSchema,
-        new BatchLimit(maxRecordsPerBatch, maxBytesPerBatch),
+    return new CogroupedExchange(evalType.name(), name(), leftSchema, rightSchema, udf.resultSchema(), udf.limit(),
         allocator, task);
   }
 
   /** Not thread-safe. */
   public static final class Builder {
     private final BufferAllocator allocator;
-    private final PythonFunction function;
     private final Schema leftSchema;
     private final Schema rightSchema;
-    private final Schema resultSchema;
+    private MapUdf udf;
     private int[] leftKeys = new int[0];
     private int[] rightKeys = new int[0];
-    private boolean keyArgument;
-    private ColumnMatch match = ColumnMatch.BY_NAME;
-    private int maxRecordsPerBatch = DEFAULT_MAX_RECORDS_PER_BATCH;
-    private long maxBytesPerBatch = BatchLimit.DEFAULT_BYTES;
 
     private Builder(BufferAllocator allocator, PythonFunction function, Schema leftSchema, Schema rightSchema,
         Schema resultSchema) {
       this.allocator = Objects.requireNonNull(allocator, "allocator");
-      this.function = Objects.requireNonNull(function, "function");
+      Objects.requireNonNull(function, "function");
       this.leftSchema = Objects.requireNonNull(leftSchema, "leftSchema");
       this.rightSchema = Objects.requireNonNull(rightSchema, "rightSchema");
-      this.resultSchema = Objects.requireNonNull(resultSchema, "resultSchema");
-      if (resultSchema.getFields().isEmpty()) {
-        throw new IllegalArgumentException("the result schema of cogrouped map UDF " + function.functionName()
-            + " has no fields; declare at least one column");
-      }
+      this.udf = MapUdf.of(function, resultSchema, "cogrouped map UDF");
     }
 
     /**
@@ -178,10 +152,12 @@ public final class CogroupedMapCodec implements EvalTypeCodec {
      * the function gets is their values in the left side's first row, or the right side's when the left is empty.
      */
     public Builder keyColumns(int[] left, int[] right) {
+      Objects.requireNonNull(left, "left key columns");
+      Objects.requireNonNull(right, "right key columns");
       if (left.length != right.length) {
-        throw new IllegalArgumentException("cogrouped map UDF " + function.functionName() + " has " + left.length
-            + " left key columns " + Arrays.toString(left) + " and " + right.length + " right key columns "
-            + Arrays.toString(right) + "; give both sides the same number of keys");
+        throw new IllegalArgumentException("cogrouped map UDF " + udf.name() + " has "
+            + left.length + " left key columns " + Arrays.toString(left) + " and " + right.length
+            + " right key columns " + Arrays.toString(right) + "; give both sides the same number of keys");
       }
       if (left.length > 1000) {
         throw new IllegalArgumentException("a cogrouped map UDF has at most 1000 key columns, got " + left.length);
@@ -198,31 +174,28 @@ public final class CogroupedMapCodec implements EvalTypeCodec {
       for (int c : columns) {
         if (c < 0 || c >= n) {
           throw new IllegalArgumentException("key column " + c + " of the " + side + " side of cogrouped map UDF "
-              + function.functionName() + " is not a column of its declared schema, which has " + n + " columns "
-              + schema.getFields().stream().map(Field::getName).toList() + "; give key columns from 0 to "
-              + (n - 1));
+              + udf.name() + " is not a column of its declared schema, which has " + n
+              + " columns " + schema.getFields().stream().map(Field::getName).toList()
+              + "; give key columns from 0 to " + (n - 1));
         }
       }
     }
 
     /** Calls {@code f(key, left, right)}, key a tuple of the cogroup's key values, not {@code f(left, right)}. */
     public Builder withKeyArgument() {
-      this.keyArgument = true;
+      this.udf = udf.withKeyArgument();
       return this;
     }
 
     /** How result columns meet the declared schema. Default {@link ColumnMatch#BY_NAME}. */
     public Builder match(ColumnMatch match) {
-      this.match = Objects.requireNonNull(match, "match");
+      this.udf = udf.withMatch(match);
       return this;
     }
 
     /** Input and result batches longer than this many rows are cut. Default 10,000; 1 to 2^31-1. */
     public Builder maxRecordsPerBatch(int records) {
-      if (records < 1) {
-        throw new IllegalArgumentException("maxRecordsPerBatch must be >= 1, got " + records);
-      }
-      this.maxRecordsPerBatch = records;
+      this.udf = udf.withMaxRecords(records);
       return this;
     }
 
@@ -231,10 +204,7 @@ public final class CogroupedMapCodec implements EvalTypeCodec {
      * than this goes alone. Default 64 MiB, Spark's {@code spark.sql.execution.arrow.maxBytesPerBatch}; >= 1.
      */
     public Builder maxBytesPerBatch(long bytes) {
-      if (bytes < 1) {
-        throw new IllegalArgumentException("maxBytesPerBatch must be >= 1, got " + bytes);
-      }
-      this.maxBytesPerBatch = bytes;
+      this.udf = udf.withMaxBytes(bytes);
       return this;
     }
 

@@ -6,18 +6,15 @@ import dev.pyworkers.arrow.internal.BatchLimit;
 import dev.pyworkers.arrow.internal.GroupedExchange;
 import dev.pyworkers.arrow.internal.IpcFrames;
 import dev.pyworkers.arrow.internal.MemoryAccess;
-import dev.pyworkers.spi.Commands;
 import dev.pyworkers.spi.EvalTypeCodec;
 import dev.pyworkers.spi.TaskExchange;
 import dev.pyworkers.spi.TaskInfo;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.TreeSet;
 import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
@@ -42,17 +39,12 @@ public final class GroupedAggCodec implements EvalTypeCodec {
     this.evalType = evalType;
     this.handler = handler;
     this.allocator = Objects.requireNonNull(allocator, "allocator");
-    if (udfs.isEmpty() || udfs.size() > 1000) {
-      throw new IllegalArgumentException(evalType + " runs 1 to 1000 UDFs, got " + udfs.size());
-    }
-    this.udfs = List.copyOf(udfs);
-    List<Field> fields = new ArrayList<>();
+    this.udfs = ArrowUdf.checkedCopy(evalType, udfs, "");
     TreeSet<Integer> read = new TreeSet<>();
-    for (int i = 0; i < this.udfs.size(); i++) {
-      fields.add(this.udfs.get(i).resultColumn("_" + i));
-      for (int o : this.udfs.get(i).argOffsets()) read.add(o);
+    for (ArrowUdf u : this.udfs) {
+      for (int o : u.argOffsets()) read.add(o);
     }
-    this.resultSchema = new Schema(fields);
+    this.resultSchema = ArrowUdf.resultSchema(this.udfs);
     this.resultSchemaMessage = IpcFrames.schemaMessage(resultSchema);
     this.columns = read.stream().mapToInt(Integer::intValue).toArray();
   }
@@ -93,29 +85,21 @@ public final class GroupedAggCodec implements EvalTypeCodec {
 
   @Override
   public List<PythonFunction> functions() {
-    List<PythonFunction> all = new ArrayList<>();
-    for (ArrowUdf u : udfs) all.addAll(u.functions());
-    return all;
+    return ArrowUdf.functions(udfs);
   }
 
   /** docs/protocol.md section 7.6: the command of section 7.1 (UDFs, offsets, chains, result schema). */
   @Override
   public void writeCommand(DataOutputStream out) throws IOException {
     out.writeInt(udfs.size());
-    for (ArrowUdf u : udfs) {
-      int[] offsets = u.argOffsets();
-      out.writeInt(offsets.length);
-      for (int o : offsets) out.writeInt(o);
-      Commands.writeChain(out, u.functions());
-    }
+    for (ArrowUdf u : udfs) u.writeCommand(out);
     out.writeInt(resultSchemaMessage.length);
     out.write(resultSchemaMessage);
   }
 
   @Override
   public TaskExchange newExchange(TaskInfo task) {
-    String names = udfs.stream().map(ArrowUdf::name).toList().toString();
-    return new GroupedExchange(evalType.name(), names, columns, "argument column", resultSchema,
-        new BatchLimit(GroupedMapCodec.DEFAULT_MAX_RECORDS_PER_BATCH, BatchLimit.DEFAULT_BYTES), 1, allocator, task);
+    return new GroupedExchange(evalType.name(), ArrowUdf.names(udfs), columns, "argument column", resultSchema,
+        BatchLimit.DEFAULT, 1, allocator, task);
   }
 }

@@ -5,8 +5,8 @@ import dev.pyworkers.PythonFunction;
 import dev.pyworkers.arrow.internal.BatchLimit;
 import dev.pyworkers.arrow.internal.GroupedExchange;
 import dev.pyworkers.arrow.internal.IpcFrames;
+import dev.pyworkers.arrow.internal.MapUdf;
 import dev.pyworkers.arrow.internal.MemoryAccess;
-import dev.pyworkers.spi.Commands;
 import dev.pyworkers.spi.EvalTypeCodec;
 import dev.pyworkers.spi.TaskExchange;
 import dev.pyworkers.spi.TaskInfo;
@@ -28,34 +28,26 @@ import org.apache.arrow.vector.types.pojo.Schema;
  * thread-safe.
  */
 public final class GroupedMapCodec implements EvalTypeCodec {
-  /** The default of {@link Builder#maxRecordsPerBatch}, Spark's {@code spark.sql.execution.arrow.maxRecordsPerBatch}. */
-  public static final int DEFAULT_MAX_RECORDS_PER_BATCH = 10_000;
+  /**
+   * The default of {@link Builder#maxRecordsPerBatch}, Spark's {@code spark.sql.execution.arrow.maxRecordsPerBatch}.
+   */
+  public static final int DEFAULT_MAX_RECORDS_PER_BATCH = BatchLimit.DEFAULT_RECORDS;
 
   private final EvalType evalType;
   private final String handler;
   private final BufferAllocator allocator;
-  private final PythonFunction function;
-  private final Schema resultSchema;
+  private final MapUdf udf;
   private final byte[] resultSchemaMessage;
   private final int[] keyColumns;
-  private final boolean keyArgument;
-  private final ColumnMatch match;
-  private final int maxRecordsPerBatch;
-  private final long maxBytesPerBatch;
 
   private GroupedMapCodec(Builder b, EvalType evalType, String handler) {
     MemoryAccess.require();
     this.evalType = evalType;
     this.handler = handler;
     this.allocator = b.allocator;
-    this.function = b.function;
-    this.resultSchema = b.resultSchema;
-    this.resultSchemaMessage = IpcFrames.schemaMessage(resultSchema);
+    this.udf = b.udf;
+    this.resultSchemaMessage = IpcFrames.schemaMessage(udf.resultSchema());
     this.keyColumns = b.keyColumns.clone();
-    this.keyArgument = b.keyArgument;
-    this.match = b.match;
-    this.maxRecordsPerBatch = b.maxRecordsPerBatch;
-    this.maxBytesPerBatch = b.maxBytesPerBatch;
   }
 
   /** A grouped map UDF {@code function} whose results have {@code resultSchema}. */
@@ -64,22 +56,21 @@ public final class GroupedMapCodec implements EvalTypeCodec {
   }
 
   public Schema resultSchema() {
-    return resultSchema;
+    return udf.resultSchema();
   }
 
   public int maxRecordsPerBatch() {
-    return maxRecordsPerBatch;
+    return udf.limit().records();
   }
 
   /** Input batches larger than about this many bytes are cut before they are sent. */
   public long maxBytesPerBatch() {
-    return maxBytesPerBatch;
+    return udf.limit().bytes();
   }
 
   /** The function's name, for messages. */
   public String name() {
-    if (function.functionName() != null) return function.functionName();
-    return function.text() != null ? function.text() : "<cloudpickled>";
+    return udf.name();
   }
 
   @Override
@@ -94,7 +85,7 @@ public final class GroupedMapCodec implements EvalTypeCodec {
 
   @Override
   public List<PythonFunction> functions() {
-    return List.of(function);
+    return List.of(udf.function());
   }
 
   /** docs/protocol.md section 7.5: key columns, key argument, column match, max records, the function, schema. */
@@ -102,44 +93,29 @@ public final class GroupedMapCodec implements EvalTypeCodec {
   public void writeCommand(DataOutputStream out) throws IOException {
     out.writeInt(keyColumns.length);
     for (int c : keyColumns) out.writeInt(c);
-    out.writeInt(keyArgument ? 1 : 0);
-    out.writeInt(match.ordinal());
-    out.writeInt(maxRecordsPerBatch);
-    Commands.writeChain(out, List.of(function));
-    out.writeInt(resultSchemaMessage.length);
-    out.write(resultSchemaMessage);
+    udf.writeCommand(out, resultSchemaMessage);
   }
 
   @Override
   public TaskExchange newExchange(TaskInfo task) {
-    return new GroupedExchange(evalType.name(), name(), keyColumns, "key column", resultSchema,
-        new BatchLimit(maxRecordsPerBatch, maxBytesPerBatch),
-        -1, allocator, task);
+    return new GroupedExchange(evalType.name(), name(), keyColumns, "key column", udf.resultSchema(), udf.limit(), -1,
+        allocator, task);
   }
 
   /** Not thread-safe. */
   public static final class Builder {
     private final BufferAllocator allocator;
-    private final PythonFunction function;
-    private final Schema resultSchema;
+    private MapUdf udf;
     private int[] keyColumns = new int[0];
-    private boolean keyArgument;
-    private ColumnMatch match = ColumnMatch.BY_NAME;
-    private int maxRecordsPerBatch = DEFAULT_MAX_RECORDS_PER_BATCH;
-    private long maxBytesPerBatch = BatchLimit.DEFAULT_BYTES;
 
     private Builder(BufferAllocator allocator, PythonFunction function, Schema resultSchema) {
       this.allocator = Objects.requireNonNull(allocator, "allocator");
-      this.function = Objects.requireNonNull(function, "function");
-      this.resultSchema = Objects.requireNonNull(resultSchema, "resultSchema");
-      if (resultSchema.getFields().isEmpty()) {
-        throw new IllegalArgumentException("the result schema of grouped map UDF " + function.functionName()
-            + " has no fields; declare at least one column");
-      }
+      this.udf = MapUdf.of(function, resultSchema, "grouped map UDF");
     }
 
     /** The key columns (indices in the input batches); the key the function gets is their values. Default none. */
     public Builder keyColumns(int... columns) {
+      Objects.requireNonNull(columns, "key columns");
       if (columns.length > 1000) {
         throw new IllegalArgumentException("a grouped map UDF has at most 1000 key columns, got " + columns.length);
       }
@@ -155,22 +131,19 @@ public final class GroupedMapCodec implements EvalTypeCodec {
 
     /** Calls {@code f(key, df)}, key a tuple of the group's key values, instead of {@code f(df)}. */
     public Builder withKeyArgument() {
-      this.keyArgument = true;
+      this.udf = udf.withKeyArgument();
       return this;
     }
 
     /** How result columns meet the declared schema. Default {@link ColumnMatch#BY_NAME}. */
     public Builder match(ColumnMatch match) {
-      this.match = Objects.requireNonNull(match, "match");
+      this.udf = udf.withMatch(match);
       return this;
     }
 
     /** Input and result batches longer than this many rows are cut. Default 10,000; 1 to 2^31-1. */
     public Builder maxRecordsPerBatch(int records) {
-      if (records < 1) {
-        throw new IllegalArgumentException("maxRecordsPerBatch must be >= 1, got " + records);
-      }
-      this.maxRecordsPerBatch = records;
+      this.udf = udf.withMaxRecords(records);
       return this;
     }
 
@@ -179,10 +152,7 @@ public final class GroupedMapCodec implements EvalTypeCodec {
      * than this goes alone. Default 64 MiB, Spark's {@code spark.sql.execution.arrow.maxBytesPerBatch}; >= 1.
      */
     public Builder maxBytesPerBatch(long bytes) {
-      if (bytes < 1) {
-        throw new IllegalArgumentException("maxBytesPerBatch must be >= 1, got " + bytes);
-      }
-      this.maxBytesPerBatch = bytes;
+      this.udf = udf.withMaxBytes(bytes);
       return this;
     }
 

@@ -3,6 +3,7 @@ package dev.pyworkers.arrow;
 import dev.pyworkers.EvalType;
 import dev.pyworkers.PythonFunction;
 import dev.pyworkers.arrow.internal.IpcFrames;
+import dev.pyworkers.arrow.internal.MapUdf;
 import dev.pyworkers.arrow.internal.MemoryAccess;
 import dev.pyworkers.arrow.internal.StreamExchange;
 import dev.pyworkers.spi.Commands;
@@ -106,7 +107,6 @@ public final class MapArrowCodec implements EvalTypeCodec {
   }
 
   private String name() {
-    if (function.functionName() != null) return function.functionName();
-    return function.text() != null ? function.text() : "<cloudpickled>";
+    return MapUdf.nameOf(function);
   }
 }

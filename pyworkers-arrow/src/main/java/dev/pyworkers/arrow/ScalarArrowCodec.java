@@ -5,17 +5,14 @@ import dev.pyworkers.PythonFunction;
 import dev.pyworkers.arrow.internal.IpcFrames;
 import dev.pyworkers.arrow.internal.MemoryAccess;
 import dev.pyworkers.arrow.internal.ScalarExchange;
-import dev.pyworkers.spi.Commands;
 import dev.pyworkers.spi.EvalTypeCodec;
 import dev.pyworkers.spi.TaskExchange;
 import dev.pyworkers.spi.TaskInfo;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
@@ -46,15 +43,8 @@ public final class ScalarArrowCodec implements EvalTypeCodec {
     this.evalType = evalType;
     this.handler = handler;
     this.allocator = Objects.requireNonNull(allocator, "allocator");
-    if (udfs.isEmpty() || udfs.size() > 1000) {
-      throw new IllegalArgumentException(evalType + " runs 1 to 1000 UDFs, got " + udfs.size());
-    }
-    this.udfs = List.copyOf(udfs);
-    List<Field> fields = new ArrayList<>();
-    for (int i = 0; i < this.udfs.size(); i++) {
-      fields.add(this.udfs.get(i).resultColumn("_" + i));
-    }
-    this.resultSchema = new Schema(fields);
+    this.udfs = ArrowUdf.checkedCopy(evalType, udfs, "");
+    this.resultSchema = ArrowUdf.resultSchema(this.udfs);
     this.resultSchemaMessage = IpcFrames.schemaMessage(resultSchema);
   }
 
@@ -101,21 +91,14 @@ public final class ScalarArrowCodec implements EvalTypeCodec {
 
   @Override
   public List<PythonFunction> functions() {
-    List<PythonFunction> all = new ArrayList<>();
-    for (ArrowUdf u : udfs) all.addAll(u.functions());
-    return all;
+    return ArrowUdf.functions(udfs);
   }
 
   /** docs/protocol.md section 7.1: the UDFs with their offsets and chains, then the result schema message. */
   @Override
   public void writeCommand(DataOutputStream out) throws IOException {
     out.writeInt(udfs.size());
-    for (ArrowUdf u : udfs) {
-      int[] offsets = u.argOffsets();
-      out.writeInt(offsets.length);
-      for (int o : offsets) out.writeInt(o);
-      Commands.writeChain(out, u.functions());
-    }
+    for (ArrowUdf u : udfs) u.writeCommand(out);
     out.writeInt(resultSchemaMessage.length);
     out.write(resultSchemaMessage);
   }

@@ -5,7 +5,6 @@ import dev.pyworkers.PythonFunction;
 import dev.pyworkers.arrow.internal.IpcFrames;
 import dev.pyworkers.arrow.internal.MemoryAccess;
 import dev.pyworkers.arrow.internal.StreamExchange;
-import dev.pyworkers.spi.Commands;
 import dev.pyworkers.spi.EvalTypeCodec;
 import dev.pyworkers.spi.TaskExchange;
 import dev.pyworkers.spi.TaskInfo;
@@ -14,7 +13,6 @@ import java.io.IOException;
 import java.util.List;
 import java.util.Objects;
 import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
@@ -90,10 +88,7 @@ public final class ScalarIterArrowCodec implements EvalTypeCodec {
   @Override
   public void writeCommand(DataOutputStream out) throws IOException {
     out.writeInt(1);
-    int[] offsets = udf.argOffsets();
-    out.writeInt(offsets.length);
-    for (int o : offsets) out.writeInt(o);
-    Commands.writeChain(out, udf.functions());
+    udf.writeCommand(out);
     out.writeInt(resultSchemaMessage.length);
     out.write(resultSchemaMessage);
   }

@@ -6,7 +6,6 @@ import dev.pyworkers.arrow.internal.BatchLimit;
 import dev.pyworkers.arrow.internal.GroupedExchange;
 import dev.pyworkers.arrow.internal.IpcFrames;
 import dev.pyworkers.arrow.internal.MemoryAccess;
-import dev.pyworkers.spi.Commands;
 import dev.pyworkers.spi.EvalTypeCodec;
 import dev.pyworkers.spi.TaskExchange;
 import dev.pyworkers.spi.TaskInfo;
@@ -44,29 +43,21 @@ public final class WindowAggCodec implements EvalTypeCodec {
   private final BufferAllocator allocator;
   private final List<ArrowUdf> udfs;
   private final List<WindowFrame> frames;
-  private final int maxRecordsPerBatch;
-  private final long maxBytesPerBatch;
+  private final BatchLimit limit;
   private final Schema resultSchema;
   private final byte[] resultSchemaMessage;
   private final int[] columns;
 
   private WindowAggCodec(Builder b, EvalType evalType, String handler) {
     MemoryAccess.require();
-    if (b.udfs.isEmpty() || b.udfs.size() > 1000) {
-      throw new IllegalArgumentException(evalType + " runs 1 to 1000 UDFs, got " + b.udfs.size()
-          + "; add them with udf(ArrowUdf, WindowFrame)");
-    }
     this.evalType = evalType;
     this.handler = handler;
     this.allocator = b.allocator;
-    this.udfs = List.copyOf(b.udfs);
+    this.udfs = ArrowUdf.checkedCopy(evalType, b.udfs, "; add them with udf(ArrowUdf, WindowFrame)");
     this.frames = List.copyOf(b.frames);
-    this.maxRecordsPerBatch = b.maxRecordsPerBatch;
-    this.maxBytesPerBatch = b.maxBytesPerBatch;
-    List<Field> fields = new ArrayList<>();
+    this.limit = b.limit;
     TreeSet<Integer> read = new TreeSet<>();
     for (int i = 0; i < udfs.size(); i++) {
-      fields.add(udfs.get(i).resultColumn("_" + i));
       for (int o : udfs.get(i).argOffsets()) read.add(o);
       WindowFrame f = frames.get(i);
       if (f.kind() == WindowFrame.Kind.BOUNDS) {
@@ -74,7 +65,7 @@ public final class WindowAggCodec implements EvalTypeCodec {
         read.add(f.upperColumn());
       }
     }
-    this.resultSchema = new Schema(fields);
+    this.resultSchema = ArrowUdf.resultSchema(udfs);
     this.resultSchemaMessage = IpcFrames.schemaMessage(resultSchema);
     this.columns = read.stream().mapToInt(Integer::intValue).toArray();
   }
@@ -102,12 +93,12 @@ public final class WindowAggCodec implements EvalTypeCodec {
   }
 
   public int maxRecordsPerBatch() {
-    return maxRecordsPerBatch;
+    return limit.records();
   }
 
   /** Input batches larger than about this many bytes are cut before they are sent. */
   public long maxBytesPerBatch() {
-    return maxBytesPerBatch;
+    return limit.bytes();
   }
 
   @Override
@@ -122,9 +113,7 @@ public final class WindowAggCodec implements EvalTypeCodec {
 
   @Override
   public List<PythonFunction> functions() {
-    List<PythonFunction> all = new ArrayList<>();
-    for (ArrowUdf u : udfs) all.addAll(u.functions());
-    return all;
+    return ArrowUdf.functions(udfs);
   }
 
   /** docs/protocol.md section 7.7: per UDF its offsets, chain and frame; max records; the result schema. */
@@ -132,22 +121,18 @@ public final class WindowAggCodec implements EvalTypeCodec {
   public void writeCommand(DataOutputStream out) throws IOException {
     out.writeInt(udfs.size());
     for (int i = 0; i < udfs.size(); i++) {
-      int[] offsets = udfs.get(i).argOffsets();
-      out.writeInt(offsets.length);
-      for (int o : offsets) out.writeInt(o);
-      Commands.writeChain(out, udfs.get(i).functions());
+      udfs.get(i).writeCommand(out);
       frames.get(i).write(out);
     }
-    out.writeInt(maxRecordsPerBatch);
+    out.writeInt(limit.records());
     out.writeInt(resultSchemaMessage.length);
     out.write(resultSchemaMessage);
   }
 
   @Override
   public TaskExchange newExchange(TaskInfo task) {
-    String names = udfs.stream().map(ArrowUdf::name).toList().toString();
-    return new GroupedExchange(evalType.name(), names, columns, "argument or bound column", resultSchema,
-        new BatchLimit(maxRecordsPerBatch, maxBytesPerBatch), GroupedExchange.ROWS_OF_THE_GROUP, allocator, task, this::checkInput);
+    return new GroupedExchange(evalType.name(), ArrowUdf.names(udfs), columns, "argument or bound column", resultSchema,
+        limit, GroupedExchange.ROWS_OF_THE_GROUP, allocator, task, this::checkInput);
   }
 
   /** Every argument and bound column is in the input, and every bound column is int32. */
@@ -189,8 +174,7 @@ public final class WindowAggCodec implements EvalTypeCodec {
     private final BufferAllocator allocator;
     private final List<ArrowUdf> udfs = new ArrayList<>();
     private final List<WindowFrame> frames = new ArrayList<>();
-    private int maxRecordsPerBatch = GroupedMapCodec.DEFAULT_MAX_RECORDS_PER_BATCH;
-    private long maxBytesPerBatch = BatchLimit.DEFAULT_BYTES;
+    private BatchLimit limit = BatchLimit.DEFAULT;
 
     private Builder(BufferAllocator allocator) {
       this.allocator = Objects.requireNonNull(allocator, "allocator");
@@ -205,10 +189,7 @@ public final class WindowAggCodec implements EvalTypeCodec {
 
     /** Input and result batches longer than this many rows are cut. Default 10,000; 1 to 2^31-1. */
     public Builder maxRecordsPerBatch(int records) {
-      if (records < 1) {
-        throw new IllegalArgumentException("maxRecordsPerBatch must be >= 1, got " + records);
-      }
-      this.maxRecordsPerBatch = records;
+      this.limit = limit.withRecords(records);
       return this;
     }
 
@@ -217,10 +198,7 @@ public final class WindowAggCodec implements EvalTypeCodec {
      * than this goes alone. Default 64 MiB, Spark's {@code spark.sql.execution.arrow.maxBytesPerBatch}; >= 1.
      */
     public Builder maxBytesPerBatch(long bytes) {
-      if (bytes < 1) {
-        throw new IllegalArgumentException("maxBytesPerBatch must be >= 1, got " + bytes);
-      }
-      this.maxBytesPerBatch = bytes;
+      this.limit = limit.withBytes(bytes);
       return this;
     }
 

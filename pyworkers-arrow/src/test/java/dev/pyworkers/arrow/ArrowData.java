@@ -1,16 +1,14 @@
 package dev.pyworkers.arrow;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
-import dev.pyworkers.testing.TestPython;
-import java.io.FileInputStream;
+import dev.pyworkers.TaskResults;
 import java.io.FileOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.math.BigDecimal;
 import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,7 +29,6 @@ import org.apache.arrow.vector.VarBinaryVector;
 import org.apache.arrow.vector.VarCharVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.VectorUnloader;
-import org.apache.arrow.vector.ipc.ArrowStreamReader;
 import org.apache.arrow.vector.ipc.WriteChannel;
 import org.apache.arrow.vector.ipc.message.ArrowRecordBatch;
 import org.apache.arrow.vector.ipc.message.MessageSerializer;
@@ -42,6 +39,7 @@ import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.FieldType;
 import org.apache.arrow.vector.types.pojo.Schema;
+import org.assertj.core.api.AbstractThrowableAssert;
 
 /**
  * Test batches of every type of this slice, with nulls (every 7th row, and row 0 of each column at its own phase),
@@ -112,6 +110,26 @@ final class ArrowData {
     return out;
   }
 
+  /** The batch of rows {@code first} to {@code first + rows - 1} of a data set. */
+  interface RowRange {
+    VectorSchemaRoot batch(int first, int rows);
+  }
+
+  /**
+   * Batches of {@code sizes} rows cut in order from a data set of {@code total} rows by {@code range}; the sizes
+   * must add up to {@code total}.
+   */
+  static List<VectorSchemaRoot> cut(int total, RowRange range, int... sizes) {
+    List<VectorSchemaRoot> out = new ArrayList<>();
+    int first = 0;
+    for (int n : sizes) {
+      out.add(range.batch(first, n));
+      first += n;
+    }
+    assertThat(first).as("sizes cover the keys").isEqualTo(total);
+    return out;
+  }
+
   /** An IPC stream file of {@code batches} (all of {@code schema}). */
   static void writeStream(Path file, Schema schema, List<VectorSchemaRoot> batches) throws IOException {
     try (FileOutputStream out = new FileOutputStream(file.toFile())) {
@@ -133,66 +151,34 @@ final class ArrowData {
    */
   static void assertMatchesOracle(Path dir, String kind, String source, List<ArrowUdf> udfs, Schema resultSchema,
       List<VectorSchemaRoot> input, List<Object> results, BufferAllocator allocator) throws Exception {
-    Path oracle = dir.resolve("oracle.py");
-    try (InputStream in = ArrowData.class.getResourceAsStream("oracle.py")) {
-      Files.copy(in, oracle);
-    }
     Path inFile = dir.resolve("in.arrows");
     Path schemaFile = dir.resolve("schema.arrows");
     Path outFile = dir.resolve("out.arrows");
     writeStream(inFile, input.isEmpty() ? schema() : input.get(0).getSchema(), input);
     writeStream(schemaFile, resultSchema, List.of());
-    StringBuilder spec = new StringBuilder("{\"kind\": \"").append(kind).append("\", \"schema\": ")
-        .append(json(schemaFile.toString())).append(", \"source\": ").append(json(source)).append(", \"udfs\": [");
-    for (int i = 0; i < udfs.size(); i++) {
-      if (i > 0) spec.append(", ");
-      StringBuilder offsets = new StringBuilder();
-      for (int o : udfs.get(i).argOffsets()) offsets.append(offsets.length() == 0 ? "" : ", ").append(o);
-      spec.append("{\"name\": ").append(json(udfs.get(i).name())).append(", \"offsets\": [").append(offsets)
-          .append("]}");
-    }
-    spec.append("]}");
-    Path specFile = dir.resolve("spec.json");
-    Files.writeString(specFile, spec);
-    Process p = new ProcessBuilder(TestPython.executable(), oracle.toString(), specFile.toString(),
-        inFile.toString(), outFile.toString()).redirectErrorStream(true).start();
-    try {
-      assertThat(p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)).as("the oracle ends").isTrue();
-      String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      assertThat(p.exitValue()).as("oracle exit; output:\n" + log).isZero();
-    } finally {
-      p.destroyForcibly();
-      p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
-    }
-    try (FileInputStream in = new FileInputStream(outFile.toFile());
-        ArrowStreamReader reader = new ArrowStreamReader(in, allocator)) {
-      VectorSchemaRoot expected = reader.getVectorSchemaRoot();
-      int i = 0;
-      while (reader.loadNextBatch()) {
-        assertThat(i).as("the worker gave fewer batches than the oracle").isLessThan(results.size());
-        VectorSchemaRoot got = (VectorSchemaRoot) results.get(i);
-        assertThat(got.getSchema()).isEqualTo(resultSchema);
-        assertThat(got.getRowCount()).as("rows of batch " + i).isEqualTo(expected.getRowCount());
-        if (!got.equals(expected)) {
-          assertThat(got.contentToTSVString()).as("batch " + i).isEqualTo(expected.contentToTSVString());
-          throw new AssertionError("batch " + i + " differs from the oracle's, though it prints the same");
-        }
-        i++;
-      }
-      assertThat(i).as("batches").isEqualTo(results.size());
-    }
+    String spec = "{\"kind\": \"" + kind + "\", \"schema\": " + Oracles.json(schemaFile.toString())
+        + ", \"source\": " + Oracles.json(source) + ", \"udfs\": [" + Oracles.udfs(udfs) + "]}";
+    Oracles.run(dir, "oracle.py", spec, 120, inFile, outFile);
+    Oracles.assertSameBatches(outFile, resultSchema, results, allocator);
   }
 
-  private static String json(String s) {
-    StringBuilder b = new StringBuilder("\"");
-    for (int i = 0; i < s.length(); i++) {
-      char ch = s.charAt(i);
-      if (ch == '"' || ch == '\\') b.append('\\').append(ch);
-      else if (ch == '\n') b.append("\\n");
-      else if (ch < 0x20) b.append(String.format("\\u%04x", (int) ch));
-      else b.append(ch);
+  /**
+   * Reads {@code out} until it throws, closes it and every result it gave, and returns an assertion on what it threw;
+   * fails when it ends without throwing.
+   */
+  static AbstractThrowableAssert<?, ? extends Throwable> assertDrainFails(TaskResults<Object> out) {
+    List<Object> got = new ArrayList<>();
+    Throwable thrown;
+    try {
+      thrown = catchThrowable(() -> {
+        while (out.hasNext()) got.add(out.next());
+      });
+    } finally {
+      out.close();
+      closeAll(got);
     }
-    return b.append('"').toString();
+    assertThat(thrown).as("the task fails, after " + got.size() + " results").isNotNull();
+    return assertThat(thrown);
   }
 
   static void closeAll(List<?> roots) {

@@ -2,21 +2,15 @@ package dev.pyworkers.arrow;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.pyworkers.testing.TestPython;
-import java.io.FileInputStream;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.Float8Vector;
 import org.apache.arrow.vector.IntVector;
 import org.apache.arrow.vector.VarCharVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
-import org.apache.arrow.vector.ipc.ArrowStreamReader;
 import org.apache.arrow.vector.types.FloatingPointPrecision;
 import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Field;
@@ -57,14 +51,7 @@ final class CogroupData {
 
   /** Right batches of {@code sizes} rows over {@code keys} in order. */
   static List<VectorSchemaRoot> rights(BufferAllocator allocator, Integer[] keys, int... sizes) {
-    List<VectorSchemaRoot> out = new ArrayList<>();
-    int first = 0;
-    for (int n : sizes) {
-      out.add(right(allocator, keys, first, n));
-      first += n;
-    }
-    assertThat(first).as("sizes cover the keys").isEqualTo(keys.length);
-    return out;
+    return ArrowData.cut(keys.length, (first, rows) -> right(allocator, keys, first, rows), sizes);
   }
 
   /**
@@ -116,67 +103,21 @@ final class CogroupData {
   static void assertMatchesOracle(Path dir, String kind, String source, String name, boolean keyArg,
       ColumnMatch match, List<List<Integer>> cogroups, Schema resultSchema, List<VectorSchemaRoot> left,
       List<VectorSchemaRoot> right, List<Object> results, BufferAllocator allocator) throws Exception {
-    Path oracle = dir.resolve("cogrouped_oracle.py");
-    if (!Files.exists(oracle)) {
-      try (InputStream in = CogroupData.class.getResourceAsStream("cogrouped_oracle.py")) {
-        Files.copy(in, oracle);
-      }
-    }
     Path leftFile = dir.resolve("left.arrows");
     Path rightFile = dir.resolve("right.arrows");
     Path schemaFile = dir.resolve("schema.arrows");
     Path outFile = dir.resolve("out.arrows");
-    Path specFile = dir.resolve("spec.json");
     ArrowData.writeStream(leftFile, LEFT, left);
     ArrowData.writeStream(rightFile, RIGHT, right);
     ArrowData.writeStream(schemaFile, resultSchema, List.of());
-    String spec = "{\"kind\": \"" + kind + "\", \"schema\": " + json(schemaFile.toString()) + ", \"source\": "
-        + json(source) + ", \"name\": " + json(name) + ", \"left_keys\": [0], \"right_keys\": [0],"
-        + " \"key_argument\": " + keyArg + ", \"by_name\": " + (match == ColumnMatch.BY_NAME) + ", \"cogroups\": "
-        + (cogroups == null ? "null" : cogroups.toString()) + "}";
-    Files.writeString(specFile, spec);
-    Process p = new ProcessBuilder(TestPython.executable(), oracle.toString(), specFile.toString(),
-        leftFile.toString(), rightFile.toString(), outFile.toString()).redirectErrorStream(true).start();
-    try {
-      assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("the oracle ends").isTrue();
-      String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      assertThat(p.exitValue()).as("oracle exit; output:\n" + log).isZero();
-    } finally {
-      p.destroyForcibly();
-      p.waitFor(10, TimeUnit.SECONDS);
-    }
-    StringBuilder expected = new StringBuilder();
-    long expectedRows = 0;
-    try (FileInputStream in = new FileInputStream(outFile.toFile());
-        ArrowStreamReader reader = new ArrowStreamReader(in, allocator)) {
-      VectorSchemaRoot root = reader.getVectorSchemaRoot();
-      while (reader.loadNextBatch()) {
-        expectedRows += root.getRowCount();
-        String tsv = root.contentToTSVString();
-        expected.append(tsv, tsv.indexOf('\n') + 1, tsv.length());
-      }
-    }
-    long rows = 0;
-    for (Object o : results) {
-      VectorSchemaRoot got = (VectorSchemaRoot) o;
-      assertThat(got.getSchema()).isEqualTo(resultSchema);
-      assertThat(got.getRowCount()).isBetween(1, CogroupedMapCodec.DEFAULT_MAX_RECORDS_PER_BATCH);
-      rows += got.getRowCount();
-    }
+    String spec = "{\"kind\": \"" + kind + "\", \"schema\": " + Oracles.json(schemaFile.toString())
+        + ", \"source\": " + Oracles.json(source) + ", \"name\": " + Oracles.json(name)
+        + ", \"left_keys\": [0], \"right_keys\": [0], \"key_argument\": " + keyArg + ", \"by_name\": "
+        + (match == ColumnMatch.BY_NAME) + ", \"cogroups\": " + (cogroups == null ? "null" : cogroups.toString())
+        + "}";
+    Oracles.run(dir, "cogrouped_oracle.py", spec, 120, leftFile, rightFile, outFile);
+    long expectedRows = Oracles.assertSameRows(outFile, resultSchema,
+        CogroupedMapCodec.DEFAULT_MAX_RECORDS_PER_BATCH, results, allocator);
     assertThat(expectedRows).as("the oracle's rows").isPositive();
-    assertThat(rows).as("result rows").isEqualTo(expectedRows);
-    assertThat(GroupedData.rows(results)).isEqualTo(expected.toString());
-  }
-
-  private static String json(String s) {
-    StringBuilder b = new StringBuilder("\"");
-    for (int i = 0; i < s.length(); i++) {
-      char ch = s.charAt(i);
-      if (ch == '"' || ch == '\\') b.append('\\').append(ch);
-      else if (ch == '\n') b.append("\\n");
-      else if (ch < 0x20) b.append(String.format("\\u%04x", (int) ch));
-      else b.append(ch);
-    }
-    return b.append('"').toString();
   }
 }

@@ -16,7 +16,6 @@ import dev.pyworkers.testing.NoLeaks;
 import dev.pyworkers.testing.TestPython;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.Iterator;
@@ -287,17 +286,9 @@ class CogroupedMapTest {
       try (WorkerRegistry registry = registry(mode);
           PythonRunner runner = PythonRunner.builder(registry).evalType(kind.build(b))
               .killTimeout(Duration.ofSeconds(2)).build()) {
-        List<Object> got = new ArrayList<>();
         TaskResults<Object> out = runner.compute(ArrowCogroups.sortedBy(left.iterator(), KEY, right.iterator(),
             KEY), 0, TaskContext.of(0));
-        try {
-          assertThatThrownBy(() -> {
-            while (out.hasNext()) got.add(out.next());
-          }).isInstanceOf(type).hasMessageContaining(message);
-        } finally {
-          out.close();
-          ArrowData.closeAll(got);
-        }
+        ArrowData.assertDrainFails(out).isInstanceOf(type).hasMessageContaining(message);
       } finally {
         ArrowData.closeAll(left);
         ArrowData.closeAll(right);
@@ -373,6 +364,46 @@ class CogroupedMapTest {
     }
   }
 
+  @ParameterizedTest
+  @EnumSource(Variant.class)
+  void cancelInTheMiddleOfACogroup_killsTheWorkerWithinTheKillTimeout_andLeavesNoArrowMemory(Variant v)
+      throws Exception {
+    Path started = dir.resolve("started");
+    String src = "import time\n\ndef slow(left, right):\n    if len(left) > 1:\n        open("
+        + "'" + started.toString().replace("\\", "\\\\").replace("'", "\\'") + "', 'w').close()\n"
+        + "        time.sleep(600)\n    return " + (v.kind == Kind.PANDAS ? "left[['k']]" : "left.select(['k'])")
+        + "\n";
+    try (BufferAllocator allocator = new RootAllocator()) {
+      List<VectorSchemaRoot> left = GroupedData.batches(allocator, new Long[] {1L, 2L, 2L, 3L}, 4);
+      List<VectorSchemaRoot> right = CogroupData.rights(allocator, new Integer[] {1, 2, 3}, 3);
+      List<Object> got = new java.util.ArrayList<>();
+      try (WorkerRegistry registry = registry(v.mode);
+          PythonRunner runner = PythonRunner.builder(registry).evalType(v.kind.build(builder(allocator, src, "slow",
+              K))).killTimeout(Duration.ofSeconds(2)).build()) {
+        TaskContext ctx = TaskContext.of(0);
+        TaskResults<Object> out = runner.compute(ArrowCogroups.sortedBy(left.iterator(), KEY, right.iterator(),
+            KEY), 0, ctx);
+        try {
+          org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
+              .until(() -> java.nio.file.Files.exists(started)); // inside cogroup 1, the second
+          long cancelled = System.nanoTime();
+          ctx.interrupt("test cancel");
+          assertThatThrownBy(() -> {
+            while (out.hasNext()) got.add(out.next());
+          }).isInstanceOf(dev.pyworkers.TaskCancelledException.class).hasMessageContaining("test cancel");
+          assertThat(Duration.ofNanos(System.nanoTime() - cancelled)).isLessThan(Duration.ofSeconds(6));
+          assertThat(got).as("results before the cancel: at most cogroup 0's").hasSizeLessThanOrEqualTo(1);
+        } finally {
+          out.close();
+          ArrowData.closeAll(got);
+        }
+      } finally {
+        ArrowData.closeAll(left);
+        ArrowData.closeAll(right);
+      }
+    }
+  }
+
   @Test
   void keyColumnsOutsideTheDeclaredSchemas_orOfUnequalCount_failAtBuild() {
     try (BufferAllocator allocator = new RootAllocator()) {
@@ -386,6 +417,15 @@ class CogroupedMapTest {
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessage("cogrouped map UDF series has 2 left key columns [0, 1] and 1 right key columns [0]; give"
               + " both sides the same number of keys");
+      assertThatThrownBy(() -> b.keyColumns(null, new int[] {0})).isInstanceOf(NullPointerException.class)
+          .hasMessage("left key columns");
+      assertThatThrownBy(() -> b.keyColumns(new int[] {0}, null)).isInstanceOf(NullPointerException.class)
+          .hasMessage("right key columns");
+      CogroupedMapCodec.Builder pickled = CogroupedMapCodec.builder(allocator,
+          dev.pyworkers.PythonFunction.cloudpickle(new byte[] {1}), CogroupData.LEFT, CogroupData.RIGHT, K);
+      assertThatThrownBy(() -> pickled.keyColumns(new int[] {0}, new int[] {0, 1}))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageStartingWith("cogrouped map UDF <cloudpickled> has 1 left key columns");
     }
   }
 

@@ -2,18 +2,15 @@ package dev.pyworkers.arrow;
 
 import static dev.pyworkers.testing.Results.drain;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.pyworkers.PythonException;
 import dev.pyworkers.PythonRunner;
 import dev.pyworkers.TaskContext;
 import dev.pyworkers.TaskResults;
-import dev.pyworkers.WorkerMode;
 import dev.pyworkers.WorkerRegistry;
 import dev.pyworkers.testing.NoLeaks;
 import dev.pyworkers.testing.TestPython;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import org.apache.arrow.memory.BufferAllocator;
@@ -112,18 +109,10 @@ class GroupedAggTest {
       try (WorkerRegistry registry = GroupedMapTest.registry(v.mode);
           PythonRunner runner = PythonRunner.builder(registry).evalType(pandas
               ? GroupedAggCodec.pandas(allocator, udfs) : GroupedAggCodec.arrow(allocator, udfs)).build()) {
-        List<Object> got = new ArrayList<>();
         TaskResults<Object> out = runner.compute(ArrowGroups.sortedBy(input.iterator(), 0), 0, TaskContext.of(0));
-        try {
-          assertThatThrownBy(() -> {
-            while (out.hasNext()) got.add(out.next());
-          }).isInstanceOf(PythonException.class).hasMessageContaining("UDF 1 (series) of "
-              + (pandas ? "SQL_GROUPED_AGG_PANDAS_UDF" : "SQL_GROUPED_AGG_ARROW_UDF") + " on group 0 of partition 0"
-              + " returned a " + (pandas ? "Series" : "DoubleArray"));
-        } finally {
-          out.close();
-          ArrowData.closeAll(got);
-        }
+        ArrowData.assertDrainFails(out).isInstanceOf(PythonException.class).hasMessageContaining("UDF 1 (series) of "
+            + (pandas ? "SQL_GROUPED_AGG_PANDAS_UDF" : "SQL_GROUPED_AGG_ARROW_UDF") + " on group 0 of partition 0"
+            + " returned a " + (pandas ? "Series" : "DoubleArray"));
       } finally {
         ArrowData.closeAll(input);
       }

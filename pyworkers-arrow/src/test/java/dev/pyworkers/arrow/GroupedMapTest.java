@@ -27,6 +27,7 @@ import org.apache.arrow.vector.types.FloatingPointPrecision;
 import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.Schema;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -243,16 +244,8 @@ class GroupedMapTest {
       try (WorkerRegistry registry = registry(mode);
           PythonRunner runner = PythonRunner.builder(registry).evalType(kind.build(b))
               .killTimeout(Duration.ofSeconds(2)).build()) {
-        List<Object> got = new ArrayList<>();
         TaskResults<Object> out = runner.compute(ArrowGroups.sortedBy(input.iterator(), 0), 0, TaskContext.of(0));
-        try {
-          assertThatThrownBy(() -> {
-            while (out.hasNext()) got.add(out.next());
-          }).isInstanceOf(type).hasMessageContaining(message);
-        } finally {
-          out.close();
-          ArrowData.closeAll(got);
-        }
+        ArrowData.assertDrainFails(out).isInstanceOf(type).hasMessageContaining(message);
       } finally {
         ArrowData.closeAll(input);
       }
@@ -378,6 +371,19 @@ class GroupedMapTest {
         ArrowData.closeAll(got);
         ArrowData.closeAll(input);
       }
+    }
+  }
+
+  @Test
+  void keyColumnsThatAreNullNegativeOrTooMany_failAtBuild_namingTheValue() {
+    try (BufferAllocator allocator = new RootAllocator()) {
+      GroupedMapCodec.Builder b = GroupedMapCodec.builder(allocator, TestPython.source(FAILING, "series"), K);
+      assertThatThrownBy(() -> b.keyColumns((int[]) null)).isInstanceOf(NullPointerException.class)
+          .hasMessage("key columns");
+      assertThatThrownBy(() -> b.keyColumns(0, -2)).isInstanceOf(IllegalArgumentException.class)
+          .hasMessage("key column -2 must be >= 0: it is a column index of the input batches");
+      assertThatThrownBy(() -> b.keyColumns(new int[1001])).isInstanceOf(IllegalArgumentException.class)
+          .hasMessage("a grouped map UDF has at most 1000 key columns, got 1001");
     }
   }
 }

@@ -238,19 +238,11 @@ class MapIterUdfTest {
       String... messages) {
     List<VectorSchemaRoot> input = ScalarUdfTest.longs(allocator, 4, 10);
     try (WorkerRegistry registry = ScalarUdfTest.registry(mode); PythonRunner runner = runner(registry, codec)) {
-      List<Object> got = new ArrayList<>();
       TaskResults<Object> out = runner.compute(input.iterator(), 2, TaskContext.of(2));
-      try {
-        assertThatThrownBy(() -> {
-          while (out.hasNext()) got.add(out.next());
-        }).isInstanceOf(type).satisfies(e -> {
-          String text = e instanceof PythonException p ? p.getMessage() + "\n" + p.traceback() : e.getMessage();
-          for (String m : messages) assertThat(text).contains(m);
-        });
-      } finally {
-        out.close();
-        ArrowData.closeAll(got);
-      }
+      ArrowData.assertDrainFails(out).isInstanceOf(type).satisfies(e -> {
+        String text = e instanceof PythonException p ? p.getMessage() + "\n" + p.traceback() : e.getMessage();
+        for (String m : messages) assertThat(text).contains(m);
+      });
     } finally {
       ArrowData.closeAll(input);
     }

@@ -323,16 +323,8 @@ class ScalarUdfTest {
       try (WorkerRegistry registry = registry(mode);
           PythonRunner runner = runner(registry,
               codecOf.apply(allocator, List.of(ArrowUdf.of(fn(src, name), new ArrowType.Int(64, true), 0))))) {
-        List<Object> got = new ArrayList<>();
         TaskResults<Object> out = runner.compute(input.iterator(), 0, TaskContext.of(0));
-        try {
-          assertThatThrownBy(() -> {
-            while (out.hasNext()) got.add(out.next());
-          }).isInstanceOf(type).hasMessageContaining(message);
-        } finally {
-          out.close();
-          ArrowData.closeAll(got);
-        }
+        ArrowData.assertDrainFails(out).isInstanceOf(type).hasMessageContaining(message);
       } finally {
         ArrowData.closeAll(input);
       }

@@ -7,15 +7,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.pyworkers.PythonException;
 import dev.pyworkers.PythonRunner;
 import dev.pyworkers.TaskContext;
-import dev.pyworkers.TaskResults;
 import dev.pyworkers.WorkerMode;
 import dev.pyworkers.WorkerRegistry;
 import dev.pyworkers.testing.NoLeaks;
 import dev.pyworkers.testing.TestPython;
-import java.io.FileInputStream;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -29,7 +25,6 @@ import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.TimeStampVector;
 import org.apache.arrow.vector.VarCharVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
-import org.apache.arrow.vector.ipc.ArrowStreamReader;
 import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.FieldType;
@@ -279,8 +274,9 @@ class SessionTimeZoneTest {
                   .keyColumns(0).withKeyArgument().pandas())
               .conf(Map.of(ArrowEvalTypes.SESSION_TIME_ZONE, ZONE)).build()) {
         results = drain(runner.compute(ArrowGroups.sortedBy(input.iterator(), 0), 0, TaskContext.of(0)));
-        String spec = "{\"zone\": \"" + ZONE + "\", \"schema\": " + json(dir.resolve("schema.arrows").toString())
-            + ", \"source\": " + json(GROUPED_SOURCE) + ", \"grouped\": {\"name\": \"f\", \"keys\": [0]}}";
+        String spec = "{\"zone\": \"" + ZONE + "\", \"schema\": "
+            + Oracles.json(dir.resolve("schema.arrows").toString()) + ", \"source\": " + Oracles.json(GROUPED_SOURCE)
+            + ", \"grouped\": {\"name\": \"f\", \"keys\": [0]}}";
         String expected = runOracle(spec, GROUPED_INPUT, input, GROUPED_RESULT, allocator);
         assertThat(GroupedData.rows(results)).isEqualTo(expected);
         // Berlin's midnight, 23:00 UTC, as the key and the first row's wall-clock time; the null key as None
@@ -296,96 +292,26 @@ class SessionTimeZoneTest {
   /** Runs session_zone_oracle.py with {@code spec} over {@code input}: its result rows, as TSV without the header. */
   String runOracle(String spec, Schema inputSchema, List<VectorSchemaRoot> input, Schema resultSchema,
       BufferAllocator allocator) throws Exception {
-    Path oracle = dir.resolve("session_zone_oracle.py");
-    try (InputStream in = SessionTimeZoneTest.class.getResourceAsStream("session_zone_oracle.py")) {
-      Files.copy(in, oracle);
-    }
     Path inFile = dir.resolve("in.arrows");
     Path outFile = dir.resolve("out.arrows");
     ArrowData.writeStream(inFile, inputSchema, input);
     ArrowData.writeStream(dir.resolve("schema.arrows"), resultSchema, List.of());
-    Path specFile = dir.resolve("spec.json");
-    Files.writeString(specFile, spec);
-    Process p = new ProcessBuilder(TestPython.executable(), oracle.toString(), specFile.toString(),
-        inFile.toString(), outFile.toString()).redirectErrorStream(true).start();
-    try {
-      assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("the oracle ends").isTrue();
-      String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      assertThat(p.exitValue()).as("oracle exit; output:\n" + log).isZero();
-    } finally {
-      p.destroyForcibly();
-      p.waitFor(10, TimeUnit.SECONDS);
-    }
-    StringBuilder expected = new StringBuilder();
-    try (FileInputStream in = new FileInputStream(outFile.toFile());
-        ArrowStreamReader reader = new ArrowStreamReader(in, allocator)) {
-      VectorSchemaRoot root = reader.getVectorSchemaRoot();
-      while (reader.loadNextBatch()) {
-        String tsv = root.contentToTSVString();
-        expected.append(tsv, tsv.indexOf('\n') + 1, tsv.length());
-      }
-    }
-    return expected.toString();
-  }
-
-  static String json(String s) {
-    StringBuilder b = new StringBuilder("\"");
-    for (char ch : s.toCharArray()) {
-      if (ch == '"' || ch == '\\') b.append('\\').append(ch);
-      else if (ch == '\n') b.append("\\n");
-      else b.append(ch);
-    }
-    return b.append('"').toString();
+    Oracles.run(dir, "session_zone_oracle.py", spec, 120, inFile, outFile);
+    return Oracles.rows(outFile, allocator);
   }
 
   /** Runs session_zone_oracle.py over {@code input}; {@code results} must equal its batches in type and content. */
   void assertMatchesOracle(String zone, Schema resultSchema, List<VectorSchemaRoot> input, List<Object> results,
       BufferAllocator allocator) throws Exception {
-    Path oracle = dir.resolve("session_zone_oracle.py");
-    try (InputStream in = SessionTimeZoneTest.class.getResourceAsStream("session_zone_oracle.py")) {
-      Files.copy(in, oracle);
-    }
     Path inFile = dir.resolve("in.arrows");
     Path schemaFile = dir.resolve("schema.arrows");
     Path outFile = dir.resolve("out.arrows");
     ArrowData.writeStream(inFile, INPUT, input);
     ArrowData.writeStream(schemaFile, resultSchema, List.of());
-    StringBuilder spec = new StringBuilder("{\"zone\": ").append(zone == null ? "null" : "\"" + zone + "\"")
-        .append(", \"schema\": \"").append(schemaFile.toString().replace("\\", "\\\\"))
-        .append("\", \"source\": \"").append(SOURCE.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n"))
-        .append("\", \"udfs\": [");
-    List<ArrowUdf> udfs = udfs();
-    for (int i = 0; i < udfs.size(); i++) {
-      spec.append(i > 0 ? ", " : "").append("{\"name\": \"").append(udfs.get(i).name()).append("\", \"offsets\": [")
-          .append(udfs.get(i).argOffsets()[0]).append("]}");
-    }
-    Path specFile = dir.resolve("spec.json");
-    Files.writeString(specFile, spec.append("]}"));
-    Process p = new ProcessBuilder(TestPython.executable(), oracle.toString(), specFile.toString(),
-        inFile.toString(), outFile.toString()).redirectErrorStream(true).start();
-    try {
-      assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("the oracle ends").isTrue();
-      String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      assertThat(p.exitValue()).as("oracle exit; output:\n" + log).isZero();
-    } finally {
-      p.destroyForcibly();
-      p.waitFor(10, TimeUnit.SECONDS);
-    }
-    try (FileInputStream in = new FileInputStream(outFile.toFile());
-        ArrowStreamReader reader = new ArrowStreamReader(in, allocator)) {
-      VectorSchemaRoot expected = reader.getVectorSchemaRoot();
-      int i = 0;
-      while (reader.loadNextBatch()) {
-        assertThat(i).as("the worker gave fewer batches than the oracle").isLessThan(results.size());
-        VectorSchemaRoot got = (VectorSchemaRoot) results.get(i);
-        assertThat(got.getSchema()).isEqualTo(resultSchema);
-        if (!got.equals(expected)) {
-          assertThat(got.contentToTSVString()).as("batch " + i).isEqualTo(expected.contentToTSVString());
-          throw new AssertionError("batch " + i + " differs from the oracle's, though it prints the same");
-        }
-        i++;
-      }
-      assertThat(i).as("batches").isEqualTo(results.size());
-    }
+    String spec = "{\"zone\": " + (zone == null ? "null" : Oracles.json(zone)) + ", \"schema\": "
+        + Oracles.json(schemaFile.toString()) + ", \"source\": " + Oracles.json(SOURCE) + ", \"udfs\": ["
+        + Oracles.udfs(udfs()) + "]}";
+    Oracles.run(dir, "session_zone_oracle.py", spec, 120, inFile, outFile);
+    Oracles.assertSameBatches(outFile, resultSchema, results, allocator);
   }
 }

@@ -2,7 +2,6 @@ package dev.pyworkers.arrow;
 
 import static dev.pyworkers.testing.Results.drain;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.pyworkers.PythonException;
 import dev.pyworkers.PythonRunner;
@@ -13,7 +12,6 @@ import dev.pyworkers.WorkerRegistry;
 import dev.pyworkers.testing.NoLeaks;
 import dev.pyworkers.testing.TestPython;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.Iterator;
@@ -250,19 +248,11 @@ class WindowAggTest {
       WindowAggCodec codec = build(v, udfs.apply(WindowAggCodec.builder(allocator)));
       try (WorkerRegistry registry = GroupedMapTest.registry(v.mode);
           PythonRunner runner = PythonRunner.builder(registry).evalType(codec).build()) {
-        List<Object> got = new ArrayList<>();
         Iterator<ArrowGroup> groups = ArrowGroups.sortedBy(input.iterator(), 0);
         TaskResults<Object> out = runner.compute(groups, 0, TaskContext.of(0));
-        try {
-          assertThatThrownBy(() -> {
-            while (out.hasNext()) got.add(out.next());
-          }).isInstanceOf(type).satisfies(e -> {
-            for (String m : messages) assertThat(e).hasMessageContaining(m);
-          });
-        } finally {
-          out.close();
-          ArrowData.closeAll(got);
-        }
+        ArrowData.assertDrainFails(out).isInstanceOf(type).satisfies(e -> {
+          for (String m : messages) assertThat(e).hasMessageContaining(m);
+        });
       } finally {
         ArrowData.closeAll(input);
       }

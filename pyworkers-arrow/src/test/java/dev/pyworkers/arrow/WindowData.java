@@ -1,23 +1,16 @@
 package dev.pyworkers.arrow;
 
-import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.pyworkers.testing.TestPython;
-import java.io.FileInputStream;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.BigIntVector;
 import org.apache.arrow.vector.Float8Vector;
 import org.apache.arrow.vector.IntVector;
 import org.apache.arrow.vector.VarCharVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
-import org.apache.arrow.vector.ipc.ArrowStreamReader;
 import org.apache.arrow.vector.types.FloatingPointPrecision;
 import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Field;
@@ -66,14 +59,7 @@ final class WindowData {
       }
       start = end;
     }
-    List<VectorSchemaRoot> out = new ArrayList<>();
-    int first = 0;
-    for (int n : sizes) {
-      out.add(batch(allocator, keys, index, rows, first, n));
-      first += n;
-    }
-    assertThat(first).as("sizes cover the keys").isEqualTo(keys.length);
-    return out;
+    return ArrowData.cut(keys.length, (first, n) -> batch(allocator, keys, index, rows, first, n), sizes);
   }
 
   private static VectorSchemaRoot batch(BufferAllocator allocator, Long[] keys, int[] index, int[] rows, int first,
@@ -122,69 +108,20 @@ final class WindowData {
    */
   static void assertMatchesOracle(Path dir, String kind, String source, WindowAggCodec codec, List<Integer> groups,
       List<VectorSchemaRoot> input, List<Object> results, BufferAllocator allocator) throws Exception {
-    Path oracle = dir.resolve("window_oracle.py");
-    try (InputStream in = WindowData.class.getResourceAsStream("window_oracle.py")) {
-      Files.copy(in, oracle, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-    }
     Path inFile = dir.resolve("in.arrows");
     Path schemaFile = dir.resolve("schema.arrows");
     Path outFile = dir.resolve("out.arrows");
-    Path specFile = dir.resolve("spec.json");
     ArrowData.writeStream(inFile, SCHEMA, input);
     ArrowData.writeStream(schemaFile, codec.resultSchema(), List.of());
     StringBuilder u = new StringBuilder();
     for (int i = 0; i < codec.udfs().size(); i++) {
-      ArrowUdf udf = codec.udfs().get(i);
-      StringBuilder offsets = new StringBuilder();
-      for (int o : udf.argOffsets()) offsets.append(offsets.length() == 0 ? "" : ", ").append(o);
-      u.append(i == 0 ? "" : ", ").append("{\"name\": \"").append(udf.name()).append("\", \"offsets\": [")
-          .append(offsets).append("], \"frame\": ").append(frameJson(codec.frames().get(i))).append('}');
+      u.append(i == 0 ? "" : ", ")
+          .append(Oracles.udf(codec.udfs().get(i), ", \"frame\": " + frameJson(codec.frames().get(i))));
     }
-    String spec = "{\"kind\": \"" + kind + "\", \"schema\": " + json(schemaFile.toString()) + ", \"source\": "
-        + json(source) + ", \"udfs\": [" + u + "], \"keys\": [0], \"groups\": "
+    String spec = "{\"kind\": \"" + kind + "\", \"schema\": " + Oracles.json(schemaFile.toString())
+        + ", \"source\": " + Oracles.json(source) + ", \"udfs\": [" + u + "], \"keys\": [0], \"groups\": "
         + (groups == null ? "null" : groups.toString()) + "}";
-    Files.writeString(specFile, spec);
-    Process p = new ProcessBuilder(TestPython.executable(), oracle.toString(), specFile.toString(),
-        inFile.toString(), outFile.toString()).redirectErrorStream(true).start();
-    try {
-      assertThat(p.waitFor(300, TimeUnit.SECONDS)).as("the oracle ends").isTrue();
-      String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      assertThat(p.exitValue()).as("oracle exit; output:\n" + log).isZero();
-    } finally {
-      p.destroyForcibly();
-      p.waitFor(10, TimeUnit.SECONDS);
-    }
-    StringBuilder expected = new StringBuilder();
-    long expectedRows = 0;
-    try (FileInputStream in = new FileInputStream(outFile.toFile());
-        ArrowStreamReader reader = new ArrowStreamReader(in, allocator)) {
-      VectorSchemaRoot root = reader.getVectorSchemaRoot();
-      while (reader.loadNextBatch()) {
-        expectedRows += root.getRowCount();
-        String tsv = root.contentToTSVString();
-        expected.append(tsv, tsv.indexOf('\n') + 1, tsv.length());
-      }
-    }
-    long rows = 0;
-    for (Object o : results) {
-      VectorSchemaRoot got = (VectorSchemaRoot) o;
-      assertThat(got.getSchema()).isEqualTo(codec.resultSchema());
-      assertThat(got.getRowCount()).isBetween(1, codec.maxRecordsPerBatch());
-      rows += got.getRowCount();
-    }
-    assertThat(rows).as("result rows").isEqualTo(expectedRows);
-    assertThat(GroupedData.rows(results)).isEqualTo(expected.toString());
-  }
-
-  private static String json(String s) {
-    StringBuilder b = new StringBuilder("\"");
-    for (int i = 0; i < s.length(); i++) {
-      char ch = s.charAt(i);
-      if (ch == '"' || ch == '\\') b.append('\\').append(ch);
-      else if (ch == '\n') b.append("\\n");
-      else if (ch < 0x20) b.append(String.format("\\u%04x", (int) ch));
-      else b.append(ch);
-    }
-    return b.append('"').toString();
+    Oracles.run(dir, "window_oracle.py", spec, 300, inFile, outFile);
+    Oracles.assertSameRows(outFile, codec.resultSchema(), codec.maxRecordsPerBatch(), results, allocator);
   }
 }

@@ -15,12 +15,26 @@ import org.apache.arrow.vector.VectorSchemaRoot;
  * @param bytes about this many bytes per batch sent, >= 1
  */
 public record BatchLimit(int records, long bytes) {
+  /** Spark's {@code spark.sql.execution.arrow.maxRecordsPerBatch} default. */
+  public static final int DEFAULT_RECORDS = 10_000;
   /** Spark's {@code spark.sql.execution.arrow.maxBytesPerBatch} default, 64 MiB. */
   public static final long DEFAULT_BYTES = 64L << 20;
+  /** Spark's defaults: 10,000 rows and 64 MiB. */
+  public static final BatchLimit DEFAULT = new BatchLimit(DEFAULT_RECORDS, DEFAULT_BYTES);
 
   public BatchLimit {
     if (records < 1) throw new IllegalArgumentException("maxRecordsPerBatch must be >= 1, got " + records);
     if (bytes < 1) throw new IllegalArgumentException("maxBytesPerBatch must be >= 1, got " + bytes);
+  }
+
+  /** This limit with at most {@code records} rows; fails naming {@code maxRecordsPerBatch} when it is below 1. */
+  public BatchLimit withRecords(int records) {
+    return new BatchLimit(records, bytes);
+  }
+
+  /** This limit with about {@code bytes} bytes; fails naming {@code maxBytesPerBatch} when it is below 1. */
+  public BatchLimit withBytes(long bytes) {
+    return new BatchLimit(records, bytes);
   }
 
   /** The rows of each slice {@code root} is sent in: {@code records} or fewer, by its average row size. */
