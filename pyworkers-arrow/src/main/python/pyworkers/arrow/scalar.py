@@ -22,6 +22,8 @@ from typing import Any, Callable, List, Optional, Sequence, Tuple
 from pyworkers import evaltypes, protocol
 from pyworkers.evaltypes import END_OF_DATA, MissingDependency, ProtocolError, TaskIO
 
+from . import shm
+
 try:
     import pyarrow as pa
 except ImportError as e:  # only this task fails, with the hint (docs/spi.md, step 5)
@@ -147,6 +149,7 @@ class ScalarHandler:
 
         def body() -> None:
             input_schema = None
+            folder = None
             index = 0
             sent_schema = False
             while True:
@@ -156,13 +159,21 @@ class ScalarHandler:
                 if frame is None:
                     task.inp.failure = ProtocolError("NULL frame (-5) in the data of a %s task" % self.name)
                     raise task.inp.failure
+                kind = None if frame[:4] == CONTINUATION else shm.control_kind(frame)
+                if kind == shm.SHM_FOLDER and folder is None and input_schema is None:
+                    folder = shm.SharedMemoryFolder(frame, "the first data frame of a %s task" % self.name)
+                    continue
                 if input_schema is None:
                     _check_ipc(frame, "the first data frame (the input schema) of a %s task" % self.name)
                     input_schema = pa.ipc.read_schema(aligned_buffer(frame))
                     _check_offsets(udfs, input_schema, self.name)
                     continue
-                _check_ipc(frame, "data frame %d (input batch %d) of a %s task" % (index + 1, index, self.name))
-                batch = pa.ipc.read_record_batch(aligned_buffer(frame), input_schema)
+                what = "data frame %d (input batch %d) of a %s task" % (index + 1, index, self.name)
+                if kind == shm.SHM_BATCH and folder is not None:
+                    batch = folder.read(frame, input_schema, what)
+                else:
+                    _check_ipc(frame, what)
+                    batch = pa.ipc.read_record_batch(aligned_buffer(frame), input_schema)
                 arrays = []
                 for (offsets, function, label), field in zip(udfs, schema):
                     where = "%s on input batch %d of partition %d" % (label, index, partition)
@@ -181,7 +192,8 @@ class ScalarHandler:
                 if not sent_schema:
                     evaltypes.write_frame(task.write, memoryview(schema.serialize()))
                     sent_schema = True
-                evaltypes.write_frame(task.write, memoryview(out.serialize()))
+                if folder is None or not folder.write(task.write, out):
+                    evaltypes.write_frame(task.write, memoryview(out.serialize()))
                 index += 1
                 del batch, arrays, out, args  # they may point into the input buffer, valid until the next read
 
