@@ -147,7 +147,7 @@ class ScalarHandler:
         partition = task.partition_index
         call = self._call
 
-        def body() -> None:
+        def run(folders: List[Any]) -> None:
             input_schema = None
             folder = None
             index = 0
@@ -162,6 +162,7 @@ class ScalarHandler:
                 kind = None if frame[:4] == CONTINUATION else shm.control_kind(frame)
                 if kind == shm.SHM_FOLDER and folder is None and input_schema is None:
                     folder = shm.SharedMemoryFolder(frame, "the first data frame of a %s task" % self.name)
+                    folders.append(folder)
                     continue
                 if input_schema is None:
                     _check_ipc(frame, "the first data frame (the input schema) of a %s task" % self.name)
@@ -192,10 +193,20 @@ class ScalarHandler:
                 if not sent_schema:
                     evaltypes.write_frame(task.write, memoryview(schema.serialize()))
                     sent_schema = True
-                if folder is None or not folder.write(task.write, out):
+                if folder is None or not folder.write(task.write, out, index):
                     evaltypes.write_frame(task.write, memoryview(out.serialize()))
+                if folder is not None:
+                    task.out.flush()  # the JVM sends batch i + SLOTS only once it has this answer (section 7.10)
                 index += 1
                 del batch, arrays, out, args  # they may point into the input buffer, valid until the next read
+
+        def body() -> None:
+            folders: List[Any] = []
+            try:
+                run(folders)
+            finally:
+                for f in folders:
+                    f.close()
 
         return body
 

@@ -2,20 +2,19 @@
 
 The JVM makes one folder per task (mode 0700, under ``/dev/shm`` by default) and names it in an SHM_FOLDER control
 frame, the task's first data frame, with the threshold. From then on either side may send a record batch message
-as a file of that folder and, on the socket, an SHM_BATCH control frame that names the file, the message's offset
-in it and its length. The reader deletes a file as soon as it has opened it; the JVM deletes the folder, with
-whatever is left in it, when the task ends. A result batch below the threshold, or one the folder has no room for,
-goes over the socket as before.
+through a slot file of that folder (``in-<i % 4>`` from the JVM, ``out-<i % 4>`` from the worker, rewritten in place
+so that their pages are allocated once) and, on the socket, an SHM_BATCH control frame that names the file, the
+message's offset in it and its length. Each side reads a batch in one copy out of the file before it answers or
+asks for more; the JVM deletes the folder and its files when the task ends. A result batch below the threshold, or
+one the folder has no room for, goes over the socket as before.
 """
 import errno
-import io
-import mmap
 import os
 import re
 import stat
 import struct
 import sys
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Dict, Optional
 
 from pyworkers import evaltypes
 from pyworkers.evaltypes import ProtocolError
@@ -26,12 +25,15 @@ except ImportError as e:
     raise evaltypes.MissingDependency("pyarrow", "pip install pyarrow (pyworkers-arrow needs it in the workers' "
                                       "Python)") from e
 
-__all__ = ["SHM_FOLDER", "SHM_BATCH", "SPACE_MARGIN", "SharedMemoryFolder", "control_kind", "folder_frame",
+__all__ = ["SHM_FOLDER", "SHM_BATCH", "SLOTS", "SPACE_MARGIN", "SharedMemoryFolder", "control_kind", "folder_frame",
            "batch_frame", "parse_batch_frame"]
 
 #: Control frame kinds (a big-endian ``int`` first, never -1, so never the IPC continuation marker).
 SHM_FOLDER = 4
 SHM_BATCH = 5
+#: Slot files per direction: batch i goes through slot ``i % SLOTS``; the JVM sends input batch i only once it has
+#: read result batch ``i - SLOTS``, so that neither side rewrites a slot the other has not read yet.
+SLOTS = 4
 #: Free space a folder must keep beyond the batch before a result batch is written into it.
 SPACE_MARGIN = 8 * 1024 * 1024
 MAX_LENGTH = 2 ** 31 - 1
@@ -117,12 +119,13 @@ class SharedMemoryFolder:
         _check_folder(path, what)
         self.path = path
         self.threshold = threshold
-        self._written = 0
+        self._fds = {}  # type: Dict[int, int]
+        self._sizes = {}  # type: Dict[int, int]
         self._fell_back = False
 
     def read(self, frame: Any, schema: Any, what: str) -> Any:
-        """The record batch the SHM_BATCH ``frame`` names, over a read-only map of its file (no copy); the file is
-        deleted once open. The batch's buffers keep the map alive."""
+        """The record batch the SHM_BATCH ``frame`` names, read in one copy into a buffer of Arrow's memory pool (the
+        JVM writes its next batches into the same slot files, so the batch must not point into them)."""
         offset, length, name = parse_batch_frame(frame, what)
         path = os.path.join(self.path, name)
         try:
@@ -130,58 +133,70 @@ class SharedMemoryFolder:
         except OSError as e:
             raise ProtocolError("%s names the file %s, which cannot be opened: %s" % (what, path, e)) from None
         try:
-            os.unlink(path)
             st = os.fstat(fd)
             if not stat.S_ISREG(st.st_mode) or st.st_size < offset + length:
                 raise ProtocolError("%s names %s, which is not a regular file of at least %d bytes (it has %d)"
                                     % (what, path, offset + length, st.st_size))
-            mapped = mmap.mmap(fd, st.st_size, access=mmap.ACCESS_READ)
+            buffer = pa.allocate_buffer(length)
+            view = memoryview(buffer)
+            done = 0
+            while done < length:
+                n = os.preadv(fd, [view[done:]], offset + done)
+                if n <= 0:
+                    raise ProtocolError("%s names %s, which ends before its %d bytes" % (what, path, length))
+                done += n
+            del view
         finally:
             os.close(fd)
-        buffer = pa.py_buffer(mapped).slice(offset, length)
         if bytes(buffer[:4]) != b"\xff\xff\xff\xff":
             raise ProtocolError("%s names %s, whose message at offset %d does not start with the Arrow IPC "
                                 "continuation marker 0xFFFFFFFF" % (what, path, offset))
         return pa.ipc.read_record_batch(buffer, schema)
 
-    def write(self, write: Callable[[Any], Any], batch: Any) -> bool:
-        """Sends ``batch`` as a file and its SHM_BATCH frame if it is at least the threshold and there is room;
-        returns False (nothing sent) otherwise, for the caller to send it over the socket."""
+    def write(self, write: Callable[[Any], Any], batch: Any, index: int) -> bool:
+        """Sends result batch ``index`` through its slot file and an SHM_BATCH frame if it is at least the threshold
+        and there is room; returns False (nothing sent) otherwise, for the caller to send it over the socket."""
         size = pa.ipc.get_record_batch_size(batch)
         if size < self.threshold or size > MAX_LENGTH:
             return False
+        slot = index % SLOTS
         try:
             free = os.statvfs(self.path)
-            if free.f_bavail * free.f_frsize < size + SPACE_MARGIN:
+            grows = max(0, size - self._sizes.get(slot, 0))
+            if free.f_bavail * free.f_frsize < grows + SPACE_MARGIN:
                 self._fall_back("%d bytes free, below the batch's %d bytes and a margin of %d"
                                 % (free.f_bavail * free.f_frsize, size, SPACE_MARGIN))
                 return False
         except OSError as e:
             self._fall_back(str(e))
             return False
-        name = "out-%d" % self._written
-        path = os.path.join(self.path, name)
+        name = "out-%d" % slot
+        fd = self._fds.get(slot)
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+            if fd is None:
+                fd = os.open(os.path.join(self.path, name),
+                             os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+                self._fds[slot] = fd
+            message = batch.serialize()
+            done = 0
+            view = memoryview(message)
+            while done < size:
+                done += os.pwrite(fd, view[done:], done)
+            del view
         except OSError as e:
-            self._fall_back(str(e))
-            return False
-        try:
-            with io.FileIO(fd, "wb") as f:
-                # The stream writer writes the schema message, then the batch straight from its buffers (no copy
-                # in between); the batch message is the last `size` bytes.
-                writer = pa.ipc.new_stream(pa.PythonFile(f, mode="w"), batch.schema)
-                writer.write_batch(batch)
-                end = f.tell()
-        except OSError as e:
-            _unlink_quietly(path)
-            if e.errno not in (errno.ENOSPC, errno.EDQUOT, errno.ENOENT):
+            if e.errno not in (errno.ENOSPC, errno.EDQUOT, errno.ENOENT, errno.EEXIST):
                 raise
             self._fall_back(str(e))
             return False
-        self._written += 1
-        evaltypes.write_frame(write, batch_frame(end - size, size, name))
+        self._sizes[slot] = max(size, self._sizes.get(slot, 0))
+        evaltypes.write_frame(write, batch_frame(0, size, name))
         return True
+
+    def close(self) -> None:
+        """Closes the slot files (the JVM deletes them with the folder)."""
+        for fd in self._fds.values():
+            os.close(fd)
+        self._fds.clear()
 
     def _fall_back(self, why: str) -> None:
         if not self._fell_back:

@@ -47,21 +47,22 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 @ExtendWith(NoLeaks.class)
 class SharedMemoryTest {
-  /** An Arrow UDF whose value per row is how many input files of the task the worker has mapped right now. */
-  static final String MAPPED = """
+  /** An Arrow UDF whose value per row is how many input slot files the task's folder in {@code %s} has so far. */
+  static final String SLOT_FILES = """
+      import glob
       import pyarrow as pa
 
-      def mapped(a):
-          with open('/proc/self/maps') as maps:
-              n = sum(1 for line in maps if '/pyworkers-arrow-' in line and '/in-' in line)
+      def slots(a):
+          n = len(glob.glob(%s + '/pyworkers-arrow-*/in-*'))
           return pa.array([n] * len(a), type=pa.int64())
-
-      def ident(a):
-          return a
       """;
 
   @TempDir Path dir;
   @TempDir Path shm;
+
+  String slotFiles() {
+    return SLOT_FILES.formatted("'" + shm + "'");
+  }
 
   static WorkerRegistry registry(WorkerMode mode) {
     return ArrowTypesTest.registry(mode);
@@ -135,12 +136,14 @@ class SharedMemoryTest {
       long size = messageSize(input.get(0));
       try (WorkerRegistry registry = registry(WorkerMode.DAEMON)) {
         ScalarArrowCodec codec = ScalarArrowCodec.arrow(allocator, List.of(
-            ArrowUdf.of(ArrowTypesTest.fn(MAPPED, "mapped"), new ArrowType.Int(64, true), 0)));
-        assertThat(mappedPerBatch(registry, codec.withSharedMemory(SharedMemory.in(shm, size)), input))
-            .containsExactly(1L, 1L);
-        assertThat(mappedPerBatch(registry, codec.withSharedMemory(SharedMemory.in(shm, size + 1)), input))
+            ArrowUdf.of(ArrowTypesTest.fn(slotFiles(), "slots"), new ArrowType.Int(64, true), 0)));
+        // the JVM may have written slot 1 too by the time batch 0 runs; batch 1 runs once both exist
+        List<Long> files = slotsPerBatch(registry, codec.withSharedMemory(SharedMemory.in(shm, size)), input);
+        assertThat(files.get(0)).isBetween(1L, 2L);
+        assertThat(files.get(1)).isEqualTo(2L);
+        assertThat(slotsPerBatch(registry, codec.withSharedMemory(SharedMemory.in(shm, size + 1)), input))
             .containsExactly(0L, 0L);
-        assertThat(mappedPerBatch(registry, codec.withSharedMemory(SharedMemory.off()), input))
+        assertThat(slotsPerBatch(registry, codec.withSharedMemory(SharedMemory.off()), input))
             .containsExactly(0L, 0L);
         assertThat(leftovers()).isEmpty();
       } finally {
@@ -149,8 +152,8 @@ class SharedMemoryTest {
     }
   }
 
-  /** Row 0 of each result batch of the {@code mapped} UDF. */
-  static List<Long> mappedPerBatch(WorkerRegistry registry, ScalarArrowCodec codec, List<VectorSchemaRoot> input) {
+  /** Row 0 of each result batch of the {@code slots} UDF. */
+  static List<Long> slotsPerBatch(WorkerRegistry registry, ScalarArrowCodec codec, List<VectorSchemaRoot> input) {
     List<Object> got = run(registry, codec, input);
     try {
       List<Long> firsts = new ArrayList<>();
@@ -162,15 +165,41 @@ class SharedMemoryTest {
   }
 
   @Test
+  void manyMoreBatchesThanSlots_eachComeBackWithItsOwnValues_inOrder() throws Exception {
+    try (BufferAllocator allocator = new RootAllocator()) {
+      List<VectorSchemaRoot> input = ScalarUdfTest.longs(allocator, 25, 5000);
+      try (WorkerRegistry registry = registry(WorkerMode.DAEMON)) {
+        ScalarArrowCodec codec = ScalarArrowCodec.arrow(allocator, List.of(
+            ArrowUdf.of(ArrowTypesTest.fn(ScalarUdfTest.ARROW_SOURCE, "plus_one"), new ArrowType.Int(64, true), 0)))
+            .withSharedMemory(SharedMemory.in(shm, 0));
+        List<Object> got = run(registry, codec, input);
+        try {
+          assertThat(got).hasSize(25);
+          for (int b = 0; b < 25; b++) {
+            BigIntVector v = (BigIntVector) ((VectorSchemaRoot) got.get(b)).getVector(0);
+            assertThat(v.getValueCount()).isEqualTo(5000);
+            for (int r = 0; r < 5000; r += 499) assertThat(v.get(r)).isEqualTo(b * 5000L + r + 1);
+          }
+        } finally {
+          ArrowData.closeAll(got);
+        }
+        assertThat(leftovers()).isEmpty();
+      } finally {
+        ArrowData.closeAll(input);
+      }
+    }
+  }
+
+  @Test
   void aFolderThatIsMissingOrAFile_fallsBackToTheSocket_withTheSameResults() throws Exception {
     Path file = Files.writeString(shm.resolve("not-a-folder"), "x");
     try (BufferAllocator allocator = new RootAllocator()) {
       List<VectorSchemaRoot> input = ScalarUdfTest.longs(allocator, 3, 1000);
       try (WorkerRegistry registry = registry(WorkerMode.DAEMON)) {
         ScalarArrowCodec codec = ScalarArrowCodec.arrow(allocator, List.of(
-            ArrowUdf.of(ArrowTypesTest.fn(MAPPED, "mapped"), new ArrowType.Int(64, true), 0)));
+            ArrowUdf.of(ArrowTypesTest.fn(slotFiles(), "slots"), new ArrowType.Int(64, true), 0)));
         for (Path folder : List.of(shm.resolve("missing"), file)) {
-          assertThat(mappedPerBatch(registry, codec.withSharedMemory(SharedMemory.in(folder, 0)), input))
+          assertThat(slotsPerBatch(registry, codec.withSharedMemory(SharedMemory.in(folder, 0)), input))
               .as("batches via %s", folder).containsExactly(0L, 0L, 0L);
         }
         assertThat(shm.resolve("missing")).doesNotExist();
@@ -205,7 +234,7 @@ class SharedMemoryTest {
             return a
         """.formatted("'" + started + "'");
     try (BufferAllocator allocator = new RootAllocator()) {
-      List<VectorSchemaRoot> input = ScalarUdfTest.longs(allocator, 4, 1000);
+      List<VectorSchemaRoot> input = ScalarUdfTest.longs(allocator, 9, 1000);
       try (WorkerRegistry registry = registry(mode)) {
         Map<String, Class<? extends RuntimeException>> failures = Map.of("boom", PythonException.class, "die",
             WorkerCrashedException.class);

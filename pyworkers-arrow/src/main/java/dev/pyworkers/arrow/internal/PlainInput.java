@@ -46,6 +46,7 @@ final class PlainInput {
             + " has schema " + root.getSchema() + ", but batch 0 had " + first
             + "; every input batch of one " + evalName + " task must have the same schema");
       }
+      if (shm != null && !shm.awaitSlot(in)) return;
       byte[] file = shm == null ? null : shm.write(root);
       if (file != null) {
         beforeBatch.accept(root.getRowCount());

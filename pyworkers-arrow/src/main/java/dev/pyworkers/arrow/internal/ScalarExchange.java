@@ -95,6 +95,7 @@ public final class ScalarExchange implements TaskExchange {
       }
       VectorSchemaRoot root = memory.toCaller(batch, resultSchema);
       batchesRead++;
+      shm.answered();
       out.emit(root);
     }
   }

@@ -3,6 +3,7 @@ package dev.pyworkers.arrow.internal;
 import dev.pyworkers.arrow.SharedMemory;
 import dev.pyworkers.spi.PrivateFolders;
 import dev.pyworkers.spi.TaskInfo;
+import dev.pyworkers.spi.TaskInput;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -18,6 +19,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.apache.arrow.flatbuf.Message;
 import org.apache.arrow.flatbuf.MessageHeader;
 import org.apache.arrow.flatbuf.RecordBatch;
@@ -31,11 +33,14 @@ import org.apache.arrow.vector.ipc.message.MessageSerializer;
 
 /**
  * One task's shared-memory folder (docs/protocol.md section 7.10): made on the first batch by the writer thread, a
- * private folder of {@link SharedMemory#folder()}; input batches at least the threshold are written into new files
- * there (mode 0600, never through a link) straight from the vectors' buffers with one gathering write, and result
- * files the worker names are read in one copy into the task's allocator. The reader of a file deletes it once it has
- * opened it; {@link #close} deletes the folder with whatever is left. Writes are confined to the writer thread, reads
- * to the reader thread; the folder is published through a volatile field, and {@link #close} may run on any thread.
+ * private folder of {@link SharedMemory#folder()}. Input batch i at least the threshold is written into the slot file
+ * {@code in-<i % SLOTS>} (mode 0600, made new, never through a link, then rewritten in place so that its pages are
+ * allocated once) straight from the vectors' buffers with one gathering write, and result files the worker names are
+ * read in one copy into the task's allocator. While the folder is in use the writer sends input batch i only once
+ * result batch {@code i - SLOTS} has been read, so that neither side rewrites a slot the other has not read; {@link
+ * #close} deletes the folder and its files. Writes are confined to the writer thread and reads to the reader thread;
+ * the folder is published through a volatile field, the answered count is guarded by {@code lock}, and {@link #close}
+ * may run on any thread.
  */
 final class SharedMemoryBatches implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(SharedMemoryBatches.class.getName());
@@ -43,6 +48,10 @@ final class SharedMemoryBatches implements AutoCloseable {
   /** Free space a folder must keep beyond a batch before the batch is written into it. */
   static final long SPACE_MARGIN = 8L * 1024 * 1024;
   private static final int MAX_METADATA = 16 * 1024 * 1024;
+  /** Slot files per direction, and so the most input batches unanswered while the folder is in use. */
+  static final int SLOTS = 4;
+  /** How often a writer waiting for an answer looks whether core wants it to stop. */
+  private static final long STOP_CHECK_MILLIS = 50;
   private static final Set<StandardOpenOption> CREATE = Set.of(StandardOpenOption.CREATE_NEW,
       StandardOpenOption.WRITE);
 
@@ -54,9 +63,16 @@ final class SharedMemoryBatches implements AutoCloseable {
   /** Once true, always true. */
   private volatile boolean closed;
 
+  private final Object lock = new Object();
+  /** Result batches read so far. */
+  private long answered; // guarded by lock
+  /** The writer's open slot files, closed by {@link #close}. */
+  private final AtomicReferenceArray<FileChannel> slots = new AtomicReferenceArray<>(SLOTS);
+
   // writer thread
   private FileStore store;
-  private long written;
+  private long sent;
+  private final long[] slotSizes = new long[SLOTS];
   private boolean fellBack;
 
   SharedMemoryBatches(SharedMemory settings, String evalName, TaskInfo task) {
@@ -93,34 +109,73 @@ final class SharedMemoryBatches implements AutoCloseable {
   }
 
   /**
-   * Writer thread: {@code root} as a new file of the task's folder, returning its SHM_BATCH frame; null if it is below
-   * the threshold or the folder has no room or fails (then it goes over the socket).
+   * Writer thread, before each input batch: while the folder is in use, waits until result batch {@code sent -
+   * SLOTS} has been read. Returns false if core wants no more input (or the thread was interrupted) meanwhile.
+   */
+  boolean awaitSlot(TaskInput in) throws IOException {
+    if (folder == null) return true;
+    synchronized (lock) {
+      if (answered >= sent - SLOTS + 1) return !closed;
+    }
+    in.flush(); // the worker answers only what it has; never I/O under the lock
+    synchronized (lock) {
+      while (answered < sent - SLOTS + 1 && !closed) {
+        if (in.stopRequested()) return false;
+        try {
+          lock.wait(STOP_CHECK_MILLIS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return false;
+        }
+      }
+    }
+    return !closed;
+  }
+
+  /** Reader thread: one more result batch has been read (through a file or the socket). */
+  void answered() {
+    synchronized (lock) {
+      answered++;
+      lock.notifyAll();
+    }
+  }
+
+  /**
+   * Writer thread: {@code root} into its slot file, returning its SHM_BATCH frame; null if it is below the threshold
+   * or the folder has no room or fails (then it goes over the socket). Counts the batch either way.
    */
   byte[] write(VectorSchemaRoot root) throws IOException {
     Path dir = folder;
     if (dir == null) return null;
+    int slot = (int) (sent++ % SLOTS);
     try (ArrowRecordBatch batch = new VectorUnloader(root).getRecordBatch()) {
       Gather gather = new Gather();
       MessageSerializer.serialize(new WriteChannel(gather), batch);
       if (gather.size < settings.threshold() || gather.size > Integer.MAX_VALUE) return null;
+      long grows = Math.max(0, gather.size - slotSizes[slot]);
       long free = store.getUsableSpace();
-      if (free < gather.size + SPACE_MARGIN) {
+      if (free < grows + SPACE_MARGIN) {
         fallBack(free + " bytes free, below the batch's " + gather.size + " bytes and a margin of " + SPACE_MARGIN);
         return null;
       }
-      String name = "in-" + written;
-      Path file = dir.resolve(name);
-      try (FileChannel ch = FileChannel.open(file, CREATE,
-          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))) {
+      String name = "in-" + slot;
+      try {
+        FileChannel ch = slots.get(slot);
+        if (ch == null) {
+          ch = FileChannel.open(dir.resolve(name), CREATE,
+              PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+          slots.set(slot, ch);
+          if (closed) ch.close();
+        }
+        ch.position(0);
         ByteBuffer[] parts = gather.parts.toArray(new ByteBuffer[0]);
         long left = gather.size;
         while (left > 0) left -= ch.write(parts);
       } catch (IOException e) {
-        deleteFileQuietly(file);
         fallBack(e.toString());
         return null;
       }
-      written++;
+      slotSizes[slot] = Math.max(slotSizes[slot], gather.size);
       return SharedMemoryFrame.batch(0, gather.size, name);
     }
   }
@@ -140,7 +195,6 @@ final class SharedMemoryBatches implements AutoCloseable {
     }
     Path file = dir.resolve(b.name());
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
-      Files.delete(file);
       long size = ch.size();
       if (b.offset() + b.length() > size) {
         throw task.protocolError("the SHM_BATCH frame of a " + evalName + " task names " + b.length() + " bytes at "
@@ -200,6 +254,17 @@ final class SharedMemoryBatches implements AutoCloseable {
   @Override
   public void close() {
     closed = true;
+    synchronized (lock) {
+      lock.notifyAll();
+    }
+    for (int i = 0; i < SLOTS; i++) {
+      FileChannel ch = slots.get(i);
+      try {
+        if (ch != null) ch.close();
+      } catch (IOException e) {
+        // the folder is deleted below all the same
+      }
+    }
     Path dir = folder;
     if (dir != null) deleteQuietly(dir);
   }
@@ -215,14 +280,6 @@ final class SharedMemoryBatches implements AutoCloseable {
               + " task: " + e);
         }
       }
-    }
-  }
-
-  private static void deleteFileQuietly(Path file) {
-    try {
-      Files.deleteIfExists(file);
-    } catch (IOException e) {
-      // the folder goes when the task closes
     }
   }
 
