@@ -13,7 +13,8 @@ Data, JVM to worker: no frame at all for a task without input; else the first da
 message and each further one a record batch message. Worker to JVM: before the first result batch one frame with
 the result schema message, then one frame per input batch with its result batch. Every frame is an encapsulated IPC
 message (it starts with the continuation marker ``0xFFFFFFFF``); a frame that starts otherwise is kept for the
-control frames of the grouped eval types and is a protocol error here.
+control frames of the grouped eval types and is a protocol error here, except the shared-memory frames of section
+7.10 (:mod:`pyworkers.arrow.shm`): an SHM_FOLDER before the schema, and SHM_BATCH in place of a batch, both ways.
 """
 import sys
 from dataclasses import dataclass

@@ -9,10 +9,10 @@ import java.util.function.UnaryOperator;
 /**
  * Whether and where the scalar Arrow eval types (200, 250, 101) pass large record batches through files in shared
  * memory instead of the socket (docs/protocol.md section 7.10): each task gets a private folder (mode 0700) in {@link
- * #folder()}, and a batch whose IPC body is at least {@link #threshold()} bytes goes, in either direction, as a file
- * there (mode 0600) that the reader maps or reads in one copy; the socket carries a small control frame naming it.
- * A folder that is missing, not writable or too full makes that task or batch go over the socket, never an error.
- * Immutable and thread-safe.
+ * #folder()}, and a batch whose IPC message is at least {@link #threshold()} bytes goes, in either direction, through
+ * a slot file there (mode 0600) that the reader reads in one copy; the socket carries a small control frame naming
+ * it. A folder that is missing, not a folder or too full makes that task or batch go over the socket, never an
+ * error. Immutable and thread-safe.
  */
 public final class SharedMemory {
   /** {@code true} or {@code false}; default true on Linux when the folder exists. */
@@ -42,7 +42,7 @@ public final class SharedMemory {
     return OFF;
   }
 
-  /** Batches whose IPC body is at least {@code threshold} bytes go through a private folder inside {@code folder}. */
+  /** Batches whose IPC message is at least {@code threshold} bytes go through a private folder in {@code folder}. */
   public static SharedMemory in(Path folder, long threshold) {
     Objects.requireNonNull(folder, "folder");
     if (!folder.isAbsolute()) {
@@ -108,7 +108,7 @@ public final class SharedMemory {
     return folder;
   }
 
-  /** The smallest IPC body, in bytes, of a batch sent as a file. */
+  /** The smallest IPC message, in bytes (metadata and body), of a batch sent through a file. */
   public long threshold() {
     return threshold;
   }
