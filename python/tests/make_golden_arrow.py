@@ -29,6 +29,22 @@ def main() -> None:
     write_window_golden()
     write_run_pandas_golden()
     write_session_zone_golden()
+    write_shm_golden()
+
+
+def shm_golden_frames():
+    """The two shared-memory control frames of docs/protocol.md 7.10: the folder /dev/shm/f with threshold 262144,
+    and slot in-1 holding a 640,368-byte message at offset 0."""
+    from pyworkers.arrow import shm
+    return shm.folder_frame(262144, "/dev/shm/f"), shm.batch_frame(0, 640368, "in-1")
+
+
+def write_shm_golden() -> None:
+    folder, batch = shm_golden_frames()
+    for name, data in (("shm_folder_frame.bin", folder), ("shm_batch_frame.bin", batch)):
+        path = arrow_golden.ARROW_GOLDEN_DIR / name
+        path.write_bytes(data)
+        print("wrote %s" % path)
 
 
 def write_cogrouped_golden() -> None:

@@ -13,7 +13,8 @@ Data, JVM to worker: no frame at all for a task without input; else the first da
 message and each further one a record batch message. Worker to JVM: before the first result batch one frame with
 the result schema message, then one frame per input batch with its result batch. Every frame is an encapsulated IPC
 message (it starts with the continuation marker ``0xFFFFFFFF``); a frame that starts otherwise is kept for the
-control frames of the grouped eval types and is a protocol error here.
+control frames of the grouped eval types and is a protocol error here, except the shared-memory frames of section
+7.10 (:mod:`pyworkers.arrow.shm`): an SHM_FOLDER before the schema, and SHM_BATCH in place of a batch, both ways.
 """
 import sys
 from dataclasses import dataclass
@@ -21,6 +22,8 @@ from typing import Any, Callable, List, Optional, Sequence, Tuple
 
 from pyworkers import evaltypes, protocol
 from pyworkers.evaltypes import END_OF_DATA, MissingDependency, ProtocolError, TaskIO
+
+from . import shm
 
 try:
     import pyarrow as pa
@@ -145,8 +148,9 @@ class ScalarHandler:
         partition = task.partition_index
         call = self._call
 
-        def body() -> None:
+        def run(folders: List[Any]) -> None:
             input_schema = None
+            folder = None
             index = 0
             sent_schema = False
             while True:
@@ -156,13 +160,22 @@ class ScalarHandler:
                 if frame is None:
                     task.inp.failure = ProtocolError("NULL frame (-5) in the data of a %s task" % self.name)
                     raise task.inp.failure
+                kind = None if frame[:4] == CONTINUATION else shm.control_kind(frame)
+                if kind == shm.SHM_FOLDER and folder is None and input_schema is None:
+                    folder = shm.SharedMemoryFolder(frame, "the first data frame of a %s task" % self.name)
+                    folders.append(folder)
+                    continue
                 if input_schema is None:
                     _check_ipc(frame, "the first data frame (the input schema) of a %s task" % self.name)
                     input_schema = pa.ipc.read_schema(aligned_buffer(frame))
                     _check_offsets(udfs, input_schema, self.name)
                     continue
-                _check_ipc(frame, "data frame %d (input batch %d) of a %s task" % (index + 1, index, self.name))
-                batch = pa.ipc.read_record_batch(aligned_buffer(frame), input_schema)
+                what = "data frame %d (input batch %d) of a %s task" % (index + 1, index, self.name)
+                if kind == shm.SHM_BATCH and folder is not None:
+                    batch = folder.read(frame, input_schema, what)
+                else:
+                    _check_ipc(frame, what)
+                    batch = pa.ipc.read_record_batch(aligned_buffer(frame), input_schema)
                 arrays = []
                 for (offsets, function, label), field in zip(udfs, schema):
                     where = "%s on input batch %d of partition %d" % (label, index, partition)
@@ -181,9 +194,20 @@ class ScalarHandler:
                 if not sent_schema:
                     evaltypes.write_frame(task.write, memoryview(schema.serialize()))
                     sent_schema = True
-                evaltypes.write_frame(task.write, memoryview(out.serialize()))
+                if folder is None or not folder.write(task.write, out, index):
+                    evaltypes.write_frame(task.write, memoryview(out.serialize()))
+                if folder is not None:
+                    task.out.flush()  # the JVM sends batch i + SLOTS only once it has this answer (section 7.10)
                 index += 1
                 del batch, arrays, out, args  # they may point into the input buffer, valid until the next read
+
+        def body() -> None:
+            folders: List[Any] = []
+            try:
+                run(folders)
+            finally:
+                for f in folders:
+                    f.close()
 
         return body
 

@@ -23,7 +23,8 @@ import org.apache.arrow.vector.types.pojo.Schema;
  * never copied row by row); its results are one {@code VectorSchemaRoot} per input batch, with the input batch's row
  * count and one column {@code _i} per UDF, of its declared type, allocated from {@code allocator}: the caller owns
  * and closes each. Each task takes its own Arrow memory from a child of {@code allocator}, closed when the task
- * ends. docs/protocol.md section 7 has the bytes. Immutable and thread-safe.
+ * ends. Batches of at least a threshold go through a private folder in shared memory rather than the socket ({@link
+ * SharedMemory}, {@link #withSharedMemory}). docs/protocol.md section 7 has the bytes. Immutable and thread-safe.
  */
 public final class ScalarArrowCodec implements EvalTypeCodec {
   /** The handler modules this module's jar bundles ({@code pyworkers/arrow}). */
@@ -37,9 +38,16 @@ public final class ScalarArrowCodec implements EvalTypeCodec {
   private final List<ArrowUdf> udfs;
   private final Schema resultSchema;
   private final byte[] resultSchemaMessage;
+  private final SharedMemory sharedMemory;
 
   private ScalarArrowCodec(EvalType evalType, String handler, BufferAllocator allocator, List<ArrowUdf> udfs) {
+    this(evalType, handler, allocator, udfs, SharedMemory.fromSystemProperties());
+  }
+
+  private ScalarArrowCodec(EvalType evalType, String handler, BufferAllocator allocator, List<ArrowUdf> udfs,
+      SharedMemory sharedMemory) {
     MemoryAccess.require();
+    this.sharedMemory = Objects.requireNonNull(sharedMemory, "sharedMemory");
     this.evalType = evalType;
     this.handler = handler;
     this.allocator = Objects.requireNonNull(allocator, "allocator");
@@ -65,6 +73,20 @@ public final class ScalarArrowCodec implements EvalTypeCodec {
    */
   public static ScalarArrowCodec rows(BufferAllocator allocator, List<ArrowUdf> udfs) {
     return new ScalarArrowCodec(ArrowEvalTypes.SQL_ARROW_BATCHED_UDF, ROWS_HANDLER, allocator, udfs);
+  }
+
+  /**
+   * This codec with {@code sharedMemory} in place of its shared-memory settings, which are by default those of the
+   * system properties {@code pyworkers.arrow.sharedMemory*} when the codec was made ({@link
+   * SharedMemory#fromSystemProperties}).
+   */
+  public ScalarArrowCodec withSharedMemory(SharedMemory sharedMemory) {
+    return new ScalarArrowCodec(evalType, handler, allocator, udfs, sharedMemory);
+  }
+
+  /** The shared-memory settings this codec sends large batches with. */
+  public SharedMemory sharedMemory() {
+    return sharedMemory;
   }
 
   /**
@@ -105,6 +127,6 @@ public final class ScalarArrowCodec implements EvalTypeCodec {
 
   @Override
   public TaskExchange newExchange(TaskInfo task) {
-    return new ScalarExchange(evalType.name(), udfs, resultSchema, allocator, task);
+    return new ScalarExchange(evalType.name(), udfs, resultSchema, allocator, task, sharedMemory);
   }
 }

@@ -28,6 +28,12 @@ public interface TaskInput extends TaskInfo {
     writeFrame(data, 0, data.length);
   }
 
+  /**
+   * Sends the frames written so far now rather than when the buffer fills; call it before waiting on the worker's
+   * answers (a codec that limits the batches in flight), never per frame. By default nothing.
+   */
+  default void flush() throws IOException {}
+
   /** The NULL marker ({@code -5}) in place of a frame, for eval types whose handler reads it as {@code None}. */
   void writeNull() throws IOException;
 

@@ -9,7 +9,8 @@ import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
  * The plain input layout of the scalar, iterator and map eval types (docs/protocol.md section 7.2): the first batch's
- * schema message, then each of the caller's batches as a record batch message, all of one schema. Writer thread.
+ * schema message, then each of the caller's batches as a record batch message, all of one schema; large ones of a
+ * scalar task through shared memory (section 7.10). Writer thread.
  */
 final class PlainInput {
   private PlainInput() {}
@@ -17,10 +18,11 @@ final class PlainInput {
   /**
    * Writes {@code in}'s batches. {@code checkSchema} sees the first batch's schema before anything is sent (it
    * throws {@link IllegalArgumentException} for a schema the UDFs cannot read); {@code beforeBatch} gets each batch's
-   * row count just before its frame, so that the reader may expect its answer.
+   * row count just before its frame, so that the reader may expect its answer. With {@code shm} (null for none), the
+   * task's shared-memory folder is announced before the schema and large batches go through it (section 7.10).
    */
-  static void write(TaskInput in, String evalName, Consumer<Schema> checkSchema, IntConsumer beforeBatch)
-      throws IOException {
+  static void write(TaskInput in, String evalName, Consumer<Schema> checkSchema, IntConsumer beforeBatch,
+      SharedMemoryBatches shm) throws IOException {
     IpcFrames.Sink sink = new IpcFrames.Sink(64 * 1024);
     Schema first = null;
     long index = 0;
@@ -34,6 +36,8 @@ final class PlainInput {
       if (first == null) {
         first = root.getSchema();
         checkSchema.accept(first);
+        byte[] folder = shm == null ? null : shm.open();
+        if (folder != null) in.writeFrame(folder);
         sink.reset();
         IpcFrames.writeSchema(first, sink);
         in.writeFrame(sink.buffer(), 0, sink.size());
@@ -42,10 +46,17 @@ final class PlainInput {
             + " has schema " + root.getSchema() + ", but batch 0 had " + first
             + "; every input batch of one " + evalName + " task must have the same schema");
       }
-      sink.reset();
-      IpcFrames.writeBatch(root, sink);
-      beforeBatch.accept(root.getRowCount());
-      in.writeFrame(sink.buffer(), 0, sink.size());
+      if (shm != null && !shm.awaitSlot(in)) return;
+      byte[] file = shm == null ? null : shm.write(root);
+      if (file != null) {
+        beforeBatch.accept(root.getRowCount());
+        in.writeFrame(file);
+      } else {
+        sink.reset();
+        IpcFrames.writeBatch(root, sink);
+        beforeBatch.accept(root.getRowCount());
+        in.writeFrame(sink.buffer(), 0, sink.size());
+      }
       index++;
       in.recordsIn(index);
       in.progress();

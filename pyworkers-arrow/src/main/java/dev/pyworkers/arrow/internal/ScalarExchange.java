@@ -2,6 +2,7 @@ package dev.pyworkers.arrow.internal;
 
 import dev.pyworkers.PythonWorkerException;
 import dev.pyworkers.arrow.ArrowUdf;
+import dev.pyworkers.arrow.SharedMemory;
 import dev.pyworkers.spi.TaskExchange;
 import dev.pyworkers.spi.TaskInfo;
 import dev.pyworkers.spi.TaskInput;
@@ -17,9 +18,10 @@ import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
  * One scalar Arrow task (docs/protocol.md section 7): the writer sends the input's schema, then each caller batch as
- * it is; the reader checks the result schema against the declared one, then loads each result batch into a new
- * {@link VectorSchemaRoot} of the caller's allocator, checked against the row count of its input batch. The frames'
- * Arrow memory comes from a child allocator of the task, closed by {@link #close}. The queue of sent row counts is
+ * it is (one of at least the shared-memory threshold as a file, section 7.10); the reader checks the result schema
+ * against the declared one, then loads each result batch into a new {@link VectorSchemaRoot} of the caller's
+ * allocator, checked against the row count of its input batch. The frames' Arrow memory comes from a child allocator
+ * of the task, and its files from a private folder, both freed by {@link #close}. The queue of sent row counts is
  * shared by the writer (adds) and the reader (polls); everything else is confined to its side's thread.
  */
 public final class ScalarExchange implements TaskExchange {
@@ -29,6 +31,7 @@ public final class ScalarExchange implements TaskExchange {
   private final Schema resultSchema;
   private final TaskMemory memory;
   private final TaskInfo task;
+  private final SharedMemoryBatches shm;
   /** Row count of each input batch sent and not yet answered, in order. */
   private final ConcurrentLinkedQueue<Integer> unansweredRows = new ConcurrentLinkedQueue<>();
 
@@ -37,18 +40,19 @@ public final class ScalarExchange implements TaskExchange {
   private long batchesRead;
 
   public ScalarExchange(String evalName, List<ArrowUdf> udfs, Schema resultSchema, BufferAllocator caller,
-      TaskInfo task) {
+      TaskInfo task, SharedMemory sharedMemory) {
     this.evalName = evalName;
     this.udfs = udfs;
     this.resultSchema = resultSchema;
     this.task = task;
     this.memory = new TaskMemory(caller, evalName, task);
+    this.shm = new SharedMemoryBatches(sharedMemory, evalName, task);
   }
 
   @Override
   public void writeInput(TaskInput in) throws IOException {
     // the row count is noted before the frame goes: its answer cannot come sooner
-    PlainInput.write(in, evalName, schema -> checkOffsets(schema, in.partition()), unansweredRows::add);
+    PlainInput.write(in, evalName, schema -> checkOffsets(schema, in.partition()), unansweredRows::add, shm);
   }
 
   private void checkOffsets(Schema schema, int partition) {
@@ -67,9 +71,11 @@ public final class ScalarExchange implements TaskExchange {
 
   @Override
   public void onFrame(byte[] frame, TaskOutput out) throws IOException {
-    if (!IpcFrames.isMessage(frame)) {
+    boolean file = schemaRead && SharedMemoryFrame.kindOf(frame) == SharedMemoryFrame.BATCH;
+    if (!file && !IpcFrames.isMessage(frame)) {
       throw out.protocolError("an output frame of " + frame.length + " bytes of a " + evalName + " task does not"
-          + " start with the Arrow IPC continuation marker 0xFFFFFFFF");
+          + " start with the Arrow IPC continuation marker 0xFFFFFFFF" + (schemaRead ? " and is no SHM_BATCH frame"
+          : ""));
     }
     if (!schemaRead) {
       checkResultSchema(IpcFrames.resultSchema(frame, out, evalName));
@@ -81,7 +87,7 @@ public final class ScalarExchange implements TaskExchange {
       throw out.protocolError("result batch " + batchesRead + " of a " + evalName + " task arrived, but only "
           + batchesRead + " input batches were sent");
     }
-    try (ArrowRecordBatch batch = memory.read(frame)) {
+    try (ArrowRecordBatch batch = file ? memory.read(shm, frame) : memory.read(frame)) {
       if (batch.getLength() != expected) {
         throw new PythonWorkerException("result batch " + batchesRead + " of " + evalName + " (UDFs " + names()
             + ") has " + batch.getLength() + " rows, but input batch " + batchesRead + " has " + expected
@@ -89,6 +95,7 @@ public final class ScalarExchange implements TaskExchange {
       }
       VectorSchemaRoot root = memory.toCaller(batch, resultSchema);
       batchesRead++;
+      shm.answered();
       out.emit(root);
     }
   }
@@ -132,6 +139,7 @@ public final class ScalarExchange implements TaskExchange {
 
   @Override
   public void close() {
+    shm.close();
     memory.close();
   }
 }

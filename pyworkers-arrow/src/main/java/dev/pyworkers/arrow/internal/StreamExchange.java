@@ -59,7 +59,7 @@ public final class StreamExchange implements TaskExchange {
   @Override
   public void writeInput(TaskInput in) throws IOException {
     // the row count is noted before the frame goes: its answer cannot come sooner
-    PlainInput.write(in, evalName, schema -> checkOffsets(schema, in.partition()), rowsSent::addAndGet);
+    PlainInput.write(in, evalName, schema -> checkOffsets(schema, in.partition()), rowsSent::addAndGet, null);
   }
 
   private void checkOffsets(Schema schema, int partition) {

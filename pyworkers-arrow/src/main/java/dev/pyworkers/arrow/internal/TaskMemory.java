@@ -47,6 +47,11 @@ final class TaskMemory implements AutoCloseable {
     }
   }
 
+  /** The record batch a shared-memory frame names (section 7.10), its buffers in this task's allocator. */
+  ArrowRecordBatch read(SharedMemoryBatches shm, byte[] frame) throws IOException {
+    return shm.read(frame, frames);
+  }
+
   /** {@code batch} as a new root of {@code schema} in the caller's allocator: the vectors take its buffers over. */
   VectorSchemaRoot toCaller(ArrowRecordBatch batch, Schema schema) {
     String nulls = ResultSchemas.nullsInNonNullable(schema, batch);

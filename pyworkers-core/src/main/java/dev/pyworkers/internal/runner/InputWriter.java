@@ -122,6 +122,11 @@ final class InputWriter implements TaskInput {
   }
 
   @Override
+  public void flush() throws IOException {
+    frames.flush();
+  }
+
+  @Override
   public void writeNull() throws IOException {
     frames.nullRecord();
   }
