@@ -181,6 +181,27 @@ final class ArrowData {
     return assertThat(thrown);
   }
 
+  /**
+   * Waits until the UDF has made {@code started} (it is inside the group or batch it blocks in), cancels {@code ctx},
+   * and asserts that the task then ends in a TaskCancelledException naming the reason within 6 s (a kill timeout of 2
+   * s and slack); closes the task and every result it gave.
+   */
+  static void assertCancelEndsTheTask(TaskResults<Object> out, dev.pyworkers.TaskContext ctx,
+      java.nio.file.Path started) {
+    try {
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
+          .until(() -> java.nio.file.Files.exists(started));
+    } catch (RuntimeException e) {
+      out.close();
+      throw e;
+    }
+    long cancelled = System.nanoTime();
+    ctx.interrupt("test cancel");
+    assertDrainFails(out).isInstanceOf(dev.pyworkers.TaskCancelledException.class)
+        .hasMessageContaining("test cancel");
+    assertThat(java.time.Duration.ofNanos(System.nanoTime() - cancelled)).isLessThan(java.time.Duration.ofSeconds(6));
+  }
+
   static void closeAll(List<?> roots) {
     for (Object r : roots) {
       if (r instanceof AutoCloseable c) {
