@@ -38,4 +38,20 @@ public final class PrivateFolders {
   public static void delete(Path folder) throws IOException {
     Leftovers.deleteTree(folder);
   }
+
+  /**
+   * Throws an {@link IOException} saying what is wrong and what to do unless {@code folder} is a real folder (not a
+   * link) of this user with mode exactly 0700: a folder another process made for this one to write into.
+   */
+  public static void checkPrivate(Path folder) throws IOException {
+    PrivateFolder.checkOwned(folder, true);
+  }
+
+  /**
+   * Writes {@code data} to the new file {@code file}, mode 0600; a file or link already at that path fails with
+   * {@link java.nio.file.FileAlreadyExistsException} and is never followed or truncated.
+   */
+  public static void writeNewFile(Path file, byte[] data) throws IOException {
+    PrivateFolder.writeNewFile(file, data);
+  }
 }

@@ -1,0 +1,54 @@
+package dev.pyworkers.gateway.internal.py4j;
+
+import java.io.IOException;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import py4j.Gateway;
+import py4j.JavaServer;
+import py4j.Py4JPythonClientPerThread;
+import py4j.Py4JServerConnection;
+
+/**
+ * The gateway's Py4J server: Py4J's pinned-thread {@link JavaServer} on an ephemeral loopback port, whose
+ * connections check the token in constant time ({@link ConstantTimeAuthConnection}) and send with TCP_NODELAY.
+ * Built and started by {@link #start}; Py4J's {@code ClientServer} cannot be given both a token and a connection
+ * class of its own, so this does what its constructor does. Thread-safe after start.
+ */
+public final class AuthenticatingServer extends JavaServer {
+  private final byte[] token;
+  private final int authTimeoutMillis;
+  private final DriverCallbacks callbacks;
+
+  private AuthenticatingServer(Object entryPoint, DriverCallbacks callbacks, byte[] token, int authTimeoutMillis) {
+    super(entryPoint, 0, 0, 0, null, callbacks, null);
+    this.token = token;
+    this.authTimeoutMillis = authTimeoutMillis;
+    this.callbacks = callbacks;
+  }
+
+  /** Starts a server for {@code entryPoint} that accepts Python connections proving {@code token}. */
+  public static AuthenticatingServer start(Object entryPoint, String token, int authTimeoutMillis) {
+    DriverCallbacks callbacks = new DriverCallbacks(token);
+    AuthenticatingServer server = new AuthenticatingServer(entryPoint, callbacks,
+        token.getBytes(StandardCharsets.UTF_8), authTimeoutMillis);
+    Gateway gateway = server.getGateway();
+    callbacks.setGateway(gateway);
+    callbacks.setJavaServer(server);
+    server.start(true);
+    return server;
+  }
+
+  /** Where the JVM calls the driver's Python objects from threads that no Python call pinned. */
+  public void driverCallbackPort(int port) {
+    callbacks.driverPort(port);
+  }
+
+  @Override
+  protected Py4JServerConnection createConnection(Gateway gateway, Socket socket) throws IOException {
+    socket.setTcpNoDelay(true);
+    ConstantTimeAuthConnection connection = new ConstantTimeAuthConnection(gateway, socket, getCustomCommands(),
+        (Py4JPythonClientPerThread) getCallbackClient(), this, getReadTimeout(), token, authTimeoutMillis);
+    connection.startServerConnection();
+    return connection;
+  }
+}

@@ -1,0 +1,69 @@
+"""The exceptions of the Python driver. Every one names what failed and what to do; none hides its cause."""
+from typing import Optional
+
+from py4j.protocol import Py4JJavaError, Py4JNetworkError
+
+__all__ = [
+    "DriverError",
+    "GatewayStartError",
+    "GatewayDiedError",
+    "JavaError",
+    "PythonTaskError",
+    "WorkerCrashedError",
+    "JobCancelledError",
+]
+
+
+class DriverError(Exception):
+    """Base class of the driver's own errors."""
+
+
+class GatewayStartError(DriverError):
+    """The gateway JVM could not be found, started or reached."""
+
+
+class GatewayDiedError(DriverError, Py4JNetworkError):
+    """The gateway JVM ended (killed, crashed, or closed) while a call or a job was using it."""
+
+
+class JavaError(DriverError, Py4JJavaError):
+    """A Java method called from Python threw. ``java_class``, ``java_message`` and ``java_stack_trace`` hold what
+    Java said; ``str()`` shows all three. A subclass of Py4J's ``Py4JJavaError``, so that code written for Py4J
+    still catches it; ``java_exception`` is the Java object itself while the gateway is open."""
+
+    def __init__(self, java_class: str, java_message: str, java_stack_trace: str, java_exception) -> None:
+        Py4JJavaError.__init__(self, "%s: %s" % (java_class, java_message), java_exception)
+        self.java_class = java_class
+        self.java_message = java_message
+        self.java_stack_trace = java_stack_trace
+
+    def __str__(self) -> str:
+        return "%s: %s\nJava stack trace:\n%s" % (self.java_class, self.java_message, self.java_stack_trace.rstrip())
+
+
+class PythonTaskError(DriverError):
+    """The function raised in a worker. ``python_type`` is the exception's class name, ``worker_traceback`` the
+    worker's formatted traceback, ``partition`` the partition and ``chunk`` the input chunk it failed on, and
+    ``first_element`` the index in the input of that chunk's first element."""
+
+    def __init__(self, message: str, python_type: str, worker_traceback: str, partition: int, chunk: int,
+                 first_element: Optional[int]) -> None:
+        super().__init__(message)
+        self.python_type = python_type
+        self.worker_traceback = worker_traceback
+        self.partition = partition
+        self.chunk = chunk
+        self.first_element = first_element
+
+
+class WorkerCrashedError(DriverError):
+    """A worker process died in the middle of a job (a segfault, ``os._exit``, the OOM killer)."""
+
+    def __init__(self, message: str, partition: int, chunk: int) -> None:
+        super().__init__(message)
+        self.partition = partition
+        self.chunk = chunk
+
+
+class JobCancelledError(DriverError):
+    """The JVM cancelled the job: the gateway is closing, or a task was cancelled."""

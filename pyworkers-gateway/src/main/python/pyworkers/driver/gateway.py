@@ -1,0 +1,247 @@
+"""The driver's handle on a gateway JVM: Py4J reflection, Java exceptions as Python ones, and jobs on its workers."""
+import hmac
+import os
+import subprocess
+import sys
+import threading
+import weakref
+from typing import Any, Callable, Iterable, Iterator, List, Optional, Sequence
+
+import py4j.clientserver
+import py4j.java_collections
+import py4j.java_gateway
+import py4j.protocol
+from py4j.clientserver import ClientServer, JavaClient, JavaParameters, PythonParameters
+from py4j.protocol import Py4JJavaError, Py4JNetworkError
+
+from . import _launch
+from .errors import DriverError, GatewayDiedError, JavaError
+
+__all__ = ["Gateway", "connect"]
+
+# JavaClient -> Gateway, for the error conversion below; weak so that a forgotten gateway can be collected.
+_GATEWAYS: "weakref.WeakKeyDictionary[Any, Gateway]" = weakref.WeakKeyDictionary()
+_ORIGINAL_GET_RETURN_VALUE = py4j.protocol.get_return_value
+
+
+def _get_return_value(answer, gateway_client, target_id=None, name=None):
+    """Py4J's answer decoding, raising :class:`JavaError` instead of ``Py4JJavaError`` for our gateways only."""
+    try:
+        return _ORIGINAL_GET_RETURN_VALUE(answer, gateway_client, target_id, name)
+    except Py4JJavaError as e:
+        gateway = _GATEWAYS.get(gateway_client)
+        if gateway is None:
+            raise
+        raise gateway._java_error(e) from None
+
+
+def _constant_time_client_auth(command, input_stream, sock, auth_token):
+    """Py4J's check of a JVM connecting to the driver's callback server, comparing tokens in constant time."""
+    try:
+        if command != py4j.protocol.AUTH_COMMAND_NAME:
+            raise py4j.protocol.Py4JAuthenticationError(
+                "Expected {}, received {}.".format(py4j.protocol.AUTH_COMMAND_NAME, command))
+        client_token = py4j.protocol.smart_decode(input_stream.readline()[:-1])
+        input_stream.readline()
+        if hmac.compare_digest(auth_token.encode("utf-8"), client_token.encode("utf-8")):
+            sock.sendall(py4j.protocol.OUTPUT_VOID_COMMAND.encode("utf-8"))
+            return True
+        sock.sendall(py4j.protocol.ERROR_RETURN_MESSAGE.encode("utf-8"))
+        raise py4j.protocol.Py4JAuthenticationError("Client authentication failed.")
+    except py4j.protocol.Py4JAuthenticationError:
+        raise
+    except Exception as e:
+        raise py4j.protocol.Py4JAuthenticationError("An error occurred while trying to authenticate.", e)
+
+
+# Installed once, on import: the first only changes the exception class for gateways made here (other Py4J users in
+# this process see no difference), the second only how the token is compared.
+for _module in (py4j.protocol, py4j.java_gateway, py4j.java_collections, py4j.clientserver):
+    if getattr(_module, "get_return_value", None) is _ORIGINAL_GET_RETURN_VALUE:
+        _module.get_return_value = _get_return_value
+py4j.clientserver.do_client_auth = _constant_time_client_auth
+
+
+class _WatchedJavaClient(JavaClient):
+    """Py4J's client, turning a network error into :class:`GatewayDiedError` when the JVM has exited."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.pyworkers_process: Optional["subprocess.Popen[bytes]"] = None
+
+    def send_command(self, command, retry=True, binary=False):
+        try:
+            return super().send_command(command, retry, binary)
+        except Py4JNetworkError as e:
+            raise _died_or(self.pyworkers_process, e) from e
+
+
+def _died_or(process, error):
+    if process is not None:
+        try:
+            code = process.wait(0.5)
+        except subprocess.TimeoutExpired:
+            code = None
+        if code is not None:
+            return GatewayDiedError(
+                "the gateway JVM (pid %d) exited with code %d in the middle of a call; its output, if any, is above. "
+                "Connect again to get a new one" % (process.pid, code))
+    return error
+
+
+class _DriverClientServer(ClientServer):
+    def _create_gateway_client(self):
+        worker_deque = self._create_finalizer_worker()
+        return _WatchedJavaClient(self.java_parameters, self.python_parameters, finalizer_deque=worker_deque)
+
+
+class Gateway:
+    """A gateway JVM that this process launched (:func:`connect`). ``jvm`` is Py4J's view of its classes
+    (``gw.jvm.java.util.ArrayList()``), ``entry_point`` the gateway's own object. Use it as a context manager, or
+    call :meth:`close`: the JVM and every worker it started end. The JVM also ends when this process does, however
+    it ends. Calls may come from any thread (Py4J pins a JVM thread to each Python thread)."""
+
+    def __init__(self, launched: "_launch.Launched", python: str) -> None:
+        self._launched = launched
+        self._process = launched.process
+        self._python = python
+        self._closed = False
+        self._lock = threading.Lock()
+        self._jobs: "weakref.WeakSet[Any]" = weakref.WeakSet()
+        self._client = _DriverClientServer(
+            java_parameters=JavaParameters(port=launched.port, auth_token=launched.token, auto_convert=True,
+                                           auto_close=True, daemonize_memory_management=True),
+            python_parameters=PythonParameters(port=0, auth_token=launched.token, daemonize=True,
+                                               daemonize_connections=True, eager_load=True))
+        client = self._client._gateway_client
+        client.pyworkers_process = self._process
+        _GATEWAYS[client] = self
+        try:
+            self.entry_point = self._client.entry_point
+            self.jvm = self._client.jvm
+            self.entry_point.callbackPort(self._client.get_callback_server().get_listening_port())
+        except BaseException:
+            self.close()
+            raise
+
+    # -- what the gateway is -------------------------------------------------------------------------------------
+
+    @property
+    def pid(self) -> int:
+        """The gateway JVM's pid."""
+        return self._launched.pid
+
+    @property
+    def version(self) -> str:
+        return self._launched.version
+
+    @property
+    def python(self) -> str:
+        """The interpreter that the workers run by default: this process's own."""
+        return self._python
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    @property
+    def py4j(self) -> ClientServer:
+        """Py4J's ClientServer, for what this class does not wrap (``java_import``, ``new_array``, ...)."""
+        return self._client
+
+    def _java_error(self, e: Py4JJavaError) -> JavaError:
+        try:
+            java_class, message, trace = self.entry_point.describe(e.java_exception)
+        except Exception as inner:  # the JVM may be gone: keep what Py4J said
+            return JavaError("(unknown)", "%s (could not describe it: %s)" % (e.errmsg, inner), "", e.java_exception)
+        return JavaError(java_class, message, trace, e.java_exception)
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise DriverError("this gateway is closed; call pyworkers.connect() for a new one")
+
+    # -- jobs ----------------------------------------------------------------------------------------------------
+
+    def map(self, f: Callable[[Any], Any], iterable: Iterable[Any], partitions: int = 2, chunk_size: int = 10_000,
+            python: Optional[str] = None, includes: Optional[Sequence[str]] = None) -> Iterator[Any]:
+        """``f`` over every element of ``iterable`` in ``partitions`` pooled workers, results in input order.
+
+        The elements go in chunks of ``chunk_size``, dealt to the partitions in turn; ``f`` and the elements are
+        pickled (``f`` with cloudpickle). Memory stays bounded on every side: the input is read as the workers
+        need it, and results come back as the returned iterator is read. Closing the iterator early, or a
+        KeyboardInterrupt while reading it, cancels the job and kills its workers. An exception in ``f`` is raised
+        here as :class:`PythonTaskError` with the worker's traceback and the partition.
+
+        ``python`` is the workers' interpreter (default: this one); ``includes`` are folders put on the workers'
+        ``sys.path`` (default: the folder of the ``__main__`` script, when there is one).
+        """
+        from . import _map
+
+        self._check_open()
+        if not callable(f):
+            raise TypeError("map needs a callable first, got %r" % (f,))
+        if isinstance(partitions, bool) or not isinstance(partitions, int) or not 1 <= partitions <= 1024:
+            raise ValueError("partitions must be an int from 1 to 1024, got %r" % (partitions,))
+        if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
+            raise ValueError("chunk_size must be a positive int, got %r" % (chunk_size,))
+        return _map.run(self, f, iterable, partitions, chunk_size, python or self._python,
+                        list(includes) if includes is not None else _default_includes())
+
+    # -- lifetime ------------------------------------------------------------------------------------------------
+
+    def close(self, timeout: float = 10.0) -> None:
+        """Stops the JVM and every worker it started, and waits for the JVM to exit (killing it after
+        ``timeout`` seconds). Idempotent."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+        for job in list(self._jobs):
+            job.close()
+        try:
+            self._client.shutdown()
+        except Exception:
+            pass
+        process = self._process
+        try:
+            if process.stdin is not None:
+                process.stdin.close()
+        except OSError:
+            pass
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
+
+    def __enter__(self) -> "Gateway":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else "open"
+        return "<pyworkers Gateway pid=%d port=%d %s>" % (self.pid, self._launched.port, state)
+
+
+def _default_includes() -> List[str]:
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    if path:
+        return [os.path.dirname(os.path.abspath(path))]
+    return []
+
+
+def connect(java: Optional[str] = None, jvm_options: Sequence[str] = (), jar: Optional[str] = None,
+            python: Optional[str] = None, start_timeout: float = 60.0) -> Gateway:
+    """Starts a gateway JVM and connects to it.
+
+    ``java``: the java executable (default ``$JAVA_HOME/bin/java``, else ``java`` on PATH; Java 17 or newer).
+    ``jvm_options``: extra JVM flags, such as ``["-Xmx2g"]``. ``jar``: the pyworkers jar (default
+    ``$PYWORKERS_JAR``, else the one the wheel ships). ``python``: the workers' interpreter (default this one).
+    """
+    if isinstance(jvm_options, str):
+        raise TypeError("jvm_options must be a list of flags, not the string %r" % (jvm_options,))
+    launched = _launch.launch(java, jar, list(jvm_options), start_timeout)
+    return Gateway(launched, python or sys.executable)
