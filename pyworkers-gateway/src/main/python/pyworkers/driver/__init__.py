@@ -10,7 +10,7 @@
 needs py4j and cloudpickle; the workers need neither py4j nor the driver (they run the jar's bundled runtime).
 """
 from .errors import (DriverError, GatewayDiedError, GatewayStartError, JavaError, JobCancelledError,
-                     PythonTaskError, WorkerCrashedError)
+                     PythonTaskError, RunFileError, WorkerCrashedError)
 from .gateway import Gateway, connect
 
 __all__ = [
@@ -23,4 +23,5 @@ __all__ = [
     "PythonTaskError",
     "WorkerCrashedError",
     "JobCancelledError",
+    "RunFileError",
 ]

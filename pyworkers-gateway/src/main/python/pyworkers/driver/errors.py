@@ -11,6 +11,7 @@ __all__ = [
     "PythonTaskError",
     "WorkerCrashedError",
     "JobCancelledError",
+    "RunFileError",
 ]
 
 
@@ -67,3 +68,13 @@ class WorkerCrashedError(DriverError):
 
 class JobCancelledError(DriverError):
     """The JVM cancelled the job: the gateway is closing, or a task was cancelled."""
+
+
+class RunFileError(DriverError):
+    """``run_file`` failed: ``exit_code`` is the code ``pyworkers run`` would exit with (README's table: 1 the
+    function raised, 2 bad arguments, 3 a malformed input record, 4 a worker crashed, 5 an internal error, 6 a task
+    timeout, 130 interrupted), and the message is the command's."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code

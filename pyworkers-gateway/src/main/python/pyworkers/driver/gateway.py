@@ -187,6 +187,20 @@ class Gateway:
         return _map.run(self, f, iterable, partitions, chunk_size, python or self._python,
                         list(includes) if includes is not None else _default_includes())
 
+    def run_file(self, f, input, output, workers: int = 2, pandas: bool = False, **options):
+        """What ``pyworkers run`` does, in this gateway's JVM: ``f`` (a function, or ``"FILE.py:FUNC"``) over every
+        record of the file ``input``, written to ``output`` in input order, atomically, by ``workers`` workers.
+        ``pandas=True`` is ``--pandas`` (``f`` gets and returns DataFrames). Other keyword arguments are the
+        command's options with ``_`` for ``-``: ``format="csv"``, ``allow_nan=True``, ``task_timeout="30s"``,
+        ``schema=...``, ``progress=True`` (default off). Returns a ``RunResult`` (records, summary line); a
+        failure raises ``RunFileError`` with the command's exit code and message. Ctrl-C cancels the run."""
+        from . import _files
+
+        self._check_open()
+        if isinstance(workers, bool) or not isinstance(workers, int):
+            raise TypeError("workers must be an int, got %r" % (workers,))
+        return _files.run(self, f, input, output, workers, pandas, options)
+
     # -- lifetime ------------------------------------------------------------------------------------------------
 
     def close(self, timeout: float = 10.0) -> None:

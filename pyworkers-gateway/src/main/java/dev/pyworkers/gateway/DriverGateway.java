@@ -4,6 +4,7 @@ import dev.pyworkers.WorkerConfig;
 import dev.pyworkers.WorkerRegistry;
 import dev.pyworkers.gateway.internal.map.MapSession;
 import dev.pyworkers.gateway.internal.py4j.AuthenticatingServer;
+import dev.pyworkers.gateway.spi.FileJobs;
 import dev.pyworkers.spi.OneShotSocket;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -12,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -90,6 +92,20 @@ public final class DriverGateway implements AutoCloseable {
     t.setDaemon(true);
     t.start();
     return new MapJob(socket.path(), socket.secretHex(), session);
+  }
+
+  /**
+   * Starts {@code pyworkers run} with {@code args} (its options, as on the command line) in this JVM, through the
+   * CLI's {@link FileJobs}; the run has a worker registry of its own, as the command has.
+   */
+  public FileJobs.FileJob runFile(List<String> args) {
+    synchronized (this) {
+      if (closed) throw new IllegalStateException("the gateway is closed");
+    }
+    FileJobs jobs = ServiceLoader.load(FileJobs.class, DriverGateway.class.getClassLoader()).findFirst()
+        .orElseThrow(() -> new IllegalStateException("this gateway's class path has no pyworkers run (no "
+            + FileJobs.class.getName() + " service); start the gateway with the CLI's jar, pyworkers.jar"));
+    return jobs.start(List.copyOf(args));
   }
 
   private synchronized WorkerRegistry registry() {
