@@ -53,9 +53,30 @@ class _Job:
 
 
 def run(gateway, f: Callable[[Any], Any], iterable: Iterable[Any], partitions: int, chunk_size: int, python: str,
-        includes: List[str]) -> Iterator[Any]:
+        includes: List[str]) -> "MapResults":
+    """``f`` over each element: chunks are pickled lists, and so are their results."""
     function = cloudpickle.dumps(MapChunks(f), protocol=PICKLE_PROTOCOL)
     source = iter(iterable)
+
+    def chunks() -> Iterator[bytes]:
+        while True:
+            chunk = list(itertools.islice(source, chunk_size))
+            if not chunk:
+                return
+            yield pickle.dumps(chunk, PICKLE_PROTOCOL)
+
+    def elements(frames: Iterator[bytearray]) -> Iterator[Any]:
+        loads = pickle.loads
+        for frame in frames:
+            yield from loads(frame)
+
+    return run_chunks(gateway, function, chunks(), partitions, chunk_size, python, includes, elements)
+
+
+def run_chunks(gateway, function: bytes, chunks: Iterator[bytes], partitions: int, chunk_size: int, python: str,
+               includes: List[str], decode: Callable[[Iterator[bytearray]], Iterator[Any]]) -> "MapResults":
+    """The job itself: ``function`` is a cloudpickled NON_UDF function answering each chunk with one chunk;
+    ``decode`` turns the result frames, in input order, into what the caller iterates over."""
     java_job = gateway.entry_point.map(partitions, python, includes)
     path = java_job.socketPath()
     secret = bytes.fromhex(java_job.secret())
@@ -70,10 +91,10 @@ def run(gateway, f: Callable[[Any], Any], iterable: Iterable[Any], partitions: i
         raise
     job = _Job(sock, java_job)
     gateway._jobs.add(job)
-    job.sender = threading.Thread(target=_send, args=(job, function, source, chunk_size), name="pyworkers-map-send",
+    job.sender = threading.Thread(target=_send, args=(job, function, chunks), name="pyworkers-map-send",
                                   daemon=True)
     job.sender.start()
-    return MapResults(_results(gateway, job, partitions, chunk_size), job)
+    return MapResults(decode(_frames(gateway, job, chunk_size)), job)
 
 
 class MapResults:
@@ -91,7 +112,9 @@ class MapResults:
         return next(self._results)
 
     def close(self) -> None:
-        self._results.close()
+        close = getattr(self._results, "close", None)
+        if close is not None:
+            close()
         self._job.close()
 
     def __enter__(self) -> "MapResults":
@@ -107,15 +130,11 @@ class MapResults:
             pass
 
 
-def _send(job: _Job, function: bytes, source: Iterator[Any], chunk_size: int) -> None:
+def _send(job: _Job, function: bytes, chunks: Iterator[bytes]) -> None:
     sock = job.sock
     try:
         sock.sendall(_I32.pack(len(function)) + function)
-        while True:
-            chunk = list(itertools.islice(source, chunk_size))
-            if not chunk:
-                break
-            body = pickle.dumps(chunk, PICKLE_PROTOCOL)
+        for body in chunks:
             sock.sendall(_I32.pack(len(body)))
             sock.sendall(body)
         sock.sendall(_I32.pack(END))
@@ -127,14 +146,13 @@ def _send(job: _Job, function: bytes, source: Iterator[Any], chunk_size: int) ->
             pass
 
 
-def _results(gateway, job: _Job, partitions: int, chunk_size: int) -> Iterator[Any]:
+def _frames(gateway, job: _Job, chunk_size: int) -> Iterator[bytearray]:
     sock = job.sock
-    loads = pickle.loads
     try:
         while True:
             n = _read_i32(sock, job, gateway)
             if n >= 0:
-                yield from loads(_read_exact(sock, n, job, gateway))
+                yield _read_exact(sock, n, job, gateway)
             elif n == END:
                 return
             elif n == ERROR:

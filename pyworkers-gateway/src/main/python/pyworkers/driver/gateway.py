@@ -187,6 +187,23 @@ class Gateway:
         return _map.run(self, f, iterable, partitions, chunk_size, python or self._python,
                         list(includes) if includes is not None else _default_includes())
 
+    def map_in_pandas(self, f: Callable[[Any], Any], frame, partitions: int = 2, chunk_rows: int = 10_000,
+                      python: Optional[str] = None, includes: Optional[Sequence[str]] = None):
+        """``f`` over slices of ``frame`` (a pandas DataFrame or a pyarrow Table) of up to ``chunk_rows`` rows, in
+        ``partitions`` workers; ``f`` gets each slice as the same kind of frame and returns one with any number of
+        rows, as the CLI's ``--pandas`` FUNC does. Returns the results concatenated in input order, as a DataFrame
+        for a DataFrame (default index) or a Table for a Table. The slices travel as Arrow IPC streams. Needs
+        pyarrow and pandas here and in the workers. Errors are those of :meth:`map`."""
+        from . import _frames
+
+        self._check_open()
+        if isinstance(chunk_rows, bool) or not isinstance(chunk_rows, int) or chunk_rows < 1:
+            raise ValueError("chunk_rows must be a positive int, got %r" % (chunk_rows,))
+        if isinstance(partitions, bool) or not isinstance(partitions, int) or not 1 <= partitions <= 1024:
+            raise ValueError("partitions must be an int from 1 to 1024, got %r" % (partitions,))
+        return _frames.run(self, f, frame, partitions, chunk_rows, python or self._python,
+                           list(includes) if includes is not None else _default_includes())
+
     def run_file(self, f, input, output, workers: int = 2, pandas: bool = False, **options):
         """What ``pyworkers run`` does, in this gateway's JVM: ``f`` (a function, or ``"FILE.py:FUNC"``) over every
         record of the file ``input``, written to ``output`` in input order, atomically, by ``workers`` workers.
