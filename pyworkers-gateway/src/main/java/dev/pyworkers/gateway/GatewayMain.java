@@ -26,10 +26,14 @@ public final class GatewayMain {
   public static final String INFO_FILE = "gateway.info";
   private static final Pattern TOKEN = Pattern.compile("[0-9a-f]{32,128}");
   private static final int AUTH_TIMEOUT_MILLIS = 10_000;
+  private static final String LOG_LEVEL = "org.slf4j.simpleLogger.defaultLogLevel";
 
   private GatewayMain() {}
 
   public static void main(String[] args) {
+    // The JVM's stderr is the driver's: warnings (a rejected token, a stalled worker) only, unless the caller asks
+    // for more with -Dorg.slf4j.simpleLogger.defaultLogLevel=info in jvm_options. Set before the first logger.
+    if (System.getProperty(LOG_LEVEL) == null) System.setProperty(LOG_LEVEL, "warn");
     int code;
     try {
       code = run(args, System.in);
