@@ -12,8 +12,8 @@ workers import :mod:`pyworkers.context`.
 Importing this package never exits and imports nothing: it is imported first by the entry modules on every
 interpreter, also one too old to run them, so it must stay parseable by every Python from 2.7 on (no f-strings, no
 annotations, no keyword-only arguments). The driver's ``connect`` is reached lazily, through the module
-``__getattr__`` below, so that workers never import py4j or cloudpickle through it; in a worker, where the driver is
-not importable (the bundle wins over an installed copy), ``pyworkers.connect`` raises an ImportError saying so.
+``__getattr__`` below, so that workers never import py4j or cloudpickle through it; where the driver is missing
+(a bundle without the gateway's jar), ``pyworkers.connect`` raises an ImportError saying so.
 """
 
 __all__ = ["__version__"]

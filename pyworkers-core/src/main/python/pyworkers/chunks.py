@@ -19,6 +19,9 @@ PICKLE_PROTOCOL = 5
 class MapChunks:
     """``f`` applied to each element of each chunk; a chunk in, a chunk out."""
 
+    #: Read by the NON_UDF handler: each result chunk is flushed to the JVM as soon as it is written.
+    flush_each_record = True
+
     def __init__(self, f: Callable[[Any], Any]) -> None:
         self.f = f
 
@@ -38,6 +41,8 @@ class MapFrameChunks:
     ``f`` gets it as a pandas DataFrame (or, with ``arrow=True``, a ``pyarrow.Table``) and returns a DataFrame (or
     Table) with any number of rows, which goes back as an IPC stream. pyarrow (and pandas) are imported on the first
     chunk, with an install hint when missing."""
+
+    flush_each_record = True
 
     def __init__(self, f: Callable[[Any], Any], arrow: bool) -> None:
         self.f = f

@@ -54,6 +54,16 @@ class NonUdfHandler:
         ]
         function = compose_non_udf(chain)
         index = task.partition_index
+        write = task.out.write
+        if any(getattr(f, "flush_each_record", False) for f in chain):
+            # A function that answers each input record with one large record (the driver's map chunks) asks for
+            # each answer to go out at once: otherwise a slow function's results would wait in the buffer until it
+            # fills or the input runs dry (docs/protocol.md 9.2).
+            out = task.out
+
+            def write(data: bytes) -> None:
+                out.write(data)
+                out.flush()
 
         def body() -> None:
             records = read_records(task.inp, command.input_serializer)
@@ -68,7 +78,7 @@ class NonUdfHandler:
                 except TypeError:
                     raise TypeError("the NON_UDF function returned %s, which is not iterable; it must return an "
                                     "iterable of records" % type(output).__name__) from None
-                write_records(task.out.write, iterator, command.output_serializer, command.output_batch_size)
+                write_records(write, iterator, command.output_serializer, command.output_batch_size)
             finally:
                 close = getattr(output, "close", None)
                 if close is not None:
