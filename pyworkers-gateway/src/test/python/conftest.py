@@ -23,6 +23,31 @@ _PRIVATE_TMP = tempfile.mkdtemp(prefix="pyw-tests-")
 os.environ["TMPDIR"] = _PRIVATE_TMP
 tempfile.tempdir = None
 JAVA_TMP = "/tmp"
+# fns.py's functions note each worker's pid here (the workers inherit the environment through the JVM).
+PIDS_DIR = os.path.join(_PRIVATE_TMP, "worker-pids")
+os.mkdir(PIDS_DIR)
+os.environ["PYW_TEST_PIDS"] = PIDS_DIR
+
+
+class NotedWorkers:
+    """The workers fns.py's functions ran on from now on."""
+
+    def __init__(self):
+        for name in os.listdir(PIDS_DIR):
+            os.unlink(os.path.join(PIDS_DIR, name))
+
+    def pids(self):
+        result = {}
+        for name in os.listdir(PIDS_DIR):
+            if not name.isdigit():
+                continue
+            with open(os.path.join(PIDS_DIR, name)) as f:
+                result[int(name)] = int(f.read())
+        return result
+
+    def raiser(self):
+        with open(os.path.join(PIDS_DIR, "raiser")) as f:
+            return int(f.read())
 DRIVER_PREFIXES = ("pyworkers-driver-", "pyworkers-runfile-", "pyw-data-")
 
 
@@ -206,6 +231,11 @@ def tracked():
 @pytest.fixture
 def gw(tracked):
     return tracked.gw
+
+
+@pytest.fixture
+def noted():
+    return NotedWorkers()
 
 
 @pytest.fixture
