@@ -113,12 +113,9 @@ def _still_works_and_failed_workers_gone(gw, noted, keep=()):
     assert list(gw.map(square, range(5))) == [0, 1, 4, 9, 16]
 
 
-def test_keyboard_interrupt_while_reading(gw):
+def test_keyboard_interrupt_while_reading(gw, noted):
     results = gw.map(slow, range(100_000), partitions=2, chunk_size=10)
-    assert next(results) == 0
-    workers = workers_of(gw)
-    assert workers
-    timer = threading.Timer(0.3, _thread.interrupt_main)
+    timer = threading.Timer(0.5, _thread.interrupt_main)
     timer.start()
     try:
         with pytest.raises(KeyboardInterrupt):
@@ -126,5 +123,30 @@ def test_keyboard_interrupt_while_reading(gw):
                 pass
     finally:
         timer.cancel()
-    wait_gone(workers, 2, "a worker of the interrupted map job")
+    interrupted = time.monotonic()
+    workers = noted.pids()
+    assert workers, "the function never ran before the interrupt"
+    wait_gone(workers, 2 - (time.monotonic() - interrupted), "a worker of the interrupted map job")
     assert list(gw.map(square, range(5))) == [0, 1, 4, 9, 16]
+
+
+def test_first_results_arrive_while_a_slow_function_runs(shared):
+    """Results stream back as they are made: with a slow function and small results, the first chunk's results
+    must not wait until a worker's output buffer fills (thousands of chunks later)."""
+    results = shared.map(slow, range(20_000), partitions=2, chunk_size=10)
+    got = []
+    finished = threading.Event()
+
+    def read_one():
+        got.append(next(results))
+        finished.set()
+
+    t = threading.Thread(target=read_one, daemon=True)
+    t.start()
+    try:
+        assert finished.wait(5), ("GAP: no result 5 s into a map whose first chunk takes 0.5 s: the worker's "
+                                   "results of a slow function sit in its output buffer until it fills")
+        assert got == [0]
+    finally:
+        results.close()
+        t.join(10)
