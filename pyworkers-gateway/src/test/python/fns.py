@@ -12,8 +12,9 @@ def _note_pid():
         if not os.path.exists(path):
             with open("/proc/self/stat") as f:
                 text = f.read()
-            with open(path, "w") as f:
+            with open(path + ".tmp", "w") as f:  # written whole, then renamed: a reader never sees it half-made
                 f.write(text[text.rindex(")") + 2:].split()[19])
+            os.replace(path + ".tmp", path)
 
 
 def square(x):
@@ -45,3 +46,18 @@ def slow(x):
 
 def worker_pid(x):
     return os.getpid()
+
+
+def double_n(record):
+    return {"n": record["n"] * 2, "s": record["s"].upper()}
+
+
+def add_total(frame):
+    frame = frame.copy()
+    frame["total"] = frame["a"] + frame["b"]
+    return frame[frame["a"] % 3 != 0]
+
+
+def arrow_upper(table):
+    import pyarrow.compute as pc
+    return table.append_column("u", pc.utf8_upper(table.column("s")))

@@ -152,3 +152,19 @@ def test_first_results_arrive_while_a_slow_function_runs(shared):
     finally:
         results.close()
         t.join(10)
+
+
+def test_function_from_a_module_importing_the_driver(shared):
+    """A function defined in a module that imports pyworkers.driver (this test module), pickled by reference, as
+    cloudpickle does for importable modules: the workers must be able to import that module."""
+    results = shared.map(_plus_one_here, range(3), partitions=1)
+    try:
+        got = list(results)
+    except PythonTaskError as e:
+        pytest.fail("GAP: a function from a module that imports pyworkers.driver cannot run in the workers, whose "
+                    "bundled pyworkers package has no driver: %s" % str(e).splitlines()[0][:300])
+    assert got == [1, 2, 3]
+
+
+def _plus_one_here(x):
+    return x + 1
