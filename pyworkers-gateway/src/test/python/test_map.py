@@ -117,14 +117,24 @@ def test_keyboard_interrupt_while_reading(gw, noted):
     results = gw.map(slow, range(100_000), partitions=2, chunk_size=10)
     # a real SIGINT at the main thread, as Ctrl-C is: _thread.interrupt_main() only sets a flag, which a read
     # blocked in recv() never sees
-    timer = threading.Timer(0.5, signal.pthread_kill, (threading.main_thread().ident, signal.SIGINT))
+    stop = threading.Event()
+
+    def interrupt_once_running():
+        deadline = time.monotonic() + 20
+        while len(noted.pids()) < 2 and time.monotonic() < deadline and not stop.is_set():
+            time.sleep(0.02)
+        if not stop.is_set():
+            signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
+
+    timer = threading.Thread(target=interrupt_once_running, daemon=True)
     timer.start()
     try:
         with pytest.raises(KeyboardInterrupt):
             for _ in results:
                 pass
     finally:
-        timer.cancel()
+        stop.set()
+        timer.join(25)
     interrupted = time.monotonic()
     workers = noted.pids()
     assert workers, "the function never ran before the interrupt"
