@@ -150,7 +150,10 @@ def test_first_results_arrive_while_a_slow_function_runs(shared):
     finished = threading.Event()
 
     def read_one():
-        got.append(next(results))
+        try:
+            got.append(next(results))
+        except Exception as e:  # the results closed under it, below
+            got.append(e)
         finished.set()
 
     t = threading.Thread(target=read_one, daemon=True)
