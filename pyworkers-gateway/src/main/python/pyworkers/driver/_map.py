@@ -112,10 +112,15 @@ class MapResults:
         return next(self._results)
 
     def close(self) -> None:
+        # The job first: closing the socket ends a read blocked in another thread, and the generator cannot be
+        # closed while that thread is inside it ("generator already executing").
+        self._job.close()
         close = getattr(self._results, "close", None)
         if close is not None:
-            close()
-        self._job.close()
+            try:
+                close()
+            except ValueError:
+                pass  # another thread is inside the generator; it ends with the socket
 
     def __enter__(self) -> "MapResults":
         return self

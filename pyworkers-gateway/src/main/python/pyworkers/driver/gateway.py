@@ -72,7 +72,7 @@ class _WatchedJavaClient(JavaClient):
     def send_command(self, command, retry=True, binary=False):
         try:
             return super().send_command(command, retry, binary)
-        except Py4JNetworkError as e:
+        except (Py4JNetworkError, OSError) as e:  # Py4J's retry can raise the reconnect's own socket error
             raise _died_or(self.pyworkers_process, e) from e
 
 

@@ -11,6 +11,7 @@ import dev.pyworkers.WorkerCrashedException;
 import dev.pyworkers.WorkerRegistry;
 import dev.pyworkers.spi.OneShotSocket;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.List;
@@ -47,6 +48,8 @@ public final class MapSession implements Runnable {
   private final AtomicReferenceArray<TaskResults<?>> results;
   private final Object lock = new Object();
   private volatile SocketChannel channel;
+  /** Set once the job's last frame (the end marker or an error report) is being written: the driver may close. */
+  private volatile boolean answered;
   // guarded by lock
   private long chunksIn;
   private boolean inputEnded;
@@ -141,12 +144,32 @@ public final class MapSession implements Runnable {
         inputEnded = true;
         lock.notifyAll();
       }
+      awaitDriverEnd(ch);
     } catch (IOException | RuntimeException e) {
       inputFailed(e.getMessage() == null ? e.toString() : e.getMessage());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       inputFailed("interrupted while reading the driver's input");
     }
+  }
+
+  /**
+   * After the input's end the driver sends nothing more, and the writer may wait a long time on a busy worker before
+   * its next write would fail: this read notices the driver going away (results closed, Ctrl-C, killed) at once, so
+   * that the job is cancelled and its workers are killed then. It returns when the session closes the channel.
+   */
+  private void awaitDriverEnd(SocketChannel ch) throws IOException {
+    ByteBuffer one = ByteBuffer.allocate(1);
+    int n;
+    try {
+      n = ch.read(one);
+    } catch (IOException e) {
+      if (answered || cancelled.get() || !ch.isOpen()) return;
+      throw e;
+    }
+    if (answered || cancelled.get()) return;
+    throw new IOException(n < 0 ? "the driver closed the data socket before the job's last result"
+        : "the driver sent data after the end of its input");
   }
 
   /** Something on the JVM's side failed: the session thread tells the driver, then closes everything. */
@@ -202,6 +225,7 @@ public final class MapSession implements Runnable {
           throw new IllegalStateException("partition " + p + " returned more result chunks than it was sent");
         }
       }
+      answered = true;
       Frames.writeMarker(ch, Frames.END);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -224,6 +248,7 @@ public final class MapSession implements Runnable {
 
   private void report(SocketChannel ch, String kind, String message, String type, String traceback, long chunk) {
     int partition = (int) (chunk % partitions);
+    answered = true;
     closeTasks();
     try {
       Frames.writeError(ch, new Frames.ErrorReport(kind, message, type, traceback, partition, chunk));

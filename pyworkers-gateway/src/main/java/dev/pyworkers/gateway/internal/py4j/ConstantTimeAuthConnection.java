@@ -47,7 +47,7 @@ final class ConstantTimeAuthConnection extends py4j.ClientServerConnection {
       ok = false;
     }
     if (!ok) {
-      shutdown(true);
+      shutdown(false); // a graceful close: a reset could discard the error reply before the peer reads it
       return;
     }
     super.waitForCommands();

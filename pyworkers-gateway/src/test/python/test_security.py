@@ -1,0 +1,62 @@
+"""Tokens and secrets: wrong ones are refused, and the real ones never show in argv or the environment."""
+import os
+import socket
+
+import pytest
+
+from pyworkers import auth
+
+from conftest import wait_for
+from fns import square
+
+
+def test_wrong_token_on_the_py4j_port_is_refused(shared):
+    with socket.create_connection(("127.0.0.1", shared._launched.port), timeout=10) as s:
+        s.sendall(b"A\nwrong\n")
+        reply = b""
+        while True:
+            data = s.recv(4096)
+            if not data:
+                break
+            reply += data
+    assert reply.startswith(b"!"), "the gateway answered a wrong token with %r, not an error" % (reply,)
+    assert shared.jvm.java.lang.Math.abs(-5) == 5
+
+
+class _WrongSecretFirst:
+    """The gateway's entry point, with one impostor connecting to each map job's data socket before the driver."""
+
+    def __init__(self, real):
+        self._real = real
+        self.refused = []
+
+    def map(self, *args):
+        job = self._real.map(*args)
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            s.connect(job.socketPath())
+            try:
+                auth.authenticate_to_jvm(s, b"\x00" * 32, os.getpid(), 5)
+            except Exception as e:
+                self.refused.append(e)
+        finally:
+            s.close()
+        return job
+
+    def __getattr__(self, name):
+        return getattr(self._real, name)
+
+
+def test_wrong_secret_on_the_data_socket_is_refused(shared, monkeypatch):
+    wrapper = _WrongSecretFirst(shared.entry_point)
+    monkeypatch.setattr(shared, "entry_point", wrapper)
+    assert list(shared.map(square, range(100), chunk_size=7)) == [x * x for x in range(100)]
+    assert len(wrapper.refused) == 1, "a wrong secret was accepted on the data socket"
+
+
+def test_token_not_in_cmdline_or_environ(shared):
+    token = shared._launched.token.encode()
+    assert len(token) >= 32
+    for name in ("cmdline", "environ"):
+        with open("/proc/%d/%s" % (shared.pid, name), "rb") as f:
+            assert token not in f.read(), "the token is in /proc/<jvm>/%s" % name
