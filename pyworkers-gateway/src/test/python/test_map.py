@@ -159,7 +159,7 @@ def test_first_results_arrive_while_a_slow_function_runs(shared):
     t = threading.Thread(target=read_one, daemon=True)
     t.start()
     try:
-        assert finished.wait(5), ("GAP: no result 5 s into a map whose first chunk takes 0.5 s: the worker's "
+        assert finished.wait(5), ("no result 5 s into a map whose first chunk takes 0.5 s: the worker's "
                                    "results of a slow function sit in its output buffer until it fills")
         assert got == [0]
     finally:
@@ -168,16 +168,17 @@ def test_first_results_arrive_while_a_slow_function_runs(shared):
 
 
 def test_function_from_a_module_importing_the_driver(shared):
-    """A function defined in a module that imports pyworkers.driver (this test module), pickled by reference, as
-    cloudpickle does for importable modules: the workers must be able to import that module."""
-    results = shared.map(_plus_one_here, range(3), partitions=1)
+    """A function defined in a module that imports pyworkers.driver (uses_driver.py), pickled by reference, as
+    cloudpickle does for importable modules: the workers import that module, and the driver with it, from the
+    jar's bundle (never from the installed wheel)."""
+    import uses_driver
+
+    results = shared.map(uses_driver.plus_one, range(3), partitions=1)
     try:
         got = list(results)
     except PythonTaskError as e:
-        pytest.fail("GAP: a function from a module that imports pyworkers.driver cannot run in the workers, whose "
-                    "bundled pyworkers package has no driver: %s" % str(e).splitlines()[0][:300])
+        pytest.fail("a function from a module that imports pyworkers.driver cannot run in the workers: %s"
+                    % str(e).splitlines()[0][:300])
     assert got == [1, 2, 3]
-
-
-def _plus_one_here(x):
-    return x + 1
+    where = list(shared.map(lambda _: __import__("uses_driver").driver_file(), [0], partitions=1))[0]
+    assert "site-packages" not in where, "a worker imported the installed driver, not the bundle's: %s" % where
