@@ -2,6 +2,8 @@ package dev.pyworkers.gateway;
 
 import dev.pyworkers.WorkerConfig;
 import dev.pyworkers.WorkerRegistry;
+import dev.pyworkers.gateway.internal.bench.BulkJob;
+import dev.pyworkers.gateway.internal.bench.BulkSource;
 import dev.pyworkers.gateway.internal.map.MapSession;
 import dev.pyworkers.gateway.internal.py4j.AuthenticatingServer;
 import dev.pyworkers.gateway.spi.FileJobs;
@@ -92,6 +94,14 @@ public final class DriverGateway implements AutoCloseable {
     t.setDaemon(true);
     t.start();
     return new MapJob(socket.path(), socket.secretHex(), session);
+  }
+
+  /**
+   * For {@code bench gateway}: a data socket on which the JVM, once the driver has connected and passed the
+   * handshake, writes {@code totalBytes} in frames of {@code frameBytes} from one reused buffer, then {@code i32 -1}.
+   */
+  public BulkJob bulk(long totalBytes, int frameBytes) throws IOException {
+    return BulkSource.start(socketParent, totalBytes, frameBytes);
   }
 
   /**
