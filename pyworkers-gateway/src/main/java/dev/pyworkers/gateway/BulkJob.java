@@ -1,9 +1,11 @@
-package dev.pyworkers.gateway.internal.bench;
+package dev.pyworkers.gateway;
 
 import java.nio.file.Path;
 
 /**
- * A {@link BulkSource} waiting for the driver: its one-shot data socket and the secret that opens it. Immutable.
+ * The bulk transfer of {@code bench gateway} ({@link DriverGateway#bulk}), waiting for the driver: its one-shot data
+ * socket and the secret that opens it. Once the driver has passed the handshake, the JVM writes the frames and
+ * {@code i32 -1} and closes the socket. Immutable.
  */
 public final class BulkJob {
   private final Path socketPath;
@@ -19,7 +21,7 @@ public final class BulkJob {
     return socketPath.toString();
   }
 
-  /** The socket's secret, lowercase hex. */
+  /** The socket's secret, lowercase hex; it travels only over the authenticated gateway connection. */
   public String secret() {
     return secretHex;
   }
