@@ -22,10 +22,11 @@ MAIN_CLASS = "dev.pyworkers.gateway.GatewayMain"
 INFO_FILE = "gateway.info"
 PROTOCOL_VERSION = 1
 #: Flags every gateway JVM gets before the caller's: Arrow Java's opening of java.nio, and a JVM that starts fast
-#: (C1 only: the gateway relays bytes and runs little Java of its own; class data sharing where the JDK has it).
+#: (class data sharing where the JDK has it). The JIT is the JVM's default, C1 then C2: C1 alone (the flag
+#: -XX:TieredStopAtLevel=1) made every Py4J call about 10 us slower and started no faster (BENCHMARKS.md, bench
+#: gateway).
 DEFAULT_JVM_OPTIONS = (
     "--add-opens=java.base/java.nio=ALL-UNNAMED",
-    "-XX:TieredStopAtLevel=1",
     "-XX:+UseSerialGC",
     "-Xshare:auto",
 )

@@ -14,7 +14,7 @@ import py4j.protocol
 from py4j.clientserver import ClientServer, JavaClient, JavaParameters, PythonParameters
 from py4j.protocol import Py4JJavaError, Py4JNetworkError
 
-from . import _launch
+from . import _convert, _launch
 from .errors import DriverError, GatewayDiedError, JavaError
 
 __all__ = ["Gateway", "connect"]
@@ -93,6 +93,11 @@ class _DriverClientServer(ClientServer):
     def _create_gateway_client(self):
         worker_deque = self._create_finalizer_worker()
         return _WatchedJavaClient(self.java_parameters, self.python_parameters, finalizer_deque=worker_deque)
+
+    def set_gateway_client(self, gateway_client):
+        super().set_gateway_client(gateway_client)
+        if gateway_client.converters:  # auto_convert: the same conversions, without their cost on plain values
+            gateway_client.converters = _convert.converters()
 
 
 class Gateway:

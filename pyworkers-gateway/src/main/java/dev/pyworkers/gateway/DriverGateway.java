@@ -2,6 +2,7 @@ package dev.pyworkers.gateway;
 
 import dev.pyworkers.WorkerConfig;
 import dev.pyworkers.WorkerRegistry;
+import dev.pyworkers.gateway.internal.bench.BulkSource;
 import dev.pyworkers.gateway.internal.map.MapSession;
 import dev.pyworkers.gateway.internal.py4j.AuthenticatingServer;
 import dev.pyworkers.gateway.spi.FileJobs;
@@ -92,6 +93,17 @@ public final class DriverGateway implements AutoCloseable {
     t.setDaemon(true);
     t.start();
     return new MapJob(socket.path(), socket.secretHex(), session);
+  }
+
+  /**
+   * For {@code bench gateway}: a data socket on which the JVM, once the driver has connected and passed the
+   * handshake, writes {@code totalBytes} in frames of {@code frameBytes} from one reused buffer, as a map job writes
+   * its result frames, then {@code i32 -1}. The driver has 15 s to connect.
+   */
+  public BulkJob bulk(long totalBytes, int frameBytes) throws IOException {
+    OneShotSocket socket = OneShotSocket.open(socketParent);
+    BulkSource.start(socket, totalBytes, frameBytes);
+    return new BulkJob(socket.path(), socket.secretHex());
   }
 
   /**

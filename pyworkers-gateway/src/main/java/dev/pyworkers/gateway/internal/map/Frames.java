@@ -10,11 +10,13 @@ import java.nio.charset.StandardCharsets;
  * Length-prefixed frames on a data socket (docs/protocol.md section 9): {@code i32 length} then that many bytes, or
  * a negative length with a meaning of its own. Reads and writes go straight to the channel, never through {@code
  * Channels.newInputStream}, whose blocking reads hold the channel's blocking lock and would stall a concurrent
- * write. One reading thread and one writing thread may use a channel at once. Stateless.
+ * write. One reading thread and one writing thread may use a channel at once. Public for {@code bench gateway}'s
+ * bulk source ({@code internal.bench.BulkSource}), which writes its frames with {@link #write} so that it times the
+ * result path of a map job. Stateless.
  */
-final class Frames {
+public final class Frames {
   /** Driver to JVM: no more input chunks. JVM to driver: every result chunk has been sent. */
-  static final int END = -1;
+  public static final int END = -1;
   /** JVM to driver: an error report follows (strings kind, message, Python type, traceback; partition; chunk). */
   static final int ERROR = -2;
 
@@ -40,13 +42,15 @@ final class Frames {
     }
   }
 
-  static void write(SocketChannel ch, byte[] body) throws IOException {
+  /** One frame: {@code i32 body.length}, then the body, in one gathering write. */
+  public static void write(SocketChannel ch, byte[] body) throws IOException {
     ByteBuffer header = ByteBuffer.allocate(4).putInt(0, body.length);
     ByteBuffer[] both = {header, ByteBuffer.wrap(body)};
     while (both[1].hasRemaining() || header.hasRemaining()) ch.write(both);
   }
 
-  static void writeMarker(SocketChannel ch, int marker) throws IOException {
+  /** A negative length with a meaning of its own, such as {@link #END}. */
+  public static void writeMarker(SocketChannel ch, int marker) throws IOException {
     ByteBuffer b = ByteBuffer.allocate(4).putInt(0, marker);
     while (b.hasRemaining()) ch.write(b);
   }

@@ -1,0 +1,42 @@
+"""Py4J's ``auto_convert`` without its cost on plain values.
+
+With ``auto_convert=True`` Py4J asks each registered input converter (Set, Map, List) about every argument that is not
+a Java object; the Map and List converters use ``inspect.getattr_static``, and for a call such as ``Math.abs(-1)`` the
+three questions cost about 35 us of the driver's CPU, more than the rest of the Python side of the call together
+(``BENCHMARKS.md``, ``bench gateway``). :class:`ScalarFastConverter` answers at once for the built-in types that none
+of Py4J's converters converts, and asks Py4J's live list (``py4j.protocol.INPUT_CONVERTER``) about everything else,
+in the list's order, so that lists, sets and dicts convert as before and converters registered later still apply.
+When a converter that is not one of Py4J's own is registered, plain values go through the list too.
+"""
+from typing import Any
+
+import py4j.protocol
+from py4j.java_collections import ListConverter, MapConverter, SetConverter
+
+# Exact types only: a subclass may add __iter__ or keys, and then goes the long way, as with Py4J.
+_PLAIN = frozenset((int, float, bool, str, bytes, bytearray, complex, type(None)))
+_PY4J_OWN = frozenset((SetConverter, MapConverter, ListConverter))
+
+
+class ScalarFastConverter:
+    """The one input converter of the driver's gateway client. Stateless; thread-safe."""
+
+    def can_convert(self, obj: Any) -> bool:
+        converters = py4j.protocol.INPUT_CONVERTER
+        if type(obj) in _PLAIN and all(type(c) in _PY4J_OWN for c in converters):
+            return False
+        for c in converters:
+            if c.can_convert(obj):
+                return True
+        return False
+
+    def convert(self, obj: Any, gateway_client) -> Any:
+        for c in py4j.protocol.INPUT_CONVERTER:
+            if c.can_convert(obj):
+                return c.convert(obj, gateway_client)
+        raise TypeError("no Py4J input converter takes %r" % (obj,))  # can_convert said one did: not reached
+
+
+def converters() -> list:
+    """What a gateway client's ``converters`` should be when ``auto_convert`` is on."""
+    return [ScalarFastConverter()]
