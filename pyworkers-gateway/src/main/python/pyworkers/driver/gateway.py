@@ -76,7 +76,8 @@ class _WatchedJavaClient(JavaClient):
             raise _died_or(self.pyworkers_process, e) from e
 
 
-def _died_or(process, error):
+def _died_or(process, error, during: str = "a call"):
+    """:class:`GatewayDiedError` when the JVM has exited (within 0.5 s), else ``error``."""
     if process is not None:
         try:
             code = process.wait(0.5)
@@ -84,9 +85,14 @@ def _died_or(process, error):
             code = None
         if code is not None:
             return GatewayDiedError(
-                "the gateway JVM (pid %d) exited with code %d in the middle of a call; its output, if any, is above. "
-                "Connect again to get a new one" % (process.pid, code))
+                "the gateway JVM (pid %d) exited with code %d in the middle of %s; its output, if any, is above. "
+                "Connect again to get a new one" % (process.pid, code, during))
     return error
+
+
+def _check_partitions(partitions) -> None:
+    if isinstance(partitions, bool) or not isinstance(partitions, int) or not 1 <= partitions <= 1024:
+        raise ValueError("partitions must be an int from 1 to 1024, got %r" % (partitions,))
 
 
 class _DriverClientServer(ClientServer):
@@ -185,8 +191,7 @@ class Gateway:
         self._check_open()
         if not callable(f):
             raise TypeError("map needs a callable first, got %r" % (f,))
-        if isinstance(partitions, bool) or not isinstance(partitions, int) or not 1 <= partitions <= 1024:
-            raise ValueError("partitions must be an int from 1 to 1024, got %r" % (partitions,))
+        _check_partitions(partitions)
         if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
             raise ValueError("chunk_size must be a positive int, got %r" % (chunk_size,))
         return _map.run(self, f, iterable, partitions, chunk_size, python or self._python,
@@ -204,8 +209,7 @@ class Gateway:
         self._check_open()
         if isinstance(chunk_rows, bool) or not isinstance(chunk_rows, int) or chunk_rows < 1:
             raise ValueError("chunk_rows must be a positive int, got %r" % (chunk_rows,))
-        if isinstance(partitions, bool) or not isinstance(partitions, int) or not 1 <= partitions <= 1024:
-            raise ValueError("partitions must be an int from 1 to 1024, got %r" % (partitions,))
+        _check_partitions(partitions)
         return _frames.run(self, f, frame, partitions, chunk_rows, python or self._python,
                            list(includes) if includes is not None else _default_includes())
 
