@@ -93,3 +93,16 @@ def test_python_runnable_on_a_java_thread(shared):
     t.join(10000)
     assert not t.isAlive()
     assert len(r.ran_on) == 1
+
+
+def test_ints_beyond_long_go_as_big_integer(shared):
+    String = shared.jvm.java.lang.String
+    for value in (2 ** 63, -(2 ** 63) - 1, 2 ** 200, -(10 ** 40)):
+        assert String.valueOf(value) == str(value)
+    # inside a list, and the limits themselves still go as long
+    assert str(shared.jvm.java.util.ArrayList([2 ** 70, 1]).toString()) == "[%d, 1]" % 2 ** 70
+    assert shared.jvm.java.lang.Long.valueOf(2 ** 63 - 1) == 2 ** 63 - 1
+    assert shared.jvm.java.lang.Long.valueOf(-(2 ** 63)) == -(2 ** 63)
+    big = shared.jvm.java.math.BigInteger("7").pow(40)
+    assert big.toString() == str(7 ** 40)
+    assert big.equals(7 ** 40)

@@ -7,21 +7,33 @@ three questions cost about 35 us of the driver's CPU, more than the rest of the 
 of Py4J's converters converts, and asks Py4J's live list (``py4j.protocol.INPUT_CONVERTER``) about everything else,
 in the list's order, so that lists, sets and dicts convert as before and converters registered later still apply.
 When a converter that is not one of Py4J's own is registered, plain values go through the list too.
+
+An ``int`` outside Java's ``long`` range, which Py4J would send as a long that the JVM cannot parse (a
+``NumberFormatException`` inside a bare ``Py4JError``), becomes a new ``java.math.BigInteger`` made from its decimal
+digits: one more round trip, for such values only.
 """
 from typing import Any
 
 import py4j.protocol
+from py4j.java_gateway import JavaClass
 from py4j.java_collections import ListConverter, MapConverter, SetConverter
 
 # Exact types only: a subclass may add __iter__ or keys, and then goes the long way, as with Py4J.
 _PLAIN = frozenset((int, float, bool, str, bytes, bytearray, complex, type(None)))
 _PY4J_OWN = frozenset((SetConverter, MapConverter, ListConverter))
+_LONG_MIN, _LONG_MAX = -(2 ** 63), 2 ** 63 - 1
+
+
+def _beyond_long(obj: Any) -> bool:
+    return type(obj) is int and not _LONG_MIN <= obj <= _LONG_MAX
 
 
 class ScalarFastConverter:
     """The one input converter of the driver's gateway client. Stateless; thread-safe."""
 
     def can_convert(self, obj: Any) -> bool:
+        if _beyond_long(obj):
+            return True
         converters = py4j.protocol.INPUT_CONVERTER
         if type(obj) in _PLAIN and all(type(c) in _PY4J_OWN for c in converters):
             return False
@@ -31,6 +43,8 @@ class ScalarFastConverter:
         return False
 
     def convert(self, obj: Any, gateway_client) -> Any:
+        if _beyond_long(obj):
+            return JavaClass("java.math.BigInteger", gateway_client)(str(obj))
         for c in py4j.protocol.INPUT_CONVERTER:
             if c.can_convert(obj):
                 return c.convert(obj, gateway_client)
