@@ -1,6 +1,7 @@
 """Tokens and secrets: wrong ones are refused, and the real ones never show in argv or the environment."""
 import os
 import socket
+import time
 
 import pytest
 
@@ -60,3 +61,29 @@ def test_token_not_in_cmdline_or_environ(shared):
     for name in ("cmdline", "environ"):
         with open("/proc/%d/%s" % (shared.pid, name), "rb") as f:
             assert token not in f.read(), "the token is in /proc/<jvm>/%s" % name
+
+
+def test_a_connection_that_sends_no_token_is_closed_and_logged(leakcheck, capfd):
+    from pyworkers.driver import connect
+
+    with connect(jvm_options=["-Dpyworkers.gateway.authTimeoutMillis=300"]) as gw:
+        with socket.create_connection(("127.0.0.1", gw._launched.port), timeout=10) as s:
+            t0 = time.monotonic()
+            data = s.recv(4096)  # nothing sent: the gateway closes it when the timer fires
+            waited = time.monotonic() - t0
+        assert data == b"", "the gateway answered a silent connection with %r" % (data,)
+        assert 0.2 < waited < 5, "the silent connection was closed after %.2f s, not about 0.3 s" % waited
+        assert gw.jvm.java.lang.Math.abs(-5) == 5  # calls still work, on connections that stay blocking
+        seen = []
+        wait_for(lambda: seen.append(capfd.readouterr().err) or "sent no token within 300 ms" in "".join(seen), 5,
+                 lambda: "no log line about the silent connection in %r" % "".join(seen))
+
+
+def test_a_bad_auth_timeout_property_stops_the_start_with_its_name(leakcheck, capfd):
+    from pyworkers.driver import GatewayStartError, connect
+
+    with pytest.raises(GatewayStartError, match="exited with code 2"):
+        connect(jvm_options=["-Dpyworkers.gateway.authTimeoutMillis=5"])
+    err = capfd.readouterr().err
+    assert "pyworkers.gateway.authTimeoutMillis must be a whole number of milliseconds from 100 to 600000, got '5'" \
+        in err, err

@@ -4,8 +4,9 @@ Run as ``python -m pyworkers.driver._bench [--json] [--repeat N] [--bulk-mb M] [
 gateway`` does, with ``PYWORKERS_JAR`` set to its own jar). Prints one line per measurement on stdout, progress on
 stderr, and with ``--json`` one JSON object as the last line:
 
-* a trivial static call (``Math.abs(-1)``, the method held) through the driver's gateway and through a plain Py4J
-  ``GatewayServer`` in its own JVM with default settings (goal: ours <= 50 us at the median and <= plain Py4J);
+* a trivial static call (``Math.abs(-1)``, the method held) through the driver's gateway, through a second one with
+  polling off (``spin_us=0``) and through a plain Py4J ``GatewayServer`` in its own JVM with default settings, in
+  blocks taken in turn (goal: ours <= 50 us at the median and <= plain Py4J);
 * bulk bytes from the JVM through a one-shot data socket (``DriverGateway.bulk``, written with the map job's frame
   writer), read with the map job's own frame reader (``_map._read_i32`` and ``_map._read_exact``), against a 10 MiB
   ``byte[]`` returned through Py4J (goal: >= 500 MB/s and >= 100x Py4J; MB here are MiB, 2**20 bytes);
@@ -31,6 +32,7 @@ from typing import Any, Callable, Dict, List
 MIB = 1024 * 1024
 CALLS = 20_000
 WARMUP_CALLS = 5_000
+CALL_BLOCKS = 20
 PY4J_BYTES = 10 * MIB
 MAP_N = 2_000_000
 MAP_CHUNK = 10_000
@@ -60,18 +62,6 @@ def _percentiles(samples_s: List[float]) -> Dict[str, float]:
     return {"p50": pick(0.50), "p90": pick(0.90), "p99": pick(0.99)}
 
 
-def time_calls(call: Callable[[], Any], n: int = CALLS, warmup: int = WARMUP_CALLS) -> Dict[str, float]:
-    for _ in range(warmup):
-        call()
-    clock = time.perf_counter
-    samples = [0.0] * n
-    for i in range(n):
-        t0 = clock()
-        call()
-        samples[i] = clock() - t0
-    return _percentiles(samples)
-
-
 def py4j_bytes_mb_s(jvm) -> float:
     """MiB/s of a 10 MiB ``byte[]`` made in the JVM and returned through Py4J (base64 in Py4J's text protocol); the
     median of 5, each timing only the call that returns the array."""
@@ -89,30 +79,65 @@ def py4j_bytes_mb_s(jvm) -> float:
     return PY4J_BYTES / MIB / statistics.median(times)
 
 
-def plain_py4j(jar: str, java: str) -> Dict[str, Any]:
+class PlainPy4J:
     """Plain Py4J, default settings: ``java -cp <jar> py4j.GatewayServer --die-on-broken-pipe 0`` (the JVM's
     defaults too, no flags; the option only makes it exit when our stdin pipe closes) and a default
-    ``JavaGateway``."""
-    from py4j.java_gateway import GatewayParameters, JavaGateway
+    ``JavaGateway``. A context manager; ``jvm`` is the gateway's view of the JVM."""
 
-    proc = subprocess.Popen([java, "-cp", jar, "py4j.GatewayServer", "--die-on-broken-pipe", "0"],
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    try:
-        line = proc.stdout.readline().decode().strip()
-        if not line.isdigit():
-            raise BenchError("py4j.GatewayServer printed %r, not its port" % (line,))
-        gw = JavaGateway(gateway_parameters=GatewayParameters(port=int(line)))
+    def __init__(self, jar: str, java: str) -> None:
+        from py4j.java_gateway import GatewayParameters, JavaGateway
+
+        self._proc = subprocess.Popen([java, "-cp", jar, "py4j.GatewayServer", "--die-on-broken-pipe", "0"],
+                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self._gw = None
         try:
-            m = gw.jvm.java.lang.Math.abs
-            if m(-1) != 1:
-                raise BenchError("plain Py4J: Math.abs(-1) was not 1")
-            call = time_calls(lambda: m(-1))
-            return {"call": call, "bytes_mb_s": py4j_bytes_mb_s(gw.jvm)}
-        finally:
-            gw.close()
-    finally:
-        proc.kill()
-        proc.wait()
+            line = self._proc.stdout.readline().decode().strip()
+            if not line.isdigit():
+                raise BenchError("py4j.GatewayServer printed %r, not its port" % (line,))
+            self._gw = JavaGateway(gateway_parameters=GatewayParameters(port=int(line)))
+            self.jvm = self._gw.jvm
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        if self._gw is not None:
+            self._gw.close()
+        self._proc.kill()
+        self._proc.wait()
+
+    def __enter__(self) -> "PlainPy4J":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+
+def interleaved_calls(calls: Dict[str, Callable[[], Any]], blocks: int = CALL_BLOCKS) -> Dict[str, Dict[str, float]]:
+    """Each of ``calls`` timed ``CALLS`` times, in ``blocks`` blocks taken in turn (after ``WARMUP_CALLS`` of each),
+    so that every one of them sees the machine's quiet and busy moments alike; percentiles over all its samples."""
+    for call in calls.values():
+        for _ in range(WARMUP_CALLS):
+            call()
+    per_block = CALLS // blocks
+    clock = time.perf_counter
+    samples: Dict[str, List[float]] = {name: [] for name in calls}
+    for _ in range(blocks):
+        for name, call in calls.items():
+            block = [0.0] * per_block
+            for i in range(per_block):
+                t0 = clock()
+                call()
+                block[i] = clock() - t0
+            samples[name].extend(block)
+    return {name: _percentiles(s) for name, s in samples.items()}
+
+
+def _math_abs(jvm, who: str) -> Callable[[], Any]:
+    m = jvm.java.lang.Math.abs
+    if m(-1) != 1:
+        raise BenchError("%s: Math.abs(-1) was not 1" % (who,))
+    return lambda: m(-1)
 
 
 def bulk(gw, total: int, frame: int) -> float:
@@ -261,16 +286,17 @@ def _main(argv=None) -> int:
 
     with connect() as gw:
         java_version = str(gw.jvm.java.lang.System.getProperty("java.version"))
-        _progress("calls: Math.abs(-1) through the gateway, %d warm-up then %d timed" % (WARMUP_CALLS, CALLS))
-        m = gw.jvm.java.lang.Math.abs
-        if m(-1) != 1:
-            raise BenchError("the gateway: Math.abs(-1) was not 1")
-        ours = time_calls(lambda: m(-1))
-        _progress("a %d MiB byte[] through the gateway's Py4J" % (PY4J_BYTES // MIB))
-        ours_bytes = py4j_bytes_mb_s(gw.jvm)
-        _progress("calls and a %d MiB byte[] through plain Py4J (py4j.GatewayServer, default settings)"
-                  % (PY4J_BYTES // MIB))
-        plain = plain_py4j(jar, java)
+        _progress("calls: Math.abs(-1) through the gateway, the gateway with spin_us=0 and plain Py4J "
+                  "(py4j.GatewayServer, default settings), %d warm-up each, then %d timed each in %d blocks taken "
+                  "in turn" % (WARMUP_CALLS, CALLS, CALL_BLOCKS))
+        with connect(spin_us=0) as still, PlainPy4J(jar, java) as plain_gw:
+            timed = interleaved_calls({"ours": _math_abs(gw.jvm, "the gateway"),
+                                       "no_spin": _math_abs(still.jvm, "the gateway with spin_us=0"),
+                                       "plain": _math_abs(plain_gw.jvm, "plain Py4J")})
+            _progress("a %d MiB byte[] through the gateway's Py4J and through plain Py4J" % (PY4J_BYTES // MIB))
+            ours_bytes = py4j_bytes_mb_s(gw.jvm)
+            plain_bytes = py4j_bytes_mb_s(plain_gw.jvm)
+        ours, no_spin, plain = timed["ours"], timed["no_spin"], timed["plain"]
 
         _progress("bulk: %d MiB from the JVM over the data socket, frames of 1, 4, 16 MiB" % args.bulk_mb)
         total = args.bulk_mb * MIB
@@ -288,18 +314,20 @@ def _main(argv=None) -> int:
     cold_ms = statistics.median(cold)
     bulk_ratio = bulk_mb_s / ours_bytes
     map_ratio = mp["ours_s"] / mp["pool_s"]
-    call_goal = ours["p50"] <= CALL_GOAL_US and ours["p50"] <= plain["call"]["p50"]
+    call_goal = ours["p50"] <= CALL_GOAL_US and ours["p50"] <= plain["p50"]
     bulk_goal = bulk_mb_s >= BULK_GOAL_MB_S and bulk_ratio >= BULK_GOAL_RATIO
 
     say("call Math.abs(-1), gateway     p50 %6.1f us  p90 %6.1f us  p99 %6.1f us  (goal p50 <= %.0f us and <= plain "
         "Py4J: %s)" % (ours["p50"], ours["p90"], ours["p99"], CALL_GOAL_US, "met" if call_goal else "MISSED"))
+    say("call Math.abs(-1), spin_us=0   p50 %6.1f us  p90 %6.1f us  p99 %6.1f us  (the gateway without polling)"
+        % (no_spin["p50"], no_spin["p90"], no_spin["p99"]))
     say("call Math.abs(-1), plain Py4J  p50 %6.1f us  p90 %6.1f us  p99 %6.1f us"
-        % (plain["call"]["p50"], plain["call"]["p90"], plain["call"]["p99"]))
+        % (plain["p50"], plain["p90"], plain["p99"]))
     say("bulk data socket, %d MiB in %d MiB frames: %.0f MiB/s (frames of 1 MiB: %.0f, 4 MiB: %.0f, 16 MiB: %.0f)"
         % (args.bulk_mb, args.frame_mb, bulk_mb_s, by_frame[1], by_frame[4], by_frame[16]))
     say("byte[] of %d MiB through the gateway's Py4J: %.1f MiB/s (plain Py4J: %.1f); bulk / Py4J = %.0fx  "
         "(goal >= %.0f MiB/s and >= %.0fx: %s)"
-        % (PY4J_BYTES // MIB, ours_bytes, plain["bytes_mb_s"], bulk_ratio, BULK_GOAL_MB_S, BULK_GOAL_RATIO,
+        % (PY4J_BYTES // MIB, ours_bytes, plain_bytes, bulk_ratio, BULK_GOAL_MB_S, BULK_GOAL_RATIO,
            "met" if bulk_goal else "MISSED"))
     say("cold start connect() to first call: median %.0f ms of %d  (goal <= %.0f ms: %s)"
         % (cold_ms, args.repeat, COLD_GOAL_MS, "met" if cold_ms <= COLD_GOAL_MS else "MISSED"))
@@ -316,15 +344,17 @@ def _main(argv=None) -> int:
             "java_version": java_version,
             "repeat": args.repeat,
             "call_p50_us": r(ours["p50"]), "call_p90_us": r(ours["p90"]), "call_p99_us": r(ours["p99"]),
-            "py4j_default_call_p50_us": r(plain["call"]["p50"]),
-            "py4j_default_call_p90_us": r(plain["call"]["p90"]),
-            "py4j_default_call_p99_us": r(plain["call"]["p99"]),
+            "call_no_spin_p50_us": r(no_spin["p50"]), "call_no_spin_p90_us": r(no_spin["p90"]),
+            "call_no_spin_p99_us": r(no_spin["p99"]),
+            "py4j_default_call_p50_us": r(plain["p50"]),
+            "py4j_default_call_p90_us": r(plain["p90"]),
+            "py4j_default_call_p99_us": r(plain["p99"]),
             "call_goal_met": call_goal,
             "bulk_mb": args.bulk_mb, "bulk_frame_mb": args.frame_mb,
             "bulk_mb_s": r(bulk_mb_s, 0),
             "bulk_mb_s_by_frame_mb": {str(k): r(v, 0) for k, v in by_frame.items()},
             "py4j_bytes_mb_s": r(ours_bytes),
-            "py4j_default_bytes_mb_s": r(plain["bytes_mb_s"]),
+            "py4j_default_bytes_mb_s": r(plain_bytes),
             "bulk_vs_py4j_bytes": r(bulk_ratio),
             "bulk_goal_met": bulk_goal,
             "cold_start_ms": r(cold_ms, 0),

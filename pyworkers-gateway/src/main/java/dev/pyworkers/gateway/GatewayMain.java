@@ -25,7 +25,9 @@ public final class GatewayMain {
   /** Name of the file the driver waits for. */
   public static final String INFO_FILE = "gateway.info";
   private static final Pattern TOKEN = Pattern.compile("[0-9a-f]{32,128}");
-  private static final int AUTH_TIMEOUT_MILLIS = 10_000;
+  /** System property: milliseconds a new Py4J connection has to send the token, 100 to 600000 (default 10000). */
+  public static final String AUTH_TIMEOUT_PROPERTY = "pyworkers.gateway.authTimeoutMillis";
+  private static final int DEFAULT_AUTH_TIMEOUT_MILLIS = 10_000;
   private static final String LOG_LEVEL = "org.slf4j.simpleLogger.defaultLogLevel";
 
   private GatewayMain() {}
@@ -44,6 +46,22 @@ public final class GatewayMain {
     System.exit(code);
   }
 
+  static int authTimeoutMillis(String value) {
+    if (value == null) return DEFAULT_AUTH_TIMEOUT_MILLIS;
+    int millis;
+    try {
+      millis = Integer.parseInt(value.trim());
+    } catch (NumberFormatException e) {
+      millis = -1;
+    }
+    if (millis < 100 || millis > 600_000) {
+      throw new IllegalArgumentException("-D" + AUTH_TIMEOUT_PROPERTY + " must be a whole number of milliseconds"
+          + " from 100 to 600000, got '" + value + "'; leave it out for the default, "
+          + DEFAULT_AUTH_TIMEOUT_MILLIS);
+    }
+    return millis;
+  }
+
   static int run(String[] args, InputStream stdin) throws IOException {
     if (args.length != 2 || !args[0].equals("--info-folder")) {
       System.err.println("pyworkers-gateway: usage: GatewayMain --info-folder DIR (the Python driver starts it;"
@@ -58,9 +76,16 @@ public final class GatewayMain {
           + " lowercase hex digits; got " + (token == null ? "end of input" : token.length() + " characters"));
       return 2;
     }
+    int authTimeoutMillis;
+    try {
+      authTimeoutMillis = authTimeoutMillis(System.getProperty(AUTH_TIMEOUT_PROPERTY));
+    } catch (IllegalArgumentException e) {
+      System.err.println("pyworkers-gateway: " + e.getMessage());
+      return 2;
+    }
     DriverGateway gateway = new DriverGateway(WorkerConfig.defaults(),
         Path.of(System.getProperty("java.io.tmpdir")));
-    AuthenticatingServer server = AuthenticatingServer.start(gateway, token, AUTH_TIMEOUT_MILLIS);
+    AuthenticatingServer server = AuthenticatingServer.start(gateway, token, authTimeoutMillis);
     gateway.attach(server);
     Runtime.getRuntime().addShutdownHook(new Thread(gateway::close, "pyworkers-gateway-shutdown"));
     String info = "pyworkers-gateway " + DriverGateway.PROTOCOL_VERSION + "\nport=" + server.getListeningPort()

@@ -62,4 +62,17 @@ class GatewayMainTest {
         .isInstanceOf(IOException.class)
         .hasMessageContaining("symbolic link");
   }
+
+  @Test
+  void theAuthTimeoutPropertyIsCheckedAndNamedInTheError() {
+    assertThat(GatewayMain.authTimeoutMillis(null)).isEqualTo(10_000);
+    assertThat(GatewayMain.authTimeoutMillis("250")).isEqualTo(250);
+    for (String bad : new String[] {"99", "600001", "ten", "", "1.5"}) {
+      assertThatThrownBy(() -> GatewayMain.authTimeoutMillis(bad))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining(GatewayMain.AUTH_TIMEOUT_PROPERTY)
+          .hasMessageContaining("'" + bad + "'")
+          .hasMessageContaining("100 to 600000");
+    }
+  }
 }
