@@ -91,9 +91,10 @@ def test_spin_us_is_checked_before_any_jvm_starts(bad, leakcheck):
         connect(spin_us=bad)
 
 
-@pytest.mark.parametrize("spin_us", [0, 50, 2000])
-def test_gateway_calls_and_callbacks_with_each_spin(spin_us, leakcheck):
-    with connect(spin_us=spin_us) as gw:
+@pytest.mark.parametrize("spin_us,jvm_spin", [(0, "0"), (50, None), (0, "50"), (2000, "2000")])
+def test_gateway_calls_and_callbacks_with_each_spin(spin_us, jvm_spin, leakcheck):
+    options = [] if jvm_spin is None else ["-Dpyworkers.gateway.spinMicros=" + jvm_spin]
+    with connect(spin_us=spin_us, jvm_options=options) as gw:
         jvm = gw.jvm
         assert jvm.java.lang.Math.abs(-5) == 5
         # a 2 MiB byte[]: one answer line of 2.8 MB of Base64, many reads
@@ -113,3 +114,31 @@ def test_gateway_calls_and_callbacks_with_each_spin(spin_us, leakcheck):
         from pyworkers.driver._linereader import PollingLineReader as R
         conn = gw.py4j._gateway_client.get_thread_connection()
         assert isinstance(conn.stream, R) == (spin_us > 0)
+
+
+def test_a_poll_without_answer_backs_off_and_an_answer_resets_it():
+    from pyworkers.driver._linereader import MAX_BACKOFF_READS
+
+    a, b = socket.socketpair()
+    try:
+        reader = PollingLineReader(b, 1e-3)
+
+        skips = []
+        for i in range(12):
+            # each line comes 10 ms after the read starts: ten windows, so every poll finds nothing
+            t = threading.Thread(target=lambda i=i: (threading.Event().wait(0.01), a.sendall(b"late %d\n" % i)))
+            t.start()
+            assert reader.readline() == b"late %d\n" % i
+            t.join(5)
+            skips.append(reader._skip)
+        # failed polls: skip 1, 2, 4, ... reads; a skipped read does not poll and leaves the counter going down
+        assert max(skips) <= MAX_BACKOFF_READS
+        assert skips == [1, 0, 2, 1, 0, 4, 3, 2, 1, 0, 8, 7]
+        a.sendall(b"ready\n")  # there before the read: the poll succeeds at once and the backoff starts over
+        while reader._skip:
+            reader._skip -= 1
+        assert reader.readline() == b"ready\n"
+        assert reader._backoff == 1
+    finally:
+        a.close()
+        b.close()

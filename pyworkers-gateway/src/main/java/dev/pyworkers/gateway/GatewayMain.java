@@ -28,6 +28,9 @@ public final class GatewayMain {
   /** System property: milliseconds a new Py4J connection has to send the token, 100 to 600000 (default 10000). */
   public static final String AUTH_TIMEOUT_PROPERTY = "pyworkers.gateway.authTimeoutMillis";
   private static final int DEFAULT_AUTH_TIMEOUT_MILLIS = 10_000;
+  /** System property: microseconds a connection thread polls for the next command before it blocks, 0 to 10000. */
+  public static final String SPIN_PROPERTY = "pyworkers.gateway.spinMicros";
+  private static final int DEFAULT_SPIN_MICROS = 50;
   private static final String LOG_LEVEL = "org.slf4j.simpleLogger.defaultLogLevel";
 
   private GatewayMain() {}
@@ -47,19 +50,26 @@ public final class GatewayMain {
   }
 
   static int authTimeoutMillis(String value) {
-    if (value == null) return DEFAULT_AUTH_TIMEOUT_MILLIS;
-    int millis;
+    return intProperty(AUTH_TIMEOUT_PROPERTY, value, 100, 600_000, DEFAULT_AUTH_TIMEOUT_MILLIS, "milliseconds");
+  }
+
+  static int spinMicros(String value) {
+    return intProperty(SPIN_PROPERTY, value, 0, 10_000, DEFAULT_SPIN_MICROS, "microseconds");
+  }
+
+  private static int intProperty(String name, String value, int min, int max, int dflt, String unit) {
+    if (value == null) return dflt;
+    int parsed;
     try {
-      millis = Integer.parseInt(value.trim());
+      parsed = Integer.parseInt(value.trim());
     } catch (NumberFormatException e) {
-      millis = -1;
+      parsed = min - 1;
     }
-    if (millis < 100 || millis > 600_000) {
-      throw new IllegalArgumentException("-D" + AUTH_TIMEOUT_PROPERTY + " must be a whole number of milliseconds"
-          + " from 100 to 600000, got '" + value + "'; leave it out for the default, "
-          + DEFAULT_AUTH_TIMEOUT_MILLIS);
+    if (parsed < min || parsed > max) {
+      throw new IllegalArgumentException("-D" + name + " must be a whole number of " + unit + " from " + min
+          + " to " + max + ", got '" + value + "'; leave it out for the default, " + dflt);
     }
-    return millis;
+    return parsed;
   }
 
   static int run(String[] args, InputStream stdin) throws IOException {
@@ -77,15 +87,18 @@ public final class GatewayMain {
       return 2;
     }
     int authTimeoutMillis;
+    int spinMicros;
     try {
       authTimeoutMillis = authTimeoutMillis(System.getProperty(AUTH_TIMEOUT_PROPERTY));
+      spinMicros = spinMicros(System.getProperty(SPIN_PROPERTY));
     } catch (IllegalArgumentException e) {
       System.err.println("pyworkers-gateway: " + e.getMessage());
       return 2;
     }
     DriverGateway gateway = new DriverGateway(WorkerConfig.defaults(),
         Path.of(System.getProperty("java.io.tmpdir")));
-    AuthenticatingServer server = AuthenticatingServer.start(gateway, token, authTimeoutMillis);
+    AuthenticatingServer server = AuthenticatingServer.start(gateway, token, authTimeoutMillis,
+        spinMicros * 1000L);
     gateway.attach(server);
     Runtime.getRuntime().addShutdownHook(new Thread(gateway::close, "pyworkers-gateway-shutdown"));
     String info = "pyworkers-gateway " + DriverGateway.PROTOCOL_VERSION + "\nport=" + server.getListeningPort()

@@ -75,4 +75,18 @@ class GatewayMainTest {
           .hasMessageContaining("100 to 600000");
     }
   }
+
+  @Test
+  void theSpinPropertyIsCheckedAndNamedInTheError() {
+    assertThat(GatewayMain.spinMicros(null)).isEqualTo(50);
+    assertThat(GatewayMain.spinMicros("0")).isZero();
+    assertThat(GatewayMain.spinMicros("10000")).isEqualTo(10_000);
+    for (String bad : new String[] {"-1", "10001", "fast", "2e3"}) {
+      assertThatThrownBy(() -> GatewayMain.spinMicros(bad))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining(GatewayMain.SPIN_PROPERTY)
+          .hasMessageContaining("'" + bad + "'")
+          .hasMessageContaining("microseconds from 0 to 10000");
+    }
+  }
 }

@@ -22,9 +22,12 @@ public final class AuthenticatingServer extends JavaServer {
   private final int authTimeoutMillis;
   private final DriverCallbacks callbacks;
   private final ScheduledThreadPoolExecutor authTimer;
+  private final long spinNanos;
 
-  private AuthenticatingServer(Object entryPoint, DriverCallbacks callbacks, byte[] token, int authTimeoutMillis) {
+  private AuthenticatingServer(Object entryPoint, DriverCallbacks callbacks, byte[] token, int authTimeoutMillis,
+      long spinNanos) {
     super(entryPoint, 0, 0, 0, null, callbacks, null);
+    this.spinNanos = spinNanos;
     this.token = token;
     this.authTimeoutMillis = authTimeoutMillis;
     this.callbacks = callbacks;
@@ -36,11 +39,15 @@ public final class AuthenticatingServer extends JavaServer {
     authTimer.setRemoveOnCancelPolicy(true);
   }
 
-  /** Starts a server for {@code entryPoint} that accepts Python connections proving {@code token}. */
-  public static AuthenticatingServer start(Object entryPoint, String token, int authTimeoutMillis) {
+  /**
+   * Starts a server for {@code entryPoint} that accepts Python connections proving {@code token} within {@code
+   * authTimeoutMillis}, whose threads poll for the next command for up to {@code spinNanos} before they block (0:
+   * never).
+   */
+  public static AuthenticatingServer start(Object entryPoint, String token, int authTimeoutMillis, long spinNanos) {
     DriverCallbacks callbacks = new DriverCallbacks(token);
     AuthenticatingServer server = new AuthenticatingServer(entryPoint, callbacks,
-        token.getBytes(StandardCharsets.UTF_8), authTimeoutMillis);
+        token.getBytes(StandardCharsets.UTF_8), authTimeoutMillis, spinNanos);
     Gateway gateway = server.getGateway();
     callbacks.setGateway(gateway);
     callbacks.setJavaServer(server);
@@ -58,7 +65,7 @@ public final class AuthenticatingServer extends JavaServer {
     socket.setTcpNoDelay(true);
     ConstantTimeAuthConnection connection = new ConstantTimeAuthConnection(gateway, socket, getCustomCommands(),
         (Py4JPythonClientPerThread) getCallbackClient(), this, getReadTimeout(), token, authTimeoutMillis,
-        authTimer);
+        authTimer, spinNanos);
     connection.startServerConnection();
     return connection;
   }

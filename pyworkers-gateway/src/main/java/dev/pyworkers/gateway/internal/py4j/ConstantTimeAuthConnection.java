@@ -1,6 +1,8 @@
 package dev.pyworkers.gateway.internal.py4j;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -38,12 +40,17 @@ final class ConstantTimeAuthConnection extends py4j.ClientServerConnection {
 
   ConstantTimeAuthConnection(Gateway gateway, Socket socket, List<Class<? extends Command>> customCommands,
       Py4JPythonClientPerThread pythonClient, Py4JJavaServer javaServer, int readTimeout, byte[] token,
-      int authTimeoutMillis, ScheduledExecutorService timer) throws IOException {
+      int authTimeoutMillis, ScheduledExecutorService timer, long spinNanos) throws IOException {
     // no token for Py4J: its equals() check stays off, and this class checks instead
     super(gateway, socket, customCommands, pythonClient, javaServer, readTimeout, null);
     this.token = token;
     this.authTimeoutMillis = authTimeoutMillis;
     this.timer = timer;
+    if (spinNanos > 0) {
+      // Py4J's reader, unread so far, replaced by one over a polling stream (Py4J reads only through this field)
+      this.reader = new BufferedReader(new InputStreamReader(
+          new PollingInputStream(socket.getInputStream(), spinNanos), StandardCharsets.UTF_8));
+    }
   }
 
   @Override
