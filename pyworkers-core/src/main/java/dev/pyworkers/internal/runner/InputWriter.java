@@ -1,6 +1,7 @@
 package dev.pyworkers.internal.runner;
 
 import dev.pyworkers.TaskContext;
+import dev.pyworkers.WaitingIterator;
 import dev.pyworkers.WorkerProtocolException;
 import dev.pyworkers.internal.factory.RealPythonWorker;
 import dev.pyworkers.internal.protocol.TaskFrameWriter;
@@ -28,6 +29,8 @@ final class InputWriter implements TaskInput {
   private final RunnerSpec spec;
   private final TaskContext ctx;
   private final Iterator<?> input;
+  /** {@link #input} when it can tell that it would wait, else null. */
+  private final WaitingIterator<?> waiting;
   private final RealPythonWorker worker;
   private final TaskHeader.Broadcasts broadcasts;
   private final List<String> includes;
@@ -56,6 +59,7 @@ final class InputWriter implements TaskInput {
     this.spec = spec;
     this.ctx = ctx;
     this.input = input;
+    this.waiting = input instanceof WaitingIterator<?> w ? w : null;
     this.worker = worker;
     this.broadcasts = broadcasts;
     this.includes = includes;
@@ -83,8 +87,10 @@ final class InputWriter implements TaskInput {
       frames.flush();
       clean = true;
     } catch (Throwable t) {
-      failure = t;
-      onFailure.accept(t);
+      // a flush before a wait failed inside hasNext(): the same failure as a write's
+      Throwable cause = t instanceof FlushFailed f ? f.getCause() : t;
+      failure = cause;
+      onFailure.accept(cause);
     } finally {
       finished.countDown();
     }
@@ -93,6 +99,13 @@ final class InputWriter implements TaskInput {
   @Override
   public boolean hasNext() {
     if (stop) return false;
+    if (waiting != null && waiting.wouldWait()) {
+      try {
+        frames.flush(); // what exists now goes to the worker before the wait (WaitingIterator)
+      } catch (IOException e) {
+        throw new FlushFailed(e);
+      }
+    }
     pulling.setRelease(true);
     try {
       return input.hasNext();
@@ -185,6 +198,13 @@ final class InputWriter implements TaskInput {
       finished.await(millis, TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Carries a flush's IOException out of {@link #hasNext()}, which cannot throw it; unwrapped in {@link #run()}. */
+  private static final class FlushFailed extends RuntimeException {
+    FlushFailed(IOException cause) {
+      super(cause);
     }
   }
 }

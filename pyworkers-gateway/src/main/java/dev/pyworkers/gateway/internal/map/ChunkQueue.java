@@ -1,16 +1,17 @@
 package dev.pyworkers.gateway.internal.map;
 
 import dev.pyworkers.TaskCancelledException;
-import java.util.Iterator;
+import dev.pyworkers.WaitingIterator;
 import java.util.NoSuchElementException;
 import java.util.concurrent.ArrayBlockingQueue;
 
 /**
  * One partition's input: the chunks the data socket's reader hands over, in order, a few at a time so that a slow
  * worker holds back the driver instead of filling the JVM's heap. {@link #end()} and {@link #fail(String)} wake a
- * blocked consumer. One producer thread and one consumer thread.
+ * blocked consumer. It says when the consumer would wait ({@link WaitingIterator}), so the runner sends the chunks it
+ * has to the worker first. One producer thread and one consumer thread.
  */
-final class ChunkQueue implements Iterator<byte[]> {
+final class ChunkQueue implements WaitingIterator<byte[]> {
   private static final Object END = new Object();
 
   private final ArrayBlockingQueue<Object> queue;
@@ -32,6 +33,11 @@ final class ChunkQueue implements Iterator<byte[]> {
   void fail(String reason) {
     queue.clear();
     queue.offer(new Failed(reason));
+  }
+
+  @Override
+  public boolean wouldWait() {
+    return head == null && queue.isEmpty();
   }
 
   @Override

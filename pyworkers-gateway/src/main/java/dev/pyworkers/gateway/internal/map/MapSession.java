@@ -112,8 +112,9 @@ public final class MapSession implements Runnable {
 
   /**
    * Reads the input chunks and deals them out. A partition's task starts when its first chunk arrives, here and not
-   * when its first result is wanted: the runner sends input in buffered frames, so a partition's first chunks may
-   * wait in its buffer until more arrive or the input ends, and every partition must be draining its queue by then.
+   * when its first result is wanted: each queue holds only a few chunks, so a partition that nobody drained would
+   * block this reader, and every other partition with it. The runner sends a partition's chunks to its worker as
+   * soon as its queue runs dry ({@link ChunkQueue#wouldWait}), so results never wait for later input.
    */
   private void readInput(SocketChannel ch, PythonRunner runner) {
     long k = 0;
