@@ -167,6 +167,28 @@ def test_first_results_arrive_while_a_slow_function_runs(shared):
         t.join(10)
 
 
+def test_input_that_waits_on_the_results(shared):
+    """Each element exists only once the result of the one before has come back: every chunk must reach its worker
+    while the next is still unknown, not wait in the JVM's buffer for more input."""
+    import queue
+
+    fed = queue.Queue()
+    fed.put(0)
+
+    def elements():
+        for _ in range(30):
+            try:
+                yield fed.get(timeout=10)
+            except queue.Empty:
+                raise AssertionError("no result came back for 10 s: the last element never reached a worker")
+
+    got = []
+    for r in shared.map(square, elements(), partitions=2, chunk_size=1):
+        got.append(r)
+        fed.put(len(got))
+    assert got == [i * i for i in range(30)]
+
+
 def test_function_from_a_module_importing_the_driver(shared):
     """A function defined in a module that imports pyworkers.driver (uses_driver.py), pickled by reference, as
     cloudpickle does for importable modules: the workers import that module, and the driver with it, from the
