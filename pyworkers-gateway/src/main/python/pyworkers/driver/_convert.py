@@ -29,13 +29,27 @@ def _beyond_long(obj: Any) -> bool:
 
 
 class ScalarFastConverter:
-    """The one input converter of the driver's gateway client. Stateless; thread-safe."""
+    """The one input converter of the driver's gateway client. Thread-safe: its one cache is replaced whole."""
+
+    def __init__(self) -> None:
+        # (length of Py4J's list when last looked at, whether all of its converters were Py4J's own). Py4J's
+        # register_input_converter only inserts, so a changed list has a new length.
+        self._seen = (-1, False)
+
+    def _only_py4j_own(self, converters: list) -> bool:
+        length, only_own = self._seen
+        if length != len(converters):
+            only_own = all(type(c) in _PY4J_OWN for c in converters)
+            self._seen = (len(converters), only_own)
+        return only_own
 
     def can_convert(self, obj: Any) -> bool:
-        if _beyond_long(obj):
-            return True
+        t = type(obj)
+        if t is int:
+            if not _LONG_MIN <= obj <= _LONG_MAX:
+                return True
         converters = py4j.protocol.INPUT_CONVERTER
-        if type(obj) in _PLAIN and all(type(c) in _PY4J_OWN for c in converters):
+        if t in _PLAIN and self._only_py4j_own(converters):
             return False
         for c in converters:
             if c.can_convert(obj):

@@ -24,7 +24,7 @@ import socket
 import time
 
 _CHUNK = 65536
-MAX_BACKOFF_READS = 128
+MAX_BACKOFF_READS = 4096
 _DONTWAIT = getattr(socket, "MSG_DONTWAIT", 0)  # 0 where the platform lacks it: no polling there
 
 

@@ -17,7 +17,7 @@ import java.io.InputStream;
  * without polling. One reading thread per stream, as Py4J has.
  */
 final class PollingInputStream extends FilterInputStream {
-  static final int MAX_BACKOFF_READS = 128;
+  static final int MAX_BACKOFF_READS = 4096;
 
   private final long spinNanos;
   private int skip;

@@ -68,7 +68,8 @@ class PollingInputStreamTest {
     int n = PollingInputStream.MAX_BACKOFF_READS + 40;
     List<String> got = lines(10_000, n, out -> {
       for (int i = 0; i < n; i++) {
-        Thread.sleep(0, 200_000);
+        long until = System.nanoTime() + 60_000; // past the 10 us window, without a sleep's millisecond
+        while (System.nanoTime() < until) Thread.onSpinWait();
         out.write(("cmd" + i + "\n").getBytes(StandardCharsets.UTF_8));
         out.flush();
       }
