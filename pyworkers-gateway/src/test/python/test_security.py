@@ -11,8 +11,15 @@ from conftest import wait_for
 from fns import square
 
 
-def test_wrong_token_on_the_py4j_port_is_refused(shared):
-    with socket.create_connection(("127.0.0.1", shared._launched.port), timeout=10) as s:
+def _connect_unix(path):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(10)
+    s.connect(path)
+    return s
+
+
+def test_wrong_token_on_the_py4j_socket_is_refused(shared):
+    with _connect_unix(shared._launched.socket_path) as s:
         s.sendall(b"A\nwrong\n")
         reply = b""
         while True:
@@ -67,7 +74,7 @@ def test_a_connection_that_sends_no_token_is_closed_and_logged(leakcheck, capfd)
     from pyworkers.driver import connect
 
     with connect(jvm_options=["-Dpyworkers.gateway.authTimeoutMillis=300"]) as gw:
-        with socket.create_connection(("127.0.0.1", gw._launched.port), timeout=10) as s:
+        with _connect_unix(gw._launched.socket_path) as s:
             t0 = time.monotonic()
             data = s.recv(4096)  # nothing sent: the gateway closes it when the timer fires
             waited = time.monotonic() - t0
@@ -87,3 +94,47 @@ def test_a_bad_auth_timeout_property_stops_the_start_with_its_name(leakcheck, ca
     err = capfd.readouterr().err
     assert "pyworkers.gateway.authTimeoutMillis must be a whole number of milliseconds from 100 to 600000, got '5'" \
         in err, err
+
+
+def _listening_tcp_inodes():
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(table) as f:
+                next(f)
+                for line in f:
+                    fields = line.split()
+                    if fields[3] == "0A":  # LISTEN
+                        inodes.add(fields[9])
+        except FileNotFoundError:
+            pass
+    return inodes
+
+
+def _socket_inodes(pid):
+    found = set()
+    for fd in os.listdir("/proc/%d/fd" % pid):
+        try:
+            target = os.readlink("/proc/%d/fd/%s" % (pid, fd))
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            found.add(target[8:-1])
+    return found
+
+
+def test_the_gateway_listens_on_a_private_unix_socket_and_no_tcp_port(leakcheck):
+    import stat
+
+    from pyworkers.driver import connect
+
+    with connect() as gw:
+        assert gw.jvm.java.lang.Math.abs(-2) == 2
+        path = gw._launched.socket_path
+        folder = os.path.dirname(path)
+        assert stat.S_ISSOCK(os.stat(path).st_mode)
+        assert stat.S_IMODE(os.stat(folder).st_mode) == 0o700, oct(os.stat(folder).st_mode)
+        assert os.stat(folder).st_uid == os.getuid()
+        listening = _socket_inodes(gw.pid) & _listening_tcp_inodes()
+        assert not listening, "the gateway JVM listens on TCP sockets %s" % (listening,)
+    wait_for(lambda: not os.path.exists(folder), 10, "the gateway's socket folder %s after close" % folder)

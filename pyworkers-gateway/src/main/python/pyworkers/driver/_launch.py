@@ -20,7 +20,7 @@ from .errors import GatewayStartError
 
 MAIN_CLASS = "dev.pyworkers.gateway.GatewayMain"
 INFO_FILE = "gateway.info"
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
 #: Flags every gateway JVM gets before the caller's: Arrow Java's opening of java.nio, and a JVM that starts fast
 #: (class data sharing where the JDK has it). The JIT is the JVM's default, C1 then C2: C1 alone (the flag
 #: -XX:TieredStopAtLevel=1) made every Py4J call about 10 us slower and started no faster (BENCHMARKS.md, bench
@@ -34,11 +34,13 @@ JAR_ENV = "PYWORKERS_JAR"
 
 
 class Launched:
-    """A started gateway JVM: its process, port, pid and token."""
+    """A started gateway JVM: its process, the path of its Py4J socket (a Unix socket in a 0700 folder), its pid and
+    token."""
 
-    def __init__(self, process: "subprocess.Popen[bytes]", port: int, pid: int, token: str, version: str) -> None:
+    def __init__(self, process: "subprocess.Popen[bytes]", socket_path: str, pid: int, token: str,
+                 version: str) -> None:
         self.process = process
-        self.port = port
+        self.socket_path = socket_path
         self.pid = pid
         self.token = token
         self.version = version
@@ -113,7 +115,7 @@ def launch(java: Optional[str], jar: Optional[str], jvm_options: Sequence[str], 
         raise GatewayStartError(
             "the jar %s speaks gateway protocol %s, this driver speaks %d; install the driver and the jar from the "
             "same build" % (jar_path, info.get("protocol"), PROTOCOL_VERSION))
-    return Launched(process, int(info["port"]), int(info["pid"]), token, info.get("version", "?"))
+    return Launched(process, info["socket"], int(info["pid"]), token, info.get("version", "?"))
 
 
 def _wait_for_info(process: "subprocess.Popen[bytes]", path: str, timeout_s: float, cmd: List[str]) -> dict:

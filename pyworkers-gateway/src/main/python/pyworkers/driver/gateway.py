@@ -1,6 +1,7 @@
 """The driver's handle on a gateway JVM: Py4J reflection, Java exceptions as Python ones, and jobs on its workers."""
 import hmac
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -12,7 +13,7 @@ import py4j.java_collections
 import py4j.java_gateway
 import py4j.protocol
 from py4j.clientserver import ClientServer, ClientServerConnection, JavaClient, JavaParameters, PythonParameters
-from py4j.protocol import Py4JJavaError, Py4JNetworkError
+from py4j.protocol import Py4JAuthenticationError, Py4JJavaError, Py4JNetworkError
 
 from . import _convert, _launch, _linereader
 from .errors import DriverError, GatewayDiedError, JavaError
@@ -63,15 +64,30 @@ py4j.clientserver.do_client_auth = _constant_time_client_auth
 
 
 class _PollingConnection(ClientServerConnection):
-    """Py4J's connection from a Python thread to its pinned JVM thread, reading answers with
-    :class:`_linereader.PollingLineReader` (the reason is there)."""
+    """Py4J's connection from a Python thread to its pinned JVM thread, over the gateway's Unix socket instead of
+    TCP, reading answers with :class:`_linereader.PollingLineReader` (the reason is there)."""
 
     def connect_to_java_server(self):
-        super().connect_to_java_server()
-        spin_s = self.java_client.pyworkers_spin_s
-        if spin_s and self.ssl_context is None:
-            self.stream.close()  # the makefile reader, unread: authentication reads exactly one line
-            self.stream = _linereader.PollingLineReader(self.socket, spin_s)
+        # Py4J's own steps, with an AF_UNIX socket at the gateway's path
+        try:
+            self.socket = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            if self.java_parameters.read_timeout:
+                self.socket.settimeout(self.java_parameters.read_timeout)
+            self.socket.connect(self.java_client.pyworkers_socket_path)
+            spin_s = self.java_client.pyworkers_spin_s
+            self.stream = (_linereader.PollingLineReader(self.socket, spin_s) if spin_s
+                           else self.socket.makefile("rb"))
+            self.is_connected = True
+            self.initiated_from_client = True
+            self._authenticate_connection()
+        except Py4JAuthenticationError:
+            self.close(reset=True)
+            self.is_connected = False
+            raise
+        except Exception:
+            self.close()
+            self.is_connected = False
+            raise
 
 
 class _WatchedJavaClient(JavaClient):
@@ -82,6 +98,7 @@ class _WatchedJavaClient(JavaClient):
         super().__init__(*args, **kwargs)
         self.pyworkers_process: Optional["subprocess.Popen[bytes]"] = None
         self.pyworkers_spin_s = 0.0
+        self.pyworkers_socket_path = ""
 
     def _create_new_connection(self):
         connection = _PollingConnection(self.java_parameters, self.python_parameters, self.gateway_property, self)
@@ -116,14 +133,17 @@ def _check_partitions(partitions) -> None:
 
 
 class _DriverClientServer(ClientServer):
-    def __init__(self, *args, spin_s: float, **kwargs) -> None:
-        self._pyworkers_spin_s = spin_s  # before Py4J's constructor, which makes the gateway client
+    def __init__(self, *args, spin_s: float, socket_path: str, **kwargs) -> None:
+        # before Py4J's constructor, which makes the gateway client
+        self._pyworkers_spin_s = spin_s
+        self._pyworkers_socket_path = socket_path
         super().__init__(*args, **kwargs)
 
     def _create_gateway_client(self):
         worker_deque = self._create_finalizer_worker()
         client = _WatchedJavaClient(self.java_parameters, self.python_parameters, finalizer_deque=worker_deque)
         client.pyworkers_spin_s = self._pyworkers_spin_s
+        client.pyworkers_socket_path = self._pyworkers_socket_path
         return client
 
     def set_gateway_client(self, gateway_client):
@@ -146,8 +166,8 @@ class Gateway:
         self._lock = threading.Lock()
         self._jobs: "weakref.WeakSet[Any]" = weakref.WeakSet()
         self._client = _DriverClientServer(
-            spin_s=spin_us / 1e6,
-            java_parameters=JavaParameters(port=launched.port, auth_token=launched.token, auto_convert=True,
+            spin_s=spin_us / 1e6, socket_path=launched.socket_path,
+            java_parameters=JavaParameters(auth_token=launched.token, auto_convert=True,
                                            auto_close=True, daemonize_memory_management=True),
             python_parameters=PythonParameters(port=0, auth_token=launched.token, daemonize=True,
                                                daemonize_connections=True, eager_load=True))
@@ -289,7 +309,7 @@ class Gateway:
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else "open"
-        return "<pyworkers Gateway pid=%d port=%d %s>" % (self.pid, self._launched.port, state)
+        return "<pyworkers Gateway pid=%d socket=%s %s>" % (self.pid, self._launched.socket_path, state)
 
 
 def _default_includes() -> List[str]:

@@ -7,6 +7,7 @@ import dev.pyworkers.gateway.internal.map.MapSession;
 import dev.pyworkers.gateway.internal.py4j.AuthenticatingServer;
 import dev.pyworkers.gateway.spi.FileJobs;
 import dev.pyworkers.spi.OneShotSocket;
+import dev.pyworkers.spi.PrivateFolders;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -17,6 +18,8 @@ import java.util.Objects;
 import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The object the Python driver reaches as {@code gateway.entry_point}: the gateway's version, the driver's callback
@@ -26,13 +29,15 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class DriverGateway implements AutoCloseable {
   /** The gateway protocol's version; the driver refuses a gateway with another one. */
-  public static final int PROTOCOL_VERSION = 1;
+  public static final int PROTOCOL_VERSION = 2;
+  private static final Logger LOG = LoggerFactory.getLogger(DriverGateway.class);
   private static final Duration ACCEPT_TIMEOUT = Duration.ofSeconds(15);
 
   private final WorkerConfig config;
   private final Path socketParent;
   private final Set<MapSession> running = ConcurrentHashMap.newKeySet();
   private volatile AuthenticatingServer server;
+  private volatile Path socketFolder;
   private WorkerRegistry registry; // guarded by this
   private boolean closed; // guarded by this
 
@@ -41,8 +46,9 @@ public final class DriverGateway implements AutoCloseable {
     this.socketParent = Objects.requireNonNull(socketParent, "socketParent");
   }
 
-  void attach(AuthenticatingServer s) {
+  void attach(AuthenticatingServer s, Path socketFolder) {
     this.server = s;
+    this.socketFolder = socketFolder;
   }
 
   public int protocolVersion() {
@@ -139,5 +145,13 @@ public final class DriverGateway implements AutoCloseable {
     if (r != null) r.close();
     AuthenticatingServer s = server;
     if (s != null) s.shutdown();
+    Path folder = socketFolder;
+    if (folder != null) {
+      try {
+        PrivateFolders.delete(folder);
+      } catch (IOException e) {
+        LOG.warn("could not delete the gateway's socket folder {}: {}", folder, e.toString());
+      }
+    }
   }
 }

@@ -28,6 +28,7 @@ public final class GatewayMain {
   /** System property: milliseconds a new Py4J connection has to send the token, 100 to 600000 (default 10000). */
   public static final String AUTH_TIMEOUT_PROPERTY = "pyworkers.gateway.authTimeoutMillis";
   private static final int DEFAULT_AUTH_TIMEOUT_MILLIS = 10_000;
+  private static final String SOCKET_FOLDER_PREFIX = "pyw-gw-";
   /** System property: microseconds a connection thread polls for the next command before it blocks, 0 to 10000. */
   public static final String SPIN_PROPERTY = "pyworkers.gateway.spinMicros";
   private static final int DEFAULT_SPIN_MICROS = 50;
@@ -95,13 +96,22 @@ public final class GatewayMain {
       System.err.println("pyworkers-gateway: " + e.getMessage());
       return 2;
     }
-    DriverGateway gateway = new DriverGateway(WorkerConfig.defaults(),
-        Path.of(System.getProperty("java.io.tmpdir")));
-    AuthenticatingServer server = AuthenticatingServer.start(gateway, token, authTimeoutMillis,
-        spinMicros * 1000L);
-    gateway.attach(server);
+    Path tmpdir = Path.of(System.getProperty("java.io.tmpdir"));
+    DriverGateway gateway = new DriverGateway(WorkerConfig.defaults(), tmpdir);
+    // the Py4J socket's own private folder, for the gateway's lifetime: the driver deletes the info folder at once
+    PrivateFolders.removeLeftoversOnce(tmpdir, SOCKET_FOLDER_PREFIX);
+    Path socketFolder = PrivateFolders.create(tmpdir, SOCKET_FOLDER_PREFIX);
+    AuthenticatingServer server;
+    try {
+      server = AuthenticatingServer.start(gateway, token, authTimeoutMillis, spinMicros * 1000L,
+          socketFolder.resolve("py4j.sock"));
+    } catch (RuntimeException e) {
+      PrivateFolders.delete(socketFolder);
+      throw e;
+    }
+    gateway.attach(server, socketFolder);
     Runtime.getRuntime().addShutdownHook(new Thread(gateway::close, "pyworkers-gateway-shutdown"));
-    String info = "pyworkers-gateway " + DriverGateway.PROTOCOL_VERSION + "\nport=" + server.getListeningPort()
+    String info = "pyworkers-gateway " + DriverGateway.PROTOCOL_VERSION + "\nsocket=" + server.socketPath()
         + "\npid=" + ProcessHandle.current().pid() + "\nversion=" + gateway.version() + "\n";
     Path tmp = folder.resolve(INFO_FILE + ".tmp");
     PrivateFolders.writeNewFile(tmp, info.getBytes(StandardCharsets.UTF_8));

@@ -1,8 +1,6 @@
 package dev.pyworkers.gateway.internal.py4j;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -24,7 +22,7 @@ import py4j.commands.Command;
  * Py4J's own check compares with {@code String.equals}, which returns as soon as a character differs; this one reads
  * the same auth command ({@code A}, then the token on its own line) and compares with {@link MessageDigest#isEqual},
  * whose time does not depend on where the first difference is. A connection that fails is answered with Py4J's
- * error reply, logged with its remote port, and closed.
+ * error reply, logged with its number, and closed.
  *
  * <p>The token must arrive within the auth timeout. A timer closes the socket when it does not, instead of a socket
  * timeout: once a JDK socket has had a timeout its reads stay non-blocking (a failed read, then poll, then the read
@@ -37,20 +35,18 @@ final class ConstantTimeAuthConnection extends py4j.ClientServerConnection {
   private final int authTimeoutMillis;
   private final ScheduledExecutorService timer;
   private volatile boolean timedOut;
+  /** This connection's number in this JVM, from 1, for the log: a Unix socket's peer has no port to name it by. */
+  private final long id = COUNT.incrementAndGet();
+  private static final java.util.concurrent.atomic.AtomicLong COUNT = new java.util.concurrent.atomic.AtomicLong();
 
   ConstantTimeAuthConnection(Gateway gateway, Socket socket, List<Class<? extends Command>> customCommands,
       Py4JPythonClientPerThread pythonClient, Py4JJavaServer javaServer, int readTimeout, byte[] token,
-      int authTimeoutMillis, ScheduledExecutorService timer, long spinNanos) throws IOException {
+      int authTimeoutMillis, ScheduledExecutorService timer) throws IOException {
     // no token for Py4J: its equals() check stays off, and this class checks instead
     super(gateway, socket, customCommands, pythonClient, javaServer, readTimeout, null);
     this.token = token;
     this.authTimeoutMillis = authTimeoutMillis;
     this.timer = timer;
-    if (spinNanos > 0) {
-      // Py4J's reader, unread so far, replaced by one over a polling stream (Py4J reads only through this field)
-      this.reader = new BufferedReader(new InputStreamReader(
-          new PollingInputStream(socket.getInputStream(), spinNanos), StandardCharsets.UTF_8));
-    }
   }
 
   @Override
@@ -60,11 +56,9 @@ final class ConstantTimeAuthConnection extends py4j.ClientServerConnection {
       ok = authenticate();
     } catch (IOException e) {
       if (timedOut) {
-        LOG.warn("rejected a connection to the gateway from port {}: it sent no token within {} ms",
-            socket.getPort(), authTimeoutMillis);
+        LOG.warn("rejected connection {} to the gateway: it sent no token within {} ms", id, authTimeoutMillis);
       } else {
-        LOG.warn("a connection to the gateway from port {} broke off before authenticating: {}",
-            socket.getPort(), e.toString());
+        LOG.warn("connection {} to the gateway broke off before authenticating: {}", id, e.toString());
       }
       ok = false;
     }
@@ -101,7 +95,7 @@ final class ConstantTimeAuthConnection extends py4j.ClientServerConnection {
     if (!good) {
       writer.write(Protocol.getOutputErrorCommand("Authentication error: bad auth token received."));
       writer.flush();
-      LOG.warn("rejected a connection to the gateway from port {}: {}", socket.getPort(),
+      LOG.warn("rejected connection {} to the gateway: {}", id,
           command == null ? "it closed without a command"
               : offered == null ? "its first command was not the auth command" : "wrong token");
       return false;
