@@ -239,6 +239,11 @@ public final class TaskRun implements TaskResults<Object> {
     StallWatch.Capture timedOut = idleTimedOut;
     if (timedOut != null) return idleTimeout(timedOut);
     Throwable w = writer.failure();
+    if (w instanceof PythonWorkerException upstream) {
+      // the input is itself another task's results (one Python UDF over another's output): its error says it all
+      destroy("its input failed: " + upstream);
+      return upstream;
+    }
     if (w != null && !(w instanceof IOException)) {
       return new PythonWorkerException("input for partition " + partition + " could not be sent to Python worker"
           + " pid " + worker.pid() + ": " + w.getMessage(), w);

@@ -1,0 +1,182 @@
+package dev.pyworkers.spark;
+
+import dev.pyworkers.OnMismatch;
+import dev.pyworkers.PythonFunction;
+import dev.pyworkers.RecordFormat;
+import dev.pyworkers.spark.internal.FunctionSpec;
+import dev.pyworkers.spark.internal.PartitionsJob;
+import dev.pyworkers.spark.internal.RowUdfJob;
+import dev.pyworkers.spark.internal.SparkValues;
+import java.io.Serializable;
+import java.util.Arrays;
+import java.util.Objects;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * Python functions on the executors of a Spark job, for Java and Scala code: a row UDF that adds a column to a
+ * {@code Dataset<Row>} ({@link #withColumn}), and a function over each partition of an RDD ({@link
+ * #mapPartitions}). Each executor JVM runs them in its own pooled, process-isolated Python workers (one registry
+ * per executor, {@code spark.pyworkers.*} settings), and each Spark task is one pyworkers task: a killed or
+ * cancelled Spark task kills its worker, a retried or speculative one runs again on a worker of its own.
+ *
+ * <pre>{@code
+ * SparkPython py = SparkPython.builder().python("environment/bin/python").build();
+ * Dataset<Row> scored = py.withColumn(reviews, "score",
+ *     PythonFunction.reference("sentiment:score"), DataTypes.DoubleType, "text");
+ * }</pre>
+ *
+ * <p>Functions are {@link PythonFunction}s: source text, a {@code module:function} reference (its module shipped
+ * with {@code spark.files}/{@code --py-files}, or installed in the environment), or cloudpickle bytes. Immutable and
+ * serializable; methods plan lazily, as Spark does, and fail at once on a bad column, type or interpreter setting.
+ */
+public final class SparkPython implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  private final String python;
+  private final int batchSize;
+  private final OnMismatch onMismatch;
+
+  private SparkPython(Builder b) {
+    this.python = b.python;
+    this.batchSize = b.batchSize;
+    this.onMismatch = b.onMismatch;
+  }
+
+  /** Every default: the session's {@code spark.pyworkers.python}, else {@code python3}. */
+  public static SparkPython create() {
+    return builder().build();
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * {@code df} with the column {@code name} set to {@code f(*inputColumns)} for each row, as {@code type}: a new
+   * last column, or the column of that name replaced in place, as {@code Dataset.withColumn} does. The arguments
+   * are Python values (docs/spark.md has the table: timestamps as aware datetimes, decimals as {@code Decimal},
+   * arrays as lists, maps as dicts, structs as tuples, null as None); a result that does not fit {@code type} fails
+   * the task naming the row and the value, or becomes null with {@link Builder#onMismatch(OnMismatch)}.
+   */
+  public Dataset<Row> withColumn(Dataset<Row> df, String name, PythonFunction f, DataType type,
+      String... inputColumns) {
+    Objects.requireNonNull(df, "df");
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(type, "type");
+    String what = "the Python UDF of column '" + name + "'";
+    StructType schema = df.schema();
+    if (inputColumns.length == 0) {
+      throw new IllegalArgumentException(what + " has no input columns; name at least one of " + names(schema));
+    }
+    int[] columns = new int[inputColumns.length];
+    for (int i = 0; i < columns.length; i++) {
+      String c = inputColumns[i];
+      int idx = Arrays.asList(schema.fieldNames()).indexOf(c);
+      if (idx < 0) {
+        throw new IllegalArgumentException(what + ": there is no column '" + c + "'; the columns are "
+            + names(schema));
+      }
+      String why = SparkValues.unsupportedInput(schema.fields()[idx].dataType());
+      if (why != null) throw new IllegalArgumentException(what + ": column '" + c + "' of type " + why);
+      columns[i] = idx;
+    }
+    String why = SparkValues.unsupportedResult(type);
+    if (why != null) throw new IllegalArgumentException(what + ": " + why);
+    FunctionSpec spec = FunctionSpec.of(f, what);
+    SparkSession session = df.sparkSession();
+    int target = Arrays.asList(schema.fieldNames()).indexOf(name);
+    StructField field = new StructField(name, type, true, org.apache.spark.sql.types.Metadata.empty());
+    StructType out;
+    if (target < 0) {
+      out = schema.add(field);
+    } else {
+      StructField[] fields = schema.fields().clone();
+      fields[target] = field;
+      out = new StructType(fields);
+    }
+    SparkValues values = new SparkValues(
+        Boolean.parseBoolean(session.conf().get("spark.sql.datetime.java8API.enabled", "false")),
+        session.conf().get("spark.sql.session.timeZone"));
+    RowUdfJob job = new RowUdfJob(spec, python(session), columns, type, onMismatch, batchSize, values, what, target);
+    return df.mapPartitions(job, Encoders.row(out));
+  }
+
+  /**
+   * {@code f(partition_index, iterator)} over each partition of {@code rdd}, PySpark's {@code
+   * mapPartitionsWithIndex}: the iterator gives the records as {@code bytes}, and {@code f} returns or yields
+   * {@code bytes} records, any number of them.
+   */
+  public JavaRDD<byte[]> mapPartitions(JavaRDD<byte[]> rdd, PythonFunction f) {
+    Objects.requireNonNull(rdd, "rdd");
+    FunctionSpec spec = FunctionSpec.of(f, "the Python function of mapPartitions");
+    String exe = python(SparkSession.active());
+    return rdd.mapPartitions(new PartitionsJob<byte[]>(spec, exe, RecordFormat.BYTES), true);
+  }
+
+  /** {@link #mapPartitions} over {@code String} records, which Python sees and returns as {@code str}. */
+  public JavaRDD<String> mapPartitionsText(JavaRDD<String> rdd, PythonFunction f) {
+    Objects.requireNonNull(rdd, "rdd");
+    FunctionSpec spec = FunctionSpec.of(f, "the Python function of mapPartitionsText");
+    String exe = python(SparkSession.active());
+    return rdd.mapPartitions(new PartitionsJob<String>(spec, exe, RecordFormat.UTF8), true);
+  }
+
+  private String python(SparkSession session) {
+    if (python != null) return python;
+    return session.conf().get("spark.pyworkers.python", "python3");
+  }
+
+  private static String names(StructType schema) {
+    return String.join(", ", schema.fieldNames());
+  }
+
+  /** Settings for {@link SparkPython}. Not thread-safe. */
+  public static final class Builder {
+    private String python;
+    private int batchSize = 100;
+    private OnMismatch onMismatch = OnMismatch.ERROR;
+
+    private Builder() {}
+
+    /**
+     * The executors' Python: a name on their PATH ({@code python3}), an absolute path that exists on every node,
+     * or a path relative to the task's working folder, where {@code spark.archives} unpacks a shipped environment
+     * ({@code environment/bin/python} for {@code --archives env.tar.gz#environment}). Default: the session's
+     * {@code spark.pyworkers.python}, else {@code python3}. A function's own {@link
+     * PythonFunction#withPythonExecutable} wins.
+     */
+    public Builder python(String executable) {
+      if (executable == null || executable.isBlank()) {
+        throw new IllegalArgumentException("python must name an interpreter, got '" + executable + "'");
+      }
+      this.python = executable;
+      return this;
+    }
+
+    /** Rows per pickled batch to the workers, 1 to 100000 (default 100, as PySpark). */
+    public Builder batchSize(int rows) {
+      if (rows < 1 || rows > 100_000) {
+        throw new IllegalArgumentException("batchSize must be 1 to 100000 rows, got " + rows);
+      }
+      this.batchSize = rows;
+      return this;
+    }
+
+    /** What a row UDF's result that does not fit its declared type becomes (default: the task fails). */
+    public Builder onMismatch(OnMismatch what) {
+      this.onMismatch = Objects.requireNonNull(what, "onMismatch");
+      return this;
+    }
+
+    public SparkPython build() {
+      return new SparkPython(this);
+    }
+  }
+}

@@ -1,0 +1,77 @@
+package dev.pyworkers.spark.internal;
+
+import dev.pyworkers.TaskContext;
+import dev.pyworkers.TaskResults;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.spark.SparkFiles;
+import org.apache.spark.util.TaskCompletionListener;
+import org.apache.spark.util.TaskFailureListener;
+import org.apache.spark.util.TaskInterruptListener;
+
+/**
+ * One Spark task as pyworkers sees it: a {@link TaskContext} with the task's stage, partition, attempt, task attempt
+ * id, cpus and local properties, whose life follows Spark's. Spark's interrupt (a killed or cancelled task, a
+ * speculative copy that lost) interrupts it, which kills the task's worker within the runner's kill timeout; Spark's
+ * failure listener does the same; its completion listener closes the results (an unfinished task's worker is
+ * killed, a finished one goes back to the pool) and completes the context. Stateless.
+ */
+public final class SparkTasks {
+  private SparkTasks() {}
+
+  /** The pyworkers context of the running Spark task, wired to its listeners. */
+  public static TaskContext context(org.apache.spark.TaskContext spark) {
+    Map<String, String> props = new HashMap<>();
+    Properties p = spark.getLocalProperties();
+    if (p != null) {
+      for (String k : p.stringPropertyNames()) props.put(k, p.getProperty(k));
+    }
+    TaskContext ctx = TaskContext.builder()
+        .stageId(spark.stageId())
+        .partitionId(spark.partitionId())
+        .attemptNumber(spark.attemptNumber())
+        .taskAttemptId(spark.taskAttemptId())
+        .cpus(spark.cpus())
+        .localProperties(props)
+        .build();
+    spark.addTaskInterruptListener(
+        (TaskInterruptListener) (tc, reason) -> ctx.interrupt("the Spark task was killed: " + reason));
+    spark.addTaskFailureListener(
+        (TaskFailureListener) (tc, error) -> ctx.interrupt("the Spark task failed: " + error));
+    return ctx;
+  }
+
+  /** Closes {@code results} and completes {@code ctx} when the Spark task completes, however it ends. */
+  public static void closeOnCompletion(org.apache.spark.TaskContext spark, TaskContext ctx, TaskResults<?> results) {
+    spark.addTaskCompletionListener((TaskCompletionListener) tc -> {
+      try {
+        results.close();
+      } finally {
+        ctx.markCompleted();
+      }
+    });
+  }
+
+  /**
+   * The interpreter to start: {@code executable} as given when it is a bare name (found on PATH) or absolute; a
+   * relative path ({@code environment/bin/python}, an archive shipped with {@code spark.archives}) is resolved in
+   * the task's working folder, where cluster managers unpack archives, else in Spark's files folder, where local
+   * mode unpacks them. A relative path found in neither fails naming both.
+   */
+  public static String resolvePython(String executable) {
+    if (!executable.contains("/")) return executable;
+    Path p = Path.of(executable);
+    if (p.isAbsolute()) return executable;
+    Path inWorkDir = Path.of("").toAbsolutePath().resolve(p);
+    if (Files.isExecutable(inWorkDir)) return inWorkDir.toString();
+    Path inFiles = Path.of(SparkFiles.getRootDirectory()).toAbsolutePath().resolve(p);
+    if (Files.isExecutable(inFiles)) return inFiles.toString();
+    throw new IllegalArgumentException("the Python executable '" + executable + "' is not in the task's working"
+        + " folder (" + inWorkDir + ") nor in Spark's files folder (" + inFiles + "); ship the environment with"
+        + " spark.archives (for example env.tar.gz#environment, then environment/bin/python), or give an absolute"
+        + " path that exists on every node");
+  }
+}
