@@ -1,0 +1,90 @@
+package dev.pyworkers.spark;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.pyworkers.PythonFunction;
+import dev.pyworkers.testing.NoLeaks;
+import dev.pyworkers.testing.TestPython;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.DataTypes;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A Spark job cancelled while its Python UDF runs: the workers running it are killed, the job fails as cancelled,
+ * and the next job runs. The workers are this executor JVM's children (local mode: the test's own JVM).
+ */
+class CancelTest {
+  private static LocalSpark local;
+  @TempDir Path tmp;
+
+  @BeforeAll
+  static void start() {
+    local = new LocalSpark("pyworkers-cancel");
+  }
+
+  @AfterAll
+  static void stop() {
+    if (local != null) local.close();
+  }
+
+  private static Set<Long> pids(Path dir) throws IOException {
+    Set<Long> out = new HashSet<>();
+    try (var files = Files.list(dir)) {
+      for (Path p : files.toList()) out.add(Long.parseLong(p.getFileName().toString()));
+    }
+    return out;
+  }
+
+  @Test
+  void aCancelledJobKillsTheWorkersRunningItsUdf() throws Exception {
+    // each task notes its worker's pid, then sleeps far longer than the test
+    PythonFunction sleepy = TestPython.source("import os, time\n"
+        + "def sleepy(x):\n"
+        + "    open(os.path.join(" + pyString(tmp.toString()) + ", str(os.getpid())), 'w').close()\n"
+        + "    time.sleep(600)\n"
+        + "    return x\n", "sleepy");
+    Dataset<Row> df = local.spark.range(0, 2, 1, 2).toDF("id");
+    Dataset<Row> out = SparkPython.create().withColumn(df, "y", sleepy, DataTypes.LongType, "id");
+    local.spark.sparkContext().setJobGroup("sleepy", "a UDF that sleeps", true);
+    CompletableFuture<List<Row>> job = CompletableFuture.supplyAsync(out::collectAsList);
+    Awaitility.await("both tasks' workers to start the UDF").atMost(Duration.ofSeconds(60))
+        .until(() -> pids(tmp).size() == 2);
+    Set<Long> running = pids(tmp);
+    assertThat(NoLeaks.children()).as("the workers are children of the executor's JVM").containsAll(running);
+
+    local.spark.sparkContext().cancelJobGroup("sleepy");
+    Throwable failure = null;
+    try {
+      job.get(30, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.ExecutionException e) {
+      failure = e.getCause();
+    }
+    assertThat(failure).isNotNull().hasMessageContaining("cancelled");
+    Awaitility.await("the cancelled tasks' workers to be killed").atMost(Duration.ofSeconds(10))
+        .until(() -> running.stream().noneMatch(pid -> ProcessHandle.of(pid).map(ProcessHandle::isAlive)
+            .orElse(false)));
+    local.spark.sparkContext().clearJobGroup();
+
+    PythonFunction inc = TestPython.source("def inc(x):\n    return x + 1\n", "inc");
+    assertThat(SparkPython.create().withColumn(df, "y", inc, DataTypes.LongType, "id").orderBy("id")
+        .collectAsList().get(1).getLong(1)).isEqualTo(2L);
+  }
+
+  private static String pyString(String s) {
+    return "'" + s.replace("\\", "\\\\").replace("'", "\\'") + "'";
+  }
+}
