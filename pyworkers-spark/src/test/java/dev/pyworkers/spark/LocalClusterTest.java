@@ -1,0 +1,207 @@
+package dev.pyworkers.spark;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.pyworkers.PythonFunction;
+import dev.pyworkers.testing.NoLeaks;
+import dev.pyworkers.testing.TestPython;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Python on every executor of a real multi-JVM cluster: Spark's {@code local-cluster[2,1,1024]} runs a master and
+ * two workers in this JVM and two executor JVMs as its child processes, with their class path from the SPARK_HOME
+ * the build assembles from Maven jars (target/spark-home, SPARK_SCALA_VERSION=2.13). The Python workers must be
+ * children of the executors, and an executor killed with SIGKILL must take its Python with it while Spark reruns
+ * its tasks elsewhere.
+ */
+@Timeout(value = 10, unit = TimeUnit.MINUTES) // a stuck cluster fails here, not at CI's limit
+class LocalClusterTest {
+  private static SparkSession spark;
+  @TempDir Path tmp;
+
+  @BeforeAll
+  static void start() {
+    // the executors get Spark from SPARK_HOME/jars and pyworkers from this JVM's class path
+    String pyworkers = java.util.Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
+        .filter(e -> (e.contains("pyworkers-core") || e.contains("pyworkers-spark")) && !e.contains("test-classes")
+            && !e.endsWith("-tests.jar"))
+        .collect(Collectors.joining(File.pathSeparator));
+    spark = SparkSession.builder()
+        .master("local-cluster[2,1,1024]")
+        .appName("pyworkers-local-cluster")
+        .config("spark.ui.enabled", "false")
+        .config("spark.executor.extraClassPath", pyworkers)
+        .config("spark.plugins", PyworkersPlugin.class.getName())
+        .config("spark.pyworkers.python", TestPython.executable())
+        .config("spark.sql.session.timeZone", "UTC")
+        .getOrCreate();
+    awaitExecutors(2, Duration.ofSeconds(90));
+  }
+
+  /** Fails naming an executor's stderr when the executors do not come up (a bad SPARK_HOME, a missing class). */
+  private static void awaitExecutors(int n, Duration within) {
+    long deadline = System.nanoTime() + within.toNanos();
+    while (spark.sparkContext().statusTracker().getExecutorInfos().length < n + 1) { // the driver is one
+      if (System.nanoTime() > deadline) {
+        String why = "";
+        try (var found = Files.find(Path.of(System.getenv("SPARK_HOME"), "work"), 3,
+            (p, a) -> p.getFileName().toString().equals("stderr"))) {
+          Optional<Path> any = found.findFirst();
+          if (any.isPresent()) why = "; an executor's stderr ends with:\n" + tail(any.get());
+        } catch (IOException e) {
+          why = "; no executor log: " + e;
+        }
+        throw new AssertionError(n + " executors did not register within " + within.toSeconds() + " s" + why);
+      }
+      try {
+        Thread.sleep(200);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError(e);
+      }
+    }
+  }
+
+  private static String tail(Path file) throws IOException {
+    List<String> lines = Files.readAllLines(file);
+    return String.join("\n", lines.subList(Math.max(0, lines.size() - 10), lines.size()));
+  }
+
+  @AfterAll
+  static void stop() {
+    if (spark != null) spark.stop();
+    // the executors' JVMs end with the application, and their Python with them
+    LocalSpark.awaitNoPython(Duration.ofSeconds(30));
+  }
+
+  /** The executor JVM above a worker: its nearest ancestor that runs java. */
+  private static Optional<ProcessHandle> executorOf(long workerPid) {
+    Optional<ProcessHandle> p = ProcessHandle.of(workerPid);
+    while (p.isPresent()) {
+      ProcessHandle h = p.get();
+      if (h.info().command().map(c -> c.endsWith("/java")).orElse(false)) return p;
+      p = h.parent();
+    }
+    return Optional.empty();
+  }
+
+  private static Set<Long> pids(Path dir) throws IOException {
+    Set<Long> out = new HashSet<>();
+    try (var files = Files.list(dir)) {
+      for (Path f : files.toList()) out.add(Long.parseLong(f.getFileName().toString()));
+    }
+    return out;
+  }
+
+  @Test
+  void eachExecutorRunsItsOwnPythonWorkers() {
+    PythonFunction who = TestPython.source("import os\ndef who(x):\n    return '%d %d' % (x + 1, os.getpid())\n",
+        "who");
+    Dataset<Row> df = spark.range(0, 2000, 1, 8).toDF("id");
+    List<Row> rows = SparkPython.create().withColumn(df, "who", who, DataTypes.StringType, "id").orderBy("id")
+        .collectAsList();
+    assertThat(rows).hasSize(2000);
+    Map<Long, Set<Long>> workersByExecutor = new HashMap<>();
+    for (Row r : rows) {
+      String[] parts = r.getString(1).split(" ");
+      assertThat(Long.parseLong(parts[0])).isEqualTo(r.getLong(0) + 1);
+      long worker = Long.parseLong(parts[1]);
+      long executor = executorOf(worker).map(ProcessHandle::pid).orElseThrow(
+          () -> new AssertionError("worker pid " + worker + " has no java ancestor"));
+      workersByExecutor.computeIfAbsent(executor, k -> new HashSet<>()).add(worker);
+    }
+    assertThat(workersByExecutor).as("workers grouped by their executor JVM").hasSize(2);
+    long self = ProcessHandle.current().pid();
+    for (long executor : workersByExecutor.keySet()) {
+      assertThat(executor).isNotEqualTo(self);
+      assertThat(NoLeaks.children()).as("executor JVMs are this JVM's children").contains(executor);
+      assertThat(ProcessHandle.of(executor).flatMap(h -> h.info().arguments()).map(List::of).orElse(List.of()))
+          .anyMatch(a -> a.contains("CoarseGrainedExecutorBackend"));
+    }
+  }
+
+  @Test
+  void anExecutorKilledWithSigkillTakesItsPythonAlongAndSparkRerunsItsTasks() throws Exception {
+    // the first row of each partition notes its worker and waits a little, so that both executors are busy
+    PythonFunction slow = TestPython.source("import os, time\n"
+        + "_noted = []\n"
+        + "def slow(x):\n"
+        + "    if not _noted:\n"
+        + "        _noted.append(1)\n"
+        + "        open(os.path.join(" + py(tmp.toString()) + ", str(os.getpid())), 'w')"
+        + ".close()\n"
+        + "    if x % 500 == 0:\n"
+        + "        time.sleep(2)\n"
+        + "    return x * 3\n", "slow");
+    Dataset<Row> df = spark.range(0, 4000, 1, 8).toDF("id");
+    CompletableFuture<List<Row>> job = CompletableFuture.supplyAsync(
+        () -> SparkPython.create().withColumn(df, "y", slow, DataTypes.LongType, "id").orderBy("id")
+            .collectAsList());
+    Awaitility.await("workers running on both executors").atMost(Duration.ofSeconds(60)).until(() ->
+        pids(tmp).stream().map(LocalClusterTest::executorOf).flatMap(Optional::stream).map(ProcessHandle::pid)
+            .distinct().count() == 2);
+    Map<Long, List<Long>> byExecutor = new HashMap<>();
+    for (long w : pids(tmp)) {
+      executorOf(w).ifPresent(e -> byExecutor.computeIfAbsent(e.pid(), k -> new ArrayList<>()).add(w));
+    }
+    long victim = byExecutor.keySet().iterator().next();
+    List<Long> itsWorkers = byExecutor.get(victim);
+    List<Long> itsPython = ProcessHandle.of(victim).orElseThrow().descendants().map(ProcessHandle::pid).toList();
+    ProcessHandle.of(victim).orElseThrow().destroyForcibly(); // SIGKILL
+
+    long killedAt = System.nanoTime();
+    while (true) {
+      List<String> alive = itsPython.stream().map(ProcessHandle::of).flatMap(Optional::stream)
+          .filter(h -> h.isAlive() && !zombie(h.pid())).map(h -> h.pid() + " " + h.info().commandLine().orElse("?"))
+          .toList();
+      if (alive.isEmpty()) break;
+      if (System.nanoTime() - killedAt > Duration.ofSeconds(2).toNanos()) {
+        throw new AssertionError("2 s after its executor JVM was killed, still alive: " + alive);
+      }
+      Thread.sleep(50);
+    }
+    assertThat(itsWorkers).isNotEmpty();
+
+    List<Row> rows = job.get(180, TimeUnit.SECONDS);
+    assertThat(rows).hasSize(4000);
+    for (int i = 0; i < rows.size(); i++) assertThat(rows.get(i).getLong(1)).isEqualTo(3L * i);
+  }
+
+  /** A zombie has ended; only its exit status waits for its new parent to collect it. */
+  private static boolean zombie(long pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+      return stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
+    } catch (IOException e) {
+      return true; // gone
+    }
+  }
+
+  private static String py(String s) {
+    return "'" + s.replace("\\", "\\\\").replace("'", "\\'") + "'";
+  }
+}
