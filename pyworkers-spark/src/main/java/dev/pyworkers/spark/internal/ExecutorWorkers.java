@@ -97,11 +97,11 @@ public final class ExecutorWorkers {
       }
       b.reuseWorkers(Boolean.parseBoolean(reuse));
     }
-    Integer idle = intKey(conf, "idlePoolSize", 0, 10_000);
+    Integer idle = intKey(conf, "idlePoolSize", 1, 100_000);
     if (idle != null) b.idlePoolSize(idle);
     Integer maxTasks = intKey(conf, "maxTasksPerWorker", 0, Integer.MAX_VALUE);
     if (maxTasks != null) b.maxTasksPerWorker(maxTasks);
-    Integer idleSeconds = intKey(conf, "idleTimeoutSeconds", 1, 86_400);
+    Integer idleSeconds = intKey(conf, "idleTimeoutSeconds", 1, 3_600);
     if (idleSeconds != null) b.idleTimeout(Duration.ofSeconds(idleSeconds));
     return b.build();
   }
