@@ -1,6 +1,7 @@
 package dev.pyworkers.spark;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.pyworkers.PythonFunction;
 import dev.pyworkers.testing.NoLeaks;
@@ -43,8 +44,16 @@ class LocalClusterTest {
   private static SparkSession spark;
   @TempDir Path tmp;
 
+  @TempDir static Path shared;
+
   @BeforeAll
-  static void start() {
+  static void start() throws Exception {
+    // an environment packed with venv-pack, shipped to the executors with spark.archives
+    Path env = shared.resolve("env");
+    run(TestPython.executable(), "-m", "venv", "--without-pip", env.toString());
+    Path packed = shared.resolve("env.tar.gz");
+    run(Path.of(TestPython.executable()).getParent().resolve("venv-pack").toString(), "-p", env.toString(),
+        "-o", packed.toString(), "-q");
     // the executors get Spark from SPARK_HOME/jars and pyworkers from this JVM's class path
     String pyworkers = java.util.Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
         .filter(e -> (e.contains("pyworkers-core") || e.contains("pyworkers-spark")) && !e.contains("test-classes")
@@ -58,6 +67,7 @@ class LocalClusterTest {
         .config("spark.plugins", PyworkersPlugin.class.getName())
         .config("spark.pyworkers.python", TestPython.executable())
         .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.archives", packed + "#environment")
         .getOrCreate();
     awaitExecutors(2, Duration.ofSeconds(90));
   }
@@ -141,6 +151,41 @@ class LocalClusterTest {
       assertThat(NoLeaks.children()).as("executor JVMs are this JVM's children").contains(executor);
       assertThat(ProcessHandle.of(executor).flatMap(h -> h.info().arguments()).map(List::of).orElse(List.of()))
           .anyMatch(a -> a.contains("CoarseGrainedExecutorBackend"));
+    }
+  }
+
+  @Test
+  void aVenvPackedEnvironmentShippedWithArchivesRunsTheUdfOnEachExecutor() throws Exception {
+    // the environment start() made and packed, as a user would, which Spark shipped (spark.archives)
+    // no interpreter of its own: the job's, relative, is found in each executor's working folder
+    PythonFunction where = PythonFunction.source("import sys\n"
+        + "def where(x):\n    return '%d %s' % (x * 2, sys.prefix)\n", "where").withEnv(TestPython.functionEnv());
+    Dataset<Row> df = spark.range(0, 400, 1, 4).toDF("id");
+    List<Row> rows = SparkPython.builder().python("environment/bin/python").build()
+        .withColumn(df, "where", where, DataTypes.StringType, "id").orderBy("id").collectAsList();
+    assertThat(rows).hasSize(400);
+    Set<String> prefixes = new HashSet<>();
+    for (Row r : rows) {
+      String[] parts = r.getString(1).split(" ", 2);
+      assertThat(Long.parseLong(parts[0])).isEqualTo(2 * r.getLong(0));
+      prefixes.add(parts[1]);
+    }
+    assertThat(prefixes).allSatisfy(p -> assertThat(p)
+        .as("the environment unpacked in an executor's working folder")
+        .startsWith(System.getenv("SPARK_HOME") + "/work/app-").endsWith("/environment"));
+
+    // a relative interpreter that no archive brought fails the task naming both folders it looked in
+    assertThatThrownBy(() -> SparkPython.builder().python("nowhere/bin/python").build()
+        .withColumn(df, "where", where, DataTypes.StringType, "id").collectAsList())
+        .hasMessageContaining("the Python executable 'nowhere/bin/python' is not in the task's working folder")
+        .hasMessageContaining("spark.archives");
+  }
+
+  private static void run(String... command) throws IOException, InterruptedException {
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
+      throw new AssertionError(String.join(" ", command) + " failed: " + out);
     }
   }
 
