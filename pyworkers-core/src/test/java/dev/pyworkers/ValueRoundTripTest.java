@@ -220,6 +220,28 @@ class ValueRoundTripTest {
   }
 
   @Test
+  void offsetAndZonedDateTimes_awareAtTheOffsetOfTheirInstant() {
+    List<Case> cases = new ArrayList<>();
+    cases.add(new Case(java.time.OffsetDateTime.parse("2024-07-01T12:00:00.123456789+02:00"),
+        "datetime 2024-07-01T12:00:00.123456+02:00 tz=datetime.timezone(datetime.timedelta(seconds=7200))",
+        Instant.parse("2024-07-01T10:00:00.123456Z")));
+    cases.add(new Case(java.time.ZonedDateTime.parse("2024-01-15T08:30:00-05:00[America/New_York]"),
+        "datetime 2024-01-15T08:30:00-05:00 tz=datetime.timezone(datetime.timedelta(days=-1, seconds=68400))",
+        Instant.parse("2024-01-15T13:30:00Z")));
+    // the second 01:30 of the autumn change: the later offset, so the very instant
+    cases.add(new Case(java.time.ZonedDateTime.of(LocalDateTime.parse("2024-10-27T02:30:00"),
+        java.time.ZoneId.of("Europe/Paris")).withLaterOffsetAtOverlap(),
+        "datetime 2024-10-27T02:30:00+01:00 tz=datetime.timezone(datetime.timedelta(seconds=3600))",
+        Instant.parse("2024-10-27T01:30:00Z")));
+    cases.add(new Case(java.time.ZonedDateTime.parse("2000-02-29T00:00:00Z[UTC]"),
+        "datetime 2000-02-29T00:00:00+00:00 tz=datetime.timezone.utc", Instant.parse("2000-02-29T00:00:00Z")));
+    cases.add(new Case(java.time.OffsetDateTime.parse("0001-01-01T00:00:00+00:30"),
+        "datetime 0001-01-01T00:00:00+00:30 tz=datetime.timezone(datetime.timedelta(seconds=1800))",
+        Instant.parse("0000-12-31T23:30:00Z"))); // its instant is in year 0: Java holds it, Python keeps the wall time
+    roundTrip(ReturnType.TIMESTAMP, cases);
+  }
+
+  @Test
   void nestedListsAndMaps() {
     Map<Object, Object> map = new LinkedHashMap<>();
     map.put("k", Arrays.asList(1L, null, "\uD800"));

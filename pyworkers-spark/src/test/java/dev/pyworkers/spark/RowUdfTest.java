@@ -137,6 +137,26 @@ class RowUdfTest {
   }
 
   @Test
+  void timestampsReachPythonInTheSessionTimeZone() {
+    local.spark.conf().set("spark.sql.session.timeZone", "Asia/Kolkata");
+    try {
+      Dataset<Row> df = local.spark.sql("select timestamp'2024-07-01 10:00:00.000001' as ts, 1 as one");
+      PythonFunction show = TestPython.source("def show(ts):\n    return ts.isoformat()\n", "show");
+      PythonFunction naive = TestPython.source("import datetime\n"
+          + "def naive(one):\n    return datetime.datetime(2024, 7, 1, 10, 0, 0, 1)\n", "naive");
+      PythonFunction ident = TestPython.source("def ident(x):\n    return x\n", "ident");
+      SparkPython py = SparkPython.create();
+      Row r = py.withColumn(py.withColumn(py.withColumn(df, "shown", show, DataTypes.StringType, "ts"),
+          "back", ident, DataTypes.TimestampType, "ts"), "wall", naive, DataTypes.TimestampType, "one").first();
+      assertThat(r.getString(2)).isEqualTo("2024-07-01T10:00:00.000001+05:30");
+      assertThat(r.getTimestamp(3)).isEqualTo(r.getTimestamp(0));
+      assertThat(r.getTimestamp(4)).as("a naive result is a wall time of the session zone").isEqualTo(r.getTimestamp(0));
+    } finally {
+      local.spark.conf().set("spark.sql.session.timeZone", "UTC");
+    }
+  }
+
+  @Test
   void aResultColumnOfTheSameNameIsReplacedInPlace() {
     Dataset<Row> df = local.spark.range(0, 10).selectExpr("id", "id * 2 as x");
     Dataset<Row> out = SparkPython.create().withColumn(df, "id",

@@ -17,7 +17,8 @@ import java.util.Map;
  *
  * <p>null → None, Boolean → bool, Byte/Short/Integer/Long/BigInteger → int, Float/Double → float, String/Character →
  * str (lone surrogates kept), byte[] → bytes, BigDecimal → decimal.Decimal, LocalDate/java.sql.Date → datetime.date,
- * Instant/java.sql.Timestamp/java.util.Date/Calendar → aware datetime (UTC), LocalDateTime → naive datetime, to the
+ * Instant/java.sql.Timestamp/java.util.Date/Calendar → aware datetime (UTC), OffsetDateTime/ZonedDateTime → aware
+ * datetime at the offset of their instant, LocalDateTime → naive datetime, to the
  * microsecond (nanoseconds truncated toward the past), List/Object[] → list/tuple, Map → dict, nested. The table with
  * the way back is {@code docs/protocol.md} section 5.5.
  */
@@ -64,6 +65,8 @@ public final class JavaValues {
     if (v instanceof LocalDate d) return inRange(d, d.getYear(), row, column);
     if (v instanceof LocalDateTime t) return inRange(t, t.getYear(), row, column);
     if (v instanceof Instant t) return inRange(t, t.atOffset(java.time.ZoneOffset.UTC).getYear(), row, column);
+    if (v instanceof java.time.OffsetDateTime t) return inRange(t, t.getYear(), row, column);
+    if (v instanceof java.time.ZonedDateTime t) return inRange(t, t.getYear(), row, column);
     if (v instanceof java.sql.Date d) return inRange(d.toLocalDate(), d.toLocalDate().getYear(), row, column);
     if (v instanceof java.sql.Timestamp t) return convert(t.toInstant(), row, column);
     if (v instanceof java.util.Date d) return convert(Instant.ofEpochMilli(d.getTime()), row, column);
@@ -85,8 +88,8 @@ public final class JavaValues {
     }
     throw new IllegalArgumentException(
         "row " + row + " column " + column + " holds a " + v.getClass().getName() + ", which cannot be sent to"
-            + " Python; use null, Boolean, a number, String, byte[], BigDecimal, LocalDate, Instant, LocalDateTime,"
-            + " List, Object[] or Map (nested)");
+            + " Python; use null, Boolean, a number, String, byte[], BigDecimal, LocalDate, Instant, OffsetDateTime,"
+            + " ZonedDateTime, LocalDateTime, List, Object[] or Map (nested)");
   }
 
   private static Object inRange(Object v, int year, long row, int column) {

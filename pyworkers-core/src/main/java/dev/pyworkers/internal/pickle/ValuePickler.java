@@ -23,7 +23,10 @@ import net.razorvine.pickle.Pickler;
  *       Gregorian as Python's;
  *   <li>{@code LocalDateTime} as a naive {@code datetime.datetime(y, m, d, h, mi, s, us)};
  *   <li>{@code Instant} (and {@code Calendar}, {@code java.util.Date}) as {@code datetime.datetime(..., us,
- *       datetime.timezone(datetime.timedelta(0)))}, that is UTC, with no pytz.
+ *       datetime.timezone(datetime.timedelta(0)))}, that is UTC, with no pytz;
+ *   <li>{@code OffsetDateTime} and {@code ZonedDateTime} as an aware {@code datetime.datetime} of their wall time with
+ *       {@code datetime.timezone(datetime.timedelta(0, <offset seconds>))}: the same instant, at the offset its zone
+ *       has then (a fixed offset: the zone's rules stay in the JVM, and every Python from 3.8 reads it).
  * </ul>
  *
  * Nanoseconds are truncated toward the past to whole microseconds, as Spark does; a year outside 1..9999 (Python's
@@ -40,6 +43,8 @@ public final class ValuePickler extends Pickler {
    * {@code datetime.timezone(datetime.timedelta(0, 0, 0))}, which is {@code datetime.timezone.utc} itself (three
    * arguments, as Python pickles a timedelta, so that Pyrolite reads it back too).
    */
+  /** {@code datetime.timezone} then {@code datetime.timedelta}: a fixed offset follows, then the calls. */
+  private static final byte[] TIMEZONE_TIMEDELTA = concat(global("datetime", "timezone"), global("datetime", "timedelta"));
   private static final byte[] UTC = concat(global("datetime", "timezone"), global("datetime", "timedelta"),
       new byte[] {'K', 0, 'K', 0, 'K', 0, (byte) 0x87, 'R', (byte) 0x85, 'R'});
 
@@ -62,8 +67,12 @@ public final class ValuePickler extends Pickler {
       out.write('R');
     } else if (o instanceof Instant t) {
       instant(t);
+    } else if (o instanceof java.time.OffsetDateTime t) {
+      atOffset(t);
+    } else if (o instanceof java.time.ZonedDateTime t) {
+      atOffset(t.toOffsetDateTime());
     } else if (o instanceof LocalDateTime t) {
-      dateTime(t, false);
+      dateTime(t, null);
     } else if (o instanceof LocalDate d) {
       date(d);
     } else if (o instanceof java.sql.Date d) {
@@ -95,7 +104,13 @@ public final class ValuePickler extends Pickler {
 
   private void instant(Instant t) throws IOException {
     checkYear(t.atOffset(ZoneOffset.UTC).getYear(), t);
-    dateTime(LocalDateTime.ofEpochSecond(t.getEpochSecond(), t.getNano(), ZoneOffset.UTC), true);
+    dateTime(LocalDateTime.ofEpochSecond(t.getEpochSecond(), t.getNano(), ZoneOffset.UTC), 0);
+  }
+
+  private void atOffset(java.time.OffsetDateTime t) throws IOException {
+    LocalDateTime local = t.toLocalDateTime();
+    checkYear(local.getYear(), t);
+    dateTime(local, t.getOffset().getTotalSeconds());
   }
 
   private void date(LocalDate d) throws IOException {
@@ -108,7 +123,8 @@ public final class ValuePickler extends Pickler {
     out.write('R');                                           // REDUCE
   }
 
-  private void dateTime(LocalDateTime t, boolean utc) throws IOException {
+  /** A naive datetime for a null {@code offsetSeconds}, else an aware one: UTC for 0, that fixed offset otherwise. */
+  private void dateTime(LocalDateTime t, Integer offsetSeconds) throws IOException {
     checkYear(t.getYear(), t);
     out.write(DATETIME);
     out.write('(');                                           // MARK
@@ -119,9 +135,31 @@ public final class ValuePickler extends Pickler {
     smallInt(t.getMinute());
     smallInt(t.getSecond());
     smallInt(t.getNano() / 1000);                             // toward the past: the nano field is never negative
-    if (utc) out.write(UTC);
+    if (offsetSeconds != null && offsetSeconds == 0) {
+      out.write(UTC);
+    } else if (offsetSeconds != null) {
+      out.write(TIMEZONE_TIMEDELTA);                          // datetime.timezone, datetime.timedelta
+      out.write('K');
+      out.write(0);
+      signedInt(offsetSeconds);
+      out.write('K');
+      out.write(0);
+      out.write(0x87);                                        // TUPLE3: timedelta(0, seconds, 0)
+      out.write('R');
+      out.write(0x85);                                        // TUPLE1: timezone(timedelta)
+      out.write('R');
+    }
     out.write('t');                                           // TUPLE
     out.write('R');
+  }
+
+  /** BININT: a signed 4-byte little-endian int. */
+  private void signedInt(int v) throws IOException {
+    out.write('J');
+    out.write(v);
+    out.write(v >>> 8);
+    out.write(v >>> 16);
+    out.write(v >>> 24);
   }
 
   /** BININT1, BININT2 or BININT for 0 .. 2^31-1. */

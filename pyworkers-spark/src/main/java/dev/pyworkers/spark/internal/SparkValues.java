@@ -40,8 +40,10 @@ import scala.jdk.javaapi.CollectionConverters;
  * Spark's values and pyworkers' both ways, for one job: Spark's external row values (what a {@code Row} holds) to
  * the Java values core pickles (docs/protocol.md 5.5), and results back to the external values of a declared Spark
  * type. Which external types a {@code Row} holds for dates and timestamps depends on the session's
- * {@code spark.sql.datetime.java8API.enabled}, read when the job is planned; naive Python datetimes returned for a
- * {@code TimestampType} are wall times in the session time zone, as in PySpark. Immutable; thread-safe.
+ * {@code spark.sql.datetime.java8API.enabled}, read when the job is planned. Timestamps reach Python as aware
+ * datetimes at the offset the session time zone ({@code spark.sql.session.timeZone}) has at that instant; naive
+ * Python datetimes returned for a {@code TimestampType} are wall times in the session time zone, as in PySpark.
+ * Immutable; thread-safe.
  */
 public final class SparkValues implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -131,14 +133,14 @@ public final class SparkValues implements Serializable {
   public Object toPython(Object v) {
     if (v == null || v instanceof String || v instanceof Long || v instanceof Integer || v instanceof Double
         || v instanceof Boolean || v instanceof byte[] || v instanceof BigDecimal || v instanceof Short
-        || v instanceof Byte || v instanceof Float || v instanceof LocalDate || v instanceof LocalDateTime
-        || v instanceof Instant) {
+        || v instanceof Byte || v instanceof Float || v instanceof LocalDate || v instanceof LocalDateTime) {
       return v;
     }
+    if (v instanceof Instant t) return t.atZone(zone()); // Python: aware, at the session zone's offset then
     if (v instanceof java.sql.Timestamp t) {
       // Spark's java.sql.Timestamp carries the wall time of its instant in the JVM's zone, in the hybrid
       // calendar; read by its fields it is the instant Spark holds, also before 1582
-      return t.toLocalDateTime().atZone(ZoneId.systemDefault()).toInstant();
+      return t.toLocalDateTime().atZone(ZoneId.systemDefault()).toInstant().atZone(zone());
     }
     if (v instanceof java.sql.Date d) return d.toLocalDate(); // by its fields, as Spark means it
     if (v instanceof scala.collection.Seq<?> s) {
