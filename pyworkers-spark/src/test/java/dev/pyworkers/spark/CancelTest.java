@@ -41,20 +41,12 @@ class CancelTest {
     if (local != null) local.close();
   }
 
-  private static Set<Long> pids(Path dir) throws IOException {
-    Set<Long> out = new HashSet<>();
-    try (var files = Files.list(dir)) {
-      for (Path p : files.toList()) out.add(Long.parseLong(p.getFileName().toString()));
-    }
-    return out;
-  }
-
   @Test
   void aCancelledJobKillsTheWorkersRunningItsUdf() throws Exception {
     // each task notes its worker's pid, then sleeps far longer than the test
     PythonFunction sleepy = TestPython.source("import os, time\n"
         + "def sleepy(x):\n"
-        + "    open(os.path.join(" + pyString(tmp.toString()) + ", str(os.getpid())), 'w').close()\n"
+        + "    open(os.path.join(" + LocalSpark.py(tmp.toString()) + ", str(os.getpid())), 'w').close()\n"
         + "    time.sleep(600)\n"
         + "    return x\n", "sleepy");
     Dataset<Row> df = local.spark.range(0, 2, 1, 2).toDF("id");
@@ -62,8 +54,8 @@ class CancelTest {
     local.spark.sparkContext().setJobGroup("sleepy", "a UDF that sleeps", true);
     CompletableFuture<List<Row>> job = CompletableFuture.supplyAsync(out::collectAsList);
     Awaitility.await("both tasks' workers to start the UDF").atMost(Duration.ofSeconds(60))
-        .until(() -> pids(tmp).size() == 2);
-    Set<Long> running = pids(tmp);
+        .until(() -> LocalSpark.notedPids(tmp).size() == 2);
+    Set<Long> running = LocalSpark.notedPids(tmp);
     assertThat(NoLeaks.children()).as("the workers are children of the executor's JVM").containsAll(running);
 
     local.spark.sparkContext().cancelJobGroup("sleepy");
@@ -82,9 +74,5 @@ class CancelTest {
     PythonFunction inc = TestPython.source("def inc(x):\n    return x + 1\n", "inc");
     assertThat(SparkPython.create().withColumn(df, "y", inc, DataTypes.LongType, "id").orderBy("id")
         .collectAsList().get(1).getLong(1)).isEqualTo(2L);
-  }
-
-  private static String pyString(String s) {
-    return "'" + s.replace("\\", "\\\\").replace("'", "\\'") + "'";
   }
 }

@@ -119,14 +119,6 @@ class LocalClusterTest {
     return Optional.empty();
   }
 
-  private static Set<Long> pids(Path dir) throws IOException {
-    Set<Long> out = new HashSet<>();
-    try (var files = Files.list(dir)) {
-      for (Path f : files.toList()) out.add(Long.parseLong(f.getFileName().toString()));
-    }
-    return out;
-  }
-
   @Test
   void eachExecutorRunsItsOwnPythonWorkers() {
     PythonFunction who = TestPython.source("import os\ndef who(x):\n    return '%d %d' % (x + 1, os.getpid())\n",
@@ -197,7 +189,7 @@ class LocalClusterTest {
         + "def slow(x):\n"
         + "    if not _noted:\n"
         + "        _noted.append(1)\n"
-        + "        open(os.path.join(" + py(tmp.toString()) + ", str(os.getpid())), 'w')"
+        + "        open(os.path.join(" + LocalSpark.py(tmp.toString()) + ", str(os.getpid())), 'w')"
         + ".close()\n"
         + "    if x % 500 == 0:\n"
         + "        time.sleep(2)\n"
@@ -207,10 +199,11 @@ class LocalClusterTest {
         () -> SparkPython.create().withColumn(df, "y", slow, DataTypes.LongType, "id").orderBy("id")
             .collectAsList());
     Awaitility.await("workers running on both executors").atMost(Duration.ofSeconds(60)).until(() ->
-        pids(tmp).stream().map(LocalClusterTest::executorOf).flatMap(Optional::stream).map(ProcessHandle::pid)
+        LocalSpark.notedPids(tmp).stream().map(LocalClusterTest::executorOf).flatMap(Optional::stream)
+            .map(ProcessHandle::pid)
             .distinct().count() == 2);
     Map<Long, List<Long>> byExecutor = new HashMap<>();
-    for (long w : pids(tmp)) {
+    for (long w : LocalSpark.notedPids(tmp)) {
       executorOf(w).ifPresent(e -> byExecutor.computeIfAbsent(e.pid(), k -> new ArrayList<>()).add(w));
     }
     long victim = byExecutor.keySet().iterator().next();
@@ -244,9 +237,5 @@ class LocalClusterTest {
     } catch (IOException e) {
       return true; // gone
     }
-  }
-
-  private static String py(String s) {
-    return "'" + s.replace("\\", "\\\\").replace("'", "\\'") + "'";
   }
 }

@@ -55,4 +55,18 @@ final class LocalSpark implements AutoCloseable {
   NoLeaks.Snapshot before() {
     return before;
   }
+
+  /** The pids a test's Python noted as empty files named by their pid in {@code dir}. */
+  static java.util.Set<Long> notedPids(java.nio.file.Path dir) throws java.io.IOException {
+    java.util.Set<Long> out = new java.util.HashSet<>();
+    try (var files = java.nio.file.Files.list(dir)) {
+      for (java.nio.file.Path p : files.toList()) out.add(Long.parseLong(p.getFileName().toString()));
+    }
+    return out;
+  }
+
+  /** {@code s} as a Python string literal. */
+  static String py(String s) {
+    return "'" + s.replace("\\", "\\\\").replace("'", "\\'") + "'";
+  }
 }

@@ -68,41 +68,35 @@ public final class SparkValues implements Serializable {
 
   /** Null when {@code type} can be an argument of a Python row UDF, else why not. */
   public static String unsupportedInput(DataType type) {
-    if (isScalar(type) || type instanceof NullType) return null;
-    if (type instanceof ArrayType a) return unsupportedInput(a.elementType());
-    if (type instanceof MapType m) {
-      String k = unsupportedInput(m.keyType());
-      return k != null ? k : unsupportedInput(m.valueType());
-    }
-    if (type instanceof StructType s) {
-      for (StructField f : s.fields()) {
-        String why = unsupportedInput(f.dataType());
-        if (why != null) return why;
-      }
-      return null;
-    }
-    return type.simpleString() + " has no Python value here (intervals, variants, geometry, time and"
-        + " user-defined types are not supported); cast it to a supported type first";
+    DataType bad = firstUnsupported(type, true);
+    return bad == null ? null : bad.simpleString() + " has no Python value here (intervals, variants, geometry,"
+        + " time and user-defined types are not supported); cast it to a supported type first";
   }
 
   /** Null when a Python row UDF can return {@code type}, else why not. */
   public static String unsupportedResult(DataType type) {
-    if (isScalar(type)) return null;
-    if (type instanceof ArrayType a) return unsupportedResult(a.elementType());
+    DataType bad = firstUnsupported(type, false);
+    return bad == null ? null : "a Python row UDF cannot return " + bad.simpleString() + "; declare one of boolean,"
+        + " tinyint, smallint, int, bigint, float, double, decimal(p,s), string, binary, date, timestamp,"
+        + " timestamp_ntz, or arrays, maps and structs of them";
+  }
+
+  /** The first type inside {@code type} (itself included) that has no Python value; null types only as input. */
+  private static DataType firstUnsupported(DataType type, boolean input) {
+    if (isScalar(type) || (input && type instanceof NullType)) return null;
+    if (type instanceof ArrayType a) return firstUnsupported(a.elementType(), input);
     if (type instanceof MapType m) {
-      String k = unsupportedResult(m.keyType());
-      return k != null ? k : unsupportedResult(m.valueType());
+      DataType k = firstUnsupported(m.keyType(), input);
+      return k != null ? k : firstUnsupported(m.valueType(), input);
     }
     if (type instanceof StructType s) {
       for (StructField f : s.fields()) {
-        String why = unsupportedResult(f.dataType());
-        if (why != null) return why;
+        DataType bad = firstUnsupported(f.dataType(), input);
+        if (bad != null) return bad;
       }
       return null;
     }
-    return "a Python row UDF cannot return " + type.simpleString() + "; declare one of boolean, tinyint,"
-        + " smallint, int, bigint, float, double, decimal(p,s), string, binary, date, timestamp, timestamp_ntz,"
-        + " or arrays, maps and structs of them";
+    return type;
   }
 
   private static boolean isScalar(DataType t) {
