@@ -18,7 +18,7 @@ import cloudpickle
 from pyworkers import auth
 from pyworkers.chunks import PICKLE_PROTOCOL, MapChunks
 
-from .errors import DriverError, JobCancelledError, PythonTaskError, WorkerCrashedError
+from .errors import DriverError, JobCancelledError, PythonTaskError, WorkerCrashedError, _died_or
 
 END = -1
 ERROR = -2
@@ -212,8 +212,6 @@ def _read_error(sock, job, gateway, chunk_size: int) -> BaseException:
 def _ended(job: _Job, gateway) -> BaseException:
     if job.send_error is not None and not isinstance(job.send_error, OSError):
         return job.send_error  # the input iterable raised: that is the error to see
-    from .gateway import _died_or
-
     return _died_or(gateway._process,
                     DriverError("the gateway closed the map job's data socket without a result or an error"),
                     "a map job")

@@ -1,4 +1,5 @@
 """The exceptions of the Python driver. Every one names what failed and what to do; none hides its cause."""
+import subprocess
 from typing import Optional
 
 from py4j.protocol import Py4JJavaError, Py4JNetworkError
@@ -78,3 +79,17 @@ class RunFileError(DriverError):
     def __init__(self, message: str, exit_code: int) -> None:
         super().__init__(message)
         self.exit_code = exit_code
+
+
+def _died_or(process, error, during: str = "a call"):
+    """:class:`GatewayDiedError` when the JVM has exited (within 0.5 s), else ``error``."""
+    if process is not None:
+        try:
+            code = process.wait(0.5)
+        except subprocess.TimeoutExpired:
+            code = None
+        if code is not None:
+            return GatewayDiedError(
+                "the gateway JVM (pid %d) exited with code %d in the middle of %s; its output, if any, is above. "
+                "Connect again to get a new one" % (process.pid, code, during))
+    return error

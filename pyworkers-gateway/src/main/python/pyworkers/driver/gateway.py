@@ -16,7 +16,7 @@ from py4j.clientserver import ClientServer, ClientServerConnection, JavaClient, 
 from py4j.protocol import Py4JAuthenticationError, Py4JJavaError, Py4JNetworkError
 
 from . import _convert, _launch, _linereader
-from .errors import DriverError, GatewayDiedError, JavaError
+from .errors import DriverError, JavaError, _died_or
 
 __all__ = ["Gateway", "connect"]
 
@@ -111,20 +111,6 @@ class _WatchedJavaClient(JavaClient):
             return super().send_command(command, retry, binary)
         except (Py4JNetworkError, OSError) as e:  # Py4J's retry can raise the reconnect's own socket error
             raise _died_or(self.pyworkers_process, e) from e
-
-
-def _died_or(process, error, during: str = "a call"):
-    """:class:`GatewayDiedError` when the JVM has exited (within 0.5 s), else ``error``."""
-    if process is not None:
-        try:
-            code = process.wait(0.5)
-        except subprocess.TimeoutExpired:
-            code = None
-        if code is not None:
-            return GatewayDiedError(
-                "the gateway JVM (pid %d) exited with code %d in the middle of %s; its output, if any, is above. "
-                "Connect again to get a new one" % (process.pid, code, during))
-    return error
 
 
 def _check_partitions(partitions) -> None:
