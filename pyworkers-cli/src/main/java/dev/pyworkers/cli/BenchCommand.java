@@ -15,7 +15,7 @@ import picocli.CommandLine.Spec;
     version = Main.VERSION,
     description = "Runs a benchmark harness and prints its results.",
     subcommands = {BenchAcquireCommand.class, RunJobBenchCommand.class, RunPandasBenchCommand.class, BenchThroughputCommand.class,
-        RunWorkersBenchCommand.class, BenchArrowCommand.class, BenchGatewayCommand.class})
+        RunWorkersBenchCommand.class, BenchArrowCommand.class, BenchGatewayCommand.class, BenchSparkCommand.class})
 final class BenchCommand implements Runnable {
   @Spec CommandSpec spec;
 
