@@ -2,8 +2,6 @@ package dev.pyworkers.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.net.URISyntaxException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -70,20 +68,12 @@ final class BenchGatewayCommand implements Callable<Integer> {
     List<String> cmd = new ArrayList<>(List.of(python, "-m", "pyworkers.driver._bench", "--repeat",
         Integer.toString(repeat), "--bulk-mb", Integer.toString(bulkMb), "--frame-mb", Integer.toString(frameMb)));
     if (output.json) cmd.add("--json");
-    ProcessBuilder pb = new ProcessBuilder(cmd).inheritIO();
-    Path jar = ownJar();
+    ProcessBuilder pb = new ProcessBuilder(cmd);
+    Path jar = ChildRuns.ownJar();
     if (jar != null) pb.environment().put("PYWORKERS_JAR", jar.toString());
     spec.commandLine().getOut().flush();
     err.flush();
-    Process p = pb.start();
-    try {
-      return p.waitFor();
-    } finally {
-      if (p.isAlive()) {
-        p.destroy();
-        if (!p.waitFor(5, TimeUnit.SECONDS)) p.destroyForcibly();
-      }
-    }
+    return ChildRuns.runInherited(pb);
   }
 
   /**
@@ -106,17 +96,5 @@ final class BenchGatewayCommand implements Callable<Integer> {
     if (!done) p.destroyForcibly().waitFor();
     return "the driver is not installed in " + python + " (import pyworkers.driver failed); install it with "
         + python + " -m pip install ./pyworkers-gateway";
-  }
-
-  /** The jar this class was loaded from, or null when it runs from a classes folder (the tests). */
-  private static Path ownJar() {
-    try {
-      var source = BenchGatewayCommand.class.getProtectionDomain().getCodeSource();
-      if (source == null) return null;
-      Path p = Path.of(source.getLocation().toURI());
-      return Files.isRegularFile(p) ? p.toAbsolutePath() : null;
-    } catch (URISyntaxException | RuntimeException e) {
-      return null;
-    }
   }
 }

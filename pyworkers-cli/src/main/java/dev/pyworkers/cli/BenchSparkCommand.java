@@ -2,13 +2,11 @@ package dev.pyworkers.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -64,7 +62,7 @@ final class BenchSparkCommand implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(), "--batch-size must be 1 to 100000, got " + batchSize);
     }
     PrintWriter err = spec.commandLine().getErr();
-    Path jar = ownJar();
+    Path jar = ChildRuns.ownJar();
     if (jar == null) {
       err.println("pyworkers bench spark: runs only from the built pyworkers.jar (bin/pyworkers bench spark)");
       return 2;
@@ -102,15 +100,7 @@ final class BenchSparkCommand implements Callable<Integer> {
     if (output.json) cmd.add("--json");
     spec.commandLine().getOut().flush();
     err.flush();
-    Process p = new ProcessBuilder(cmd).inheritIO().start();
-    try {
-      return p.waitFor();
-    } finally {
-      if (p.isAlive()) {
-        p.destroy();
-        if (!p.waitFor(5, TimeUnit.SECONDS)) p.destroyForcibly();
-      }
-    }
+    return ChildRuns.runInherited(new ProcessBuilder(cmd));
   }
 
   /** What Spark's launcher adds to the JVMs it starts; local mode in a plain JVM needs them too. */
@@ -131,18 +121,6 @@ final class BenchSparkCommand implements Callable<Integer> {
       return new ProcessBuilder(cmd).inheritIO().start().waitFor();
     } catch (IOException e) {
       return -1;
-    }
-  }
-
-  /** The jar this class was loaded from, or null when it runs from a classes folder (the tests). */
-  private static Path ownJar() {
-    try {
-      var source = BenchSparkCommand.class.getProtectionDomain().getCodeSource();
-      if (source == null) return null;
-      Path p = Path.of(source.getLocation().toURI());
-      return Files.isRegularFile(p) ? p.toAbsolutePath() : null;
-    } catch (URISyntaxException | RuntimeException e) {
-      return null;
     }
   }
 }
