@@ -7,6 +7,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -93,7 +95,7 @@ final class BenchSparkCommand implements Callable<Integer> {
     }
     String javaExe = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     List<String> cmd = new ArrayList<>(List.of(javaExe));
-    cmd.addAll(List.of(SPARK_OPENS));
+    cmd.addAll(sparkOpens(root));
     cmd.addAll(List.of("-cp", jar + java.io.File.pathSeparator + sparkJars + "/*",
         "dev.pyworkers.bench.SparkBenchmark", "--rows", Long.toString(rows), "--repeat", Integer.toString(repeat),
         "--python", output.python, "--pyspark-python", pyspark, "--batch-size", Integer.toString(batchSize)));
@@ -103,22 +105,20 @@ final class BenchSparkCommand implements Callable<Integer> {
     return ChildRuns.runInherited(new ProcessBuilder(cmd));
   }
 
-  /** What Spark's launcher adds to the JVMs it starts; local mode in a plain JVM needs them too. */
-  private static final String[] SPARK_OPENS = {
-    "--add-opens=java.base/java.lang=ALL-UNNAMED", "--add-opens=java.base/java.lang.invoke=ALL-UNNAMED",
-    "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED", "--add-opens=java.base/java.io=ALL-UNNAMED",
-    "--add-opens=java.base/java.net=ALL-UNNAMED", "--add-opens=java.base/java.nio=ALL-UNNAMED",
-    "--add-opens=java.base/java.util=ALL-UNNAMED", "--add-opens=java.base/java.util.concurrent=ALL-UNNAMED",
-    "--add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED",
-    "--add-opens=java.base/jdk.internal.ref=ALL-UNNAMED", "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
-    "--add-opens=java.base/sun.nio.cs=ALL-UNNAMED", "--add-opens=java.base/sun.security.action=ALL-UNNAMED",
-    "--add-opens=java.base/sun.util.calendar=ALL-UNNAMED", "-Djdk.reflect.useDirectMethodHandle=false",
-    "-Dio.netty.tryReflectionSetAccessible=true"
-  };
+  /**
+   * What Spark's launcher adds to the JVMs it starts, which local mode in a plain JVM needs too: pyworkers-spark's
+   * {@code spark.add-opens}, the one list that its tests and examples/spark/run use as well.
+   */
+  private static List<String> sparkOpens(Path root) throws IOException {
+    String pom = Files.readString(root.resolve("pyworkers-spark/pom.xml"));
+    Matcher m = Pattern.compile("<spark.add-opens>(.*?)</spark.add-opens>", Pattern.DOTALL).matcher(pom);
+    if (!m.find()) throw new IOException("pyworkers-spark/pom.xml has no <spark.add-opens>");
+    return List.of(m.group(1).trim().split("\\s+"));
+  }
 
   private static int run(List<String> cmd) throws InterruptedException {
     try {
-      return new ProcessBuilder(cmd).inheritIO().start().waitFor();
+      return ChildRuns.runInherited(new ProcessBuilder(cmd));
     } catch (IOException e) {
       return -1;
     }

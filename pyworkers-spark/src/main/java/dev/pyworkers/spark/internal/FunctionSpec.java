@@ -52,9 +52,12 @@ public final class FunctionSpec implements Serializable {
     return new FunctionSpec(f);
   }
 
-  /** The interpreter the function asked for, or null for the job's. */
-  public String pythonExecutable() {
-    return pythonExecutable;
+  /**
+   * The interpreter to start on this executor: the function's own, else the job's {@code jobPython}, resolved as
+   * {@link SparkTasks#resolvePython} says.
+   */
+  public String executable(String jobPython) {
+    return SparkTasks.resolvePython(pythonExecutable != null ? pythonExecutable : jobPython);
   }
 
   /** The function again, on {@code executable}, without a return type (the caller sets the one Spark needs). */

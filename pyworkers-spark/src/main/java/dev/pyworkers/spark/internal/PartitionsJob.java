@@ -35,7 +35,7 @@ public final class PartitionsJob<T> implements FlatMapFunction<Iterator<T>, T> {
     org.apache.spark.TaskContext spark = org.apache.spark.TaskContext.get();
     if (spark == null) throw new IllegalStateException("a pyworkers mapPartitions runs only inside a Spark task");
     PythonRunner runner = ExecutorWorkers.runner(id, registry -> {
-      String exe = SparkTasks.resolvePython(function.pythonExecutable() != null ? function.pythonExecutable() : python);
+      String exe = function.executable(python);
       return PythonRunner.builder(registry).nonUdf(function.toFunction(exe)).inputFormat(format)
           .outputFormat(format).pythonExecutable(exe).build();
     });

@@ -53,7 +53,7 @@ public final class RowUdfJob implements MapPartitionsFunction<Row, Row> {
 
   private PythonRunner runner() {
     return ExecutorWorkers.runner(id, registry -> {
-      String exe = SparkTasks.resolvePython(function.pythonExecutable() != null ? function.pythonExecutable() : python);
+      String exe = function.executable(python);
       // core converts to a plain type first (and reports those mismatches itself, naming row and value);
       // SparkValues narrows to Spark's types
       PythonFunction f = function.toFunction(exe).withReturnType(SparkValues.coreType(resultType), onMismatch);
