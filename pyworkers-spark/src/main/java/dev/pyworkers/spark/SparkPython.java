@@ -3,19 +3,25 @@ package dev.pyworkers.spark;
 import dev.pyworkers.OnMismatch;
 import dev.pyworkers.PythonFunction;
 import dev.pyworkers.RecordFormat;
+import dev.pyworkers.spark.internal.CatalystValues;
 import dev.pyworkers.spark.internal.FunctionSpec;
 import dev.pyworkers.spark.internal.PartitionsJob;
+import dev.pyworkers.spark.internal.Plans;
 import dev.pyworkers.spark.internal.RowUdfJob;
 import dev.pyworkers.spark.internal.SparkValues;
 import java.io.Serializable;
 import java.util.Arrays;
 import java.util.Objects;
 import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.rdd.RDD;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.Metadata;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
@@ -91,21 +97,28 @@ public final class SparkPython implements Serializable {
     if (why != null) throw new IllegalArgumentException(what + ": " + why);
     FunctionSpec spec = FunctionSpec.of(f, what);
     SparkSession session = df.sparkSession();
+    DataType[] columnTypes = new DataType[columns.length];
+    for (int i = 0; i < columns.length; i++) columnTypes[i] = schema.fields()[columns[i]].dataType();
+    CatalystValues values = new CatalystValues(session.conf().get("spark.sql.session.timeZone"));
+    RowUdfJob job = new RowUdfJob(spec, python(session), columns, columnTypes, type, onMismatch, batchSize, values,
+        what);
     int target = Arrays.asList(schema.fieldNames()).indexOf(name);
-    StructField field = new StructField(name, type, true, org.apache.spark.sql.types.Metadata.empty());
-    StructType out;
-    if (target < 0) {
-      out = schema.add(field);
-    } else {
-      StructField[] fields = schema.fields().clone();
-      fields[target] = field;
-      out = new StructType(fields);
+    StructField field = new StructField(name, type, true, Metadata.empty());
+    RDD<InternalRow> rows = Plans.rows(df, what).toJavaRDD().mapPartitions(job, true).rdd();
+    if (target < 0) return Plans.frame(session, rows, schema.add(field));
+    // the result comes last; a select by position puts it in place of the column it replaces
+    StructField[] wide = new StructField[schema.fields().length + 1];
+    Column[] select = new Column[schema.fields().length];
+    for (int i = 0; i < wide.length; i++) {
+      StructField in = i < schema.fields().length ? schema.fields()[i] : field;
+      wide[i] = new StructField("_c" + i, in.dataType(), in.nullable(), in.metadata());
     }
-    SparkValues values = new SparkValues(
-        Boolean.parseBoolean(session.conf().get("spark.sql.datetime.java8API.enabled", "false")),
-        session.conf().get("spark.sql.session.timeZone"));
-    RowUdfJob job = new RowUdfJob(spec, python(session), columns, type, onMismatch, batchSize, values, what, target);
-    return df.mapPartitions(job, Encoders.row(out));
+    for (int i = 0; i < select.length; i++) {
+      StructField in = schema.fields()[i];
+      select[i] = i == target ? functions.col("_c" + schema.fields().length).as(name)
+          : functions.col("_c" + i).as(in.name(), in.metadata());
+    }
+    return Plans.frame(session, rows, new StructType(wide)).select(select);
   }
 
   /**
