@@ -6,7 +6,6 @@ import dev.pyworkers.PythonRunner;
 import dev.pyworkers.PythonUdf;
 import dev.pyworkers.TaskContext;
 import dev.pyworkers.TaskResults;
-import java.util.ArrayDeque;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
 import java.util.UUID;
@@ -20,9 +19,9 @@ import org.apache.spark.sql.types.DataType;
  * A Python row UDF over some columns of a Dataset's internal rows, its result added after the other columns: on
  * each executor, each partition's rows go through the executor's pooled workers as one SQL_BATCHED_UDF task, and
  * each output row is its input row with the result after it, in order. The arguments are read straight from Spark's
- * rows by one {@link CatalystValues.Reader} per column; the rows whose results are still on the way wait, copied, in
- * a queue bounded by the worker's batch and the socket buffers, not by the partition. Serializable, built on the
- * driver; its runner is made once per executor.
+ * rows by one {@link CatalystValues.Reader} per column; the rows whose results are still on the way wait, copied,
+ * in {@link PendingRows}, as many as the worker's batch and the socket buffers hold, not the partition.
+ * Serializable, built on the driver; its runner is made once per executor.
  */
 public final class RowUdfJob implements FlatMapFunction<Iterator<InternalRow>, InternalRow> {
   private static final long serialVersionUID = 1L;
@@ -71,7 +70,7 @@ public final class RowUdfJob implements FlatMapFunction<Iterator<InternalRow>, I
     org.apache.spark.TaskContext spark = org.apache.spark.TaskContext.get();
     if (spark == null) throw new IllegalStateException(what + " runs only inside a Spark task");
     TaskContext ctx = SparkTasks.context(spark);
-    ArrayDeque<InternalRow> waiting = new ArrayDeque<>();
+    PendingRows waiting = new PendingRows();
     Iterator<Object[]> args = new Iterator<>() {
       @Override
       public boolean hasNext() {
@@ -83,10 +82,7 @@ public final class RowUdfJob implements FlatMapFunction<Iterator<InternalRow>, I
         InternalRow r = input.next();
         Object[] a = new Object[columns.length];
         for (int i = 0; i < a.length; i++) a[i] = readers[i].read(r, columns[i]);
-        InternalRow kept = r.copy(); // the scan may reuse r for the next row
-        synchronized (waiting) {
-          waiting.addLast(kept);
-        }
+        waiting.add(PendingRows.keep(r)); // the scan may reuse r for the next row
         return a;
       }
     };
@@ -104,10 +100,7 @@ public final class RowUdfJob implements FlatMapFunction<Iterator<InternalRow>, I
       public InternalRow next() {
         if (!results.hasNext()) throw new NoSuchElementException();
         Object result = results.next();
-        InternalRow in;
-        synchronized (waiting) {
-          in = waiting.pollFirst();
-        }
+        InternalRow in = waiting.poll();
         if (in == null) throw new IllegalStateException("a result came back for a row that was never sent");
         Object converted = values.toInternal(result, resultType, onMismatch, what, row++);
         return new JoinedRow(in, new GenericInternalRow(new Object[] {converted}));
