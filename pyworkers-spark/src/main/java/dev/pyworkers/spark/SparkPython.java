@@ -5,6 +5,7 @@ import dev.pyworkers.PythonFunction;
 import dev.pyworkers.RecordFormat;
 import dev.pyworkers.spark.internal.CatalystValues;
 import dev.pyworkers.spark.internal.FunctionSpec;
+import dev.pyworkers.spark.internal.MapJob;
 import dev.pyworkers.spark.internal.PartitionsJob;
 import dev.pyworkers.spark.internal.Plans;
 import dev.pyworkers.spark.internal.RowUdfJob;
@@ -27,8 +28,10 @@ import org.apache.spark.sql.types.StructType;
 
 /**
  * Python functions on the executors of a Spark job, for Java and Scala code: a row UDF that adds a column to a
- * {@code Dataset<Row>} ({@link #withColumn}), and a function over each partition of an RDD ({@link
- * #mapPartitions}). Each executor JVM runs them in its own pooled, process-isolated Python workers (one registry
+ * {@code Dataset<Row>} ({@link #withColumn}), pandas and Arrow functions over a Dataset's partitions ({@link
+ * #mapInPandas}, {@link #mapInArrow}), groups and cogroups ({@link #groupBy}, then {@link
+ * GroupedPython#applyInPandas} or {@link GroupedPython#cogroup}), and a function over each partition of an RDD
+ * ({@link #mapPartitions}). Each executor JVM runs them in its own pooled, process-isolated Python workers (one registry
  * per executor, {@code spark.pyworkers.*} settings), and each Spark task is one pyworkers task: a killed or
  * cancelled Spark task kills its worker, a retried or speculative one runs again on a worker of its own.
  *
@@ -48,11 +51,13 @@ public final class SparkPython implements Serializable {
   private final String python;
   private final int batchSize;
   private final OnMismatch onMismatch;
+  private final int maxRecordsPerBatch;
 
   private SparkPython(Builder b) {
     this.python = b.python;
     this.batchSize = b.batchSize;
     this.onMismatch = b.onMismatch;
+    this.maxRecordsPerBatch = b.maxRecordsPerBatch;
   }
 
   /** Every default: the session's {@code spark.pyworkers.python}, else {@code python3}. */
@@ -99,7 +104,7 @@ public final class SparkPython implements Serializable {
     SparkSession session = df.sparkSession();
     DataType[] columnTypes = new DataType[columns.length];
     for (int i = 0; i < columns.length; i++) columnTypes[i] = schema.fields()[columns[i]].dataType();
-    CatalystValues values = new CatalystValues(session.conf().get("spark.sql.session.timeZone"));
+    CatalystValues values = new CatalystValues(zone(session));
     RowUdfJob job = new RowUdfJob(spec, python(session), columns, columnTypes, type, onMismatch, batchSize, values,
         what);
     int target = Arrays.asList(schema.fieldNames()).indexOf(name);
@@ -141,12 +146,62 @@ public final class SparkPython implements Serializable {
     return rdd.mapPartitions(new PartitionsJob<String>(spec, exe, RecordFormat.UTF8), true);
   }
 
-  private String python(SparkSession session) {
+  /**
+   * mapInPandas: {@code f(iterator)} over each partition of {@code df}, the iterator giving {@code pandas.DataFrame}s
+   * of at most {@link Builder#maxRecordsPerBatch} rows with {@code df}'s columns, and {@code f} yielding DataFrames of
+   * {@code schema}, any number of rows each, matched to it by column name. Spark's types map as in PySpark (zoned
+   * timestamps as wall time of the session time zone; docs/spark.md has the table).
+   */
+  public Dataset<Row> mapInPandas(Dataset<Row> df, PythonFunction f, StructType schema) {
+    return map(true, df, f, schema, "the Python function of mapInPandas");
+  }
+
+  /** mapInArrow: as {@link #mapInPandas}, with {@code pyarrow.RecordBatch}es in and out, of exactly {@code schema}. */
+  public Dataset<Row> mapInArrow(Dataset<Row> df, PythonFunction f, StructType schema) {
+    return map(false, df, f, schema, "the Python function of mapInArrow");
+  }
+
+  private Dataset<Row> map(boolean pandas, Dataset<Row> df, PythonFunction f, StructType schema, String what) {
+    Objects.requireNonNull(df, "df");
+    Objects.requireNonNull(schema, "schema");
+    FunctionSpec spec = FunctionSpec.of(f, what);
+    SparkSession session = df.sparkSession();
+    MapJob job = new MapJob(pandas, spec, python(session), zone(session), maxRecords(session), df.schema(), schema,
+        what);
+    RDD<InternalRow> rows = Plans.rows(df, what).toJavaRDD().mapPartitions(job, false).rdd();
+    return Plans.frame(session, rows, schema);
+  }
+
+  /**
+   * {@code df} grouped by the columns {@code keys}, for {@link GroupedPython#applyInPandas} and {@link
+   * GroupedPython#cogroup}: PySpark's {@code df.groupBy(keys)}.
+   */
+  public GroupedPython groupBy(Dataset<Row> df, String... keys) {
+    return new GroupedPython(this, df, keys, false);
+  }
+
+  String python(SparkSession session) {
     if (python != null) return python;
     return session.conf().get("spark.pyworkers.python", "python3");
   }
 
-  private static String names(StructType schema) {
+  static String zone(SparkSession session) {
+    return session.conf().get("spark.sql.session.timeZone");
+  }
+
+  int maxRecords(SparkSession session) {
+    if (maxRecordsPerBatch > 0) return maxRecordsPerBatch;
+    String v = session.conf().get("spark.sql.execution.arrow.maxRecordsPerBatch", "10000");
+    try {
+      int n = Integer.parseInt(v.trim());
+      return n > 0 ? n : Integer.MAX_VALUE; // Spark: zero or less means no limit
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("spark.sql.execution.arrow.maxRecordsPerBatch must be a whole number, got '"
+          + v + "'");
+    }
+  }
+
+  static String names(StructType schema) {
     return String.join(", ", schema.fieldNames());
   }
 
@@ -155,6 +210,7 @@ public final class SparkPython implements Serializable {
     private String python;
     private int batchSize = 100;
     private OnMismatch onMismatch = OnMismatch.ERROR;
+    private int maxRecordsPerBatch;
 
     private Builder() {}
 
@@ -185,6 +241,16 @@ public final class SparkPython implements Serializable {
     /** What a row UDF's result that does not fit its declared type becomes (default: the task fails). */
     public Builder onMismatch(OnMismatch what) {
       this.onMismatch = Objects.requireNonNull(what, "onMismatch");
+      return this;
+    }
+
+    /**
+     * Rows per Arrow batch of the pandas and Arrow functions, 1 to 2^31-1. Default: the session's {@code
+     * spark.sql.execution.arrow.maxRecordsPerBatch} (Spark's default 10000; zero or less there means no limit).
+     */
+    public Builder maxRecordsPerBatch(int rows) {
+      if (rows < 1) throw new IllegalArgumentException("maxRecordsPerBatch must be at least 1 row, got " + rows);
+      this.maxRecordsPerBatch = rows;
       return this;
     }
 

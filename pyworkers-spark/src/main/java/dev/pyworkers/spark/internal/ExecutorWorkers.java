@@ -8,6 +8,8 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
 import org.apache.spark.SparkConf;
 import org.apache.spark.SparkEnv;
 import org.slf4j.Logger;
@@ -27,6 +29,7 @@ public final class ExecutorWorkers {
   private static WorkerRegistry registry; // guarded by LOCK
   private static boolean hookAdded; // guarded by LOCK
   private static final Map<String, PythonRunner> RUNNERS = new ConcurrentHashMap<>();
+  private static RootAllocator allocator; // guarded by LOCK
 
   private ExecutorWorkers() {}
 
@@ -55,6 +58,24 @@ public final class ExecutorWorkers {
     return RUNNERS.computeIfAbsent(id, k -> build.apply(reg));
   }
 
+  /**
+   * The Arrow memory of this executor's pandas and Arrow jobs: their input batches and results, each task's own
+   * from a child of it. Made with the registry's life: {@link #shutdown} closes it.
+   */
+  public static BufferAllocator allocator() {
+    synchronized (LOCK) {
+      if (allocator == null) allocator = new RootAllocator(Long.MAX_VALUE);
+      return allocator;
+    }
+  }
+
+  /** Bytes of Arrow memory this executor's jobs hold now (0 when no task is running: for tests). */
+  public static long allocatedBytes() {
+    synchronized (LOCK) {
+      return allocator == null ? 0 : allocator.getAllocatedMemory();
+    }
+  }
+
   /** Closes every runner and the registry: every worker of this executor stops. Idempotent. */
   public static void shutdown() {
     WorkerRegistry r;
@@ -71,6 +92,18 @@ public final class ExecutorWorkers {
     }
     RUNNERS.clear();
     if (r != null) r.close();
+    RootAllocator a;
+    synchronized (LOCK) {
+      a = allocator;
+      allocator = null;
+    }
+    if (a != null) {
+      try {
+        a.close();
+      } catch (IllegalStateException e) {
+        LOG.warn("pyworkers: Arrow memory was still held when the executor stopped: {}", e.getMessage());
+      }
+    }
   }
 
   /** Whether this JVM has a registry now (for tests and the plugin). */

@@ -44,14 +44,30 @@ public final class SparkTasks {
     return ctx;
   }
 
-  /** Closes {@code results} and completes {@code ctx} when the Spark task completes, however it ends. */
-  public static void closeOnCompletion(org.apache.spark.TaskContext spark, TaskContext ctx, TaskResults<?> results) {
+  /**
+   * Closes {@code results}, then {@code more} in order, and completes {@code ctx} when the Spark task completes,
+   * however it ends. Closing the results first stops the task's worker and its input writer (bounded by the kill
+   * timeout), so what the writer was reading from ({@code more}) is not freed under it.
+   */
+  public static void closeOnCompletion(org.apache.spark.TaskContext spark, TaskContext ctx, TaskResults<?> results,
+      AutoCloseable... more) {
     spark.addTaskCompletionListener((TaskCompletionListener) tc -> {
+      RuntimeException failed = null;
       try {
         results.close();
-      } finally {
-        ctx.markCompleted();
+      } catch (RuntimeException e) {
+        failed = e;
       }
+      for (AutoCloseable c : more) {
+        try {
+          c.close();
+        } catch (Exception e) {
+          if (failed == null) failed = new IllegalStateException("closing " + c + " failed: " + e, e);
+          else failed.addSuppressed(e);
+        }
+      }
+      ctx.markCompleted();
+      if (failed != null) throw failed;
     });
   }
 
