@@ -6,6 +6,7 @@ import dev.pyworkers.RecordFormat;
 import dev.pyworkers.spark.internal.CatalystValues;
 import dev.pyworkers.spark.internal.FunctionSpec;
 import dev.pyworkers.spark.internal.MapJob;
+import dev.pyworkers.spark.internal.PandasUdfJob;
 import dev.pyworkers.spark.internal.PartitionsJob;
 import dev.pyworkers.spark.internal.Plans;
 import dev.pyworkers.spark.internal.RowUdfJob;
@@ -78,10 +79,42 @@ public final class SparkPython implements Serializable {
    */
   public Dataset<Row> withColumn(Dataset<Row> df, String name, PythonFunction f, DataType type,
       String... inputColumns) {
+    String what = "the Python UDF of column '" + name + "'";
+    int[] columns = inputColumns(df, name, type, inputColumns, what, true);
+    String why = SparkValues.unsupportedResult(type);
+    if (why != null) throw new IllegalArgumentException(what + ": " + why);
+    FunctionSpec spec = FunctionSpec.of(f, what);
+    SparkSession session = df.sparkSession();
+    CatalystValues values = new CatalystValues(zone(session));
+    RowUdfJob job = new RowUdfJob(spec, python(session), columns, types(df.schema(), columns), type, onMismatch,
+        batchSize, values, what);
+    return withResult(df, Plans.rows(df, what).toJavaRDD().mapPartitions(job, true).rdd(), name, type);
+  }
+
+  /**
+   * {@code df} with the column {@code name} set by a scalar pandas UDF, PySpark's {@code pandas_udf}: {@code
+   * f(*series)} gets one {@code pandas.Series} per input column for each batch of at most {@link
+   * Builder#maxRecordsPerBatch} rows and returns a Series (or array) of the same length, converted to {@code type};
+   * the column is added last, or replaces the column of that name in place. Zoned timestamps arrive as wall time of
+   * the session time zone, as in PySpark.
+   */
+  public Dataset<Row> withPandasColumn(Dataset<Row> df, String name, PythonFunction f, DataType type,
+      String... inputColumns) {
+    String what = "the pandas UDF of column '" + name + "'";
+    int[] columns = inputColumns(df, name, type, inputColumns, what, false);
+    FunctionSpec spec = FunctionSpec.of(f, what);
+    SparkSession session = df.sparkSession();
+    PandasUdfJob job = new PandasUdfJob(spec, python(session), zone(session), maxRecords(session), df.schema(),
+        columns, type, what);
+    return withResult(df, Plans.rows(df, what).toJavaRDD().mapPartitions(job, true).rdd(), name, type);
+  }
+
+  /** The indices of {@code inputColumns} in {@code df}, checked; {@code rowValues}: each must have a Python value. */
+  private static int[] inputColumns(Dataset<Row> df, String name, DataType type, String[] inputColumns, String what,
+      boolean rowValues) {
     Objects.requireNonNull(df, "df");
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(type, "type");
-    String what = "the Python UDF of column '" + name + "'";
     StructType schema = df.schema();
     if (inputColumns.length == 0) {
       throw new IllegalArgumentException(what + " has no input columns; name at least one of " + names(schema));
@@ -94,24 +127,29 @@ public final class SparkPython implements Serializable {
         throw new IllegalArgumentException(what + ": there is no column '" + c + "'; the columns are "
             + names(schema));
       }
-      String why = SparkValues.unsupportedInput(schema.fields()[idx].dataType());
+      String why = rowValues ? SparkValues.unsupportedInput(schema.fields()[idx].dataType()) : null;
       if (why != null) throw new IllegalArgumentException(what + ": column '" + c + "' of type " + why);
       columns[i] = idx;
     }
-    String why = SparkValues.unsupportedResult(type);
-    if (why != null) throw new IllegalArgumentException(what + ": " + why);
-    FunctionSpec spec = FunctionSpec.of(f, what);
+    return columns;
+  }
+
+  private static DataType[] types(StructType schema, int[] columns) {
+    DataType[] out = new DataType[columns.length];
+    for (int i = 0; i < columns.length; i++) out[i] = schema.fields()[columns[i]].dataType();
+    return out;
+  }
+
+  /**
+   * {@code df} with the column {@code name} of {@code type} from {@code rows}, rows of {@code df}'s columns and the
+   * result after them: a new last column, or in place of the column of that name (a select by position).
+   */
+  private static Dataset<Row> withResult(Dataset<Row> df, RDD<InternalRow> rows, String name, DataType type) {
+    StructType schema = df.schema();
     SparkSession session = df.sparkSession();
-    DataType[] columnTypes = new DataType[columns.length];
-    for (int i = 0; i < columns.length; i++) columnTypes[i] = schema.fields()[columns[i]].dataType();
-    CatalystValues values = new CatalystValues(zone(session));
-    RowUdfJob job = new RowUdfJob(spec, python(session), columns, columnTypes, type, onMismatch, batchSize, values,
-        what);
     int target = Arrays.asList(schema.fieldNames()).indexOf(name);
     StructField field = new StructField(name, type, true, Metadata.empty());
-    RDD<InternalRow> rows = Plans.rows(df, what).toJavaRDD().mapPartitions(job, true).rdd();
     if (target < 0) return Plans.frame(session, rows, schema.add(field));
-    // the result comes last; a select by position puts it in place of the column it replaces
     StructField[] wide = new StructField[schema.fields().length + 1];
     Column[] select = new Column[schema.fields().length];
     for (int i = 0; i < wide.length; i++) {

@@ -41,7 +41,10 @@ class PandasTest {
 
   @AfterEach
   void noArrowMemoryIsHeld() {
-    assertThat(ExecutorWorkers.allocatedBytes()).as("Arrow bytes held after the job").isZero();
+    // a failed job returns while Spark still kills its other tasks; their completion frees their memory
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+        .untilAsserted(() -> assertThat(ExecutorWorkers.allocatedBytes()).as("Arrow bytes held after the job")
+            .isZero());
   }
 
   private static Dataset<Row> data() {
@@ -211,5 +214,37 @@ class PandasTest {
     assertThat(rows).extracting(r -> r.getInt(0)).containsExactly(0, 1, 2);
     assertThat(rows.get(0).get(1)).isEqualTo(LocalDateTime.of(2024, 1, 2, 3, 4, 5));
     assertThat(DataTypes.IntegerType).isNotNull();
+  }
+
+  @Test
+  void aPandasUdfAddsOrReplacesAColumnWithOneValuePerRowInOrder() {
+    PythonFunction f = TestPython.source("def f(i, s):\n"
+        + "    assert len(i) <= 256, len(i)\n"
+        + "    return (i * 10).astype('str') + ':' + s.fillna('-')\n", "f");
+    Dataset<Row> df = data().select("id", "s", "d");
+    List<Row> added = py(256).withPandasColumn(df, "t", f, DataTypes.StringType, "id", "s").orderBy("id")
+        .collectAsList();
+    List<Row> replaced = py(256).withPandasColumn(df, "s", f, DataTypes.StringType, "id", "s").orderBy("id")
+        .collectAsList();
+    assertThat(added).hasSize(N);
+    assertThat(replaced).hasSize(N);
+    for (int i = 0; i < N; i++) {
+      String want = (i * 10L) + ":" + (i % 7 == 0 ? "-" : "s" + i);
+      assertThat(added.get(i).getString(3)).isEqualTo(want);
+      assertThat(added.get(i).getDecimal(2)).isEqualByComparingTo(new BigDecimal(i * 125).movePointLeft(2));
+      assertThat(replaced.get(i).getString(1)).isEqualTo(want);
+      assertThat(replaced.get(i).length()).isEqualTo(3);
+    }
+    PythonFunction inc = TestPython.source("def inc(x):\n    return x + 1\n", "inc");
+    long sum = py(1000).withPandasColumn(local.spark.range(0, 100_000, 1, 2).toDF("id"), "y", inc,
+        DataTypes.LongType, "id").agg(org.apache.spark.sql.functions.sum("y")).first().getLong(0);
+    assertThat(sum).isEqualTo(100_000L * 99_999L / 2 + 100_000L);
+  }
+
+  @Test
+  void aPandasUdfThatReturnsTheWrongLengthFailsSayingSo() {
+    PythonFunction f = TestPython.source("def f(i):\n    return i[:1]\n", "f");
+    assertThatThrownBy(() -> py(100).withPandasColumn(data(), "y", f, DataTypes.LongType, "id").collectAsList())
+        .hasStackTraceContaining("returned 1 values for a batch of 100 rows");
   }
 }
