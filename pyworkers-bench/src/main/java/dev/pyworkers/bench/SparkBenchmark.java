@@ -21,12 +21,12 @@ import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 
 /**
- * {@code pyworkers bench spark}: a Python row UDF {@code x + 1} over {@code --rows} rows on Spark's {@code local[2]},
- * through pyworkers ({@code SparkPython.withColumn}) and through PySpark's own {@code @udf} (Arrow-optimized, as
- * PySpark 4.2 does by default, and pickled, with {@code spark.sql.execution.pythonUDF.arrow.enabled=false}) and
- * {@code pandas_udf}, the same Spark version on the same machine, one after the other. Each side: one warm-up run of
- * a million rows, then {@code --repeat} timed runs of {@code spark.range(rows).select(udf(id)).agg(sum)}, whose sum is
- * checked; the median counts. PySpark runs in its own driver ({@code pyspark_bench.py} with {@code --pyspark-python}).
+ * {@code pyworkers bench spark}: a Python UDF {@code x + 1} over {@code --rows} rows on Spark's {@code local[2]},
+ * through pyworkers (the row UDF {@code SparkPython.withColumn} and the pandas UDF {@code withPandasColumn},
+ * alternating) and through PySpark's own {@code @udf} (Arrow-optimized, as PySpark 4.2 does by default, and pickled,
+ * with {@code spark.sql.execution.pythonUDF.arrow.enabled=false}) and {@code pandas_udf}, the same Spark version on
+ * the same machine, one after the other. Each side: one warm-up run of a million rows, then {@code --repeat} timed
+ * runs of {@code spark.range(rows).select(udf(id)).agg(sum)}, whose sum is checked; the median counts. PySpark runs in its own driver ({@code pyspark_bench.py} with {@code --pyspark-python}).
  * Prints a line per result and, with {@code --json}, one JSON object last. Run by the CLI with Spark's jars on the
  * class path. Not thread-safe; one run per JVM.
  */
@@ -55,6 +55,7 @@ public final class SparkBenchmark {
     long expected = rows * (rows - 1) / 2 + rows;
 
     List<Double> ours = new ArrayList<>();
+    List<Double> oursPandas = new ArrayList<>();
     SparkSession spark = SparkSession.builder()
         .master("local[2]").appName("pyworkers-bench-spark")
         .config("spark.ui.enabled", "false")
@@ -67,14 +68,18 @@ public final class SparkBenchmark {
       spark.sparkContext().setLogLevel("WARN");
       PythonFunction inc = PythonFunction.source("def inc(x):\n    return x + 1\n", "inc");
       SparkPython py = SparkPython.builder().batchSize(batchSize).build();
-      timeOurs(spark, py, inc, Math.min(rows, 1_000_000L)); // warm-up: workers started, code paths compiled
+      timeOurs(spark, py, inc, Math.min(rows, 1_000_000L), false); // warm-up: workers started, code compiled
+      timeOurs(spark, py, inc, Math.min(rows, 1_000_000L), true);
+      // the two paths alternate, so that a slow spell of the machine falls on both
       for (int r = 0; r < repeat; r++) {
-        long t0 = System.nanoTime();
-        long got = timeOurs(spark, py, inc, rows);
-        double s = (System.nanoTime() - t0) / 1e9;
-        if (got != expected) throw new IllegalStateException("pyworkers: sum " + got + ", expected " + expected);
-        ours.add(s);
-        System.err.printf(Locale.ROOT, "pyworkers row UDF: %.3f s%n", s);
+        for (boolean pandas : new boolean[] {false, true}) {
+          long t0 = System.nanoTime();
+          long got = timeOurs(spark, py, inc, rows, pandas);
+          double s = (System.nanoTime() - t0) / 1e9;
+          if (got != expected) throw new IllegalStateException("pyworkers: sum " + got + ", expected " + expected);
+          (pandas ? oursPandas : ours).add(s);
+          System.err.printf(Locale.ROOT, "pyworkers %s: %.3f s%n", pandas ? "pandas UDF" : "row UDF", s);
+        }
       }
     } finally {
       spark.stop();
@@ -90,6 +95,8 @@ public final class SparkBenchmark {
     double udfRowsS = rows / median(udf);
     double noArrowRowsS = rows / median(udfNoArrow);
     double pandasRowsS = rows / median(pandasUdf);
+    double oursPandasRowsS = rows / median(oursPandas);
+    double pandasRatio = oursPandasRowsS / pandasRowsS;
     double ratio = oursRowsS / udfRowsS;
     System.out.printf(Locale.ROOT, "pyworkers row UDF x + 1 over %,d rows: %,.0f rows/s (median of %d: %s s)%n",
         rows, oursRowsS, repeat, ours);
@@ -100,20 +107,26 @@ public final class SparkBenchmark {
     System.out.printf(Locale.ROOT, "PySpark pandas_udf: %,.0f rows/s (%s s)%n", pandasRowsS, pandasUdf);
     System.out.printf(Locale.ROOT, "ratio pyworkers / PySpark @udf = %.2f (goal >= 2: %s); against the pickled"
         + " @udf %.2f%n", ratio, ratio >= 2 ? "met" : "MISSED", oursRowsS / noArrowRowsS);
-    System.out.println("pyworkers pandas path on Datasets: not built yet (no pyworkers_pandas_rows_s)");
+    System.out.printf(Locale.ROOT, "pyworkers pandas UDF (withPandasColumn): %,.0f rows/s (%s s)%n", oursPandasRowsS,
+        oursPandas);
+    System.out.printf(Locale.ROOT, "pandas_ratio pyworkers pandas UDF / PySpark pandas_udf = %.2f (goal >= 1.5: %s)%n",
+        pandasRatio, pandasRatio >= 1.5 ? "met" : "MISSED");
     if (json) {
       System.out.printf(Locale.ROOT, "{\"spark\":\"%s\",\"pyspark\":\"%s\",\"rows\":%d,\"repeat\":%d,"
               + "\"pyworkers_rows_s\":%.0f,\"pyspark_udf_rows_s\":%.0f,\"pyspark_udf_no_arrow_rows_s\":%.0f,"
-              + "\"batch_size\":%d,\"ratio\":%.2f,\"ratio_vs_no_arrow\":%.2f,\"pyworkers_pandas_rows_s\":null,"
-              + "\"pyspark_pandas_udf_rows_s\":%.0f,\"pandas_ratio\":null,\"ratio_goal_met\":%s}%n",
+              + "\"batch_size\":%d,\"ratio\":%.2f,\"ratio_vs_no_arrow\":%.2f,\"pyworkers_pandas_rows_s\":%.0f,"
+              + "\"pyspark_pandas_udf_rows_s\":%.0f,\"pandas_ratio\":%.2f,\"ratio_goal_met\":%s,"
+              + "\"pandas_ratio_goal_met\":%s}%n",
           sparkVersion, pysparkVersion, rows, repeat, oursRowsS, udfRowsS, noArrowRowsS, batchSize, ratio,
-          oursRowsS / noArrowRowsS, pandasRowsS, ratio >= 2);
+          oursRowsS / noArrowRowsS, oursPandasRowsS, pandasRowsS, pandasRatio, ratio >= 2, pandasRatio >= 1.5);
     }
   }
 
-  private static long timeOurs(SparkSession spark, SparkPython py, PythonFunction inc, long n) {
+  private static long timeOurs(SparkSession spark, SparkPython py, PythonFunction inc, long n, boolean pandas) {
     Dataset<Row> df = spark.range(0, n, 1, 2).toDF("id");
-    return py.withColumn(df, "y", inc, DataTypes.LongType, "id").agg(functions.sum("y")).first().getLong(0);
+    Dataset<Row> out = pandas ? py.withPandasColumn(df, "y", inc, DataTypes.LongType, "id")
+        : py.withColumn(df, "y", inc, DataTypes.LongType, "id");
+    return out.agg(functions.sum("y")).first().getLong(0);
   }
 
   private static String runPySpark(String python, long rows, int repeat) throws IOException, InterruptedException {
