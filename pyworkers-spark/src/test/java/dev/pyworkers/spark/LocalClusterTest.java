@@ -25,6 +25,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -56,7 +57,8 @@ class LocalClusterTest {
         "-o", packed.toString(), "-q");
     // the executors get Spark from SPARK_HOME/jars and pyworkers from this JVM's class path
     String pyworkers = java.util.Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
-        .filter(e -> (e.contains("pyworkers-core") || e.contains("pyworkers-spark")) && !e.contains("test-classes")
+        .filter(e -> (e.contains("pyworkers-core") || e.contains("pyworkers-arrow") || e.contains("pyworkers-spark"))
+            && !e.contains("test-classes")
             && !e.endsWith("-tests.jar"))
         .collect(Collectors.joining(File.pathSeparator));
     spark = SparkSession.builder()
@@ -144,6 +146,48 @@ class LocalClusterTest {
       assertThat(ProcessHandle.of(executor).flatMap(h -> h.info().arguments()).map(List::of).orElse(List.of()))
           .anyMatch(a -> a.contains("CoarseGrainedExecutorBackend"));
     }
+  }
+
+  @Test
+  void pandasGroupsAndCogroupsAreShuffledToBothExecutorsAndComeBackWhole() {
+    // each group reports its size and the worker that saw it: every key once, exact sizes, both executors used
+    PythonFunction group = TestPython.source("import os\n"
+        + "def group(pdf):\n"
+        + "    import pandas as pd\n"
+        + "    return pd.DataFrame({'k': [int(pdf['k'].iloc[0])], 'n': [len(pdf)], 'pid': [os.getpid()]})\n",
+        "group");
+    Dataset<Row> df = spark.range(0, 20_000, 1, 6).selectExpr("id % 50 as k", "id");
+    SparkPython py = SparkPython.builder().maxRecordsPerBatch(64).build();
+    // 8 shuffle partitions, not coalesced into one for so little data, so that both executors get groups
+    spark.conf().set("spark.sql.shuffle.partitions", "8");
+    spark.conf().set("spark.sql.adaptive.coalescePartitions.enabled", "false");
+    List<Row> groups = py.groupBy(df, "k").applyInPandas(group, StructType.fromDDL("k bigint, n bigint, pid bigint"))
+        .orderBy("k").collectAsList();
+    assertThat(groups).hasSize(50);
+    Set<Long> executors = new HashSet<>();
+    for (int k = 0; k < 50; k++) {
+      assertThat(groups.get(k).getLong(0)).isEqualTo(k);
+      assertThat(groups.get(k).getLong(1)).isEqualTo(400);
+      long pid = groups.get(k).getLong(2);
+      executors.add(executorOf(pid).map(ProcessHandle::pid).orElseThrow());
+    }
+    assertThat(executors).as("the executor JVMs whose workers ran groups").hasSize(2);
+
+    PythonFunction pair = TestPython.source("def pair(l, r):\n"
+        + "    import pandas as pd\n"
+        + "    k = l['k'].iloc[0] if len(l) else r['k'].iloc[0]\n"
+        + "    return pd.DataFrame({'k': [int(k)], 'nl': [len(l)], 'nr': [len(r)]})\n", "pair");
+    Dataset<Row> right = spark.range(0, 300, 1, 3).selectExpr("(id % 60) + 25 as k", "id as w");
+    List<Row> pairs = py.groupBy(df, "k").cogroup(py.groupBy(right, "k"))
+        .applyInPandas(pair, StructType.fromDDL("k bigint, nl bigint, nr bigint")).orderBy("k").collectAsList();
+    assertThat(pairs).hasSize(85); // keys 0..84
+    for (Row r : pairs) {
+      long k = r.getLong(0);
+      assertThat(r.getLong(1)).as("left rows of key " + k).isEqualTo(k < 50 ? 400 : 0);
+      assertThat(r.getLong(2)).as("right rows of key " + k).isEqualTo(k >= 25 ? 5 : 0);
+    }
+    spark.conf().unset("spark.sql.shuffle.partitions");
+    spark.conf().unset("spark.sql.adaptive.coalescePartitions.enabled");
   }
 
   @Test
