@@ -14,7 +14,8 @@ import org.apache.arrow.vector.VectorSchemaRoot;
  * writes in order, the left side whole before the right (a batch longer than the codec's maximum record count is
  * cut). A side without rows is still a side: the function gets it as an empty table of that side's columns. A
  * cogroup with no row on either side is skipped. The batches belong to whoever made the cogroup: the caller keeps
- * them open until the task has ended; a cogroup made by {@link ArrowCogroups} closes the slices it made in
+ * them open until the task has ended, or refill one once the stream it came from is asked for the next (each is
+ * written before that); a cogroup made by {@link ArrowCogroups} closes the slices it made in
  * {@link #close}, which the task calls once it has written the cogroup. Not thread-safe.
  */
 public final class ArrowCogroup implements AutoCloseable {

@@ -18,7 +18,9 @@ import org.apache.arrow.vector.types.pojo.Schema;
  * {@link VectorSchemaRoot#slice} (the data buffers are shared; a validity bitmap at an unaligned start and the
  * offsets of string, binary and list columns are rebuilt for the slice); a batch that is one side's whole run is
  * passed as it is. Each slice is closed when its side moves past it or the cogroup is closed; the caller's
- * batches stay the caller's and must stay open until the task has ended. A side whose keys go down, or come back
+ * batches stay the caller's and must stay open until the task has ended, or until their side's iterator is asked
+ * for its next batch, which happens only once every slice of the last one was written: a caller may refill one
+ * batch over and over (pyworkers-spark does). A side whose keys go down, or come back
  * after another key, is not sorted: the cogroup that reaches it fails with an {@link IllegalArgumentException}
  * naming the side, both rows and both keys. What a cogroup's consumer leaves of its sides is skipped. Not
  * thread-safe: one task's writer thread pulls the cogroups.

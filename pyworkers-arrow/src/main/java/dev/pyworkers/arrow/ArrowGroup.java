@@ -9,7 +9,8 @@ import org.apache.arrow.vector.VectorSchemaRoot;
  * One group of a grouped eval type's input: its key (the values of the key columns, for messages only; the worker
  * takes the key it passes to the function from the group's first row) and its batches, which the task writes in
  * order, each as it is (a batch longer than the codec's maximum record count is cut). The batches belong to whoever
- * made the group: the caller keeps them open until the task has ended; a group made by {@link ArrowGroups} closes
+ * made the group: the caller keeps them open until the task has ended, or refills one once the next is asked for
+ * (the task writes each batch before it asks); a group made by {@link ArrowGroups} closes
  * the slices it made in {@link #close}, which the task calls once it has written the group. Not thread-safe.
  */
 public final class ArrowGroup implements AutoCloseable {

@@ -15,7 +15,9 @@ import org.apache.arrow.vector.VectorSchemaRoot;
  * {@link VectorSchemaRoot#slice} (the data buffers are shared; a validity bitmap at an unaligned start and the
  * offsets of string, binary and list columns are rebuilt for the slice); a batch that is one group's whole is
  * passed as it is. Each slice is closed when the group's iterator moves past it or the group is
- * closed; the caller's batches stay the caller's, and must stay open until the task has ended. The input must be
+ * closed; the caller's batches stay the caller's, and must stay open until the task has ended, or until the source
+ * is asked for its next batch, which happens only once every slice of the last one was written: a caller may
+ * refill one batch over and over (pyworkers-spark does). The input must be
  * sorted (or at least clustered) by the key columns: equal keys that are not adjacent become separate groups. A
  * group's batches not taken when the next group is asked for are skipped. Not thread-safe: one task's writer thread pulls the groups.
  */

@@ -25,7 +25,8 @@ import org.apache.arrow.vector.types.pojo.Schema;
  * PythonRunner.builder(registry).evalType(codec)}. The function gets an iterator over the task's input batches (a
  * {@code pandas.DataFrame} or a {@code pyarrow.RecordBatch} each, read from the socket as it asks for them) and
  * yields any number of DataFrames or batches with any number of rows. A task's input elements are the caller's
- * {@code VectorSchemaRoot} batches (kept open by the caller until the task has ended; serialized as they are); its
+ * {@code VectorSchemaRoot} batches (kept open by the caller until the task has ended, or refilled once the next
+ * is asked for: each is serialized, as it is, before the task asks for the next); its
  * results are one {@code VectorSchemaRoot} of {@code resultSchema} per batch the function yields, allocated from
  * {@code allocator}, owned and closed by the caller. A function that yields nothing gives no result. pandas results
  * are matched to the schema by name (a missing or an extra column is an error), Arrow results must have its names

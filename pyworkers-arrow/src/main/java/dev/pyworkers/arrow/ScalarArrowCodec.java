@@ -19,8 +19,9 @@ import org.apache.arrow.vector.types.pojo.Schema;
  * The scalar Arrow eval types, SQL_SCALAR_PANDAS_UDF (200), SQL_SCALAR_ARROW_UDF (250) and SQL_ARROW_BATCHED_UDF
  * (101, plain row functions fed from Arrow batches), as a codec for {@code
  * PythonRunner.builder(registry).evalType(codec)}. A task's input elements are the caller's {@code VectorSchemaRoot}
- * batches (the caller owns them and must keep each open until the task has ended; they are serialized as they are,
- * never copied row by row); its results are one {@code VectorSchemaRoot} per input batch, with the input batch's row
+ * batches (the caller owns them and must keep each open until the task has ended; without shared memory each is
+ * serialized before the next is asked for, so the caller may refill one batch instead; serialized as they are, never
+ * copied row by row); its results are one {@code VectorSchemaRoot} per input batch, with the input batch's row
  * count and one column {@code _i} per UDF, of its declared type, allocated from {@code allocator}: the caller owns
  * and closes each. Each task takes its own Arrow memory from a child of {@code allocator}, closed when the task
  * ends. Batches of at least a threshold go through a private folder in shared memory rather than the socket ({@link
