@@ -10,6 +10,7 @@ import java.io.Serializable;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.Function;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.types.pojo.Schema;
 import org.apache.spark.sql.catalyst.InternalRow;
@@ -97,11 +98,17 @@ public abstract class ArrowJob implements Serializable {
    * Spark task completes.
    */
   protected final Iterator<InternalRow> run(Iterator<?> input, AutoCloseable... inputs) {
+    return run(input, ArrowRows::new, inputs);
+  }
+
+  /** As {@link #run(Iterator, AutoCloseable...)}, the result batches made rows by {@code rowsOf}. */
+  protected final <R extends Iterator<InternalRow> & AutoCloseable> Iterator<InternalRow> run(Iterator<?> input,
+      Function<Iterator<Object>, R> rowsOf, AutoCloseable... inputs) {
     org.apache.spark.TaskContext spark = org.apache.spark.TaskContext.get();
     if (spark == null) throw new IllegalStateException(what + " runs only inside a Spark task");
     TaskContext ctx = SparkTasks.context(spark);
     TaskResults<Object> results = runner().compute(input, spark.partitionId(), ctx);
-    ArrowRows rows = new ArrowRows(results);
+    R rows = rowsOf.apply(results);
     AutoCloseable[] all = new AutoCloseable[inputs.length + 1];
     all[0] = rows;
     System.arraycopy(inputs, 0, all, 1, inputs.length);

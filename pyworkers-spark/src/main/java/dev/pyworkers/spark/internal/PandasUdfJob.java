@@ -4,100 +4,216 @@ import dev.pyworkers.PythonFunction;
 import dev.pyworkers.arrow.ArrowUdf;
 import dev.pyworkers.arrow.ScalarArrowCodec;
 import dev.pyworkers.spi.EvalTypeCodec;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
 import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.FieldVector;
+import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.types.pojo.Schema;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.sql.catalyst.InternalRow;
-import org.apache.spark.sql.catalyst.expressions.BoundReference;
-import org.apache.spark.sql.catalyst.expressions.Expression;
-import org.apache.spark.sql.catalyst.expressions.JoinedRow;
-import org.apache.spark.sql.catalyst.expressions.UnsafeProjection;
+import org.apache.spark.sql.execution.arrow.ArrowWriter;
 import org.apache.spark.sql.types.DataType;
-import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
-import scala.jdk.javaapi.CollectionConverters;
+import org.apache.spark.sql.vectorized.ArrowColumnVector;
+import org.apache.spark.sql.vectorized.ColumnVector;
+import org.apache.spark.sql.vectorized.ColumnarBatch;
 
 /**
  * A scalar pandas UDF (SQL_SCALAR_PANDAS_UDF) over some columns of a Dataset's internal rows, its result added after
- * the other columns, as PySpark's {@code pandas_udf} in a select: the argument columns of each row go into Arrow
- * batches (Spark's ArrowWriter), the function returns one value per row, and each output row is the input row,
- * kept until its result came back, joined with the result read in place from the result batch. Serializable.
+ * the other columns, as PySpark's {@code pandas_udf} in a select. Each batch holds whole input rows (Spark's
+ * ArrowWriter), the function reads its argument columns of it, and the batch stays, untouched, until its result
+ * batch comes back: the output rows are read in place from the input batch's columns and the result's, so no row is
+ * copied on the JVM before Spark's own projection. Batches in flight are a few (as many as the socket buffers hold),
+ * each from a pool that reuses them. Serializable.
  */
 public final class PandasUdfJob extends ArrowJob implements FlatMapFunction<Iterator<InternalRow>, InternalRow> {
   private static final long serialVersionUID = 1L;
 
-  private final StructType argSchema;
+  private final StructType inputSchema;
   private final int[] columns;
 
   public PandasUdfJob(FunctionSpec function, String python, String zone, int maxRecords, StructType inputSchema,
       int[] columns, DataType resultType, String what) {
     super(function, python, zone, maxRecords, new StructType().add("_0", resultType), what);
-    StructType args = new StructType();
-    for (int i = 0; i < columns.length; i++) {
-      StructField f = inputSchema.fields()[columns[i]];
-      args = args.add("_" + i, f.dataType(), f.nullable());
-    }
-    this.argSchema = args;
+    this.inputSchema = inputSchema;
     this.columns = columns.clone();
-    arrow(argSchema);
+    arrow(inputSchema);
   }
 
   @Override
   protected EvalTypeCodec codec(BufferAllocator memory, PythonFunction f, Schema result) {
-    int[] offsets = new int[columns.length];
-    for (int i = 0; i < offsets.length; i++) offsets[i] = i;
-    return ScalarArrowCodec.pandas(memory, List.of(ArrowUdf.of(f, result.getFields().get(0), offsets)));
-  }
-
-  /** The argument columns of a row, in order; one per task (a projection is not thread-safe). */
-  private UnsafeProjection newProjection() {
-    List<Expression> refs = new ArrayList<>();
-    for (int i = 0; i < columns.length; i++) {
-      StructField a = argSchema.fields()[i];
-      refs.add(new BoundReference(columns[i], a.dataType(), a.nullable()));
-    }
-    return UnsafeProjection.create(CollectionConverters.asScala(refs).toSeq());
+    return ScalarArrowCodec.pandas(memory, List.of(ArrowUdf.of(f, result.getFields().get(0), columns)));
   }
 
   @Override
   public Iterator<InternalRow> call(Iterator<InternalRow> input) {
-    UnsafeProjection project = newProjection();
-    PendingRows waiting = new PendingRows();
-    Iterator<InternalRow> args = new Iterator<>() {
-      @Override
-      public boolean hasNext() {
-        return input.hasNext();
-      }
+    Batches batches = new Batches(input, arrow(inputSchema), ExecutorWorkers.allocator(), maxRecords());
+    return run(batches, results -> new Joined(results, batches, what()), batches);
+  }
 
-      @Override
-      public InternalRow next() {
-        InternalRow r = input.next();
-        waiting.add(PendingRows.keep(r)); // before its batch goes: its result cannot come sooner
-        return project.apply(r);
-      }
-    };
-    ArrowBatches batches = batches(args, argSchema);
-    Iterator<InternalRow> results = run(batches, batches);
-    return new Iterator<>() {
-      private final JoinedRow joined = new JoinedRow();
+  /** One input batch and the writer that fills it. */
+  private static final class Slot {
+    final VectorSchemaRoot root;
+    final ArrowWriter writer;
 
-      @Override
-      public boolean hasNext() {
-        return results.hasNext();
-      }
+    Slot(Schema schema, BufferAllocator allocator) {
+      root = VectorSchemaRoot.create(schema, allocator);
+      writer = ArrowWriter.create(root);
+    }
+  }
 
-      @Override
-      public InternalRow next() {
-        if (!results.hasNext()) throw new NoSuchElementException();
-        InternalRow result = results.next();
-        InternalRow in = waiting.poll();
-        if (in == null) throw new IllegalStateException(what() + ": a result came back for a row never sent");
-        return joined.apply(in, result);
+  /**
+   * The input batches: filled by the writer thread, kept in flight until the reader has read their rows, then
+   * reused. Closed when the Spark task completes; a batch the writer is filling then is closed by the writer.
+   */
+  private static final class Batches implements Iterator<VectorSchemaRoot>, AutoCloseable {
+    private final Iterator<InternalRow> rows;
+    private final Schema schema;
+    private final BufferAllocator allocator;
+    private final int maxRecords;
+    // guarded by this
+    private final ArrayDeque<Slot> free = new ArrayDeque<>();
+    private final ArrayDeque<Slot> inFlight = new ArrayDeque<>();
+    private boolean closed;
+
+    Batches(Iterator<InternalRow> rows, Schema schema, BufferAllocator allocator, int maxRecords) {
+      this.rows = rows;
+      this.schema = schema;
+      this.allocator = allocator;
+      this.maxRecords = maxRecords;
+    }
+
+    @Override
+    public boolean hasNext() {
+      return rows.hasNext();
+    }
+
+    @Override
+    public VectorSchemaRoot next() {
+      if (!rows.hasNext()) throw new NoSuchElementException();
+      Slot s;
+      synchronized (this) {
+        if (closed) throw new IllegalStateException("the Spark task has ended; its input batches are closed");
+        s = free.pollFirst();
+        if (s == null) s = new Slot(schema, allocator);
       }
-    };
+      boolean done = false;
+      try {
+        s.writer.reset();
+        int n = 0;
+        do {
+          s.writer.write(rows.next());
+          n++;
+        } while (n < maxRecords && rows.hasNext());
+        s.writer.finish();
+        done = true;
+      } finally {
+        synchronized (this) {
+          if (closed || !done) {
+            s.root.close();
+          } else {
+            inFlight.addLast(s); // before the batch goes: its result cannot come sooner
+          }
+        }
+      }
+      synchronized (this) {
+        if (closed) throw new IllegalStateException("the Spark task ended while its input batch was being filled");
+      }
+      return s.root;
+    }
+
+    /** The oldest batch in flight, whose result comes next; null if none. */
+    synchronized Slot oldest() {
+      return inFlight.pollFirst();
+    }
+
+    /** {@code s} may be filled again. */
+    synchronized void release(Slot s) {
+      if (closed) s.root.close();
+      else free.addLast(s);
+    }
+
+    @Override
+    public synchronized void close() {
+      if (closed) return;
+      closed = true;
+      for (Slot s : free) s.root.close();
+      for (Slot s : inFlight) s.root.close();
+      free.clear();
+      inFlight.clear();
+      // a batch being filled is in neither queue: the writer closes it when it comes back
+    }
+
+    @Override
+    public String toString() {
+      return "the task's Arrow input batches";
+    }
+  }
+
+  /** Output rows: each input batch's columns and its result batch's column, read in place. The reader thread. */
+  private static final class Joined implements Iterator<InternalRow>, AutoCloseable {
+    private final Iterator<Object> results;
+    private final Batches batches;
+    private final String what;
+    private Slot input;
+    private VectorSchemaRoot result;
+    private Iterator<InternalRow> rows = Collections.emptyIterator();
+
+    Joined(Iterator<Object> results, Batches batches, String what) {
+      this.results = results;
+      this.batches = batches;
+      this.what = what;
+    }
+
+    @Override
+    public boolean hasNext() {
+      while (!rows.hasNext()) {
+        releaseCurrent();
+        if (!results.hasNext()) return false;
+        result = (VectorSchemaRoot) results.next();
+        input = batches.oldest();
+        if (input == null) throw new IllegalStateException(what + ": a result batch came for no input batch");
+        if (input.root.getRowCount() != result.getRowCount()) {
+          throw new IllegalStateException(what + ": a result batch of " + result.getRowCount() + " rows came for an"
+              + " input batch of " + input.root.getRowCount());
+        }
+        List<FieldVector> vectors = new ArrayList<>(input.root.getFieldVectors());
+        vectors.addAll(result.getFieldVectors());
+        ColumnVector[] cv = new ColumnVector[vectors.size()];
+        for (int i = 0; i < cv.length; i++) cv[i] = new ArrowColumnVector(vectors.get(i));
+        ColumnarBatch batch = new ColumnarBatch(cv);
+        batch.setNumRows(result.getRowCount());
+        rows = batch.rowIterator();
+      }
+      return true;
+    }
+
+    @Override
+    public InternalRow next() {
+      if (!hasNext()) throw new NoSuchElementException();
+      return rows.next();
+    }
+
+    private void releaseCurrent() {
+      rows = Collections.emptyIterator();
+      if (result != null) {
+        result.close();
+        result = null;
+      }
+      if (input != null) {
+        batches.release(input);
+        input = null;
+      }
+    }
+
+    @Override
+    public void close() {
+      releaseCurrent();
+    }
   }
 }
