@@ -25,7 +25,7 @@ import org.apache.spark.sql.types.DataTypes;
  * through pyworkers (the row UDF {@code SparkPython.withColumn} and the pandas UDF {@code withPandasColumn},
  * alternating) and through PySpark's own {@code @udf} (Arrow-optimized, as PySpark 4.2 does by default, and pickled,
  * with {@code spark.sql.execution.pythonUDF.arrow.enabled=false}) and {@code pandas_udf}, the same Spark version on
- * the same machine, one after the other. Each side: one warm-up run of a million rows, then {@code --repeat} timed
+ * the same machine, one after the other. Each side and path: one untimed warm-up run at full size, then {@code --repeat} timed
  * runs of {@code spark.range(rows).select(udf(id)).agg(sum)}, whose sum is checked; the median counts. PySpark runs in its own driver ({@code pyspark_bench.py} with {@code --pyspark-python}).
  * Prints a line per result and, with {@code --json}, one JSON object last. Run by the CLI with Spark's jars on the
  * class path. Not thread-safe; one run per JVM.
@@ -68,8 +68,8 @@ public final class SparkBenchmark {
       spark.sparkContext().setLogLevel("WARN");
       PythonFunction inc = PythonFunction.source("def inc(x):\n    return x + 1\n", "inc");
       SparkPython py = SparkPython.builder().batchSize(batchSize).build();
-      timeOurs(spark, py, inc, Math.min(rows, 1_000_000L), false); // warm-up: workers started, code compiled
-      timeOurs(spark, py, inc, Math.min(rows, 1_000_000L), true);
+      timeOurs(spark, py, inc, rows, false); // warm-up, untimed, at full size: workers started, code compiled
+      timeOurs(spark, py, inc, rows, true);
       // the two paths alternate, so that a slow spell of the machine falls on both
       for (int r = 0; r < repeat; r++) {
         for (boolean pandas : new boolean[] {false, true}) {

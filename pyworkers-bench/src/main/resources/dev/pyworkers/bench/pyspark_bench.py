@@ -42,7 +42,7 @@ def main(rows: int, repeat: int) -> None:
         for key, column, conf in (("udf_s", inc, "true"), ("udf_no_arrow_s", inc, "false"),
                                   ("pandas_udf_s", inc_pandas, "true")):
             spark.conf.set("spark.sql.execution.pythonUDF.arrow.enabled", conf)
-            timed(column, min(rows, 1_000_000))  # warm-up: workers started, code paths loaded
+            timed(column, rows)  # warm-up, untimed, at full size: workers started, code paths compiled
             for _ in range(repeat):
                 seconds, got = timed(column, rows)
                 if got != expected:

@@ -94,7 +94,8 @@ final class BenchSparkCommand implements Callable<Integer> {
       pyspark = exe.toString();
     }
     String javaExe = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<String> cmd = new ArrayList<>(List.of(javaExe));
+    // the heap PySpark's driver JVM gets by default (spark.driver.memory=1g): the same JVM memory on both sides
+    List<String> cmd = new ArrayList<>(List.of(javaExe, "-Xmx1g"));
     cmd.addAll(sparkOpens(root));
     cmd.addAll(List.of("-cp", jar + java.io.File.pathSeparator + sparkJars + "/*",
         "dev.pyworkers.bench.SparkBenchmark", "--rows", Long.toString(rows), "--repeat", Integer.toString(repeat),

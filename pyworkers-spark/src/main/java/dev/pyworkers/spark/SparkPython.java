@@ -86,8 +86,8 @@ public final class SparkPython implements Serializable {
     FunctionSpec spec = FunctionSpec.of(f, what);
     SparkSession session = df.sparkSession();
     CatalystValues values = new CatalystValues(zone(session));
-    RowUdfJob job = new RowUdfJob(spec, python(session), columns, types(df.schema(), columns), type, onMismatch,
-        batchSize, values, what);
+    RowUdfJob job = new RowUdfJob(spec, python(session), df.schema(), columns, type, onMismatch, batchSize, values,
+        what);
     return withResult(df, Plans.rows(df, what).toJavaRDD().mapPartitions(job, true).rdd(), name, type);
   }
 
@@ -132,12 +132,6 @@ public final class SparkPython implements Serializable {
       columns[i] = idx;
     }
     return columns;
-  }
-
-  private static DataType[] types(StructType schema, int[] columns) {
-    DataType[] out = new DataType[columns.length];
-    for (int i = 0; i < columns.length; i++) out[i] = schema.fields()[columns[i]].dataType();
-    return out;
   }
 
   /**

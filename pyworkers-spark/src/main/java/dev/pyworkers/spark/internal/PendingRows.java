@@ -61,7 +61,7 @@ final class PendingRows {
     return r;
   }
 
-  /** A copy of {@code row} that stays valid when the row it came from is reused. */
+  /** A copy of {@code row} that stays valid when the row it came from is reused; an UnsafeRow for an UnsafeRow. */
   static InternalRow keep(InternalRow row) {
     if (row instanceof UnsafeRow u && u.getBaseObject() instanceof byte[] base) {
       int size = u.getSizeInBytes();

@@ -12,13 +12,17 @@ import java.util.UUID;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
-import org.apache.spark.sql.catalyst.expressions.JoinedRow;
+import org.apache.spark.sql.catalyst.expressions.UnsafeProjection;
+import org.apache.spark.sql.catalyst.expressions.UnsafeRow;
+import org.apache.spark.sql.catalyst.expressions.codegen.GenerateUnsafeRowJoiner;
+import org.apache.spark.sql.catalyst.expressions.codegen.UnsafeRowJoiner;
 import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.StructType;
 
 /**
  * A Python row UDF over some columns of a Dataset's internal rows, its result added after the other columns: on
  * each executor, each partition's rows go through the executor's pooled workers as one SQL_BATCHED_UDF task, and
- * each output row is its input row with the result after it, in order. The arguments are read straight from Spark's
+ * each output row is its input row with the result after it, in order, joined byte-wise by Spark's row joiner. The arguments are read straight from Spark's
  * rows by one {@link CatalystValues.Reader} per column; the rows whose results are still on the way wait, copied,
  * in {@link PendingRows}, as many as the worker's batch and the socket buffers hold, not the partition.
  * Serializable, built on the driver; its runner is made once per executor.
@@ -29,6 +33,7 @@ public final class RowUdfJob implements FlatMapFunction<Iterator<InternalRow>, I
   private final String id = UUID.randomUUID().toString();
   private final FunctionSpec function;
   private final String python;
+  private final StructType inputSchema;
   private final int[] columns;
   private final CatalystValues.Reader[] readers;
   private final DataType resultType;
@@ -37,14 +42,15 @@ public final class RowUdfJob implements FlatMapFunction<Iterator<InternalRow>, I
   private final CatalystValues values;
   private final String what;
 
-  /** {@code columnTypes}: the types of the argument {@code columns}, in their order. */
-  public RowUdfJob(FunctionSpec function, String python, int[] columns, DataType[] columnTypes, DataType resultType,
+  /** {@code columns}: the argument columns, indices in {@code inputSchema}. */
+  public RowUdfJob(FunctionSpec function, String python, StructType inputSchema, int[] columns, DataType resultType,
       OnMismatch onMismatch, int batchSize, CatalystValues values, String what) {
     this.function = function;
     this.python = python;
+    this.inputSchema = inputSchema;
     this.columns = columns.clone();
     this.readers = new CatalystValues.Reader[columns.length];
-    for (int i = 0; i < columns.length; i++) readers[i] = values.reader(columnTypes[i]);
+    for (int i = 0; i < columns.length; i++) readers[i] = values.reader(inputSchema.fields()[columns[i]].dataType());
     this.resultType = resultType;
     this.onMismatch = onMismatch;
     this.batchSize = batchSize;
@@ -71,6 +77,7 @@ public final class RowUdfJob implements FlatMapFunction<Iterator<InternalRow>, I
     if (spark == null) throw new IllegalStateException(what + " runs only inside a Spark task");
     TaskContext ctx = SparkTasks.context(spark);
     PendingRows waiting = new PendingRows();
+    UnsafeProjection toUnsafe = UnsafeProjection.create(inputSchema); // for a plan whose rows are not Spark's compact
     Iterator<Object[]> args = new Iterator<>() {
       @Override
       public boolean hasNext() {
@@ -82,12 +89,17 @@ public final class RowUdfJob implements FlatMapFunction<Iterator<InternalRow>, I
         InternalRow r = input.next();
         Object[] a = new Object[columns.length];
         for (int i = 0; i < a.length; i++) a[i] = readers[i].read(r, columns[i]);
-        waiting.add(PendingRows.keep(r)); // the scan may reuse r for the next row
+        // the scan may reuse r for the next row
+        waiting.add(PendingRows.keep(r instanceof UnsafeRow ? r : toUnsafe.apply(r)));
         return a;
       }
     };
     TaskResults<Object> results = runner().compute(args, spark.partitionId(), ctx);
     SparkTasks.closeOnCompletion(spark, ctx, results);
+    // the output row is the input row's bytes and the result's, joined in one buffer (Spark's row joiner)
+    UnsafeRowJoiner joiner = GenerateUnsafeRowJoiner.create(inputSchema, new StructType().add("_r", resultType));
+    UnsafeProjection resultRow = UnsafeProjection.create(new DataType[] {resultType});
+    GenericInternalRow holder = new GenericInternalRow(1);
     return new Iterator<>() {
       private long row;
 
@@ -102,8 +114,8 @@ public final class RowUdfJob implements FlatMapFunction<Iterator<InternalRow>, I
         Object result = results.next();
         InternalRow in = waiting.poll();
         if (in == null) throw new IllegalStateException("a result came back for a row that was never sent");
-        Object converted = values.toInternal(result, resultType, onMismatch, what, row++);
-        return new JoinedRow(in, new GenericInternalRow(new Object[] {converted}));
+        holder.update(0, values.toInternal(result, resultType, onMismatch, what, row++));
+        return joiner.join((UnsafeRow) in, resultRow.apply(holder));
       }
     };
   }
