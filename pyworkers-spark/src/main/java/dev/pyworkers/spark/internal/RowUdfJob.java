@@ -22,7 +22,7 @@ import org.apache.spark.sql.types.StructType;
 /**
  * A Python row UDF over some columns of a Dataset's internal rows, its result added after the other columns: on
  * each executor, each partition's rows go through the executor's pooled workers as one SQL_BATCHED_UDF task, and
- * each output row is its input row with the result after it, in order, joined byte-wise by Spark's row joiner. The arguments are read straight from Spark's
+ * each output row is its input row with the result after it, in order, joined byte-wise ({@link RowAppender}, or Spark's row joiner for a variable-length result). The arguments are read straight from Spark's
  * rows by one {@link CatalystValues.Reader} per column; the rows whose results are still on the way wait, copied,
  * in {@link PendingRows}, as many as the worker's batch and the socket buffers hold, not the partition.
  * Serializable, built on the driver; its runner is made once per executor.
@@ -97,6 +97,7 @@ public final class RowUdfJob implements FlatMapFunction<Iterator<InternalRow>, I
     TaskResults<Object> results = runner().compute(args, spark.partitionId(), ctx);
     SparkTasks.closeOnCompletion(spark, ctx, results);
     // the output row is the input row's bytes and the result's, joined in one buffer (Spark's row joiner)
+    RowAppender appender = RowAppender.of(inputSchema, resultType); // null for variable-length results
     UnsafeRowJoiner joiner = GenerateUnsafeRowJoiner.create(inputSchema, new StructType().add("_r", resultType));
     UnsafeProjection resultRow = UnsafeProjection.create(new DataType[] {resultType});
     GenericInternalRow holder = new GenericInternalRow(1);
@@ -114,7 +115,9 @@ public final class RowUdfJob implements FlatMapFunction<Iterator<InternalRow>, I
         Object result = results.next();
         InternalRow in = waiting.poll();
         if (in == null) throw new IllegalStateException("a result came back for a row that was never sent");
-        holder.update(0, values.toInternal(result, resultType, onMismatch, what, row++));
+        Object value = values.toInternal(result, resultType, onMismatch, what, row++);
+        if (appender != null) return appender.append((UnsafeRow) in, value);
+        holder.update(0, value);
         return joiner.join((UnsafeRow) in, resultRow.apply(holder));
       }
     };
