@@ -75,4 +75,42 @@ class CancelTest {
     assertThat(SparkPython.create().withColumn(df, "y", inc, DataTypes.LongType, "id").orderBy("id")
         .collectAsList().get(1).getLong(1)).isEqualTo(2L);
   }
+
+  @Test
+  void aCancelledPandasJobKillsItsWorkersAndFreesItsArrowMemory() throws Exception {
+    // the function takes a few batches (the writer has filled more meanwhile), notes its pid, then sleeps
+    PythonFunction sleepy = TestPython.source("import os, time\n"
+        + "def sleepy(it):\n"
+        + "    for i, pdf in enumerate(it):\n"
+        + "        if i == 3:\n"
+        + "            open(os.path.join(" + LocalSpark.py(tmp.toString()) + ", str(os.getpid())), 'w').close()\n"
+        + "            time.sleep(600)\n"
+        + "        yield pdf\n", "sleepy");
+    Dataset<Row> df = local.spark.range(0, 1_000_000, 1, 2).selectExpr("id", "cast(id as string) as s");
+    Dataset<Row> out = SparkPython.builder().maxRecordsPerBatch(1000).build()
+        .mapInPandas(df, sleepy, df.schema());
+    local.spark.sparkContext().setJobGroup("sleepy-pandas", "a pandas function that sleeps", true);
+    CompletableFuture<List<Row>> job = CompletableFuture.supplyAsync(out::collectAsList);
+    Awaitility.await("both tasks' workers to be in the function").atMost(Duration.ofSeconds(60))
+        .until(() -> LocalSpark.notedPids(tmp).size() == 2);
+    Set<Long> running = new HashSet<>(LocalSpark.notedPids(tmp));
+    assertThat(dev.pyworkers.spark.internal.ExecutorWorkers.allocatedBytes()).as("batches in flight").isPositive();
+
+    local.spark.sparkContext().cancelJobGroup("sleepy-pandas");
+    Throwable failure = null;
+    try {
+      job.get(30, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.ExecutionException e) {
+      failure = e.getCause();
+    }
+    assertThat(failure).isNotNull().hasMessageContaining("cancelled");
+    Awaitility.await("the cancelled tasks' workers to be killed and their Arrow memory freed")
+        .atMost(Duration.ofSeconds(10)).until(() -> running.stream().noneMatch(pid -> ProcessHandle.of(pid)
+            .map(ProcessHandle::isAlive).orElse(false))
+            && dev.pyworkers.spark.internal.ExecutorWorkers.allocatedBytes() == 0);
+    local.spark.sparkContext().clearJobGroup();
+
+    PythonFunction same = TestPython.source("def same(it):\n    yield from it\n", "same");
+    assertThat(SparkPython.create().mapInPandas(df.limit(10), same, df.schema()).count()).isEqualTo(10);
+  }
 }
