@@ -235,4 +235,23 @@ class RowUdfTest {
         TestPython.source("def up(i, it):\n    return [s.upper() for s in it]\n", "up")).collect();
     assertThat(upper).containsExactly("A", "BÉ", "C");
   }
+
+  @Test
+  void anExecutorKeepsABoundedNumberOfJobRunnersAndTheirScratchFolders() throws Exception {
+    PythonFunction inc = TestPython.source("def inc(x):\n    return x + 1\n", "inc");
+    Dataset<Row> df = local.spark.range(0, 4, 1, 2).toDF("id");
+    int jobs = dev.pyworkers.spark.internal.ExecutorWorkers.MAX_IDLE_RUNNERS + 12;
+    for (int j = 0; j < jobs; j++) {
+      // a new SparkPython.withColumn is a new planned job with a runner of its own on the executor
+      assertThat(SparkPython.create().withColumn(df, "y", inc, DataTypes.LongType, "id").count()).isEqualTo(4);
+    }
+    assertThat(dev.pyworkers.spark.internal.ExecutorWorkers.runners())
+        .isEqualTo(dev.pyworkers.spark.internal.ExecutorWorkers.MAX_IDLE_RUNNERS);
+    long pid = ProcessHandle.current().pid();
+    try (var dirs = java.nio.file.Files.list(java.nio.file.Path.of(System.getProperty("java.io.tmpdir")))) {
+      long mine = dirs.filter(d -> d.getFileName().toString().startsWith("pyworkers-runner-p" + pid + "-")).count();
+      assertThat(mine).as("this JVM's runner scratch folders").isLessThanOrEqualTo(
+          dev.pyworkers.spark.internal.ExecutorWorkers.MAX_IDLE_RUNNERS);
+    }
+  }
 }

@@ -83,7 +83,7 @@ public abstract class ArrowJob implements Serializable {
     return arrowSchema(schema, zone, what);
   }
 
-  private PythonRunner runner() {
+  private ExecutorWorkers.Lease runner() {
     return ExecutorWorkers.runner(id, registry -> {
       String exe = function.executable(python);
       EvalTypeCodec codec = codec(ExecutorWorkers.allocator(), function.toFunction(exe), arrow(resultSchema));
@@ -107,13 +107,30 @@ public abstract class ArrowJob implements Serializable {
     org.apache.spark.TaskContext spark = org.apache.spark.TaskContext.get();
     if (spark == null) throw new IllegalStateException(what + " runs only inside a Spark task");
     TaskContext ctx = SparkTasks.context(spark);
-    TaskResults<Object> results = runner().compute(input, spark.partitionId(), ctx);
+    ExecutorWorkers.Lease lease = runner();
+    TaskResults<Object> results;
+    try {
+      results = lease.runner().compute(input, spark.partitionId(), ctx);
+    } catch (RuntimeException e) {
+      lease.close();
+      for (AutoCloseable c : inputs) closeQuietly(c);
+      throw e;
+    }
     R rows = rowsOf.apply(results);
-    AutoCloseable[] all = new AutoCloseable[inputs.length + 1];
+    AutoCloseable[] all = new AutoCloseable[inputs.length + 2];
     all[0] = rows;
     System.arraycopy(inputs, 0, all, 1, inputs.length);
+    all[inputs.length + 1] = lease;
     SparkTasks.closeOnCompletion(spark, ctx, results, all);
     return rows;
+  }
+
+  private static void closeQuietly(AutoCloseable c) {
+    try {
+      c.close();
+    } catch (Exception e) {
+      // the task failed to start: its own error is the one to report
+    }
   }
 
   /** Spark's rows of {@code schema} as Arrow batches of this job, from the executor's Arrow memory. */

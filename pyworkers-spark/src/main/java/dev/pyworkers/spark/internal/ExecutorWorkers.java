@@ -5,8 +5,11 @@ import dev.pyworkers.WorkerConfig;
 import dev.pyworkers.WorkerMode;
 import dev.pyworkers.WorkerRegistry;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
@@ -16,8 +19,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The one {@link WorkerRegistry} of this executor JVM and the runners built on it, one per planned job, made on the
- * first task that needs them and closed when the executor stops ({@link #shutdown}: the pyworkers Spark plugin's
+ * The one {@link WorkerRegistry} of this executor JVM and the runners built on it, one per planned job (at most
+ * {@link #MAX_IDLE_RUNNERS} idle ones are kept), made on the first task that needs them and closed when the executor stops ({@link #shutdown}: the pyworkers Spark plugin's
  * executor side, or the JVM's shutdown hook). Its configuration comes from the executor's Spark configuration,
  * {@code spark.pyworkers.*} (docs/configuration.md). Thread-safe: tasks run on many threads of an executor at once.
  */
@@ -28,7 +31,15 @@ public final class ExecutorWorkers {
   private static final Object LOCK = new Object();
   private static WorkerRegistry registry; // guarded by LOCK
   private static boolean hookAdded; // guarded by LOCK
-  private static final Map<String, PythonRunner> RUNNERS = new ConcurrentHashMap<>();
+  /**
+   * How many jobs' runners an executor keeps at most, beyond those running a task: past that, the least recently
+   * used idle one is closed (its scratch folder deleted), so a long-lived executor running many distinct jobs does
+   * not keep one per job. A job that comes back gets a new runner.
+   */
+  public static final int MAX_IDLE_RUNNERS = 32;
+
+  /** Job id to its runner, least recently used first; guarded by LOCK. */
+  private static final LinkedHashMap<String, Entry> RUNNERS = new LinkedHashMap<>(16, 0.75f, true);
   private static RootAllocator allocator; // guarded by LOCK
 
   private ExecutorWorkers() {}
@@ -50,12 +61,103 @@ public final class ExecutorWorkers {
     }
   }
 
-  /** The runner of job {@code id} on this executor, built by {@code build} the first time. */
-  public static PythonRunner runner(String id, Function<WorkerRegistry, PythonRunner> build) {
-    PythonRunner r = RUNNERS.get(id);
-    if (r != null) return r;
+  /**
+   * The runner of job {@code id} on this executor, built by {@code build} the first time, leased to one task: close
+   * the lease when the task completes (it is then idle, and may be closed when too many are).
+   */
+  public static Lease runner(String id, Function<WorkerRegistry, PythonRunner> build) {
     WorkerRegistry reg = registry();
-    return RUNNERS.computeIfAbsent(id, k -> build.apply(reg));
+    List<PythonRunner> evicted;
+    Lease lease;
+    synchronized (LOCK) {
+      Entry e = RUNNERS.get(id);
+      if (e == null) {
+        e = new Entry(build.apply(reg));
+        RUNNERS.put(id, e);
+      }
+      e.tasks++;
+      lease = new Lease(id, e);
+      evicted = evictLocked();
+    }
+    closeAll(evicted);
+    return lease;
+  }
+
+  /** Takes the idle runners past {@link #MAX_IDLE_RUNNERS} out, least recently used first; the caller closes them. */
+  private static List<PythonRunner> evictLocked() {
+    List<PythonRunner> out = new ArrayList<>();
+    int idle = 0;
+    for (Entry e : RUNNERS.values()) if (e.tasks == 0) idle++;
+    Iterator<Map.Entry<String, Entry>> it = RUNNERS.entrySet().iterator();
+    while (idle > MAX_IDLE_RUNNERS && it.hasNext()) {
+      Entry e = it.next().getValue();
+      if (e.tasks == 0) {
+        it.remove();
+        out.add(e.runner);
+        idle--;
+      }
+    }
+    return out;
+  }
+
+  private static void closeAll(List<PythonRunner> runners) {
+    for (PythonRunner runner : runners) {
+      try {
+        runner.close();
+      } catch (RuntimeException e) {
+        LOG.warn("pyworkers: closing a runner failed: {}", e.toString());
+      }
+    }
+  }
+
+  /** How many jobs' runners this executor holds now (for tests). */
+  public static int runners() {
+    synchronized (LOCK) {
+      return RUNNERS.size();
+    }
+  }
+
+  /** A job's runner and how many tasks use it; guarded by LOCK. */
+  private static final class Entry {
+    final PythonRunner runner;
+    int tasks;
+
+    Entry(PythonRunner runner) {
+      this.runner = runner;
+    }
+  }
+
+  /** One task's use of its job's runner; closing it (once) says the task is done with it. */
+  public static final class Lease implements AutoCloseable {
+    private final String id;
+    private final Entry entry;
+    private boolean closed; // guarded by LOCK
+
+    private Lease(String id, Entry entry) {
+      this.id = id;
+      this.entry = entry;
+    }
+
+    public PythonRunner runner() {
+      return entry.runner;
+    }
+
+    @Override
+    public void close() {
+      List<PythonRunner> evicted;
+      synchronized (LOCK) {
+        if (closed) return;
+        closed = true;
+        entry.tasks--;
+        evicted = evictLocked();
+      }
+      closeAll(evicted);
+    }
+
+    @Override
+    public String toString() {
+      return "the runner lease of job " + id;
+    }
   }
 
   /**
@@ -83,14 +185,12 @@ public final class ExecutorWorkers {
       r = registry;
       registry = null;
     }
-    for (PythonRunner runner : RUNNERS.values()) {
-      try {
-        runner.close();
-      } catch (RuntimeException e) {
-        LOG.warn("pyworkers: closing a runner failed: {}", e.toString());
-      }
+    List<PythonRunner> all = new ArrayList<>();
+    synchronized (LOCK) {
+      for (Entry e : RUNNERS.values()) all.add(e.runner);
+      RUNNERS.clear();
     }
-    RUNNERS.clear();
+    closeAll(all);
     if (r != null) r.close();
     RootAllocator a;
     synchronized (LOCK) {

@@ -34,14 +34,20 @@ public final class PartitionsJob<T> implements FlatMapFunction<Iterator<T>, T> {
   public Iterator<T> call(Iterator<T> input) {
     org.apache.spark.TaskContext spark = org.apache.spark.TaskContext.get();
     if (spark == null) throw new IllegalStateException("a pyworkers mapPartitions runs only inside a Spark task");
-    PythonRunner runner = ExecutorWorkers.runner(id, registry -> {
+    ExecutorWorkers.Lease lease = ExecutorWorkers.runner(id, registry -> {
       String exe = function.executable(python);
       return PythonRunner.builder(registry).nonUdf(function.toFunction(exe)).inputFormat(format)
           .outputFormat(format).pythonExecutable(exe).build();
     });
     TaskContext ctx = SparkTasks.context(spark);
-    TaskResults<Object> results = runner.compute(input, spark.partitionId(), ctx);
-    SparkTasks.closeOnCompletion(spark, ctx, results);
+    TaskResults<Object> results;
+    try {
+      results = lease.runner().compute(input, spark.partitionId(), ctx);
+    } catch (RuntimeException e) {
+      lease.close();
+      throw e;
+    }
+    SparkTasks.closeOnCompletion(spark, ctx, results, lease);
     return (Iterator<T>) (Iterator<?>) results;
   }
 }

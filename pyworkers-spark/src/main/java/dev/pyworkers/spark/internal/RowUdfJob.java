@@ -58,7 +58,7 @@ public final class RowUdfJob implements FlatMapFunction<Iterator<InternalRow>, I
     this.what = what;
   }
 
-  private PythonRunner runner() {
+  private ExecutorWorkers.Lease runner() {
     return ExecutorWorkers.runner(id, registry -> {
       String exe = function.executable(python);
       // core converts to a plain type first (and reports those mismatches itself, naming row and value);
@@ -94,8 +94,15 @@ public final class RowUdfJob implements FlatMapFunction<Iterator<InternalRow>, I
         return a;
       }
     };
-    TaskResults<Object> results = runner().compute(args, spark.partitionId(), ctx);
-    SparkTasks.closeOnCompletion(spark, ctx, results);
+    ExecutorWorkers.Lease lease = runner();
+    TaskResults<Object> results;
+    try {
+      results = lease.runner().compute(args, spark.partitionId(), ctx);
+    } catch (RuntimeException e) {
+      lease.close();
+      throw e;
+    }
+    SparkTasks.closeOnCompletion(spark, ctx, results, lease);
     // the output row is the input row's bytes and the result's, joined in one buffer (Spark's row joiner)
     RowAppender appender = RowAppender.of(inputSchema, resultType); // null for variable-length results
     UnsafeRowJoiner joiner = GenerateUnsafeRowJoiner.create(inputSchema, new StructType().add("_r", resultType));
