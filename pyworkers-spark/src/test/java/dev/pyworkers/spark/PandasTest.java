@@ -247,4 +247,31 @@ class PandasTest {
     assertThatThrownBy(() -> py(100).withPandasColumn(data(), "y", f, DataTypes.LongType, "id").collectAsList())
         .hasStackTraceContaining("returned 1 values for a batch of 100 rows");
   }
+
+  @Test
+  void planningAPythonJobOverAShuffleRunsNoSparkJobUntilAnAction() {
+    // with adaptive execution on (Spark's default), making the rows of a Dataset that has a shuffle runs it; the
+    // rows are made when a job needs them, so planning stays lazy, as with Spark's own operators
+    assertThat(local.spark.conf().get("spark.sql.adaptive.enabled")).isEqualTo("true");
+    java.util.concurrent.atomic.AtomicInteger jobs = local.spark.sparkContext().dagScheduler().nextJobId();
+    Dataset<Row> counts = local.spark.range(0, 1000, 1, 4).selectExpr("id % 10 as k").groupBy("k").count();
+    PythonFunction inc = TestPython.source("def inc(x):\n    return x + 1\n", "inc");
+    PythonFunction same = TestPython.source("def same(it):\n    yield from it\n", "same");
+    PythonFunction group = TestPython.source("def group(pdf):\n    return pdf\n", "group");
+    int before = jobs.get();
+    Dataset<Row> a = SparkPython.create().withColumn(counts, "c1", inc, DataTypes.LongType, "count");
+    Dataset<Row> b = py(100).mapInPandas(a, same, a.schema());
+    Dataset<Row> c = py(100).groupBy(b, "k").applyInPandas(group, b.schema());
+    Dataset<Row> d = py(100).withPandasColumn(c, "c2", inc, DataTypes.LongType, "c1");
+    assertThat(jobs.get()).as("Spark jobs run while planning").isEqualTo(before);
+    List<Row> rows = d.orderBy("k").collectAsList();
+    assertThat(jobs.get()).isGreaterThan(before);
+    assertThat(rows).hasSize(10);
+    for (int k = 0; k < 10; k++) {
+      assertThat(rows.get(k).getLong(0)).isEqualTo(k);
+      assertThat(rows.get(k).getLong(1)).isEqualTo(100);
+      assertThat(rows.get(k).getLong(2)).isEqualTo(101);
+      assertThat(rows.get(k).getLong(3)).isEqualTo(102);
+    }
+  }
 }

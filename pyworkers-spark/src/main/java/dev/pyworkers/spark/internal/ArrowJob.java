@@ -110,7 +110,7 @@ public abstract class ArrowJob implements Serializable {
     ExecutorWorkers.Lease lease = runner();
     TaskResults<Object> results;
     try {
-      results = lease.runner().compute(input, spark.partitionId(), ctx);
+      results = lease.runner().compute(SparkTasks.pulledByWriter(spark, input), spark.partitionId(), ctx);
     } catch (RuntimeException e) {
       lease.close();
       for (AutoCloseable c : inputs) closeQuietly(c);

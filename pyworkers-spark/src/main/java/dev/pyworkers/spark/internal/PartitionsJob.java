@@ -42,7 +42,7 @@ public final class PartitionsJob<T> implements FlatMapFunction<Iterator<T>, T> {
     TaskContext ctx = SparkTasks.context(spark);
     TaskResults<Object> results;
     try {
-      results = lease.runner().compute(input, spark.partitionId(), ctx);
+      results = lease.runner().compute(SparkTasks.pulledByWriter(spark, input), spark.partitionId(), ctx);
     } catch (RuntimeException e) {
       lease.close();
       throw e;

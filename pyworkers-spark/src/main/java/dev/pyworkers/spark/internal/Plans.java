@@ -17,15 +17,15 @@ public final class Plans {
   private Plans() {}
 
   /**
-   * The internal rows of {@code df}. Each row may be reused by the next one: copy what is kept. As with {@code
-   * Dataset.rdd}, adaptive query execution runs the shuffle stages under {@code df} when this is called.
+   * The internal rows of {@code df}, made from its executed plan when a job first needs them (so planning runs no
+   * Spark job, {@link DeferredRows}). Each row may be reused by the next one: copy what is kept.
    */
   public static RDD<InternalRow> rows(Dataset<Row> df, String what) {
     if (!(df instanceof org.apache.spark.sql.classic.Dataset<Row> classic)) {
       throw new IllegalArgumentException(what + " needs a Dataset of Spark's classic API, got a "
           + df.getClass().getName() + " (Spark Connect?); run the job with a classic SparkSession");
     }
-    return classic.queryExecution().toRdd();
+    return new DeferredRows(classic.sparkSession().sparkContext(), classic.queryExecution());
   }
 
   /** A Dataset of {@code schema} over {@code rows}, internal rows of that schema. */

@@ -97,7 +97,7 @@ public final class RowUdfJob implements FlatMapFunction<Iterator<InternalRow>, I
     ExecutorWorkers.Lease lease = runner();
     TaskResults<Object> results;
     try {
-      results = lease.runner().compute(args, spark.partitionId(), ctx);
+      results = lease.runner().compute(SparkTasks.pulledByWriter(spark, args), spark.partitionId(), ctx);
     } catch (RuntimeException e) {
       lease.close();
       throw e;

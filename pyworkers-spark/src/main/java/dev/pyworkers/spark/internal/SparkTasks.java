@@ -5,6 +5,7 @@ import dev.pyworkers.TaskResults;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.spark.SparkFiles;
@@ -42,6 +43,42 @@ public final class SparkTasks {
     spark.addTaskFailureListener(
         (TaskFailureListener) (tc, error) -> ctx.interrupt("the Spark task failed: " + error));
     return ctx;
+  }
+
+  /**
+   * {@code input} as the task's input writer pulls it: on the writer's own thread, where Spark's operators upstream
+   * (an aggregation's hash map, a sort, a shuffle read) find no task of their own and fail on a null {@code
+   * TaskContext.get()}. Each call makes the Spark task that thread's task first, as PySpark's writer thread does,
+   * and the end of the input takes it off again.
+   */
+  public static <T> Iterator<T> pulledByWriter(org.apache.spark.TaskContext spark, Iterator<T> input) {
+    return new Iterator<>() {
+      private Thread setOn; // the thread this made the task's, or null
+
+      private void enter() {
+        if (org.apache.spark.TaskContext.get() == null) {
+          org.apache.spark.TaskContext$.MODULE$.setTaskContext(spark);
+          setOn = Thread.currentThread();
+        }
+      }
+
+      @Override
+      public boolean hasNext() {
+        enter();
+        boolean more = input.hasNext();
+        if (!more && setOn == Thread.currentThread()) {
+          org.apache.spark.TaskContext$.MODULE$.unset();
+          setOn = null;
+        }
+        return more;
+      }
+
+      @Override
+      public T next() {
+        enter();
+        return input.next();
+      }
+    };
   }
 
   /**
