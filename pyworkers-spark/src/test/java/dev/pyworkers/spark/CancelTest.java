@@ -58,18 +58,7 @@ class CancelTest {
     Set<Long> running = LocalSpark.notedPids(tmp);
     assertThat(NoLeaks.children()).as("the workers are children of the executor's JVM").containsAll(running);
 
-    local.spark.sparkContext().cancelJobGroup("sleepy");
-    Throwable failure = null;
-    try {
-      job.get(30, TimeUnit.SECONDS);
-    } catch (java.util.concurrent.ExecutionException e) {
-      failure = e.getCause();
-    }
-    assertThat(failure).isNotNull().hasMessageContaining("cancelled");
-    Awaitility.await("the cancelled tasks' workers to be killed").atMost(Duration.ofSeconds(10))
-        .until(() -> running.stream().noneMatch(pid -> ProcessHandle.of(pid).map(ProcessHandle::isAlive)
-            .orElse(false)));
-    local.spark.sparkContext().clearJobGroup();
+    cancel("sleepy", job, running);
 
     PythonFunction inc = TestPython.source("def inc(x):\n    return x + 1\n", "inc");
     assertThat(SparkPython.create().withColumn(df, "y", inc, DataTypes.LongType, "id").orderBy("id")
@@ -96,7 +85,17 @@ class CancelTest {
     Set<Long> running = new HashSet<>(LocalSpark.notedPids(tmp));
     assertThat(dev.pyworkers.spark.internal.ExecutorWorkers.allocatedBytes()).as("batches in flight").isPositive();
 
-    local.spark.sparkContext().cancelJobGroup("sleepy-pandas");
+    cancel("sleepy-pandas", job, running);
+    Awaitility.await("the cancelled tasks' Arrow memory to be freed").atMost(Duration.ofSeconds(10))
+        .until(() -> dev.pyworkers.spark.internal.ExecutorWorkers.allocatedBytes() == 0);
+
+    PythonFunction same = TestPython.source("def same(it):\n    yield from it\n", "same");
+    assertThat(SparkPython.create().mapInPandas(df.limit(10), same, df.schema()).count()).isEqualTo(10);
+  }
+
+  /** Cancels job group {@code group}: {@code job} fails as cancelled and the workers {@code running} it die. */
+  private static void cancel(String group, CompletableFuture<?> job, Set<Long> running) throws Exception {
+    local.spark.sparkContext().cancelJobGroup(group);
     Throwable failure = null;
     try {
       job.get(30, TimeUnit.SECONDS);
@@ -104,13 +103,9 @@ class CancelTest {
       failure = e.getCause();
     }
     assertThat(failure).isNotNull().hasMessageContaining("cancelled");
-    Awaitility.await("the cancelled tasks' workers to be killed and their Arrow memory freed")
-        .atMost(Duration.ofSeconds(10)).until(() -> running.stream().noneMatch(pid -> ProcessHandle.of(pid)
-            .map(ProcessHandle::isAlive).orElse(false))
-            && dev.pyworkers.spark.internal.ExecutorWorkers.allocatedBytes() == 0);
+    Awaitility.await("the cancelled tasks' workers to be killed").atMost(Duration.ofSeconds(10))
+        .until(() -> running.stream().noneMatch(pid -> ProcessHandle.of(pid).map(ProcessHandle::isAlive)
+            .orElse(false)));
     local.spark.sparkContext().clearJobGroup();
-
-    PythonFunction same = TestPython.source("def same(it):\n    yield from it\n", "same");
-    assertThat(SparkPython.create().mapInPandas(df.limit(10), same, df.schema()).count()).isEqualTo(10);
   }
 }

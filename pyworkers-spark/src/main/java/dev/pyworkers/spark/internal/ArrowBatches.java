@@ -45,13 +45,7 @@ final class ArrowBatches implements Iterator<VectorSchemaRoot>, AutoCloseable {
       filling = true;
     }
     try {
-      writer.reset();
-      int n = 0;
-      do {
-        writer.write(rows.next());
-        n++;
-      } while (n < maxRecords && rows.hasNext());
-      writer.finish();
+      fill(writer, rows, maxRecords);
     } finally {
       synchronized (this) {
         filling = false;
@@ -62,6 +56,17 @@ final class ArrowBatches implements Iterator<VectorSchemaRoot>, AutoCloseable {
       if (closed) throw new IllegalStateException("the Spark task ended while its input batch was being filled");
     }
     return root;
+  }
+
+  /** Refills {@code writer}'s batch with the next rows, at least one and at most {@code maxRecords}. */
+  static void fill(ArrowWriter writer, Iterator<InternalRow> rows, int maxRecords) {
+    writer.reset();
+    int n = 0;
+    do {
+      writer.write(rows.next());
+      n++;
+    } while (n < maxRecords && rows.hasNext());
+    writer.finish();
   }
 
   @Override

@@ -107,30 +107,16 @@ public abstract class ArrowJob implements Serializable {
     org.apache.spark.TaskContext spark = org.apache.spark.TaskContext.get();
     if (spark == null) throw new IllegalStateException(what + " runs only inside a Spark task");
     TaskContext ctx = SparkTasks.context(spark);
-    ExecutorWorkers.Lease lease = runner();
-    TaskResults<Object> results;
-    try {
-      results = lease.runner().compute(SparkTasks.pulledByWriter(spark, input), spark.partitionId(), ctx);
-    } catch (RuntimeException e) {
-      lease.close();
-      for (AutoCloseable c : inputs) closeQuietly(c);
-      throw e;
-    }
-    R rows = rowsOf.apply(results);
-    AutoCloseable[] all = new AutoCloseable[inputs.length + 2];
-    all[0] = rows;
-    System.arraycopy(inputs, 0, all, 1, inputs.length);
-    all[inputs.length + 1] = lease;
-    SparkTasks.closeOnCompletion(spark, ctx, results, all);
-    return rows;
-  }
-
-  private static void closeQuietly(AutoCloseable c) {
-    try {
-      c.close();
-    } catch (Exception e) {
-      // the task failed to start: its own error is the one to report
-    }
+    AutoCloseable[] rows = new AutoCloseable[1]; // the result rows, made once the task has started
+    AutoCloseable[] more = new AutoCloseable[inputs.length + 1];
+    more[0] = () -> {
+      if (rows[0] != null) rows[0].close();
+    };
+    System.arraycopy(inputs, 0, more, 1, inputs.length);
+    TaskResults<Object> results = SparkTasks.start(spark, ctx, runner(), input, more);
+    R out = rowsOf.apply(results);
+    rows[0] = out;
+    return out;
   }
 
   /** Spark's rows of {@code schema} as Arrow batches of this job, from the executor's Arrow memory. */

@@ -26,13 +26,12 @@ final class ArrowRows implements Iterator<InternalRow>, AutoCloseable {
     this.batches = batches;
   }
 
-  /** The rows of {@code root}, read through Spark's column vectors; closing the batch closes {@code root}'s vectors. */
-  static ColumnarBatch columnar(VectorSchemaRoot root) {
-    List<FieldVector> vectors = root.getFieldVectors();
+  /** {@code rows} rows of {@code vectors}, read in place through Spark's column vectors. */
+  static ColumnarBatch columnar(List<FieldVector> vectors, int rows) {
     ColumnVector[] columns = new ColumnVector[vectors.size()];
     for (int i = 0; i < columns.length; i++) columns[i] = new ArrowColumnVector(vectors.get(i));
     ColumnarBatch batch = new ColumnarBatch(columns);
-    batch.setNumRows(root.getRowCount());
+    batch.setNumRows(rows);
     return batch;
   }
 
@@ -42,7 +41,7 @@ final class ArrowRows implements Iterator<InternalRow>, AutoCloseable {
       closeCurrent();
       if (!batches.hasNext()) return false;
       current = (VectorSchemaRoot) batches.next();
-      rows = columnar(current).rowIterator();
+      rows = columnar(current.getFieldVectors(), current.getRowCount()).rowIterator();
     }
     return true;
   }

@@ -19,9 +19,6 @@ import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.execution.arrow.ArrowWriter;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.StructType;
-import org.apache.spark.sql.vectorized.ArrowColumnVector;
-import org.apache.spark.sql.vectorized.ColumnVector;
-import org.apache.spark.sql.vectorized.ColumnarBatch;
 
 /**
  * A scalar pandas UDF (SQL_SCALAR_PANDAS_UDF) over some columns of a Dataset's internal rows, its result added after
@@ -104,13 +101,7 @@ public final class PandasUdfJob extends ArrowJob implements FlatMapFunction<Iter
       }
       boolean done = false;
       try {
-        s.writer.reset();
-        int n = 0;
-        do {
-          s.writer.write(rows.next());
-          n++;
-        } while (n < maxRecords && rows.hasNext());
-        s.writer.finish();
+        ArrowBatches.fill(s.writer, rows, maxRecords);
         done = true;
       } finally {
         synchronized (this) {
@@ -184,11 +175,7 @@ public final class PandasUdfJob extends ArrowJob implements FlatMapFunction<Iter
         }
         List<FieldVector> vectors = new ArrayList<>(input.root.getFieldVectors());
         vectors.addAll(result.getFieldVectors());
-        ColumnVector[] cv = new ColumnVector[vectors.size()];
-        for (int i = 0; i < cv.length; i++) cv[i] = new ArrowColumnVector(vectors.get(i));
-        ColumnarBatch batch = new ColumnarBatch(cv);
-        batch.setNumRows(result.getRowCount());
-        rows = batch.rowIterator();
+        rows = ArrowRows.columnar(vectors, result.getRowCount()).rowIterator();
       }
       return true;
     }

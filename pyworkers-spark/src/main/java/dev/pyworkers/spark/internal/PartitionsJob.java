@@ -40,14 +40,7 @@ public final class PartitionsJob<T> implements FlatMapFunction<Iterator<T>, T> {
           .outputFormat(format).pythonExecutable(exe).build();
     });
     TaskContext ctx = SparkTasks.context(spark);
-    TaskResults<Object> results;
-    try {
-      results = lease.runner().compute(SparkTasks.pulledByWriter(spark, input), spark.partitionId(), ctx);
-    } catch (RuntimeException e) {
-      lease.close();
-      throw e;
-    }
-    SparkTasks.closeOnCompletion(spark, ctx, results, lease);
+    TaskResults<Object> results = SparkTasks.start(spark, ctx, lease, input);
     return (Iterator<T>) (Iterator<?>) results;
   }
 }

@@ -94,15 +94,7 @@ public final class RowUdfJob implements FlatMapFunction<Iterator<InternalRow>, I
         return a;
       }
     };
-    ExecutorWorkers.Lease lease = runner();
-    TaskResults<Object> results;
-    try {
-      results = lease.runner().compute(SparkTasks.pulledByWriter(spark, args), spark.partitionId(), ctx);
-    } catch (RuntimeException e) {
-      lease.close();
-      throw e;
-    }
-    SparkTasks.closeOnCompletion(spark, ctx, results, lease);
+    TaskResults<Object> results = SparkTasks.start(spark, ctx, runner(), args);
     // the output row is the input row's bytes and the result's, joined in one buffer (Spark's row joiner)
     RowAppender appender = RowAppender.of(inputSchema, resultType); // null for variable-length results
     UnsafeRowJoiner joiner = GenerateUnsafeRowJoiner.create(inputSchema, new StructType().add("_r", resultType));

@@ -46,6 +46,33 @@ public final class SparkTasks {
   }
 
   /**
+   * Starts the Spark task's pyworkers task on the leased runner over {@code input} (pulled by the writer as {@link
+   * #pulledByWriter} says), and has its results, then {@code more}, then the lease closed when the Spark task
+   * completes. If the task cannot start, the lease and {@code more} are closed at once and the error thrown.
+   */
+  public static TaskResults<Object> start(org.apache.spark.TaskContext spark, TaskContext ctx,
+      ExecutorWorkers.Lease lease, Iterator<?> input, AutoCloseable... more) {
+    TaskResults<Object> results;
+    try {
+      results = lease.runner().compute(pulledByWriter(spark, input), spark.partitionId(), ctx);
+    } catch (RuntimeException e) {
+      lease.close();
+      for (AutoCloseable c : more) {
+        try {
+          c.close();
+        } catch (Exception suppressed) {
+          e.addSuppressed(suppressed);
+        }
+      }
+      throw e;
+    }
+    AutoCloseable[] all = java.util.Arrays.copyOf(more, more.length + 1);
+    all[more.length] = lease;
+    closeOnCompletion(spark, ctx, results, all);
+    return results;
+  }
+
+  /**
    * {@code input} as the task's input writer pulls it: on the writer's own thread, where Spark's operators upstream
    * (an aggregation's hash map, a sort, a shuffle read) find no task of their own and fail on a null {@code
    * TaskContext.get()}. Each call makes the Spark task that thread's task first, as PySpark's writer thread does,
