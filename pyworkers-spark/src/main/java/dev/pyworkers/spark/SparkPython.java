@@ -3,10 +3,10 @@ package dev.pyworkers.spark;
 import dev.pyworkers.OnMismatch;
 import dev.pyworkers.PythonFunction;
 import dev.pyworkers.RecordFormat;
+import dev.pyworkers.spark.internal.ArrowColumnJob;
 import dev.pyworkers.spark.internal.CatalystValues;
 import dev.pyworkers.spark.internal.FunctionSpec;
 import dev.pyworkers.spark.internal.MapJob;
-import dev.pyworkers.spark.internal.PandasUdfJob;
 import dev.pyworkers.spark.internal.PartitionsJob;
 import dev.pyworkers.spark.internal.Plans;
 import dev.pyworkers.spark.internal.RowUdfJob;
@@ -53,8 +53,10 @@ public final class SparkPython implements Serializable {
   private final int batchSize;
   private final OnMismatch onMismatch;
   private final int maxRecordsPerBatch;
+  private final boolean useArrow;
 
   private SparkPython(Builder b) {
+    this.useArrow = b.useArrow;
     this.python = b.python;
     this.batchSize = b.batchSize;
     this.onMismatch = b.onMismatch;
@@ -80,6 +82,14 @@ public final class SparkPython implements Serializable {
   public Dataset<Row> withColumn(Dataset<Row> df, String name, PythonFunction f, DataType type,
       String... inputColumns) {
     String what = "the Python UDF of column '" + name + "'";
+    if (useArrow) {
+      int[] columns = inputColumns(df, name, type, inputColumns, what, false);
+      FunctionSpec spec = FunctionSpec.of(f, what);
+      SparkSession session = df.sparkSession();
+      ArrowColumnJob job = new ArrowColumnJob(false, spec, python(session), zone(session), maxRecords(session),
+          df.schema(), columns, type, what);
+      return withResult(df, Plans.rows(df, what).toJavaRDD().mapPartitions(job, true).rdd(), name, type);
+    }
     int[] columns = inputColumns(df, name, type, inputColumns, what, true);
     String why = SparkValues.unsupportedResult(type);
     if (why != null) throw new IllegalArgumentException(what + ": " + why);
@@ -104,8 +114,8 @@ public final class SparkPython implements Serializable {
     int[] columns = inputColumns(df, name, type, inputColumns, what, false);
     FunctionSpec spec = FunctionSpec.of(f, what);
     SparkSession session = df.sparkSession();
-    PandasUdfJob job = new PandasUdfJob(spec, python(session), zone(session), maxRecords(session), df.schema(),
-        columns, type, what);
+    ArrowColumnJob job = new ArrowColumnJob(true, spec, python(session), zone(session), maxRecords(session),
+        df.schema(), columns, type, what);
     return withResult(df, Plans.rows(df, what).toJavaRDD().mapPartitions(job, true).rdd(), name, type);
   }
 
@@ -243,6 +253,7 @@ public final class SparkPython implements Serializable {
     private int batchSize = 100;
     private OnMismatch onMismatch = OnMismatch.ERROR;
     private int maxRecordsPerBatch;
+    private boolean useArrow;
 
     private Builder() {}
 
@@ -286,7 +297,24 @@ public final class SparkPython implements Serializable {
       return this;
     }
 
+    /**
+     * Feeds {@link SparkPython#withColumn}'s row UDFs from Arrow batches (SQL_ARROW_BATCHED_UDF), as PySpark's
+     * {@code @udf(useArrow=True)}, its 4.2 default: whole rows go to the worker in batches of {@link
+     * #maxRecordsPerBatch}, the function is still called once per row, and values convert by pyarrow's rules
+     * (docs/spark.md, "Values": a struct arrives as a dict, a map as (key, value) pairs, a timestamp aware in the
+     * session zone; a result of another type is cast only where nothing is lost). The workers need pyarrow; {@link
+     * #onMismatch} must stay {@code ERROR}. Default false: pickled rows, the exact conversions of the table.
+     */
+    public Builder useArrow(boolean on) {
+      this.useArrow = on;
+      return this;
+    }
+
     public SparkPython build() {
+      if (useArrow && onMismatch != OnMismatch.ERROR) {
+        throw new IllegalArgumentException("useArrow(true) takes no onMismatch(" + onMismatch + "): an Arrow-fed row"
+            + " UDF's result that does not fit its type fails the task; drop one of the two settings");
+      }
       return new SparkPython(this);
     }
   }

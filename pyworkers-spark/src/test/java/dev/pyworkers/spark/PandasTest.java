@@ -274,4 +274,34 @@ class PandasTest {
       assertThat(rows.get(k).getLong(3)).isEqualTo(102);
     }
   }
+
+  @Test
+  void anArrowFedRowUdfGivesWhatThePickledOneGivesForPlainTypes() {
+    PythonFunction f = TestPython.source("def f(i, s, d, dt):\n"
+        + "    return '%d|%r|%s|%s' % (i, s, d, dt.isoformat())\n", "f");
+    Dataset<Row> df = data().select("id", "s", "d", "dt");
+    List<Row> pickled = SparkPython.create().withColumn(df, "r", f, DataTypes.StringType, "id", "s", "d", "dt")
+        .orderBy("id").collectAsList();
+    List<Row> arrow = SparkPython.builder().useArrow(true).maxRecordsPerBatch(333).build()
+        .withColumn(df, "r", f, DataTypes.StringType, "id", "s", "d", "dt").orderBy("id").collectAsList();
+    assertThat(arrow).hasSize(N);
+    assertThat(arrow).isEqualTo(pickled);
+    assertThat(arrow.get(7).getString(4)).isEqualTo("7|None|8.75|2000-01-08");
+
+    PythonFunction inc = TestPython.source("def inc(x):\n    return x + 1\n", "inc");
+    SparkPython viaArrow = SparkPython.builder().useArrow(true).build();
+    assertThat(viaArrow.withColumn(data(), "id", inc, DataTypes.LongType, "id").orderBy("id").first().getLong(0))
+        .as("the column replaced in place").isEqualTo(1L);
+
+    // pyarrow's rules: a struct arrives as a dict; a value that would change is refused
+    PythonFunction keys = TestPython.source("def keys(st):\n    return ','.join(sorted(st))\n", "keys");
+    Dataset<Row> structs = local.spark.range(0, 3, 1, 1).selectExpr("named_struct('a', id, 'b', 'x') as st");
+    assertThat(viaArrow.withColumn(structs, "k", keys, DataTypes.StringType, "st").first().getString(1))
+        .isEqualTo("a,b");
+    PythonFunction half = TestPython.source("def half(x):\n    return x / 2\n", "half");
+    assertThatThrownBy(() -> viaArrow.withColumn(data(), "h", half, DataTypes.LongType, "id").collectAsList())
+        .hasStackTraceContaining("(a float)").hasStackTraceContaining("would change into");
+    assertThatThrownBy(() -> SparkPython.builder().useArrow(true).onMismatch(dev.pyworkers.OnMismatch.NULL).build())
+        .hasMessageContaining("useArrow(true) takes no onMismatch(NULL)");
+  }
 }

@@ -21,22 +21,26 @@ import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * A scalar pandas UDF (SQL_SCALAR_PANDAS_UDF) over some columns of a Dataset's internal rows, its result added after
- * the other columns, as PySpark's {@code pandas_udf} in a select. Each batch holds whole input rows (Spark's
+ * A UDF fed from Arrow batches over some columns of a Dataset's internal rows, its result added after the other
+ * columns: a scalar pandas UDF (SQL_SCALAR_PANDAS_UDF, PySpark's {@code pandas_udf}) or a row function called once
+ * per row (SQL_ARROW_BATCHED_UDF, PySpark's {@code @udf(useArrow=True)}, its 4.2 default). Each batch holds whole input rows (Spark's
  * ArrowWriter), the function reads its argument columns of it, and the batch stays, untouched, until its result
  * batch comes back: the output rows are read in place from the input batch's columns and the result's, so no row is
  * copied on the JVM before Spark's own projection. Batches in flight are a few (as many as the socket buffers hold),
  * each from a pool that reuses them. Serializable.
  */
-public final class PandasUdfJob extends ArrowJob implements FlatMapFunction<Iterator<InternalRow>, InternalRow> {
+public final class ArrowColumnJob extends ArrowJob implements FlatMapFunction<Iterator<InternalRow>, InternalRow> {
   private static final long serialVersionUID = 1L;
 
+  private final boolean pandas;
   private final StructType inputSchema;
   private final int[] columns;
 
-  public PandasUdfJob(FunctionSpec function, String python, String zone, int maxRecords, StructType inputSchema,
-      int[] columns, DataType resultType, String what) {
+  /** {@code pandas}: a pandas UDF; else a row function. */
+  public ArrowColumnJob(boolean pandas, FunctionSpec function, String python, String zone, int maxRecords,
+      StructType inputSchema, int[] columns, DataType resultType, String what) {
     super(function, python, zone, maxRecords, new StructType().add("_0", resultType), what);
+    this.pandas = pandas;
     this.inputSchema = inputSchema;
     this.columns = columns.clone();
     arrow(inputSchema);
@@ -44,7 +48,8 @@ public final class PandasUdfJob extends ArrowJob implements FlatMapFunction<Iter
 
   @Override
   protected EvalTypeCodec codec(BufferAllocator memory, PythonFunction f, Schema result) {
-    return ScalarArrowCodec.pandas(memory, List.of(ArrowUdf.of(f, result.getFields().get(0), columns)));
+    List<ArrowUdf> udf = List.of(ArrowUdf.of(f, result.getFields().get(0), columns));
+    return pandas ? ScalarArrowCodec.pandas(memory, udf) : ScalarArrowCodec.rows(memory, udf);
   }
 
   @Override
