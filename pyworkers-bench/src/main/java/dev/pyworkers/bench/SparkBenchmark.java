@@ -22,8 +22,8 @@ import org.apache.spark.sql.types.DataTypes;
 
 /**
  * {@code pyworkers bench spark}: a Python UDF {@code x + 1} over {@code --rows} rows on Spark's {@code local[2]},
- * through pyworkers (the row UDF {@code SparkPython.withColumn} and the pandas UDF {@code withPandasColumn},
- * alternating) and through PySpark's own {@code @udf} (Arrow-optimized, as PySpark 4.2 does by default, and pickled,
+ * through pyworkers (the row UDF {@code SparkPython.withColumn}, pickled by default and fed from Arrow with {@code
+ * useArrow}, and the pandas UDF {@code withPandasColumn}, alternating) and through PySpark's own {@code @udf} (Arrow-optimized, as PySpark 4.2 does by default, and pickled,
  * with {@code spark.sql.execution.pythonUDF.arrow.enabled=false}) and {@code pandas_udf}, the same Spark version on
  * the same machine, one after the other. Each side and path: one untimed warm-up run at full size, then {@code --repeat} timed
  * runs of {@code spark.range(rows).select(udf(id)).agg(sum)}, whose sum is checked; the median counts. PySpark runs in its own driver ({@code pyspark_bench.py} with {@code --pyspark-python}).
@@ -56,6 +56,7 @@ public final class SparkBenchmark {
 
     List<Double> ours = new ArrayList<>();
     List<Double> oursPandas = new ArrayList<>();
+    List<Double> oursArrow = new ArrayList<>();
     SparkSession spark = SparkSession.builder()
         .master("local[2]").appName("pyworkers-bench-spark")
         .config("spark.ui.enabled", "false")
@@ -68,17 +69,21 @@ public final class SparkBenchmark {
       spark.sparkContext().setLogLevel("WARN");
       PythonFunction inc = PythonFunction.source("def inc(x):\n    return x + 1\n", "inc");
       SparkPython py = SparkPython.builder().batchSize(batchSize).build();
-      timeOurs(spark, py, inc, rows, false); // warm-up, untimed, at full size: workers started, code compiled
-      timeOurs(spark, py, inc, rows, true);
-      // the two paths alternate, so that a slow spell of the machine falls on both
+      SparkPython arrowPy = SparkPython.builder().useArrow(true).build();
+      String[] paths = {"row UDF", "pandas UDF", "Arrow-fed row UDF"};
+      List<List<Double>> times = List.of(ours, oursPandas, oursArrow);
+      for (int p = 0; p < paths.length; p++) {
+        timeOurs(spark, p == 2 ? arrowPy : py, inc, rows, p == 1); // warm-up, untimed, at full size
+      }
+      // the paths alternate, so that a slow spell of the machine falls on all of them
       for (int r = 0; r < repeat; r++) {
-        for (boolean pandas : new boolean[] {false, true}) {
+        for (int p = 0; p < paths.length; p++) {
           long t0 = System.nanoTime();
-          long got = timeOurs(spark, py, inc, rows, pandas);
+          long got = timeOurs(spark, p == 2 ? arrowPy : py, inc, rows, p == 1);
           double s = (System.nanoTime() - t0) / 1e9;
           if (got != expected) throw new IllegalStateException("pyworkers: sum " + got + ", expected " + expected);
-          (pandas ? oursPandas : ours).add(s);
-          System.err.printf(Locale.ROOT, "pyworkers %s: %.3f s%n", pandas ? "pandas UDF" : "row UDF", s);
+          times.get(p).add(s);
+          System.err.printf(Locale.ROOT, "pyworkers %s: %.3f s%n", paths[p], s);
         }
       }
     } finally {
@@ -97,6 +102,8 @@ public final class SparkBenchmark {
     double pandasRowsS = rows / median(pandasUdf);
     double oursPandasRowsS = rows / median(oursPandas);
     double pandasRatio = oursPandasRowsS / pandasRowsS;
+    double oursArrowRowsS = rows / median(oursArrow);
+    double arrowRatio = oursArrowRowsS / udfRowsS;
     double ratio = oursRowsS / udfRowsS;
     System.out.printf(Locale.ROOT, "pyworkers row UDF x + 1 over %,d rows: %,.0f rows/s (median of %d: %s s)%n",
         rows, oursRowsS, repeat, ours);
@@ -107,6 +114,8 @@ public final class SparkBenchmark {
     System.out.printf(Locale.ROOT, "PySpark pandas_udf: %,.0f rows/s (%s s)%n", pandasRowsS, pandasUdf);
     System.out.printf(Locale.ROOT, "ratio pyworkers / PySpark @udf = %.2f (goal >= 2: %s); against the pickled"
         + " @udf %.2f%n", ratio, ratio >= 2 ? "met" : "MISSED", oursRowsS / noArrowRowsS);
+    System.out.printf(Locale.ROOT, "pyworkers Arrow-fed row UDF (useArrow, as PySpark's default): %,.0f rows/s (%s s);"
+        + " against PySpark's default @udf %.2f%n", oursArrowRowsS, oursArrow, arrowRatio);
     System.out.printf(Locale.ROOT, "pyworkers pandas UDF (withPandasColumn): %,.0f rows/s (%s s)%n", oursPandasRowsS,
         oursPandas);
     System.out.printf(Locale.ROOT, "pandas_ratio pyworkers pandas UDF / PySpark pandas_udf = %.2f (goal >= 1.5: %s)%n",
@@ -116,12 +125,14 @@ public final class SparkBenchmark {
               + "\"pyworkers_rows_s\":%.0f,\"pyspark_udf_rows_s\":%.0f,\"pyspark_udf_no_arrow_rows_s\":%.0f,"
               + "\"batch_size\":%d,\"ratio\":%.2f,\"ratio_vs_no_arrow\":%.2f,\"pyworkers_pandas_rows_s\":%.0f,"
               + "\"pyspark_pandas_udf_rows_s\":%.0f,\"pandas_ratio\":%.2f,\"ratio_goal_met\":%s,"
-              + "\"pandas_ratio_goal_met\":%s}%n",
+              + "\"pandas_ratio_goal_met\":%s,\"pyworkers_arrow_rows_s\":%.0f,\"arrow_ratio\":%.2f}%n",
           sparkVersion, pysparkVersion, rows, repeat, oursRowsS, udfRowsS, noArrowRowsS, batchSize, ratio,
-          oursRowsS / noArrowRowsS, oursPandasRowsS, pandasRowsS, pandasRatio, ratio >= 2, pandasRatio >= 1.5);
+          oursRowsS / noArrowRowsS, oursPandasRowsS, pandasRowsS, pandasRatio, ratio >= 2, pandasRatio >= 1.5,
+          oursArrowRowsS, arrowRatio);
     }
   }
 
+  /** The sum of {@code inc(id)} over {@code n} ids: through {@code py}'s withColumn, or its pandas UDF. */
   private static long timeOurs(SparkSession spark, SparkPython py, PythonFunction inc, long n, boolean pandas) {
     Dataset<Row> df = spark.range(0, n, 1, 2).toDF("id");
     Dataset<Row> out = pandas ? py.withPandasColumn(df, "y", inc, DataTypes.LongType, "id")
