@@ -82,14 +82,7 @@ public final class SparkPython implements Serializable {
   public Dataset<Row> withColumn(Dataset<Row> df, String name, PythonFunction f, DataType type,
       String... inputColumns) {
     String what = "the Python UDF of column '" + name + "'";
-    if (useArrow) {
-      int[] columns = inputColumns(df, name, type, inputColumns, what, false);
-      FunctionSpec spec = FunctionSpec.of(f, what);
-      SparkSession session = df.sparkSession();
-      ArrowColumnJob job = new ArrowColumnJob(false, spec, python(session), zone(session), maxRecords(session),
-          df.schema(), columns, type, what);
-      return withResult(df, Plans.rows(df, what).toJavaRDD().mapPartitions(job, true).rdd(), name, type);
-    }
+    if (useArrow) return arrowColumn(false, df, name, f, type, inputColumns, what);
     int[] columns = inputColumns(df, name, type, inputColumns, what, true);
     String why = SparkValues.unsupportedResult(type);
     if (why != null) throw new IllegalArgumentException(what + ": " + why);
@@ -110,11 +103,16 @@ public final class SparkPython implements Serializable {
    */
   public Dataset<Row> withPandasColumn(Dataset<Row> df, String name, PythonFunction f, DataType type,
       String... inputColumns) {
-    String what = "the pandas UDF of column '" + name + "'";
+    return arrowColumn(true, df, name, f, type, inputColumns, "the pandas UDF of column '" + name + "'");
+  }
+
+  /** The column {@code name} by a UDF fed from Arrow: a pandas UDF, or a row UDF ({@code pandas} false). */
+  private Dataset<Row> arrowColumn(boolean pandas, Dataset<Row> df, String name, PythonFunction f, DataType type,
+      String[] inputColumns, String what) {
     int[] columns = inputColumns(df, name, type, inputColumns, what, false);
     FunctionSpec spec = FunctionSpec.of(f, what);
     SparkSession session = df.sparkSession();
-    ArrowColumnJob job = new ArrowColumnJob(true, spec, python(session), zone(session), maxRecords(session),
+    ArrowColumnJob job = new ArrowColumnJob(pandas, spec, python(session), zone(session), maxRecords(session),
         df.schema(), columns, type, what);
     return withResult(df, Plans.rows(df, what).toJavaRDD().mapPartitions(job, true).rdd(), name, type);
   }
