@@ -64,7 +64,7 @@ public final class CatalystValues implements Serializable {
 
   public CatalystValues(String sessionZone) {
     this.sessionZone = sessionZone;
-    this.fitter = new SparkValues(true, sessionZone);
+    this.fitter = new SparkValues(sessionZone);
   }
 
   private ZoneId zone() {

@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.BinaryType;
@@ -37,23 +36,19 @@ import org.apache.spark.sql.types.TimestampType;
 import scala.jdk.javaapi.CollectionConverters;
 
 /**
- * Spark's values and pyworkers' both ways, for one job: Spark's external row values (what a {@code Row} holds) to
- * the Java values core pickles (docs/protocol.md 5.5), and results back to the external values of a declared Spark
- * type. Which external types a {@code Row} holds for dates and timestamps depends on the session's
- * {@code spark.sql.datetime.java8API.enabled}, read when the job is planned. Timestamps reach Python as aware
- * datetimes at the offset the session time zone ({@code spark.sql.session.timeZone}) has at that instant; naive
- * Python datetimes returned for a {@code TimestampType} are wall times in the session time zone, as in PySpark.
- * Immutable; thread-safe.
+ * Which Spark types a Python row UDF may take and return, and a result (core's value after {@link #coreType})
+ * fitted to the external value of a declared Spark type, with java.time values for dates and timestamps, or the
+ * error naming the UDF, the row and the value ({@link CatalystValues} then makes it internal). A naive Python
+ * datetime returned for a {@code TimestampType} is a wall time in the session time zone ({@code
+ * spark.sql.session.timeZone}), as in PySpark. Immutable; thread-safe.
  */
 public final class SparkValues implements Serializable {
   private static final long serialVersionUID = 1L;
 
-  private final boolean java8Api;
   private final String sessionZone;
   private transient ZoneId zone;
 
-  public SparkValues(boolean java8Api, String sessionZone) {
-    this.java8Api = java8Api;
+  public SparkValues(String sessionZone) {
     this.sessionZone = sessionZone;
     ZoneId.of(sessionZone); // fails early on a zone the JDK does not know
   }
@@ -121,52 +116,6 @@ public final class SparkValues implements Serializable {
     return ReturnType.ANY; // timestamps (naive ones are session wall times), arrays, maps, structs: converted here
   }
 
-  // -- Spark to Python -----------------------------------------------------------------------------------------
-
-  /** A {@code Row} value as core pickles it. */
-  public Object toPython(Object v) {
-    if (v == null || v instanceof String || v instanceof Long || v instanceof Integer || v instanceof Double
-        || v instanceof Boolean || v instanceof byte[] || v instanceof BigDecimal || v instanceof Short
-        || v instanceof Byte || v instanceof Float || v instanceof LocalDate || v instanceof LocalDateTime) {
-      return v;
-    }
-    if (v instanceof Instant t) return t.atZone(zone()); // Python: aware, at the session zone's offset then
-    if (v instanceof java.sql.Timestamp t) {
-      // Spark's java.sql.Timestamp carries the wall time of its instant in the JVM's zone, in the hybrid
-      // calendar; read by its fields it is the instant Spark holds, also before 1582
-      return t.toLocalDateTime().atZone(ZoneId.systemDefault()).toInstant().atZone(zone());
-    }
-    if (v instanceof java.sql.Date d) return d.toLocalDate(); // by its fields, as Spark means it
-    if (v instanceof scala.collection.Seq<?> s) {
-      List<Object> out = new ArrayList<>(s.size());
-      for (Object e : CollectionConverters.asJava(s)) out.add(toPython(e));
-      return out;
-    }
-    if (v instanceof scala.collection.Map<?, ?> m) {
-      Map<Object, Object> out = new LinkedHashMap<>();
-      for (Map.Entry<?, ?> e : CollectionConverters.asJava(m).entrySet()) {
-        out.put(toPython(e.getKey()), toPython(e.getValue()));
-      }
-      return out;
-    }
-    if (v instanceof Row r) {
-      Object[] out = new Object[r.length()];
-      for (int i = 0; i < out.length; i++) out[i] = toPython(r.get(i));
-      return out;
-    }
-    if (v instanceof List<?> l) {
-      List<Object> out = new ArrayList<>(l.size());
-      for (Object e : l) out.add(toPython(e));
-      return out;
-    }
-    if (v instanceof Map<?, ?> m) {
-      Map<Object, Object> out = new LinkedHashMap<>();
-      for (Map.Entry<?, ?> e : m.entrySet()) out.put(toPython(e.getKey()), toPython(e.getValue()));
-      return out;
-    }
-    throw new IllegalArgumentException("a " + v.getClass().getName() + " in a row has no Python value here");
-  }
-
   // -- Python to Spark -----------------------------------------------------------------------------------------
 
   /**
@@ -200,14 +149,11 @@ public final class SparkValues implements Serializable {
     }
     if (type instanceof DateType) {
       if (!(v instanceof LocalDate d)) return null;
-      return java8Api ? d : java.sql.Date.valueOf(d);
+      return d;
     }
     if (type instanceof TimestampType) {
-      Instant t = v instanceof Instant i ? i
-          : v instanceof LocalDateTime l ? l.atZone(zone()).toInstant() // naive: a wall time of the session zone
-          : null;
-      if (t == null) return null;
-      return java8Api ? t : java.sql.Timestamp.valueOf(LocalDateTime.ofInstant(t, ZoneId.systemDefault()));
+      if (v instanceof Instant) return v;
+      return v instanceof LocalDateTime l ? l.atZone(zone()).toInstant() : null; // naive: a session wall time
     }
     if (type instanceof ArrayType a) {
       List<?> items = v instanceof List<?> l ? l : v instanceof Object[] arr ? List.of(arr) : null;
