@@ -23,12 +23,13 @@ import org.apache.spark.sql.types.DataTypes;
 /**
  * {@code pyworkers bench spark}: a Python UDF {@code x + 1} over {@code --rows} rows on Spark's {@code local[2]},
  * through pyworkers (the row UDF {@code SparkPython.withColumn}, pickled by default and fed from Arrow with {@code
- * useArrow}, and the pandas UDF {@code withPandasColumn}, alternating) and through PySpark's own {@code @udf} (Arrow-optimized, as PySpark 4.2 does by default, and pickled,
- * with {@code spark.sql.execution.pythonUDF.arrow.enabled=false}) and {@code pandas_udf}, the same Spark version on
- * the same machine, one after the other. Each side and path: one untimed warm-up run at full size, then {@code --repeat} timed
- * runs of {@code spark.range(rows).select(udf(id)).agg(sum)}, whose sum is checked; the median counts. PySpark runs in its own driver ({@code pyspark_bench.py} with {@code --pyspark-python}).
- * Prints a line per result and, with {@code --json}, one JSON object last. Run by the CLI with Spark's jars on the
- * class path. Not thread-safe; one run per JVM.
+ * useArrow}, and the pandas UDF {@code withPandasColumn}, alternating) and through PySpark's own {@code @udf}
+ * (Arrow-optimized, as PySpark 4.2 does by default, and pickled, with {@code
+ * spark.sql.execution.pythonUDF.arrow.enabled=false}) and {@code pandas_udf}, the same Spark version on the same
+ * machine, one after the other. Each side and path: one untimed warm-up run at full size, then {@code --repeat} timed
+ * runs of {@code spark.range(rows).select(udf(id)).agg(sum)}, whose sum is checked; the median counts. PySpark runs in
+ * its own driver ({@code pyspark_bench.py} with {@code --pyspark-python}). Prints a line per result and, with {@code
+ * --json}, one JSON object last. Run by the CLI with Spark's jars on the class path. Not thread-safe; one run per JVM.
  */
 public final class SparkBenchmark {
   private SparkBenchmark() {}

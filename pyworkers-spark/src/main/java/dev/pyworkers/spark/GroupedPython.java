@@ -29,21 +29,24 @@ import org.apache.spark.sql.types.StructType;
  * planning is lazy as in Spark, but a column that is not there, or a key Spark cannot sort, fails at once.
  */
 public final class GroupedPython {
-  private final SparkPython py;
+  private final String python;
+  private final int maxRecords;
   private final Dataset<Row> df;
   private final String[] keys;
   private final int[] keyIndices;
   private final boolean keyArgument;
 
-  GroupedPython(SparkPython py, Dataset<Row> df, String[] keys, boolean keyArgument) {
-    this.py = py;
+  /** {@code python} and {@code maxRecords}: the job's interpreter and Arrow batch size, as SparkPython set them. */
+  GroupedPython(String python, int maxRecords, Dataset<Row> df, String[] keys, boolean keyArgument) {
+    this.python = python;
+    this.maxRecords = maxRecords;
     this.df = Objects.requireNonNull(df, "df");
     this.keys = keys.clone();
     this.keyArgument = keyArgument;
     StructType schema = df.schema();
     if (keys.length == 0) {
       throw new IllegalArgumentException("groupBy needs at least one key column; the columns are "
-          + SparkPython.names(schema));
+          + Plans.columnNames(schema));
     }
     List<String> names = Arrays.asList(schema.fieldNames());
     keyIndices = new int[keys.length];
@@ -52,7 +55,7 @@ public final class GroupedPython {
       int at = names.indexOf(k);
       if (at < 0) {
         throw new IllegalArgumentException("groupBy: there is no column '" + k + "'; the columns are "
-            + SparkPython.names(schema));
+            + Plans.columnNames(schema));
       }
       if (names.lastIndexOf(k) != at) {
         throw new IllegalArgumentException("groupBy: the name '" + k + "' is ambiguous, " + schema.simpleString()
@@ -73,7 +76,7 @@ public final class GroupedPython {
    * (PySpark passes it when the function takes two arguments), or {@code f(key, left, right)} for a cogroup.
    */
   public GroupedPython withKeyArgument() {
-    return new GroupedPython(py, df, keys, true);
+    return new GroupedPython(python, maxRecords, df, keys, true);
   }
 
   /**
@@ -94,8 +97,8 @@ public final class GroupedPython {
     Objects.requireNonNull(schema, "schema");
     FunctionSpec spec = FunctionSpec.of(f, what);
     SparkSession session = df.sparkSession();
-    GroupedJob job = new GroupedJob(pandas, keyArgument, spec, py.python(session), SparkPython.zone(session),
-        py.maxRecords(session), df.schema(), keyIndices, schema, what);
+    GroupedJob job = new GroupedJob(pandas, keyArgument, spec, python, Plans.zone(session), maxRecords, df.schema(),
+        keyIndices, schema, what);
     Dataset<Row> sorted = df.repartition(keyColumns()).sortWithinPartitions(keyColumns());
     RDD<InternalRow> rows = Plans.rows(sorted, what).toJavaRDD().mapPartitions(job, false).rdd();
     return Plans.frame(session, rows, schema);
@@ -152,8 +155,8 @@ public final class GroupedPython {
       Objects.requireNonNull(schema, "schema");
       FunctionSpec spec = FunctionSpec.of(f, what);
       SparkSession session = left.df.sparkSession();
-      CogroupJob job = new CogroupJob(pandas, left.keyArgument, spec, left.py.python(session),
-          SparkPython.zone(session), left.py.maxRecords(session), left.df.schema(), left.keyIndices,
+      CogroupJob job = new CogroupJob(pandas, left.keyArgument, spec, left.python, Plans.zone(session),
+          left.maxRecords, left.df.schema(), left.keyIndices,
           right.df.schema(), right.keyIndices, schema, what);
       // the same number of partitions, given explicitly: adaptive execution keeps it, so partition i of either
       // side holds the same keys

@@ -88,7 +88,7 @@ public final class SparkPython implements Serializable {
     if (why != null) throw new IllegalArgumentException(what + ": " + why);
     FunctionSpec spec = FunctionSpec.of(f, what);
     SparkSession session = df.sparkSession();
-    CatalystValues values = new CatalystValues(zone(session));
+    CatalystValues values = new CatalystValues(Plans.zone(session));
     RowUdfJob job = new RowUdfJob(spec, python(session), df.schema(), columns, type, onMismatch, batchSize, values,
         what);
     return withResult(df, Plans.rows(df, what).toJavaRDD().mapPartitions(job, true).rdd(), name, type);
@@ -112,8 +112,8 @@ public final class SparkPython implements Serializable {
     int[] columns = inputColumns(df, name, type, inputColumns, what, false);
     FunctionSpec spec = FunctionSpec.of(f, what);
     SparkSession session = df.sparkSession();
-    ArrowColumnJob job = new ArrowColumnJob(pandas, spec, python(session), zone(session), maxRecords(session),
-        df.schema(), columns, type, what);
+    ArrowColumnJob job = new ArrowColumnJob(pandas, spec, python(session), Plans.zone(session),
+        maxRecords(session), df.schema(), columns, type, what);
     return withResult(df, Plans.rows(df, what).toJavaRDD().mapPartitions(job, true).rdd(), name, type);
   }
 
@@ -125,7 +125,8 @@ public final class SparkPython implements Serializable {
     Objects.requireNonNull(type, "type");
     StructType schema = df.schema();
     if (inputColumns.length == 0) {
-      throw new IllegalArgumentException(what + " has no input columns; name at least one of " + names(schema));
+      throw new IllegalArgumentException(what + " has no input columns; name at least one of "
+          + Plans.columnNames(schema));
     }
     int[] columns = new int[inputColumns.length];
     for (int i = 0; i < columns.length; i++) {
@@ -133,7 +134,7 @@ public final class SparkPython implements Serializable {
       int idx = Arrays.asList(schema.fieldNames()).indexOf(c);
       if (idx < 0) {
         throw new IllegalArgumentException(what + ": there is no column '" + c + "'; the columns are "
-            + names(schema));
+            + Plans.columnNames(schema));
       }
       String why = rowValues ? SparkValues.unsupportedInput(schema.fields()[idx].dataType()) : null;
       if (why != null) throw new IllegalArgumentException(what + ": column '" + c + "' of type " + why);
@@ -206,8 +207,8 @@ public final class SparkPython implements Serializable {
     Objects.requireNonNull(schema, "schema");
     FunctionSpec spec = FunctionSpec.of(f, what);
     SparkSession session = df.sparkSession();
-    MapJob job = new MapJob(pandas, spec, python(session), zone(session), maxRecords(session), df.schema(), schema,
-        what);
+    MapJob job = new MapJob(pandas, spec, python(session), Plans.zone(session), maxRecords(session), df.schema(),
+        schema, what);
     RDD<InternalRow> rows = Plans.rows(df, what).toJavaRDD().mapPartitions(job, false).rdd();
     return Plans.frame(session, rows, schema);
   }
@@ -217,19 +218,17 @@ public final class SparkPython implements Serializable {
    * GroupedPython#cogroup}: PySpark's {@code df.groupBy(keys)}.
    */
   public GroupedPython groupBy(Dataset<Row> df, String... keys) {
-    return new GroupedPython(this, df, keys, false);
+    Objects.requireNonNull(df, "df");
+    SparkSession session = df.sparkSession();
+    return new GroupedPython(python(session), maxRecords(session), df, keys, false);
   }
 
-  String python(SparkSession session) {
+  private String python(SparkSession session) {
     if (python != null) return python;
     return session.conf().get("spark.pyworkers.python", "python3");
   }
 
-  static String zone(SparkSession session) {
-    return session.conf().get("spark.sql.session.timeZone");
-  }
-
-  int maxRecords(SparkSession session) {
+  private int maxRecords(SparkSession session) {
     if (maxRecordsPerBatch > 0) return maxRecordsPerBatch;
     String v = session.conf().get("spark.sql.execution.arrow.maxRecordsPerBatch", "10000");
     try {
@@ -239,10 +238,6 @@ public final class SparkPython implements Serializable {
       throw new IllegalArgumentException("spark.sql.execution.arrow.maxRecordsPerBatch must be a whole number, got '"
           + v + "'");
     }
-  }
-
-  static String names(StructType schema) {
-    return String.join(", ", schema.fieldNames());
   }
 
   /** Settings for {@link SparkPython}. Not thread-safe. */

@@ -22,12 +22,12 @@ import org.apache.spark.sql.types.StructType;
 
 /**
  * A UDF fed from Arrow batches over some columns of a Dataset's internal rows, its result added after the other
- * columns: a scalar pandas UDF (SQL_SCALAR_PANDAS_UDF, PySpark's {@code pandas_udf}) or a row function called once
- * per row (SQL_ARROW_BATCHED_UDF, PySpark's {@code @udf(useArrow=True)}, its 4.2 default). Each batch holds whole input rows (Spark's
- * ArrowWriter), the function reads its argument columns of it, and the batch stays, untouched, until its result
- * batch comes back: the output rows are read in place from the input batch's columns and the result's, so no row is
- * copied on the JVM before Spark's own projection. Batches in flight are a few (as many as the socket buffers hold),
- * each from a pool that reuses them. Serializable.
+ * columns: a scalar pandas UDF (SQL_SCALAR_PANDAS_UDF, PySpark's {@code pandas_udf}) or a row function called once per
+ * row (SQL_ARROW_BATCHED_UDF, PySpark's {@code @udf(useArrow=True)}, its 4.2 default). Each batch holds whole input
+ * rows (Spark's ArrowWriter), the function reads its argument columns of it, and the batch stays, untouched, until its
+ * result batch comes back: the output rows are read in place from the input batch's columns and the result's, so no
+ * row is copied on the JVM before Spark's own projection. Batches in flight are a few (as many as the socket buffers
+ * hold), each from a pool that reuses them. Serializable.
  */
 public final class ArrowColumnJob extends ArrowJob implements FlatMapFunction<Iterator<InternalRow>, InternalRow> {
   private static final long serialVersionUID = 1L;

@@ -19,10 +19,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The one {@link WorkerRegistry} of this executor JVM and the runners built on it, one per planned job (at most
- * {@link #MAX_IDLE_RUNNERS} idle ones are kept), made on the first task that needs them and closed when the executor stops ({@link #shutdown}: the pyworkers Spark plugin's
- * executor side, or the JVM's shutdown hook). Its configuration comes from the executor's Spark configuration,
- * {@code spark.pyworkers.*} (docs/configuration.md). Thread-safe: tasks run on many threads of an executor at once.
+ * The one {@link WorkerRegistry} of this executor JVM and the runners built on it, one per planned job (at most {@link
+ * #MAX_IDLE_RUNNERS} idle ones are kept), made on the first task that needs them and closed when the executor stops
+ * ({@link #shutdown}: the pyworkers Spark plugin's executor side, or the JVM's shutdown hook). Its configuration comes
+ * from the executor's Spark configuration, {@code spark.pyworkers.*} (docs/configuration.md). Thread-safe: tasks run
+ * on many threads of an executor at once.
  */
 public final class ExecutorWorkers {
   private static final Logger LOG = LoggerFactory.getLogger(ExecutorWorkers.class);

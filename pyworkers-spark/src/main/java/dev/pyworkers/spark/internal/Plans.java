@@ -32,4 +32,14 @@ public final class Plans {
   public static Dataset<Row> frame(SparkSession session, RDD<InternalRow> rows, StructType schema) {
     return ((org.apache.spark.sql.classic.SparkSession) session).internalCreateDataFrame(rows, schema, false);
   }
+
+  /** The session's time zone, {@code spark.sql.session.timeZone}, as the jobs read it when planned. */
+  public static String zone(SparkSession session) {
+    return session.conf().get("spark.sql.session.timeZone");
+  }
+
+  /** {@code schema}'s column names, for messages: {@code a, b, c}. */
+  public static String columnNames(StructType schema) {
+    return String.join(", ", schema.fieldNames());
+  }
 }

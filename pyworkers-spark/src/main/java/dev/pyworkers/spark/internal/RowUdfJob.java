@@ -20,12 +20,13 @@ import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * A Python row UDF over some columns of a Dataset's internal rows, its result added after the other columns: on
- * each executor, each partition's rows go through the executor's pooled workers as one SQL_BATCHED_UDF task, and
- * each output row is its input row with the result after it, in order, joined byte-wise ({@link RowAppender}, or Spark's row joiner for a variable-length result). The arguments are read straight from Spark's
- * rows by one {@link CatalystValues.Reader} per column; the rows whose results are still on the way wait, copied,
- * in {@link PendingRows}, as many as the worker's batch and the socket buffers hold, not the partition.
- * Serializable, built on the driver; its runner is made once per executor.
+ * A Python row UDF over some columns of a Dataset's internal rows, its result added after the other columns: on each
+ * executor, each partition's rows go through the executor's pooled workers as one SQL_BATCHED_UDF task, and each
+ * output row is its input row with the result after it, in order, joined byte-wise ({@link RowAppender}, or Spark's
+ * row joiner for a variable-length result). The arguments are read straight from Spark's rows by one {@link
+ * CatalystValues.Reader} per column; the rows whose results are still on the way wait, copied, in {@link PendingRows},
+ * as many as the worker's batch and the socket buffers hold, not the partition. Serializable, built on the driver; its
+ * runner is made once per executor.
  */
 public final class RowUdfJob implements FlatMapFunction<Iterator<InternalRow>, InternalRow> {
   private static final long serialVersionUID = 1L;
