@@ -98,8 +98,10 @@ public final class RowUdfJob implements FlatMapFunction<Iterator<InternalRow>, I
     TaskResults<Object> results = SparkTasks.start(spark, ctx, runner(), args);
     // the output row is the input row's bytes and the result's, joined in one buffer (Spark's row joiner)
     RowAppender appender = RowAppender.of(inputSchema, resultType); // null for variable-length results
-    UnsafeRowJoiner joiner = GenerateUnsafeRowJoiner.create(inputSchema, new StructType().add("_r", resultType));
-    UnsafeProjection resultRow = UnsafeProjection.create(new DataType[] {resultType});
+    // Spark's joiner and projection are generated code: made only for the results RowAppender cannot append
+    UnsafeRowJoiner joiner = appender != null ? null
+        : GenerateUnsafeRowJoiner.create(inputSchema, new StructType().add("_r", resultType));
+    UnsafeProjection resultRow = appender != null ? null : UnsafeProjection.create(new DataType[] {resultType});
     GenericInternalRow holder = new GenericInternalRow(1);
     return new Iterator<>() {
       private long row;
